@@ -1,0 +1,165 @@
+/**
+ * The worker's configuration: environment variables parsed and validated once, at cold start.
+ */
+
+/** The categories CodePipeline accepts for an action type. */
+export const ACTION_CATEGORIES = [
+  'Source',
+  'Build',
+  'Deploy',
+  'Test',
+  'Invoke',
+  'Approval',
+  'Compute',
+] as const;
+export type ActionCategory = (typeof ACTION_CATEGORIES)[number];
+
+/** The custom action type this worker polls for (owner is always `Custom`). */
+export interface ActionTypeId {
+  readonly owner: 'Custom';
+  readonly category: ActionCategory;
+  readonly provider: string;
+  readonly version: string;
+}
+
+export interface WorkerConfig {
+  readonly actionType: ActionTypeId;
+  /** DynamoDB table that holds the nonce ledger. */
+  readonly ledgerTableName: string;
+  /** `maxBatchSize` of each `PollForJobs` call. */
+  readonly batchSize: number;
+  /** How many jobs run at once in one invocation. */
+  readonly concurrency: number;
+  /** No new job is taken once the invocation has less than this left (ms). */
+  readonly deadlineMarginMs: number;
+  /** A claim lives until the invocation's own end plus this grace (ms). */
+  readonly leaseGraceMs: number;
+  /** How long finished ledger records are kept before TTL removes them (s). */
+  readonly recordRetentionSeconds: number;
+  /** Configuration properties whose values are secret and must never be logged or stored. */
+  readonly secretConfigurationKeys: ReadonlySet<string>;
+  /** Name of the job processor to run (see `lambda/processors/index.ts`). */
+  readonly processorName: string;
+  /** AWS SDK retry attempts (standard mode) and per-request timeout. */
+  readonly sdkMaxAttempts: number;
+  readonly sdkRequestTimeoutMs: number;
+}
+
+/** Raised at cold start when an environment variable is missing or invalid. */
+export class WorkerConfigError extends Error {
+  readonly variables: readonly string[];
+
+  constructor(problems: readonly { variable: string; problem: string }[]) {
+    super(
+      `Invalid worker configuration: ${problems.map((p) => `${p.variable} ${p.problem}`).join('; ')}`,
+    );
+    this.name = 'WorkerConfigError';
+    this.variables = problems.map((p) => p.variable);
+  }
+}
+
+const NAME_PATTERN = /^[0-9A-Za-z_-]+$/;
+const TABLE_NAME_PATTERN = /^[a-zA-Z0-9_.-]{3,255}$/;
+const PROPERTY_NAME_PATTERN = /^[^,\s]{1,50}$/;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+class Reader {
+  readonly problems: { variable: string; problem: string }[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  string(variable: string, check: (value: string) => string | undefined, fallback?: string) {
+    const raw = this.env[variable]?.trim();
+    if (raw === undefined || raw === '') {
+      if (fallback !== undefined) return fallback;
+      this.problems.push({ variable, problem: 'is required' });
+      return '';
+    }
+    const problem = check(raw);
+    if (problem) this.problems.push({ variable, problem });
+    return raw;
+  }
+
+  integer(variable: string, min: number, max: number, fallback: number): number {
+    const raw = this.env[variable]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      this.problems.push({
+        variable,
+        problem: `must be an integer from ${min} to ${max} (got "${raw}")`,
+      });
+      return fallback;
+    }
+    return value;
+  }
+}
+
+/**
+ * Reads and validates the worker's environment variables.
+ *
+ * @param env - the environment (defaults to `process.env`)
+ * @throws WorkerConfigError naming every variable that is missing or invalid
+ * @example
+ * const config = loadConfig(process.env);
+ */
+export function loadConfig(env: Env = process.env): WorkerConfig {
+  const read = new Reader(env);
+  const category = read.string('ACTION_CATEGORY', (v) =>
+    (ACTION_CATEGORIES as readonly string[]).includes(v)
+      ? undefined
+      : `must be one of ${ACTION_CATEGORIES.join(', ')} (got "${v}")`,
+  ) as ActionCategory;
+  const provider = read.string('ACTION_PROVIDER', (v) =>
+    v.length <= 35 && NAME_PATTERN.test(v)
+      ? undefined
+      : `must be 1-35 characters of [0-9A-Za-z_-] (got "${v}")`,
+  );
+  const version = read.string('ACTION_VERSION', (v) =>
+    v.length <= 9 && NAME_PATTERN.test(v)
+      ? undefined
+      : `must be 1-9 characters of [0-9A-Za-z_-] (got "${v}")`,
+  );
+  const ledgerTableName = read.string('LEDGER_TABLE_NAME', (v) =>
+    TABLE_NAME_PATTERN.test(v)
+      ? undefined
+      : `must be a DynamoDB table name (3-255 characters of [a-zA-Z0-9_.-])`,
+  );
+  const secretKeys = read.string(
+    'SECRET_CONFIGURATION_KEYS',
+    (v) =>
+      splitList(v).every((key) => PROPERTY_NAME_PATTERN.test(key))
+        ? undefined
+        : 'must be a comma-separated list of configuration property names',
+    '',
+  );
+  const processorName = read.string(
+    'JOB_PROCESSOR',
+    (v) =>
+      /^[a-z0-9-]{1,64}$/.test(v) ? undefined : 'must be a processor name like bake-time-gate',
+    'bake-time-gate',
+  );
+  const config: WorkerConfig = {
+    actionType: { owner: 'Custom', category, provider, version },
+    ledgerTableName,
+    batchSize: read.integer('BATCH_SIZE', 1, 100, 10),
+    concurrency: read.integer('CONCURRENCY', 1, 100, 10),
+    deadlineMarginMs: read.integer('DEADLINE_MARGIN_MS', 1_000, 600_000, 20_000),
+    leaseGraceMs: read.integer('LEASE_GRACE_SECONDS', 0, 3_600, 10) * 1_000,
+    recordRetentionSeconds: read.integer('RECORD_RETENTION_DAYS', 2, 3_650, 30) * 86_400,
+    secretConfigurationKeys: new Set(splitList(secretKeys)),
+    processorName,
+    sdkMaxAttempts: read.integer('SDK_MAX_ATTEMPTS', 1, 10, 3),
+    sdkRequestTimeoutMs: read.integer('SDK_REQUEST_TIMEOUT_MS', 100, 60_000, 5_000),
+  };
+  if (read.problems.length > 0) throw new WorkerConfigError(read.problems);
+  return config;
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}

@@ -1,0 +1,89 @@
+/**
+ * The worker's collaborators, as small interfaces named for their role. Adapters in
+ * `adapters/` implement them with the AWS SDK; the worker never touches the SDK itself.
+ */
+import type { Job } from './worker/job.js';
+import type { FailureReport, SuccessReport } from './worker/outcome.js';
+
+/** `AcknowledgeJob` statuses. */
+export type JobStatus =
+  | 'Created'
+  | 'Queued'
+  | 'Dispatched'
+  | 'InProgress'
+  | 'TimedOut'
+  | 'Succeeded'
+  | 'Failed';
+
+/** CodePipeline's job-worker API. */
+export interface JobService {
+  /** `PollForJobs` for this worker's action type; jobs come back parsed and redacted. */
+  poll(maxBatchSize: number): Promise<Job[]>;
+  /** `AcknowledgeJob`; throws {@link JobRejectedError} for a stale nonce or a vanished job. */
+  acknowledge(jobId: string, nonce: string): Promise<JobStatus>;
+  /** `GetJobDetails`: the job's data again, with fresh credentials. */
+  getJob(jobId: string, nonce: string): Promise<Job>;
+  /** `PutJobSuccessResult`; throws {@link JobRejectedError} when the job no longer takes results. */
+  succeed(jobId: string, report: SuccessReport): Promise<void>;
+  /** `PutJobFailureResult`; throws {@link JobRejectedError} when the job no longer takes results. */
+  fail(jobId: string, report: FailureReport): Promise<void>;
+}
+
+/** The service refused a job operation for a reason that retrying will not change. */
+export class JobRejectedError extends Error {
+  readonly jobId: string;
+  readonly reason: 'InvalidNonce' | 'JobNotFound' | 'InvalidJobState';
+
+  constructor(jobId: string, reason: JobRejectedError['reason'], options?: ErrorOptions) {
+    super(`CodePipeline rejected job ${jobId}: ${reason}`, options);
+    this.name = 'JobRejectedError';
+    this.jobId = jobId;
+    this.reason = reason;
+  }
+}
+
+/** A live claim on a job, held by this invocation. */
+export interface Claim {
+  readonly jobId: string;
+  readonly nonce: string;
+  /** Unique per claim: only its holder can complete or release it. */
+  readonly token: string;
+  /** How many claims (including this one) the job has had. */
+  readonly attempt: number;
+  readonly leaseExpiresAt: number;
+}
+
+export type ClaimResult =
+  | { readonly kind: 'claimed'; readonly claim: Claim }
+  /** This (jobId, nonce) was claimed before. */
+  | { readonly kind: 'duplicate' }
+  /** Another worker holds a live claim on the job. */
+  | { readonly kind: 'held' }
+  /** The job is already finished. */
+  | { readonly kind: 'finished' };
+
+/** How a claimed job ended. `abandoned`: the service no longer wanted a result. */
+export type LedgerOutcome = 'succeeded' | 'failed' | 'continued' | 'abandoned';
+
+export interface ClaimRequest {
+  readonly jobId: string;
+  readonly nonce: string;
+  readonly actionExecutionId?: string;
+  /** Epoch ms. */
+  readonly now: number;
+  readonly leaseExpiresAt: number;
+}
+
+/** The nonce ledger: conditional writes that make sure a job is worked on once at a time. */
+export interface NonceLedger {
+  /** Claims (jobId, nonce), or says why not. */
+  claim(request: ClaimRequest): Promise<ClaimResult>;
+  /** Takes over a claim whose lease expired before `now`; undefined if another got it first. */
+  takeOver(jobId: string, now: number, leaseExpiresAt: number): Promise<Claim | undefined>;
+  /** Records how the job ended; false if the claim was lost meanwhile. */
+  complete(claim: Claim, outcome: LedgerOutcome, now: number): Promise<boolean>;
+  /** Gives the claim up at once, so another dispatch of the job can be claimed. */
+  release(claim: Claim, now: number): Promise<boolean>;
+  /** Jobs whose claim expired before `now` without an outcome (their worker died). */
+  findExpired(now: number, limit: number): Promise<string[]>;
+}

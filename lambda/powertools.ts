@@ -1,0 +1,46 @@
+/**
+ * Logger, metrics and tracer, configured once. Service name, namespace and log level come
+ * from Powertools' own environment variables (`POWERTOOLS_SERVICE_NAME`, ...).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { JobLogger } from './processors/job-processor.js';
+import type { SecretScrubber } from './worker/secrets.js';
+
+export const DEFAULT_SERVICE_NAME = 'codepipeline-job-worker';
+export const DEFAULT_NAMESPACE = 'CodePipelineJobWorker';
+
+export interface Powertools {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly tracer: Tracer;
+}
+
+/**
+ * Builds the Powertools utilities. Every log line passes through the scrubber, so a secret
+ * value that reaches a log line by any path is replaced with `[REDACTED]`.
+ *
+ * @param scrubber - knows the secret values the process holds
+ */
+export function createPowertools(scrubber: SecretScrubber): Powertools {
+  const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? DEFAULT_SERVICE_NAME;
+  return {
+    logger: new Logger({ serviceName, jsonReplacerFn: scrubber.jsonReplacer }),
+    metrics: new Metrics({
+      serviceName,
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_NAMESPACE,
+    }),
+    tracer: new Tracer({ serviceName }),
+  };
+}
+
+/** The worker's logging interface on a Powertools logger. */
+export function workerLogger(logger: Logger): JobLogger {
+  const write =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, attributes?: Record<string, unknown>) =>
+      attributes ? logger[level](message, attributes as LogAttributes) : logger[level](message);
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}

@@ -1,0 +1,29 @@
+/**
+ * Logging helpers for the worker: per-job keys and errors that carry no secret.
+ */
+import type { JobLogger } from '../processors/job-processor.js';
+import type { SecretScrubber } from './secrets.js';
+
+export type { JobLogger as WorkerLogger } from '../processors/job-processor.js';
+
+/** A logger that adds `keys` to every line, for one job among many running at once. */
+export function withKeys(logger: JobLogger, keys: Record<string, unknown>): JobLogger {
+  const merge = (attributes?: Record<string, unknown>) => ({ ...keys, ...attributes });
+  return {
+    debug: (message, attributes) => logger.debug(message, merge(attributes)),
+    info: (message, attributes) => logger.info(message, merge(attributes)),
+    warn: (message, attributes) => logger.warn(message, merge(attributes)),
+    error: (message, attributes) => logger.error(message, merge(attributes)),
+  };
+}
+
+/** An error's name and message with every held secret removed: safe to log or report. */
+export function describeError(
+  error: unknown,
+  scrubber: SecretScrubber,
+): { name: string; message: string } {
+  if (error instanceof Error) {
+    return { name: error.name, message: scrubber.scrub(error.message) };
+  }
+  return { name: 'NonError', message: scrubber.scrub(String(error)) };
+}

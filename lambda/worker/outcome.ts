@@ -1,0 +1,245 @@
+/**
+ * What a job processor returns, and how it becomes a result CodePipeline accepts: every
+ * field is checked against the API's limits before it is sent.
+ */
+
+export const FAILURE_TYPES = [
+  'JobFailed',
+  'ConfigurationError',
+  'PermissionError',
+  'RevisionOutOfSync',
+  'RevisionUnavailable',
+  'SystemUnavailable',
+] as const;
+export type FailureType = (typeof FAILURE_TYPES)[number];
+
+export interface CurrentRevision {
+  readonly revision: string;
+  readonly changeIdentifier: string;
+  readonly created?: Date;
+  readonly revisionSummary?: string;
+}
+
+/** The job is done and succeeded. */
+export interface SuccessOutcome {
+  readonly kind: 'success';
+  readonly summary?: string;
+  readonly externalExecutionId?: string;
+  readonly outputVariables?: Readonly<Record<string, string>>;
+  readonly currentRevision?: CurrentRevision;
+}
+
+/** The job needs more time: CodePipeline creates a new job that carries the token. */
+export interface ContinueOutcome {
+  readonly kind: 'continue';
+  readonly continuationToken: string;
+  readonly percentComplete?: number;
+  readonly summary?: string;
+  readonly externalExecutionId?: string;
+}
+
+/** The job failed. */
+export interface FailureOutcome {
+  readonly kind: 'failure';
+  readonly failureType: FailureType;
+  readonly message: string;
+  readonly externalExecutionId?: string;
+}
+
+export type JobOutcome = SuccessOutcome | ContinueOutcome | FailureOutcome;
+
+/** `PutJobSuccessResult` input, in the worker's own terms. */
+export interface SuccessReport {
+  readonly kind: 'success';
+  readonly continuationToken?: string;
+  readonly executionDetails?: {
+    readonly summary?: string;
+    readonly externalExecutionId?: string;
+    readonly percentComplete?: number;
+  };
+  readonly outputVariables?: Readonly<Record<string, string>>;
+  readonly currentRevision?: CurrentRevision;
+}
+
+/** `PutJobFailureResult` input, in the worker's own terms. */
+export interface FailureReport {
+  readonly kind: 'failure';
+  readonly failureType: FailureType;
+  readonly message: string;
+  readonly externalExecutionId?: string;
+}
+
+export type Report = SuccessReport | FailureReport;
+
+/** API limits (CodePipeline service model). */
+export const LIMITS = {
+  summary: 2048,
+  externalExecutionId: 1500,
+  failureMessage: 5000,
+  continuationToken: 2048,
+  revision: 1500,
+  changeIdentifier: 100,
+  revisionSummary: 2048,
+  outputVariablesBytes: 122_880,
+} as const;
+
+const OUTPUT_VARIABLE_KEY = /^[A-Za-z0-9@\-_]+$/;
+const ELLIPSIS = '...';
+
+/** Cuts `value` to `max` characters, marking the cut. */
+export function truncate(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max - ELLIPSIS.length)}${ELLIPSIS}`;
+}
+
+/** An outcome the API would refuse; it becomes a failure result with this message. */
+export class InvalidOutcomeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidOutcomeError';
+  }
+}
+
+function nonEmpty(value: string | undefined, max: number): string | undefined {
+  return value === undefined || value === '' ? undefined : truncate(value, max);
+}
+
+function identifier(name: string, value: string | undefined, max: number): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value.length > max) {
+    throw new InvalidOutcomeError(`${name} is ${value.length} characters; the limit is ${max}`);
+  }
+  return value;
+}
+
+function checkOutputVariables(variables: Readonly<Record<string, string>>): void {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(variables)) {
+    if (!OUTPUT_VARIABLE_KEY.test(key)) {
+      throw new InvalidOutcomeError(
+        `output variable name "${truncate(key, 100)}" is invalid: use only letters, digits and @ - _`,
+      );
+    }
+    if (typeof value !== 'string') {
+      throw new InvalidOutcomeError(`output variable "${key}" must be a string`);
+    }
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  if (bytes > LIMITS.outputVariablesBytes) {
+    throw new InvalidOutcomeError(
+      `output variables take ${bytes} bytes; the limit is ${LIMITS.outputVariablesBytes}`,
+    );
+  }
+}
+
+function checkRevision(revision: CurrentRevision): CurrentRevision {
+  const checked = {
+    revision: identifier('currentRevision.revision', revision.revision, LIMITS.revision),
+    changeIdentifier: identifier(
+      'currentRevision.changeIdentifier',
+      revision.changeIdentifier,
+      LIMITS.changeIdentifier,
+    ),
+  };
+  if (!checked.revision || !checked.changeIdentifier) {
+    throw new InvalidOutcomeError('currentRevision needs both revision and changeIdentifier');
+  }
+  return {
+    revision: checked.revision,
+    changeIdentifier: checked.changeIdentifier,
+    created: revision.created,
+    revisionSummary: nonEmpty(revision.revisionSummary, LIMITS.revisionSummary),
+  };
+}
+
+/** A failure report with its fields cut to the API's limits. */
+export function failureReport(
+  failureType: FailureType,
+  message: string,
+  externalExecutionId?: string,
+): FailureReport {
+  return {
+    kind: 'failure',
+    failureType: FAILURE_TYPES.includes(failureType) ? failureType : 'JobFailed',
+    message: truncate(message === '' ? 'the job failed' : message, LIMITS.failureMessage),
+    externalExecutionId: nonEmpty(externalExecutionId, LIMITS.externalExecutionId),
+  };
+}
+
+/**
+ * Turns a processor's outcome into a report the API accepts.
+ *
+ * Free text (summaries, messages) is truncated; identifiers, tokens and output variables
+ * that break the API's rules are not altered: the job fails with a message that says why.
+ *
+ * @param outcome - what the processor returned
+ * @param defaultExecutionId - external execution id used when the processor gives none
+ */
+export function toReport(outcome: JobOutcome, defaultExecutionId?: string): Report {
+  const executionId = outcome.externalExecutionId || defaultExecutionId;
+  try {
+    switch (outcome.kind) {
+      case 'failure':
+        return failureReport(outcome.failureType, outcome.message, executionId);
+      case 'continue': {
+        const token = identifier(
+          'continuationToken',
+          outcome.continuationToken,
+          LIMITS.continuationToken,
+        );
+        if (!token) throw new InvalidOutcomeError('a continue outcome needs a continuationToken');
+        return {
+          kind: 'success',
+          continuationToken: token,
+          executionDetails: details(outcome.summary, executionId, outcome.percentComplete),
+        };
+      }
+      case 'success': {
+        if (outcome.outputVariables) checkOutputVariables(outcome.outputVariables);
+        return {
+          kind: 'success',
+          executionDetails: details(outcome.summary, executionId, undefined),
+          outputVariables:
+            outcome.outputVariables && Object.keys(outcome.outputVariables).length > 0
+              ? outcome.outputVariables
+              : undefined,
+          currentRevision: outcome.currentRevision
+            ? checkRevision(outcome.currentRevision)
+            : undefined,
+        };
+      }
+      default:
+        throw new InvalidOutcomeError(
+          `the processor returned an unknown outcome kind "${String((outcome as { kind: unknown }).kind)}"`,
+        );
+    }
+  } catch (error) {
+    if (!(error instanceof InvalidOutcomeError)) throw error;
+    return failureReport(
+      'JobFailed',
+      `The job processor returned an invalid result: ${error.message}`,
+      executionId,
+    );
+  }
+}
+
+function details(
+  summary: string | undefined,
+  externalExecutionId: string | undefined,
+  percentComplete: number | undefined,
+): SuccessReport['executionDetails'] {
+  const checkedId = identifier(
+    'externalExecutionId',
+    externalExecutionId,
+    LIMITS.externalExecutionId,
+  );
+  const percent =
+    typeof percentComplete === 'number' && Number.isFinite(percentComplete)
+      ? Math.min(100, Math.max(0, Math.round(percentComplete)))
+      : undefined;
+  const result = {
+    summary: nonEmpty(summary, LIMITS.summary),
+    externalExecutionId: checkedId,
+    percentComplete: percent,
+  };
+  return Object.values(result).some((value) => value !== undefined) ? result : undefined;
+}

@@ -1,0 +1,108 @@
+/**
+ * A worker wired to the fake CodePipeline (SDK boundary) and a real ledger on dynalite.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Job as SdkJob } from '@aws-sdk/client-codepipeline';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CodePipelineJobService } from '../../lambda/adapters/codepipeline-job-service.js';
+import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
+import type { ActionTypeId } from '../../lambda/config.js';
+import type { JobLogger, JobProcessor } from '../../lambda/processors/job-processor.js';
+import { Worker, type WorkerSettings } from '../../lambda/worker/drain.js';
+import { SecretScrubber } from '../../lambda/worker/secrets.js';
+import { FakeCodePipeline } from './fake-codepipeline.js';
+import { ACTION_TYPE, type RawJobOverrides, rawJob, SECRET_CONFIGURATION_KEYS } from './jobs.js';
+import { RecordingMetrics } from './telemetry.js';
+
+export interface LogRecord {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly attributes?: Record<string, unknown>;
+}
+
+export function recordingLogger(records: LogRecord[]): JobLogger {
+  const write =
+    (level: LogRecord['level']) => (message: string, attributes?: Record<string, unknown>) => {
+      records.push({ level, message, attributes });
+    };
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+export const DEFAULT_SETTINGS: WorkerSettings = {
+  batchSize: 10,
+  concurrency: 4,
+  deadlineMarginMs: 2_000,
+  leaseGraceMs: 1_000,
+};
+
+export interface HarnessOptions {
+  readonly dynamoDb: DynamoDBClient;
+  readonly tableName: string;
+  readonly processor: JobProcessor;
+  readonly settings?: Partial<WorkerSettings>;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export function workerHarness(options: HarnessOptions) {
+  const codePipeline = new FakeCodePipeline();
+  const ledger = new DynamoDbNonceLedger({
+    tableName: options.tableName,
+    retentionSeconds: 86_400,
+    client: options.dynamoDb,
+  });
+  const metrics = new RecordingMetrics();
+  const logs: LogRecord[] = [];
+  const scrubber = new SecretScrubber();
+  const jobs = new CodePipelineJobService({
+    actionType: ACTION_TYPE as ActionTypeId,
+    secretConfigurationKeys: SECRET_CONFIGURATION_KEYS,
+    client: codePipeline.client,
+  });
+  const worker = new Worker({
+    jobs,
+    ledger,
+    processor: options.processor,
+    logger: recordingLogger(logs),
+    metrics,
+    scrubber,
+    settings: { ...DEFAULT_SETTINGS, ...options.settings },
+    now: options.now,
+    sleep: options.sleep,
+  });
+  return { codePipeline, ledger, metrics, logs, scrubber, worker };
+}
+
+/** A processor that records every job it runs and answers with `answer`. */
+export function countingProcessor(
+  answer: JobProcessor['process'] = async () => ({ kind: 'success', summary: 'done' }),
+): JobProcessor & { readonly runs: string[] } {
+  const runs: string[] = [];
+  return {
+    name: 'counting',
+    runs,
+    async process(job, context) {
+      runs.push(job.id);
+      return answer(job, context);
+    },
+  };
+}
+
+/** A raw job with its own id, nonce and action execution id. */
+export function uniqueJob(
+  overrides: RawJobOverrides & { readonly actionExecutionId?: string } = {},
+): SdkJob {
+  const { actionExecutionId, ...rest } = overrides;
+  const base = rawJob({ id: randomUUID(), nonce: randomUUID(), ...rest });
+  const context = base.data?.pipelineContext;
+  return {
+    ...base,
+    data: {
+      ...base.data,
+      pipelineContext: {
+        ...context,
+        action: { ...context?.action, actionExecutionId: actionExecutionId ?? randomUUID() },
+      },
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import {
+  AcknowledgeJobCommand,
+  CodePipelineClient,
+  GetJobDetailsCommand,
+  InvalidJobStateException,
+  InvalidNonceException,
+  JobNotFoundException,
+  PollForJobsCommand,
+  PutJobFailureResultCommand,
+  PutJobSuccessResultCommand,
+  ValidationException,
+} from '@aws-sdk/client-codepipeline';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CodePipelineJobService } from '../../lambda/adapters/codepipeline-job-service.js';
+import type { ActionTypeId } from '../../lambda/config.js';
+import { JobRejectedError } from '../../lambda/ports.js';
+import { ACTION_TYPE, rawJob, SECRET_CONFIGURATION_KEYS, SECRET_VALUES } from '../helpers/jobs.js';
+
+describe('CodePipelineJobService', () => {
+  const client = new CodePipelineClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+  const mock = mockClient(client);
+  const malformed: Error[] = [];
+  const service = new CodePipelineJobService({
+    actionType: ACTION_TYPE as ActionTypeId,
+    secretConfigurationKeys: SECRET_CONFIGURATION_KEYS,
+    client,
+    onMalformedJob: (error) => malformed.push(error),
+  });
+
+  beforeEach(() => {
+    mock.reset();
+    malformed.length = 0;
+  });
+
+  it('polls for its own Custom action type and parses and redacts each job', async () => {
+    mock.on(PollForJobsCommand).resolves({ jobs: [rawJob()] });
+
+    const [job] = await service.poll(7);
+
+    expect(mock.commandCalls(PollForJobsCommand)[0]?.args[0].input).toEqual({
+      actionTypeId: ACTION_TYPE,
+      maxBatchSize: 7,
+    });
+    for (const secret of SECRET_VALUES) expect(JSON.stringify(job)).not.toContain(secret);
+  });
+
+  it('skips a job without an id or nonce and says so', async () => {
+    const broken = { ...rawJob(), nonce: undefined };
+    mock
+      .on(PollForJobsCommand)
+      .resolves({ jobs: [broken, rawJob({ id: '00000000-0000-4000-8000-000000000001' })] });
+
+    const jobs = await service.poll(10);
+
+    expect(jobs.map((job) => job.id)).toEqual(['00000000-0000-4000-8000-000000000001']);
+    expect(malformed).toHaveLength(1);
+  });
+
+  it.each([
+    [new InvalidNonceException({ message: 'x', $metadata: {} }), 'InvalidNonce'],
+    [new JobNotFoundException({ message: 'x', $metadata: {} }), 'JobNotFound'],
+  ])('turns %s on acknowledge into a JobRejectedError', async (error, reason) => {
+    mock.on(AcknowledgeJobCommand).rejects(error);
+
+    const acknowledging = service.acknowledge('job-1', 'nonce-1');
+
+    await expect(acknowledging).rejects.toBeInstanceOf(JobRejectedError);
+    await expect(acknowledging).rejects.toMatchObject({ reason, jobId: 'job-1' });
+  });
+
+  it('lets other errors through unchanged', async () => {
+    const error = new ValidationException({ message: 'bad', $metadata: {} });
+    mock.on(AcknowledgeJobCommand).rejects(error);
+
+    await expect(service.acknowledge('job-1', 'nonce-1')).rejects.toBe(error);
+  });
+
+  it('sends the acknowledge with the nonce and returns the status', async () => {
+    mock.on(AcknowledgeJobCommand).resolves({ status: 'InProgress' });
+
+    expect(await service.acknowledge('job-1', 'nonce-1')).toBe('InProgress');
+    expect(mock.commandCalls(AcknowledgeJobCommand)[0]?.args[0].input).toEqual({
+      jobId: 'job-1',
+      nonce: 'nonce-1',
+    });
+  });
+
+  it('reads a job again with GetJobDetails, keeping the ledger nonce', async () => {
+    const raw = rawJob();
+    mock.on(GetJobDetailsCommand).resolves({
+      jobDetails: { id: raw.id, accountId: raw.accountId, data: raw.data },
+    });
+
+    const job = await service.getJob(raw.id as string, 'ledger-nonce');
+
+    expect(job).toMatchObject({ id: raw.id, nonce: 'ledger-nonce' });
+    expect(job.artifactCredentials?.reveal().accessKeyId).toBe(
+      raw.data?.artifactCredentials?.accessKeyId,
+    );
+  });
+
+  it('sends success and failure results as the API expects them', async () => {
+    mock.on(PutJobSuccessResultCommand).resolves({});
+    mock.on(PutJobFailureResultCommand).resolves({});
+
+    await service.succeed('job-1', {
+      kind: 'success',
+      continuationToken: 'tok',
+      executionDetails: { summary: 's', percentComplete: 10 },
+    });
+    await service.fail('job-2', {
+      kind: 'failure',
+      failureType: 'ConfigurationError',
+      message: 'm',
+      externalExecutionId: 'e',
+    });
+
+    expect(mock.commandCalls(PutJobSuccessResultCommand)[0]?.args[0].input).toMatchObject({
+      jobId: 'job-1',
+      continuationToken: 'tok',
+      executionDetails: { summary: 's', percentComplete: 10 },
+    });
+    expect(mock.commandCalls(PutJobFailureResultCommand)[0]?.args[0].input).toEqual({
+      jobId: 'job-2',
+      failureDetails: { type: 'ConfigurationError', message: 'm', externalExecutionId: 'e' },
+    });
+  });
+
+  it('turns InvalidJobStateException on a result into a JobRejectedError', async () => {
+    mock
+      .on(PutJobSuccessResultCommand)
+      .rejects(new InvalidJobStateException({ message: 'not in progress', $metadata: {} }));
+
+    await expect(service.succeed('job-1', { kind: 'success' })).rejects.toMatchObject({
+      reason: 'InvalidJobState',
+    });
+  });
+});

@@ -23,7 +23,13 @@ interface BakeToken {
 function readToken(token: string): BakeToken | undefined {
   try {
     const parsed = JSON.parse(token) as Partial<BakeToken>;
-    if (parsed.v === TOKEN_VERSION && Number.isSafeInteger(parsed.startedAt)) {
+    const startedAt = parsed.startedAt;
+    // A time a Date can hold (|ms| <= 8.64e15), so a forged token cannot break the date maths.
+    if (
+      parsed.v === TOKEN_VERSION &&
+      Number.isSafeInteger(startedAt) &&
+      Math.abs(startedAt as number) <= 8.64e15
+    ) {
       return parsed as BakeToken;
     }
   } catch {
@@ -44,6 +50,10 @@ function readBakeSeconds(job: Job): number | string {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);

@@ -88,7 +88,12 @@ const ELLIPSIS = '...';
 
 /** Cuts `value` to `max` characters, marking the cut. */
 export function truncate(value: string, max: number): string {
-  return value.length <= max ? value : `${value.slice(0, max - ELLIPSIS.length)}${ELLIPSIS}`;
+  if (value.length <= max) return value;
+  let end = max - ELLIPSIS.length;
+  // Never split a character stored as a UTF-16 surrogate pair.
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${value.slice(0, end)}${ELLIPSIS}`;
 }
 
 /** An outcome the API would refuse; it becomes a failure result with this message. */
@@ -161,7 +166,11 @@ export function failureReport(
     kind: 'failure',
     failureType: FAILURE_TYPES.includes(failureType) ? failureType : 'JobFailed',
     message: truncate(message === '' ? 'the job failed' : message, LIMITS.failureMessage),
-    externalExecutionId: nonEmpty(externalExecutionId, LIMITS.externalExecutionId),
+    // An identifier is never cut (a cut id links nowhere): one over the limit is left out.
+    externalExecutionId:
+      externalExecutionId && externalExecutionId.length <= LIMITS.externalExecutionId
+        ? externalExecutionId
+        : undefined,
   };
 }
 
@@ -217,7 +226,9 @@ export function toReport(outcome: JobOutcome, defaultExecutionId?: string): Repo
     return failureReport(
       'JobFailed',
       `The job processor returned an invalid result: ${error.message}`,
-      executionId,
+      executionId && executionId.length <= LIMITS.externalExecutionId
+        ? executionId
+        : defaultExecutionId,
     );
   }
 }

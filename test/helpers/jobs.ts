@@ -2,7 +2,7 @@
  * Job factories: raw jobs shaped like a `PollForJobs` answer (AWS SDK v3 `Job`), carrying
  * secret configuration values and artifact credentials, and the same jobs parsed.
  */
-import type { Job as SdkJob, JobData } from '@aws-sdk/client-codepipeline';
+import type { JobData, Job as SdkJob } from '@aws-sdk/client-codepipeline';
 import { type Job, parseJob } from '../../lambda/worker/job.js';
 
 /** The custom action type the fake jobs belong to. */
@@ -19,7 +19,10 @@ export const ACCOUNT_ID = '111122223333';
 export const ACTION_EXECUTION_ID = 'a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 
 /** Configuration properties declared `secret` on the action type. */
-export const SECRET_CONFIGURATION_KEYS: ReadonlySet<string> = new Set(['ApiToken', 'WebhookSecret']);
+export const SECRET_CONFIGURATION_KEYS: ReadonlySet<string> = new Set([
+  'ApiToken',
+  'WebhookSecret',
+]);
 
 /** Every secret a default raw job carries, by name. */
 export const SECRETS = {

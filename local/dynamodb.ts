@@ -1,0 +1,81 @@
+/**
+ * A DynamoDB-compatible server (dynalite, in-process) on loopback, and nonce-ledger tables
+ * shaped like the deployed one (partition key `jobId`, `pending-claims` index on
+ * `pendingShard` / `leaseExpiresAt`). Used by `npm start` and by the tests.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+
+export interface LocalDynamoDb {
+  readonly endpoint: string;
+  /** A client pointed at the server (no retries unless asked). */
+  client(options?: { maxAttempts?: number }): DynamoDBClient;
+  /** Creates a fresh ledger table and returns its name. */
+  createLedgerTable(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Starts dynalite in memory on 127.0.0.1 and a free port. */
+export async function startDynalite(): Promise<LocalDynamoDb> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const clients: DynamoDBClient[] = [];
+  const client = (options: { maxAttempts?: number } = {}) => {
+    const created = new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: options.maxAttempts ?? 1,
+    });
+    clients.push(created);
+    return created;
+  };
+  const admin = client();
+  return {
+    endpoint,
+    client,
+    async createLedgerTable() {
+      const name = `ledger-${randomUUID()}`;
+      await createLedgerTable(admin, name);
+      return name;
+    },
+    async close() {
+      for (const created of clients) created.destroy();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error?: Error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}
+
+/** Creates a table shaped like the one the CDK stack deploys. */
+export async function createLedgerTable(client: DynamoDBClient, name: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'jobId', AttributeType: 'S' },
+        { AttributeName: 'pendingShard', AttributeType: 'S' },
+        { AttributeName: 'leaseExpiresAt', AttributeType: 'N' },
+      ],
+      KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'pending-claims',
+          KeySchema: [
+            { AttributeName: 'pendingShard', KeyType: 'HASH' },
+            { AttributeName: 'leaseExpiresAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    }),
+  );
+}

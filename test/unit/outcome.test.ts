@@ -1,0 +1,544 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  FAILURE_TYPES,
+  type FailureReport,
+  type FailureType,
+  failureReport,
+  type JobOutcome,
+  LIMITS,
+  type Report,
+  type SuccessReport,
+  toReport,
+  truncate,
+} from '../../lambda/worker/outcome.js';
+
+const EXECUTION_ID = 'a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+const OUTPUT_VARIABLE_KEY = /^[A-Za-z0-9@\-_]+$/;
+
+function asFailure(report: Report): FailureReport {
+  if (report.kind !== 'failure') throw new Error(`expected a failure report, got ${report.kind}`);
+  return report;
+}
+
+function asSuccess(report: Report): SuccessReport {
+  if (report.kind !== 'success') throw new Error(`expected a success report, got ${report.kind}`);
+  return report;
+}
+
+describe('truncate', () => {
+  it('keeps a value at the limit as it is', () => {
+    expect(truncate('abcde', 5)).toBe('abcde');
+  });
+
+  it('cuts a longer value to exactly the limit, ending with ...', () => {
+    expect(truncate('abcdef', 5)).toBe('ab...');
+  });
+});
+
+describe('toReport', () => {
+  describe('success', () => {
+    it('reports the summary, output variables and revision', () => {
+      const created = new Date('2025-01-15T10:00:00Z');
+
+      const report = toReport({
+        kind: 'success',
+        summary: 'Baked for 300 s',
+        externalExecutionId: 'bake-42',
+        outputVariables: { BakeTimeSeconds: '300', 'Baked@end_time-utc': '2025-01-15' },
+        currentRevision: {
+          revision: 'v1.2.3',
+          changeIdentifier: 'c0ffee',
+          created,
+          revisionSummary: 'release 1.2.3',
+        },
+      });
+
+      expect(report).toEqual({
+        kind: 'success',
+        executionDetails: { summary: 'Baked for 300 s', externalExecutionId: 'bake-42' },
+        outputVariables: { BakeTimeSeconds: '300', 'Baked@end_time-utc': '2025-01-15' },
+        currentRevision: {
+          revision: 'v1.2.3',
+          changeIdentifier: 'c0ffee',
+          created,
+          revisionSummary: 'release 1.2.3',
+        },
+      });
+    });
+
+    it('reports no continuation token', () => {
+      const report = asSuccess(toReport({ kind: 'success', summary: 'done' }));
+
+      expect(report.continuationToken).toBeUndefined();
+    });
+
+    it('uses the default external execution id when the outcome gives none', () => {
+      const report = asSuccess(toReport({ kind: 'success', summary: 'done' }, EXECUTION_ID));
+
+      expect(report.executionDetails).toEqual({
+        summary: 'done',
+        externalExecutionId: EXECUTION_ID,
+      });
+    });
+
+    it("prefers the outcome's own external execution id to the default", () => {
+      const report = asSuccess(
+        toReport({ kind: 'success', externalExecutionId: 'deploy-7' }, EXECUTION_ID),
+      );
+
+      expect(report.executionDetails?.externalExecutionId).toBe('deploy-7');
+    });
+
+    it('omits execution details when there is nothing to say', () => {
+      const report = asSuccess(toReport({ kind: 'success', summary: '' }));
+
+      expect(report.executionDetails).toBeUndefined();
+    });
+
+    it('omits empty output variables', () => {
+      const report = asSuccess(toReport({ kind: 'success', outputVariables: {} }));
+
+      expect(report.outputVariables).toBeUndefined();
+    });
+
+    it(`truncates a summary over ${LIMITS.summary} characters, marking the cut`, () => {
+      const summary = 's'.repeat(LIMITS.summary + 1);
+
+      const report = asSuccess(toReport({ kind: 'success', summary }));
+
+      const cut = report.executionDetails?.summary ?? '';
+      expect(cut).toHaveLength(LIMITS.summary);
+      expect(cut).toBe(`${'s'.repeat(LIMITS.summary - 3)}...`);
+    });
+
+    it(`keeps a summary of exactly ${LIMITS.summary} characters whole`, () => {
+      const summary = 's'.repeat(LIMITS.summary);
+
+      const report = asSuccess(toReport({ kind: 'success', summary }));
+
+      expect(report.executionDetails?.summary).toBe(summary);
+    });
+
+    it('truncates an over-long revision summary', () => {
+      const report = asSuccess(
+        toReport({
+          kind: 'success',
+          currentRevision: {
+            revision: 'r1',
+            changeIdentifier: 'c1',
+            revisionSummary: 'x'.repeat(LIMITS.revisionSummary + 10),
+          },
+        }),
+      );
+
+      expect(report.currentRevision?.revisionSummary).toHaveLength(LIMITS.revisionSummary);
+      expect(report.currentRevision?.revisionSummary?.endsWith('...')).toBe(true);
+    });
+
+    it.each(['bad key', 'é', '', 'a.b', 'key\n', 'a$b'])(
+      'fails with JobFailed, naming the invalid output variable key %j',
+      (key) => {
+        const report = asFailure(toReport({ kind: 'success', outputVariables: { [key]: 'v' } }));
+
+        expect(report.failureType).toBe('JobFailed');
+        expect(report.message).toContain(`output variable name "${key}" is invalid`);
+      },
+    );
+
+    it('accepts every character output variable keys allow', () => {
+      const key = 'AZaz09@-_';
+
+      const report = asSuccess(toReport({ kind: 'success', outputVariables: { [key]: '' } }));
+
+      expect(report.outputVariables).toEqual({ [key]: '' });
+    });
+
+    it('cuts an invalid key in the message to 100 characters', () => {
+      const key = `${' '.repeat(200)}`;
+
+      const report = asFailure(toReport({ kind: 'success', outputVariables: { [key]: 'v' } }));
+
+      expect(report.message).toContain(`"${' '.repeat(97)}..."`);
+      expect(report.message).not.toContain(' '.repeat(101));
+    });
+
+    it(`accepts output variables of exactly ${LIMITS.outputVariablesBytes} bytes`, () => {
+      const value = 'v'.repeat(LIMITS.outputVariablesBytes - 1);
+
+      const report = toReport({ kind: 'success', outputVariables: { k: value } });
+
+      expect(report.kind).toBe('success');
+    });
+
+    it(`fails output variables over ${LIMITS.outputVariablesBytes} bytes, counting UTF-8 bytes`, () => {
+      const value = 'é'.repeat(LIMITS.outputVariablesBytes / 2);
+
+      const report = asFailure(toReport({ kind: 'success', outputVariables: { k: value } }));
+
+      expect(value.length).toBeLessThan(LIMITS.outputVariablesBytes);
+      expect(report.failureType).toBe('JobFailed');
+      expect(report.message).toContain(
+        `output variables take ${LIMITS.outputVariablesBytes + 1} bytes; the limit is ${LIMITS.outputVariablesBytes}`,
+      );
+    });
+
+    it('counts the keys in the output variables size', () => {
+      const half = 'v'.repeat(LIMITS.outputVariablesBytes / 2 - 1);
+
+      const report = toReport({ kind: 'success', outputVariables: { aa: half, bb: `${half}x` } });
+
+      expect(asFailure(report).message).toContain('output variables take');
+    });
+
+    it('fails a non-string output variable value', () => {
+      const outputVariables = { Count: 3 } as unknown as Record<string, string>;
+
+      const report = asFailure(toReport({ kind: 'success', outputVariables }));
+
+      expect(report.message).toContain('output variable "Count" must be a string');
+    });
+
+    it.each([
+      [
+        'currentRevision.revision',
+        { revision: 'r'.repeat(LIMITS.revision + 1), changeIdentifier: 'c' },
+      ],
+      [
+        'currentRevision.changeIdentifier',
+        { revision: 'r', changeIdentifier: 'c'.repeat(LIMITS.changeIdentifier + 1) },
+      ],
+    ])('fails an over-long %s instead of cutting it', (field, currentRevision) => {
+      const report = asFailure(toReport({ kind: 'success', currentRevision }));
+
+      expect(report.failureType).toBe('JobFailed');
+      expect(report.message).toMatch(
+        new RegExp(
+          `^The job processor returned an invalid result: ${field.replace('.', '\\.')} is \\d+ characters; the limit is \\d+$`,
+        ),
+      );
+    });
+
+    it.each([
+      { revision: '', changeIdentifier: 'c1' },
+      { revision: 'r1', changeIdentifier: '' },
+    ])('fails a revision without both revision and changeIdentifier: %j', (currentRevision) => {
+      const report = asFailure(toReport({ kind: 'success', currentRevision }));
+
+      expect(report.message).toContain('currentRevision needs both revision and changeIdentifier');
+    });
+
+    it(`fails an externalExecutionId over ${LIMITS.externalExecutionId} characters`, () => {
+      const externalExecutionId = 'e'.repeat(LIMITS.externalExecutionId + 1);
+
+      const report = asFailure(toReport({ kind: 'success', externalExecutionId }));
+
+      expect(report.failureType).toBe('JobFailed');
+      expect(report.message).toContain(
+        `externalExecutionId is ${LIMITS.externalExecutionId + 1} characters; the limit is ${LIMITS.externalExecutionId}`,
+      );
+      expect(report.externalExecutionId?.length ?? 0).toBeLessThanOrEqual(
+        LIMITS.externalExecutionId,
+      );
+    });
+
+    it(`accepts an externalExecutionId of exactly ${LIMITS.externalExecutionId} characters`, () => {
+      const externalExecutionId = 'e'.repeat(LIMITS.externalExecutionId);
+
+      const report = asSuccess(toReport({ kind: 'success', externalExecutionId }));
+
+      expect(report.executionDetails?.externalExecutionId).toBe(externalExecutionId);
+    });
+  });
+
+  describe('continue', () => {
+    it('reports the token, progress and summary', () => {
+      const report = toReport(
+        { kind: 'continue', continuationToken: 'step-2', percentComplete: 40, summary: 'half' },
+        EXECUTION_ID,
+      );
+
+      expect(report).toEqual({
+        kind: 'success',
+        continuationToken: 'step-2',
+        executionDetails: {
+          summary: 'half',
+          externalExecutionId: EXECUTION_ID,
+          percentComplete: 40,
+        },
+      });
+    });
+
+    it('never carries output variables', () => {
+      const outcome = {
+        kind: 'continue',
+        continuationToken: 'step-2',
+        outputVariables: { Early: 'x' },
+      } as JobOutcome;
+
+      const report = asSuccess(toReport(outcome));
+
+      expect(report.outputVariables).toBeUndefined();
+    });
+
+    it.each([
+      [150, 100],
+      [-5, 0],
+      [42.4, 42],
+      [42.5, 43],
+      [99.9, 100],
+    ])('reports percentComplete %d as %d', (given, reported) => {
+      const report = asSuccess(
+        toReport({ kind: 'continue', continuationToken: 't', percentComplete: given }),
+      );
+
+      expect(report.executionDetails?.percentComplete).toBe(reported);
+    });
+
+    it.each([Number.NaN, Number.POSITIVE_INFINITY])('omits percentComplete %d', (given) => {
+      const report = asSuccess(
+        toReport({ kind: 'continue', continuationToken: 't', percentComplete: given }),
+      );
+
+      expect(report.executionDetails).toBeUndefined();
+    });
+
+    it(`accepts a token of exactly ${LIMITS.continuationToken} characters`, () => {
+      const token = 't'.repeat(LIMITS.continuationToken);
+
+      const report = asSuccess(toReport({ kind: 'continue', continuationToken: token }));
+
+      expect(report.continuationToken).toBe(token);
+    });
+
+    it(`fails a token over ${LIMITS.continuationToken} characters instead of cutting it`, () => {
+      const token = 't'.repeat(LIMITS.continuationToken + 1);
+
+      const report = asFailure(
+        toReport({ kind: 'continue', continuationToken: token }, EXECUTION_ID),
+      );
+
+      expect(report).toEqual({
+        kind: 'failure',
+        failureType: 'JobFailed',
+        message: `The job processor returned an invalid result: continuationToken is ${LIMITS.continuationToken + 1} characters; the limit is ${LIMITS.continuationToken}`,
+        externalExecutionId: EXECUTION_ID,
+      });
+    });
+
+    it('fails a continue outcome with an empty token', () => {
+      const report = asFailure(toReport({ kind: 'continue', continuationToken: '' }));
+
+      expect(report.message).toContain('a continue outcome needs a continuationToken');
+    });
+
+    it('fails an over-long externalExecutionId', () => {
+      const externalExecutionId = 'e'.repeat(LIMITS.externalExecutionId + 1);
+
+      const report = asFailure(
+        toReport({ kind: 'continue', continuationToken: 't', externalExecutionId }),
+      );
+
+      expect(report.message).toContain('externalExecutionId is 1501 characters; the limit is 1500');
+    });
+  });
+
+  describe('failure', () => {
+    it.each(FAILURE_TYPES)('reports failure type %s as given', (failureType) => {
+      const report = toReport({ kind: 'failure', failureType, message: 'broke' }, EXECUTION_ID);
+
+      expect(report).toEqual({
+        kind: 'failure',
+        failureType,
+        message: 'broke',
+        externalExecutionId: EXECUTION_ID,
+      });
+    });
+
+    it('maps an unknown failure type to JobFailed', () => {
+      const failureType = 'Timeout' as FailureType;
+
+      const report = asFailure(toReport({ kind: 'failure', failureType, message: 'slow' }));
+
+      expect(report.failureType).toBe('JobFailed');
+      expect(report.message).toBe('slow');
+    });
+
+    it(`truncates a message over ${LIMITS.failureMessage} characters to exactly the limit`, () => {
+      const message = 'm'.repeat(LIMITS.failureMessage + 500);
+
+      const report = asFailure(
+        toReport({ kind: 'failure', failureType: 'ConfigurationError', message }),
+      );
+
+      expect(report.message).toHaveLength(LIMITS.failureMessage);
+      expect(report.message).toBe(`${'m'.repeat(LIMITS.failureMessage - 3)}...`);
+      expect(report.failureType).toBe('ConfigurationError');
+    });
+
+    it(`keeps a message of exactly ${LIMITS.failureMessage} characters whole`, () => {
+      const message = 'm'.repeat(LIMITS.failureMessage);
+
+      const report = asFailure(toReport({ kind: 'failure', failureType: 'JobFailed', message }));
+
+      expect(report.message).toBe(message);
+    });
+
+    it('replaces an empty message, which the API refuses', () => {
+      const report = asFailure(
+        toReport({ kind: 'failure', failureType: 'JobFailed', message: '' }),
+      );
+
+      expect(report.message).toBe('the job failed');
+    });
+
+    it('leaves out an over-long externalExecutionId on a failure instead of cutting it', () => {
+      const externalExecutionId = 'e'.repeat(LIMITS.externalExecutionId + 1);
+
+      const report = asFailure(
+        toReport({ kind: 'failure', failureType: 'JobFailed', message: 'x', externalExecutionId }),
+      );
+
+      expect(report.externalExecutionId).toBeUndefined();
+    });
+
+    it('falls back to the default id when an invalid result carries an over-long one', () => {
+      const externalExecutionId = 'e'.repeat(LIMITS.externalExecutionId + 1);
+
+      const report = asFailure(
+        toReport({ kind: 'success', summary: 's', externalExecutionId }, EXECUTION_ID),
+      );
+
+      expect(report.message).toContain('externalExecutionId is 1501 characters');
+      expect(report.externalExecutionId).toBe(EXECUTION_ID);
+    });
+
+    it('never cuts a surrogate pair in half when truncating', () => {
+      const message = `${'a'.repeat(LIMITS.failureMessage - 4)}😀${'b'.repeat(10)}`;
+
+      const report = failureReport('JobFailed', message);
+
+      expect(report.message.length).toBeLessThanOrEqual(LIMITS.failureMessage);
+      expect(report.message.endsWith('a...')).toBe(true);
+    });
+  });
+
+  it('fails an outcome of an unknown kind', () => {
+    const outcome = { kind: 'retry' } as unknown as JobOutcome;
+
+    const report = asFailure(toReport(outcome, EXECUTION_ID));
+
+    expect(report).toEqual({
+      kind: 'failure',
+      failureType: 'JobFailed',
+      message:
+        'The job processor returned an invalid result: the processor returned an unknown outcome kind "retry"',
+      externalExecutionId: EXECUTION_ID,
+    });
+  });
+
+  describe('API limits (property)', () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 20, unit: 'binary' }),
+      fc.string({ minLength: 1_400, maxLength: 5_200 }),
+    );
+    const maybe = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
+
+    const success: fc.Arbitrary<JobOutcome> = fc.record(
+      {
+        kind: fc.constant('success' as const),
+        summary: text,
+        externalExecutionId: text,
+        outputVariables: fc.dictionary(
+          fc.oneof(fc.stringMatching(OUTPUT_VARIABLE_KEY), fc.string({ unit: 'binary' })),
+          fc.oneof(fc.string(), fc.string({ minLength: 30_000, maxLength: 70_000 })),
+          { maxKeys: 4 },
+        ),
+        currentRevision: fc.record({
+          revision: text,
+          changeIdentifier: fc.oneof(fc.string({ maxLength: 120 }), text),
+          revisionSummary: maybe(text),
+        }),
+      },
+      { requiredKeys: ['kind'] },
+    );
+    const continuing: fc.Arbitrary<JobOutcome> = fc.record(
+      {
+        kind: fc.constant('continue' as const),
+        continuationToken: text,
+        percentComplete: fc.double(),
+        summary: text,
+        externalExecutionId: text,
+      },
+      { requiredKeys: ['kind', 'continuationToken'] },
+    );
+    const failing: fc.Arbitrary<JobOutcome> = fc.record(
+      {
+        kind: fc.constant('failure' as const),
+        failureType: fc.oneof(
+          fc.constantFrom(...FAILURE_TYPES),
+          fc.string().map((value) => value as FailureType),
+        ),
+        message: text,
+        externalExecutionId: text,
+      },
+      { requiredKeys: ['kind', 'failureType', 'message'] },
+    );
+
+    const withinLength = (value: string | undefined, max: number) =>
+      value === undefined || (value.length >= 1 && value.length <= max);
+
+    function expectWithinLimits(report: Report): void {
+      if (report.kind === 'failure') {
+        expect(FAILURE_TYPES).toContain(report.failureType);
+        expect(report.message.length).toBeGreaterThanOrEqual(1);
+        expect(report.message.length).toBeLessThanOrEqual(LIMITS.failureMessage);
+        expect(withinLength(report.externalExecutionId, LIMITS.externalExecutionId)).toBe(true);
+        return;
+      }
+      const details = report.executionDetails;
+      expect(withinLength(report.continuationToken, LIMITS.continuationToken)).toBe(true);
+      expect(withinLength(details?.summary, LIMITS.summary)).toBe(true);
+      expect(withinLength(details?.externalExecutionId, LIMITS.externalExecutionId)).toBe(true);
+      if (details?.percentComplete !== undefined) {
+        expect(Number.isInteger(details.percentComplete)).toBe(true);
+        expect(details.percentComplete).toBeGreaterThanOrEqual(0);
+        expect(details.percentComplete).toBeLessThanOrEqual(100);
+      }
+      if (report.outputVariables) {
+        expect(report.continuationToken).toBeUndefined();
+        let bytes = 0;
+        for (const [key, value] of Object.entries(report.outputVariables)) {
+          expect(key).toMatch(OUTPUT_VARIABLE_KEY);
+          bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+        }
+        expect(bytes).toBeLessThanOrEqual(LIMITS.outputVariablesBytes);
+      }
+      const revision = report.currentRevision;
+      if (revision) {
+        expect(withinLength(revision.revision, LIMITS.revision)).toBe(true);
+        expect(withinLength(revision.changeIdentifier, LIMITS.changeIdentifier)).toBe(true);
+        expect(withinLength(revision.revisionSummary, LIMITS.revisionSummary)).toBe(true);
+      }
+    }
+
+    it('turns any outcome into a report whose every field is within the API limits', () => {
+      fc.assert(
+        fc.property(fc.oneof(success, continuing, failing), maybe(text), (outcome, fallbackId) => {
+          const report = toReport(outcome, fallbackId);
+
+          expectWithinLimits(report);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('builds a failure report within the limits from any message', () => {
+      fc.assert(
+        fc.property(fc.constantFrom(...FAILURE_TYPES), text, maybe(text), (type, message, id) => {
+          expectWithinLimits(failureReport(type, message, id));
+        }),
+      );
+    });
+  });
+});

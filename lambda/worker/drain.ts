@@ -124,7 +124,14 @@ class Drain {
   }
 
   async run(): Promise<void> {
-    if (this.#taking()) await this.#findExpiredClaims();
+    if (!this.#taking()) {
+      this.#deps.logger.warn('invocation started inside the deadline margin; no job taken', {
+        remainingMs: this.#request.deadline - this.#deps.now(),
+        deadlineMarginMs: this.#settings.deadlineMarginMs,
+      });
+    } else {
+      await this.#findExpiredClaims();
+    }
     for (;;) {
       this.#startTasks();
       this.#maybePoll();

@@ -35,6 +35,7 @@ describe('handler (Middy, Powertools, real ledger)', () => {
   beforeEach(async () => {
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
     vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'JobWorkerTest');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
     config = loadConfig({ ...ENV, LEDGER_TABLE_NAME: await db.createLedgerTable() });
     codePipeline = new FakeCodePipeline();
     output = captureOutput();

@@ -276,13 +276,19 @@ describe('Worker.drain', () => {
   });
 
   it('takes no job at all when the invocation starts inside the deadline margin', async () => {
-    const { codePipeline, worker } = await setup({ settings: { deadlineMarginMs: 5_000 } });
+    const { codePipeline, worker, logs } = await setup({ settings: { deadlineMarginMs: 5_000 } });
     codePipeline.enqueue(uniqueJob());
 
     const summary = await worker.drain(deadlineIn(4_000));
 
     expect(codePipeline.polls).toHaveLength(0);
     expect(summary.polled).toBe(0);
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'invocation started inside the deadline margin; no job taken',
+      }),
+    );
   });
 
   it('stops taking jobs once the margin is reached, and finishes the ones it holds', async () => {

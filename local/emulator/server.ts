@@ -1,0 +1,162 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleAdmin } from './admin.js';
+import { handleApi, type RequestLogEntry } from './api.js';
+import type { FaultConfig, StatsView } from './faults.js';
+import type { EnqueueJobInput } from './job-data.js';
+import { apiErrors, readBody, sendJson } from './protocol.js';
+import type { SecretsView } from './secrets.js';
+import type { SigV4Settings } from './sigv4.js';
+import { type EmulatorSettings, EmulatorState, resolveFaults } from './state.js';
+import type { ActionType, CustomActionTypeInput } from './types.js';
+import { type JobSummary, type JobView, jobSummaries, jobView } from './views.js';
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface EmulatorCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Options of `startEmulator`; all optional. */
+export interface EmulatorOptions extends Partial<Omit<EmulatorSettings, 'faults'>> {
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. @default 0 */
+  port?: number;
+  /** Access keys whose signatures are fully verified. @default [{ accessKeyId: 'local', secretAccessKey: 'local' }] */
+  credentials?: EmulatorCredentials[];
+  /** Refuse access keys not in `credentials` (UnrecognizedClientException). @default false */
+  strictSignatures?: boolean;
+  /** Allowed distance between X-Amz-Date and real time. @default 900000 (15 min) */
+  maxClockSkewMs?: number;
+  /** Initial fault injection (also restored by reset). @default no faults, seed 1 */
+  faults?: Partial<FaultConfig>;
+  /** Called after every API call (not admin calls); bodies are never included. */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** A started emulator: its address, and an in-process handle on its state. */
+export interface RunningEmulator {
+  /** `http://host:port`: pass it as the SDK client's `endpoint`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly accountId: string;
+  readonly region: string;
+  /** The first configured credentials: sign with these to have signatures verified. */
+  readonly credentials: EmulatorCredentials;
+  close(): Promise<void>;
+  /** Registers a custom action type, as CreateCustomActionType would. */
+  createActionType(input: CustomActionTypeInput): ActionType;
+  /** Queues a job for a registered custom action type; returns the job id. */
+  enqueueJob(input: EnqueueJobInput): string;
+  getJob(jobId: string): JobView | undefined;
+  listJobs(): JobSummary[];
+  faults(): FaultConfig;
+  /** Changes fault injection at runtime (partial); returns the whole configuration. */
+  setFaults(patch: Partial<FaultConfig>): FaultConfig;
+  stats(): StatsView;
+  secrets(): SecretsView;
+  /** Moves the job clock forward (on top of the injected `now`). */
+  advanceTime(ms: number): void;
+  /** The job clock, epoch ms. */
+  now(): number;
+  /** Drops jobs, stats, secrets and custom types; restores initial types, faults and clock. */
+  reset(): void;
+}
+
+function settingsFrom(options: EmulatorOptions): EmulatorSettings {
+  return {
+    accountId: options.accountId ?? '123456789012',
+    region: options.region ?? 'us-east-1',
+    now: options.now ?? Date.now,
+    dispatchTimeoutMs: options.dispatchTimeoutMs ?? 30_000,
+    actionTimeoutMs: options.actionTimeoutMs ?? 24 * 60 * 60 * 1000,
+    actionTypes: options.actionTypes ?? [],
+    faults: resolveFaults(options.faults),
+  };
+}
+
+/**
+ * Starts the CodePipeline job-worker API emulator (AWS JSON 1.1 on `POST /`, admin API under
+ * `/emulator/`).
+ * @param options - see {@link EmulatorOptions}
+ * @example
+ * const emulator = await startEmulator({ now: () => clock });
+ * const client = new CodePipelineClient({
+ *   endpoint: emulator.url, region: 'us-east-1', credentials: emulator.credentials,
+ * });
+ * await emulator.close();
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const state = new EmulatorState(settingsFrom(options));
+  const credentials = options.credentials ?? [{ accessKeyId: 'local', secretAccessKey: 'local' }];
+  const auth: SigV4Settings = {
+    service: 'codepipeline',
+    credentials: new Map(credentials.map((c) => [c.accessKeyId, c.secretAccessKey])),
+    strict: options.strictSignatures ?? false,
+    maxClockSkewMs: options.maxClockSkewMs ?? 15 * 60 * 1000,
+    now: Date.now,
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === undefined) {
+      sendJson(res, 413, { __type: 'RequestEntityTooLargeException', message: 'Body too large' });
+      return;
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/emulator' || path?.startsWith('/emulator/')) {
+      handleAdmin(req, res, body, state);
+    } else if (req.method !== 'POST' || path !== '/') {
+      const error = apiErrors.unknownOperation(
+        'The API is POST / with X-Amz-Target; the admin API is under /emulator/',
+        404,
+      );
+      sendJson(res, 404, error.body());
+    } else {
+      await handleApi(req, res, body, state, auth, options.onRequest);
+    }
+  };
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (res.headersSent) res.destroy();
+      else
+        sendJson(res, 500, { error: 'EmulatorError', message: String(error) }, 'application/json');
+    });
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${shownHost}:${port}`,
+    host,
+    port,
+    accountId: state.settings.accountId,
+    region: state.settings.region,
+    credentials: credentials[0] ?? { accessKeyId: 'local', secretAccessKey: 'local' },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+    createActionType: (input) => state.createActionType(input),
+    enqueueJob: (input) => state.enqueueJob(input),
+    getJob: (jobId) => jobView(state.store, state.settings.accountId, jobId),
+    listJobs: () => jobSummaries(state.store),
+    faults: () => state.faults.current,
+    setFaults: (patch) => state.faults.configure(patch),
+    stats: () => state.stats.snapshot(),
+    secrets: () => state.secrets.view(),
+    advanceTime: (ms) => state.advanceTime(ms),
+    now: () => state.now(),
+    reset: () => state.reset(),
+  };
+}

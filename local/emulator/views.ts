@@ -1,0 +1,77 @@
+import type { CallRecord, JobEvent, JobStore } from './job-store.js';
+import type { ActionTypeId, JobStatus, JobTemplate } from './types.js';
+
+/** A job's whole story, as `GET /emulator/jobs/{jobId}` answers it. Times are ISO-8601. */
+export interface JobView {
+  jobId: string;
+  status: JobStatus;
+  actionTypeId: ActionTypeId;
+  accountId: string;
+  createdAt: string;
+  acknowledgedAt: string | null;
+  completedAt: string | null;
+  /** The nonce that AcknowledgeJob accepts now; null while queued. */
+  currentNonce: string | null;
+  /** Every nonce issued, in order; `deliveries` > 1 when handed out again (duplicate fault). */
+  nonces: Array<{ nonce: string; issuedAt: string; deliveries: number }>;
+  /** Every AcknowledgeJob call received, in order, with the status or error answered. */
+  acknowledgements: CallRecord[];
+  /** Every PutJobSuccessResult / PutJobFailureResult call received, in order. */
+  results: CallRecord[];
+  /** Lifecycle transitions: created, dispatched, redelivered, requeued, acknowledged, timed-out, succeeded, failed. */
+  events: JobEvent[];
+  /** The job this one continues (its data carries the continuation token). */
+  continuationOf: string | null;
+  /** The job created by a success with a continuation token. */
+  continuationJobId: string | null;
+  /** The job data without artifact credentials (those are fresh on every hand-out). */
+  data: JobTemplate;
+}
+
+export interface JobSummary {
+  jobId: string;
+  status: JobStatus;
+  actionTypeId: ActionTypeId;
+  createdAt: string;
+  currentNonce: string | null;
+  dispatchCount: number;
+  continuationOf: string | null;
+  continuationJobId: string | null;
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+export function jobView(store: JobStore, accountId: string, jobId: string): JobView | undefined {
+  const job = store.get(jobId);
+  if (job === undefined) return undefined;
+  return structuredClone({
+    jobId: job.id,
+    status: job.status,
+    actionTypeId: job.actionType.id,
+    accountId,
+    createdAt: new Date(job.createdAt).toISOString(),
+    acknowledgedAt: iso(job.acknowledgedAt),
+    completedAt: iso(job.completedAt),
+    currentNonce: job.currentNonce ?? null,
+    nonces: job.nonces.map((n) => ({ ...n, issuedAt: new Date(n.issuedAt).toISOString() })),
+    acknowledgements: job.acknowledgements,
+    results: job.results,
+    events: job.events,
+    continuationOf: job.continuationOf ?? null,
+    continuationJobId: job.continuationJobId ?? null,
+    data: job.template,
+  });
+}
+
+export function jobSummaries(store: JobStore): JobSummary[] {
+  return store.all().map((job) => ({
+    jobId: job.id,
+    status: job.status,
+    actionTypeId: { ...job.actionType.id },
+    createdAt: new Date(job.createdAt).toISOString(),
+    currentNonce: job.currentNonce ?? null,
+    dispatchCount: job.nonces.length,
+    continuationOf: job.continuationOf ?? null,
+    continuationJobId: job.continuationJobId ?? null,
+  }));
+}

@@ -1,0 +1,125 @@
+/**
+ * The environment the deployed Lambda gets, pointed at local endpoints; and the real
+ * handler, imported only once that environment is in place (it reads it at cold start).
+ */
+import type { Context } from 'aws-lambda';
+
+export interface LocalEndpoints {
+  readonly codePipeline: string;
+  readonly dynamoDb: string;
+}
+
+/** The demo action type: the one the CDK app deploys by default. */
+export const DEMO_ACTION_TYPE = {
+  owner: 'Custom',
+  category: 'Test',
+  provider: 'BakeTimeGate',
+  version: '1',
+} as const;
+
+/** Configuration properties of the demo action type (`NotifyToken` is secret). */
+export const DEMO_PROPERTIES = [
+  {
+    name: 'BakeTimeSeconds',
+    required: true,
+    key: true,
+    secret: false,
+    queryable: false,
+    description: 'Seconds to wait before the action succeeds',
+    type: 'Number',
+  },
+  {
+    name: 'Environment',
+    required: false,
+    key: false,
+    secret: false,
+    queryable: false,
+    description: 'Name of the environment being baked',
+    type: 'String',
+  },
+  {
+    name: 'NotifyToken',
+    required: false,
+    key: false,
+    secret: true,
+    queryable: false,
+    description: 'Token for notifications (secret: never logged)',
+    type: 'String',
+  },
+] as const;
+
+/**
+ * Sets the worker's environment variables (as the CDK stack sets them) and the standard AWS
+ * SDK variables that point its clients at local endpoints with dummy credentials.
+ */
+export function setWorkerEnvironment(
+  endpoints: LocalEndpoints,
+  tableName: string,
+  overrides: Record<string, string> = {},
+): void {
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_CODEPIPELINE: endpoints.codePipeline,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoDb,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ACTION_CATEGORY: DEMO_ACTION_TYPE.category,
+    ACTION_PROVIDER: DEMO_ACTION_TYPE.provider,
+    ACTION_VERSION: DEMO_ACTION_TYPE.version,
+    LEDGER_TABLE_NAME: tableName,
+    SECRET_CONFIGURATION_KEYS: DEMO_PROPERTIES.filter((p) => p.secret)
+      .map((p) => p.name)
+      .join(','),
+    POWERTOOLS_SERVICE_NAME: 'codepipeline-job-worker',
+    POWERTOOLS_METRICS_NAMESPACE: 'CodePipelineJobWorker',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    ...overrides,
+  });
+}
+
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** Imports the real handler module (`lambda/handler.ts`), unchanged. */
+export async function importHandler(): Promise<LambdaHandler> {
+  const module = (await import('../lambda/handler.js')) as { handler: LambdaHandler };
+  return module.handler;
+}
+
+let invocations = 0;
+
+/** A Lambda-like context whose remaining time counts down from `timeoutMs`. */
+export function localContext(timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  invocations++;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'codepipeline-job-worker-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn:
+      'arn:aws:lambda:us-east-1:123456789012:function:codepipeline-job-worker-local',
+    memoryLimitInMB: '512',
+    awsRequestId: `local-${process.pid}-${invocations}-${Date.now()}`,
+    logGroupName: '/aws/lambda/codepipeline-job-worker-local',
+    logStreamName: `local/${process.pid}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+/** The event an EventBridge schedule rule sends. */
+export function scheduledEvent(): Record<string, unknown> {
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    resources: ['arn:aws:events:us-east-1:123456789012:rule/codepipeline-job-worker-schedule'],
+    detail: {},
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The README's local commands, run as a user runs them: `npm start` and `npm run invoke`.
+ */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
+
+const run = promisify(execFile);
+const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+
+async function script(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(TSX, args, {
+      env: { ...process.env, ...env },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('npm start', () => {
+  it('runs a realistic mix of jobs end to end and reports them all finished once', async () => {
+    const { code, stdout } = await script(['local/start.ts', '--jobs', '6', '--json']);
+
+    const totals = JSON.parse(stdout) as Record<string, number | boolean>;
+    expect(code).toBe(0);
+    expect(totals).toMatchObject({
+      ok: true,
+      jobs: 6,
+      succeeded: 5,
+      failed: 1,
+      unfinished: 0,
+      processedTwice: 0,
+      secretsInLogs: 0,
+      failedInvocations: 0,
+    });
+    expect(totals.continued).toBeGreaterThanOrEqual(1);
+    expect(totals.redispatches).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
+  it('refuses a bad flag with a usage line and exit status 2', async () => {
+    const { code, stderr } = await script(['local/start.ts', '--jobs', 'many']);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('--jobs must be an integer');
+    expect(stderr).toContain('usage: npm start');
+  });
+});
+
+describe('npm run invoke', () => {
+  let stack: LocalStack;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    stack = await startLocalStack();
+    env = {
+      AWS_ENDPOINT_URL_CODEPIPELINE: stack.emulator.url,
+      AWS_ENDPOINT_URL_DYNAMODB: stack.dynamo.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: stack.emulator.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: stack.emulator.credentials.secretAccessKey,
+      ACTION_CATEGORY: 'Test',
+      ACTION_PROVIDER: 'BakeTimeGate',
+      ACTION_VERSION: '1',
+      LEDGER_TABLE_NAME: stack.tableName,
+      SECRET_CONFIGURATION_KEYS: 'NotifyToken',
+    };
+  });
+  afterAll(() => stack.close());
+
+  it('runs the handler once against the endpoints the environment names', async () => {
+    const id = stack.enqueue({ BakeTimeSeconds: '0' });
+
+    const { code, stdout } = await script(['local/invoke.ts', '--timeout-ms', '30000'], env);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, result: { succeeded: 1 } });
+    expect(stack.emulator.getJob(id)?.status).toBe('Succeeded');
+  });
+
+  it('exits non-zero and prints the error when the handler throws', async () => {
+    const eventFile = join(tmpdir(), `invoke-event-${process.pid}.json`);
+    writeFileSync(eventFile, JSON.stringify({ source: 'aws.s3', 'detail-type': 'Object Created' }));
+
+    const { code, stdout } = await script(['local/invoke.ts', '--event-file', eventFile], env);
+
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { name: 'InvalidEventError' } });
+  });
+
+  it('fails at cold start naming the missing variable', async () => {
+    const { code, stderr } = await script(['local/invoke.ts'], { ...env, LEDGER_TABLE_NAME: '' });
+
+    expect(code).toBe(1);
+    expect(stderr).toContain('LEDGER_TABLE_NAME is required');
+  });
+});

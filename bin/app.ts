@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+/**
+ * The CDK app: reads the worker's configuration from CDK context (cdk.json, `-c key=value`),
+ * builds the stack and runs the cdk-nag AwsSolutions and Serverless packs on every synth.
+ */
+import { App } from 'aws-cdk-lib';
+import { JobWorkerStack } from '../lib/job-worker-stack.js';
+import { addNagChecks } from '../lib/nag.js';
+import { readWorkerContext } from '../lib/worker-context.js';
+
+const app = new App();
+const config = readWorkerContext(app.node);
+new JobWorkerStack(app, config.stackName, {
+  description: `CodePipeline custom action job worker (${config.worker.category}/${config.worker.provider})`,
+  worker: config.worker,
+});
+addNagChecks(app);

@@ -1,0 +1,183 @@
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+
+/** Log levels Powertools Logger accepts. */
+export type WorkerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+
+/**
+ * Properties of {@link CustomActionJobWorker}.
+ */
+export interface CustomActionJobWorkerProps {
+  /** Category of the custom action type. */
+  readonly category: codepipeline.ActionCategory;
+  /** Provider of the custom action type: 1-35 characters of `[0-9A-Za-z_-]`. */
+  readonly provider: string;
+  /**
+   * Version of the custom action type: 1-9 characters of `[0-9A-Za-z_-]`. A deleted
+   * type's version can never be reused, so bump it to replace the type.
+   * @default '1'
+   */
+  readonly version?: string;
+  /**
+   * Configuration properties of the action (at most 10; at most one queryable, which must be
+   * required and not secret). The names of the secret ones are passed to the worker so it
+   * can keep their values out of logs, metrics and the ledger.
+   * @default - no configuration properties
+   */
+  readonly configurationProperties?: codepipeline.CustomActionProperty[];
+  /**
+   * Minimum number of input artifacts (0-5).
+   * @default 0
+   */
+  readonly minInputArtifacts?: number;
+  /**
+   * Maximum number of input artifacts (0-5).
+   * @default 1
+   */
+  readonly maxInputArtifacts?: number;
+  /**
+   * Minimum number of output artifacts (0-5).
+   * @default 0
+   */
+  readonly minOutputArtifacts?: number;
+  /**
+   * Maximum number of output artifacts (0-5).
+   * @default 0
+   */
+  readonly maxOutputArtifacts?: number;
+  /**
+   * Path of the Lambda entry file, which must export `handler`.
+   * @default - `lambda/handler.ts` of this repository
+   */
+  readonly entry?: string;
+  /**
+   * Name of the job processor the worker runs (`JOB_PROCESSOR`).
+   * @default 'bake-time-gate'
+   */
+  readonly jobProcessor?: string;
+  /**
+   * How often the schedule invokes the worker: whole minutes, 1 to 60. CodePipeline
+   * STARTED events invoke it sooner; the schedule catches everything those miss.
+   * @default Duration.minutes(1)
+   */
+  readonly scheduleRate?: Duration;
+  /**
+   * Jobs requested per PollForJobs call (`BATCH_SIZE`).
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * Jobs one invocation works on at the same time (`CONCURRENCY`).
+   * @default 10
+   */
+  readonly concurrency?: number;
+  /**
+   * Reserved concurrency of the function: the most invocations that run at once. It bounds
+   * the load on the CodePipeline API and DynamoDB when many pipelines start together, and
+   * keeps that capacity for the worker whatever else runs in the account. Throughput comes
+   * from `batchSize` and `concurrency` inside an invocation, so a few invocations suffice.
+   * @default 5
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * Whether to reserve concurrency at all. Set `false` in accounts whose concurrency quota is
+   * too small to reserve from (Lambda keeps at least 10 unreserved, and new accounts may have
+   * a quota of 10); the function then shares the account's pool without a cap.
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
+  /**
+   * Memory of the function in MB (128-10240); CPU grows with it.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout of the function. Must exceed `deadlineMargin` by at least 10 seconds.
+   * @default Duration.seconds(60)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Time kept free before the timeout to report the jobs in hand (`DEADLINE_MARGIN_MS`).
+   * @default Duration.seconds(20)
+   */
+  readonly deadlineMargin?: Duration;
+  /**
+   * Grace added to a claim's lease beyond the invocation's deadline (`LEASE_GRACE_SECONDS`).
+   * @default Duration.seconds(10)
+   */
+  readonly leaseGrace?: Duration;
+  /**
+   * How long ledger records live before TTL removes them (`RECORD_RETENTION_DAYS`).
+   * @default Duration.days(30)
+   */
+  readonly recordRetention?: Duration;
+  /**
+   * Attempts per AWS SDK call, first try included (`SDK_MAX_ATTEMPTS`).
+   * @default 3
+   */
+  readonly sdkMaxAttempts?: number;
+  /**
+   * Timeout of one AWS SDK request (`SDK_REQUEST_TIMEOUT_MS`).
+   * @default Duration.seconds(5)
+   */
+  readonly sdkRequestTimeout?: Duration;
+  /**
+   * Powertools service name: the `service` key of log lines and the `service` dimension of
+   * the worker's metrics. Give each worker in an account its own.
+   * @default 'codepipeline-job-worker'
+   */
+  readonly serviceName?: string;
+  /**
+   * CloudWatch namespace of the worker's metrics.
+   * @default 'CodePipelineJobWorker'
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * Log level of the worker (`POWERTOOLS_LOG_LEVEL`).
+   * @default 'INFO'
+   */
+  readonly logLevel?: WorkerLogLevel;
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Retries of a failed delivery or invocation: applied to both EventBridge targets and the
+   * function's asynchronous invocation (0-2, Lambda's limit).
+   * @default 2
+   */
+  readonly retryAttempts?: number;
+  /**
+   * How long an invocation event may wait (in EventBridge or in Lambda's asynchronous queue)
+   * before it goes to the dead-letter queue (1 minute to 6 hours). An event only says "poll
+   * now": once later ticks have run, an old one has no value.
+   * @default Duration.minutes(10)
+   */
+  readonly maxEventAge?: Duration;
+  /**
+   * What happens to the ledger table, its KMS key and the log group when they leave the
+   * stack. RETAIN keeps the claims and the audit trail (and turns on the table's deletion
+   * protection); use DESTROY for throw-away environments.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * E-mail address subscribed to the alarms through a new encrypted SNS topic.
+   * @default - no subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Existing SNS topic for alarm and OK notifications, instead of creating one.
+   * @default - a new topic when `alarmEmail` is set, else no notifications
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Consecutive periods (of 5 minutes, or the schedule rate if longer) without a successful
+   * poll before the no-poll alarm fires.
+   * @default 3
+   */
+  readonly missedPollPeriods?: number;
+}

@@ -1,0 +1,428 @@
+import { fileURLToPath } from 'node:url';
+import { Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  type ActionTypeIdentity,
+  actionTypeArn,
+  actionTypeLabel,
+  eventVersionValues,
+  secretPropertyNames,
+  validateActionType,
+} from './action-type.js';
+import { dashboardUrl, logsInsightsExecutionUrl } from './console-urls.js';
+import type { CustomActionJobWorkerProps } from './custom-action-job-worker-props.js';
+import { type WorkerAlarmName, WorkerMonitoring } from './worker-monitoring.js';
+import { resolveSettings, type WorkerSettings } from './worker-settings.js';
+
+export type {
+  CustomActionJobWorkerProps,
+  WorkerLogLevel,
+} from './custom-action-job-worker-props.js';
+
+/** Name of the ledger's index of claims whose lease may expire. */
+export const PENDING_CLAIMS_INDEX = 'pending-claims';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
+const DEFAULT_ENTRY = fileURLToPath(new URL('../lambda/handler.ts', import.meta.url));
+const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+const EXECUTION_LINK_LOOKBACK_DAYS = 7;
+
+/**
+ * A serverless job worker for one CodePipeline custom action type: the action type itself,
+ * a Lambda function invoked on a schedule and on the action's STARTED events, the DynamoDB
+ * nonce ledger, a dead-letter queue, least-privilege IAM, and a dashboard with alarms.
+ *
+ * @example
+ * new CustomActionJobWorker(this, 'BakeTimeGate', {
+ *   category: codepipeline.ActionCategory.TEST,
+ *   provider: 'BakeTimeGate',
+ *   configurationProperties: [
+ *     { name: 'BakeTimeSeconds', required: true, key: true, type: 'Number' },
+ *   ],
+ * });
+ */
+export class CustomActionJobWorker extends Construct {
+  /** Owner, category, provider and version of the action type. */
+  public readonly actionType: ActionTypeIdentity;
+  /** `Custom/Category/Provider/Version`. */
+  public readonly actionTypeLabel: string;
+  /** ARN of the action type (the only resource `codepipeline:PollForJobs` accepts). */
+  public readonly actionTypeArn: string;
+  /** The worker function. */
+  public readonly workerFunction: nodejs.NodejsFunction;
+  /** The function's log group. */
+  public readonly logGroup: logs.LogGroup;
+  /** The nonce ledger. */
+  public readonly ledgerTable: dynamodb.Table;
+  /** The customer-managed key of the ledger. */
+  public readonly encryptionKey: kms.Key;
+  /** Receives failed invocations and the events EventBridge could not deliver. */
+  public readonly deadLetterQueue: sqs.Queue;
+  /** Invokes the worker at the schedule rate. */
+  public readonly scheduleRule: events.Rule;
+  /** Invokes the worker when an action of this type starts. */
+  public readonly startedEventRule: events.Rule;
+  /** Where alarm notifications go, when a topic was given or created. */
+  public readonly alarmTopic?: sns.ITopic;
+  /** Every alarm, by role. */
+  public readonly alarms: Readonly<Record<WorkerAlarmName, cloudwatch.Alarm>>;
+  /** Name of the worker's CloudWatch dashboard. */
+  public readonly dashboardName: string;
+  /** Console link to the dashboard. */
+  public readonly dashboardUrl: string;
+  /** `namespace/service` of the worker's metrics. */
+  public readonly metricsIdentity: string;
+
+  constructor(scope: Construct, id: string, props: CustomActionJobWorkerProps) {
+    super(scope, id);
+    const settings = resolveSettings(props);
+    this.metricsIdentity = `${settings.metricsNamespace}/${settings.serviceName}`;
+    this.assertOwnMetrics();
+    const properties = (props.configurationProperties ?? []).map(normalizeProperty);
+    this.actionType = {
+      owner: 'Custom',
+      category: props.category,
+      provider: props.provider,
+      version: props.version ?? '1',
+    };
+    validateActionType(this.actionType, properties, settings.artifactBounds);
+    this.actionTypeLabel = actionTypeLabel(this.actionType);
+    this.actionTypeArn = actionTypeArn(this.actionType, Aws.PARTITION, Aws.REGION, Aws.ACCOUNT_ID);
+
+    this.encryptionKey = new kms.Key(this, 'LedgerKey', {
+      description: `Encrypts the nonce ledger of the ${this.actionTypeLabel} job worker`,
+      enableKeyRotation: true,
+      removalPolicy: settings.removalPolicy,
+    });
+    this.ledgerTable = this.createLedger(settings.removalPolicy);
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+    });
+    this.deadLetterQueue = this.createDeadLetterQueue();
+    this.workerFunction = this.createFunction(props, settings, properties);
+
+    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic(props.alarmEmail);
+    const monitoring = new WorkerMonitoring(this, 'Monitoring', {
+      fn: this.workerFunction,
+      logGroup: this.logGroup,
+      timeout: settings.timeout,
+      deadLetterQueue: this.deadLetterQueue,
+      metricsNamespace: settings.metricsNamespace,
+      serviceName: settings.serviceName,
+      scheduleRate: settings.scheduleRate,
+      missedPollPeriods: settings.missedPollPeriods,
+      reservedConcurrentExecutions: settings.reservedConcurrentExecutions,
+      actionLabel: this.actionTypeLabel,
+      alarmTopic: this.alarmTopic,
+    });
+    this.alarms = monitoring.alarms;
+    this.dashboardName = monitoring.dashboard.dashboardName;
+    this.dashboardUrl = dashboardUrl(this, this.dashboardName);
+
+    const registration = new codepipeline.CustomActionRegistration(this, 'ActionType', {
+      category: this.actionType.category,
+      provider: this.actionType.provider,
+      version: this.actionType.version,
+      artifactBounds: settings.artifactBounds,
+      actionProperties: properties,
+      // The pipeline's "Details" link: this job's log lines, found by its external execution id.
+      executionUrl: logsInsightsExecutionUrl(
+        this,
+        this.logGroup.logGroupName,
+        EXECUTION_LINK_LOOKBACK_DAYS,
+      ),
+      entityUrl: this.dashboardUrl,
+    });
+
+    const target = new targets.LambdaFunction(this.workerFunction, {
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: settings.retryAttempts,
+      maxEventAge: settings.maxEventAge,
+    });
+    this.scheduleRule = new events.Rule(this, 'ScheduleRule', {
+      description: `Invokes the ${this.actionTypeLabel} job worker on a schedule`,
+      schedule: events.Schedule.rate(settings.scheduleRate),
+      targets: [target],
+    });
+    this.startedEventRule = new events.Rule(this, 'StartedEventRule', {
+      description: `Invokes the ${this.actionTypeLabel} job worker when such an action starts`,
+      eventPattern: {
+        source: ['aws.codepipeline'],
+        detailType: ['CodePipeline Action Execution State Change'],
+        detail: {
+          state: ['STARTED'],
+          type: {
+            owner: [this.actionType.owner],
+            category: [this.actionType.category],
+            provider: [this.actionType.provider],
+            version: eventVersionValues(this.actionType.version),
+          },
+        },
+      },
+      targets: [target],
+    });
+    // Polling an action type that does not exist yet fails with ActionTypeNotFoundException.
+    this.scheduleRule.node.addDependency(registration);
+    this.startedEventRule.node.addDependency(registration);
+  }
+
+  /**
+   * Two workers reporting under one namespace and service would add up each other's metrics,
+   * so one worker's PollsSucceeded would hide the other's silence.
+   */
+  private assertOwnMetrics(): void {
+    const clash = Stack.of(this)
+      .node.findAll()
+      .find(
+        (c) =>
+          c !== this &&
+          c instanceof CustomActionJobWorker &&
+          c.metricsIdentity === this.metricsIdentity,
+      );
+    if (clash) {
+      throw new Error(
+        `${this.node.path} and ${clash.node.path} would share the metrics ${this.metricsIdentity}: give each worker its own serviceName`,
+      );
+    }
+  }
+
+  private createLedger(removalPolicy: RemovalPolicy): dynamodb.Table {
+    const table = new dynamodb.Table(this, 'Ledger', {
+      partitionKey: { name: 'jobId', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.encryptionKey,
+      // A retained table is worth protecting from a stray console or CLI delete too.
+      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+      removalPolicy,
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: PENDING_CLAIMS_INDEX,
+      partitionKey: { name: 'pendingShard', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'leaseExpiresAt', type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+    return table;
+  }
+
+  private createDeadLetterQueue(): sqs.Queue {
+    const queue = new sqs.Queue(this, 'DeadLetterQueue', {
+      // The messages are invocation events and Lambda's failure records: no job data, no
+      // secrets. SQS-managed encryption keeps EventBridge and Lambda out of the ledger's key.
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const reason =
+      'This queue is itself the dead-letter target of the worker (DLQ of both EventBridge targets and the Lambda on-failure destination); a dead-letter queue behind it would only move the same messages one hop further.';
+    Validations.of(queue).acknowledge(
+      { id: 'AwsSolutions-SQS3', reason },
+      { id: 'Serverless-SQSRedrivePolicy', reason },
+    );
+    return queue;
+  }
+
+  private createFunction(
+    props: CustomActionJobWorkerProps,
+    settings: WorkerSettings,
+    properties: readonly codepipeline.CustomActionProperty[],
+  ): nodejs.NodejsFunction {
+    // A role of our own instead of AWSLambdaBasicExecutionRole (which may create log groups
+    // and write to any of them): here log writes are scoped to this function's log group.
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the ${this.actionTypeLabel} job worker`,
+    });
+    const fn = new nodejs.NodejsFunction(this, 'Function', {
+      description: `CodePipeline job worker for ${this.actionTypeLabel}`,
+      entry: props.entry ?? DEFAULT_ENTRY,
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: LOCK_FILE,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: settings.memorySize,
+      timeout: settings.timeout,
+      role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      reservedConcurrentExecutions: settings.reservedConcurrentExecutions,
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+      retryAttempts: settings.retryAttempts,
+      maxEventAge: settings.maxEventAge,
+      environment: this.environment(settings, properties),
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.ESM,
+        target: 'node24',
+        banner: ESM_REQUIRE_BANNER,
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // The SDK version the tests ran against, and a faster cold start than the runtime's.
+        bundleAwsSDK: true,
+      },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Failed asynchronous invocations go to an on-failure destination (the dead-letter queue), which records the error and the request context; a DeadLetterConfig as well would deliver every failure twice.',
+    });
+    this.grantLeastPrivilege(role);
+    return fn;
+  }
+
+  private environment(
+    settings: WorkerSettings,
+    properties: readonly codepipeline.CustomActionProperty[],
+  ): Record<string, string> {
+    return {
+      ACTION_CATEGORY: this.actionType.category,
+      ACTION_PROVIDER: this.actionType.provider,
+      ACTION_VERSION: this.actionType.version,
+      LEDGER_TABLE_NAME: this.ledgerTable.tableName,
+      BATCH_SIZE: String(settings.batchSize),
+      CONCURRENCY: String(settings.concurrency),
+      DEADLINE_MARGIN_MS: String(settings.deadlineMargin.toMilliseconds()),
+      LEASE_GRACE_SECONDS: String(settings.leaseGrace.toSeconds()),
+      RECORD_RETENTION_DAYS: String(settings.recordRetention.toDays()),
+      SECRET_CONFIGURATION_KEYS: secretPropertyNames(properties),
+      JOB_PROCESSOR: settings.jobProcessor,
+      SDK_MAX_ATTEMPTS: String(settings.sdkMaxAttempts),
+      SDK_REQUEST_TIMEOUT_MS: String(settings.sdkRequestTimeout.toMilliseconds()),
+      POWERTOOLS_SERVICE_NAME: settings.serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
+      POWERTOOLS_LOG_LEVEL: settings.logLevel,
+      // The bundle ships source maps; Node applies them to stack traces only with this flag.
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+  }
+
+  private grantLeastPrivilege(role: iam.Role): void {
+    this.logGroup.grantWrite(role);
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PollThisActionType',
+        actions: ['codepipeline:PollForJobs'],
+        resources: [this.actionTypeArn],
+      }),
+    );
+    // AcknowledgeJob, GetJobDetails, PutJobSuccessResult and PutJobFailureResult support no
+    // resource-level permissions: IAM accepts only "*" for them. What scopes them in practice
+    // is the job id and nonce, which only PollForJobs (scoped above) hands out.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WorkOnPolledJobs',
+        actions: [
+          'codepipeline:AcknowledgeJob',
+          'codepipeline:GetJobDetails',
+          'codepipeline:PutJobSuccessResult',
+          'codepipeline:PutJobFailureResult',
+        ],
+        resources: ['*'],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ClaimJobsInLedger',
+        actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+        resources: [this.ledgerTable.tableArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'FindExpiredClaims',
+        actions: ['dynamodb:Query'],
+        resources: [`${this.ledgerTable.tableArn}/index/${PENDING_CLAIMS_INDEX}`],
+      }),
+    );
+    // DynamoDB uses the table's key on the caller's behalf; ViaService keeps the role from
+    // using the key directly.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseLedgerKeyThroughDynamoDB',
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: [this.encryptionKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.${Aws.URL_SUFFIX}` },
+        },
+      }),
+    );
+    const policy = role.node.tryFindChild('DefaultPolicy');
+    if (policy) {
+      const reason =
+        'Only "*" is possible for these actions: codepipeline:AcknowledgeJob, GetJobDetails, PutJobSuccessResult and PutJobFailureResult have no resource-level permissions (the job id and nonce they need come only from PollForJobs, which is scoped to this action type), and neither have xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing).';
+      Validations.of(policy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason });
+    }
+  }
+
+  private createAlarmTopic(alarmEmail: string | undefined): sns.ITopic | undefined {
+    if (alarmEmail === undefined) {
+      return undefined;
+    }
+    if (!Token.isUnresolved(alarmEmail) && !/^[^@\s]+@[^@\s]+$/.test(alarmEmail)) {
+      throw new Error(`alarmEmail '${alarmEmail}' is not an e-mail address`);
+    }
+    // CloudWatch cannot publish to a topic under the AWS-managed SNS key, so the topic gets a
+    // customer-managed key whose policy lets CloudWatch use it. It holds no data at rest.
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: `Encrypts the alarm notifications of the ${this.actionTypeLabel} job worker`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+      }),
+    );
+    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true });
+    const subscription = topic.addSubscription(new subscriptions.EmailSubscription(alarmEmail));
+    Validations.of(subscription).acknowledge({
+      id: 'Serverless-SNSRedrivePolicy',
+      reason:
+        'E-mail subscription for alarm notifications: the alarm state stays visible in CloudWatch whatever happens to the e-mail, so a dead-letter queue would hold copies nobody reads.',
+    });
+    return topic;
+  }
+}
+
+/**
+ * Spells out every flag: CloudFormation requires Key, Required and Secret, and the CDK
+ * registration would pass an explicit `undefined` through.
+ */
+function normalizeProperty(
+  property: codepipeline.CustomActionProperty,
+): codepipeline.CustomActionProperty {
+  return {
+    name: property.name,
+    required: property.required,
+    key: property.key ?? false,
+    secret: property.secret ?? false,
+    queryable: property.queryable ?? false,
+    type: property.type ?? 'String',
+    ...(property.description === undefined ? {} : { description: property.description }),
+  };
+}

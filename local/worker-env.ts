@@ -2,6 +2,8 @@
  * The environment the deployed Lambda gets, pointed at local endpoints; and the real
  * handler, imported only once that environment is in place (it reads it at cold start).
  */
+import { readFileSync } from 'node:fs';
+import type { ActionCategory, ActionConfigurationPropertyType } from '@aws-sdk/client-codepipeline';
 import type { Context } from 'aws-lambda';
 
 export interface LocalEndpoints {
@@ -9,44 +11,42 @@ export interface LocalEndpoints {
   readonly dynamoDb: string;
 }
 
-/** The demo action type: the one the CDK app deploys by default. */
+interface ContextProperty {
+  readonly name: string;
+  readonly required: boolean;
+  readonly key?: boolean;
+  readonly secret?: boolean;
+  readonly queryable?: boolean;
+  readonly description?: string;
+  readonly type?: ActionConfigurationPropertyType;
+}
+
+const context = (
+  JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
+    context: {
+      actionCategory: ActionCategory;
+      actionProvider: string;
+      actionVersion: string;
+      configurationProperties: ContextProperty[];
+    };
+  }
+).context;
+
+/** The demo action type: the one the CDK app deploys by default (from `cdk.json`). */
 export const DEMO_ACTION_TYPE = {
   owner: 'Custom',
-  category: 'Test',
-  provider: 'BakeTimeGate',
-  version: '1',
+  category: context.actionCategory,
+  provider: context.actionProvider,
+  version: context.actionVersion,
 } as const;
 
-/** Configuration properties of the demo action type (`NotifyToken` is secret). */
-export const DEMO_PROPERTIES = [
-  {
-    name: 'BakeTimeSeconds',
-    required: true,
-    key: true,
-    secret: false,
-    queryable: false,
-    description: 'Seconds to wait before the action succeeds',
-    type: 'Number',
-  },
-  {
-    name: 'Environment',
-    required: false,
-    key: false,
-    secret: false,
-    queryable: false,
-    description: 'Name of the environment being baked',
-    type: 'String',
-  },
-  {
-    name: 'NotifyToken',
-    required: false,
-    key: false,
-    secret: true,
-    queryable: false,
-    description: 'Token for notifications (secret: never logged)',
-    type: 'String',
-  },
-] as const;
+/** Its configuration properties, as `cdk.json` declares them. */
+export const DEMO_PROPERTIES = context.configurationProperties.map((property) => ({
+  key: false,
+  secret: false,
+  queryable: false,
+  ...property,
+}));
 
 /**
  * Sets the worker's environment variables (as the CDK stack sets them) and the standard AWS

@@ -5,20 +5,16 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CodePipelineClient,
-  CreateCustomActionTypeCommand,
-  PollForJobsCommand,
-} from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, PollForJobsCommand } from '@aws-sdk/client-codepipeline';
 import { startDynalite } from './dynamodb.js';
 import { type RunningEmulator, startEmulator } from './emulator/index.js';
 import { jobChain } from './job-chain.js';
 import { captureLogs } from './log-capture.js';
 import {
   DEMO_ACTION_TYPE,
-  DEMO_PROPERTIES,
   importHandler,
   localContext,
+  registerDemoActionType,
   scheduledEvent,
   setWorkerEnvironment,
 } from './worker-env.js';
@@ -153,17 +149,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   });
   const logs = captureLogs(join(tmpdir(), `codepipeline-job-worker-${process.pid}.log`));
   try {
-    await codePipeline.send(
-      new CreateCustomActionTypeCommand({
-        category: DEMO_ACTION_TYPE.category,
-        provider: DEMO_ACTION_TYPE.provider,
-        version: DEMO_ACTION_TYPE.version,
-        configurationProperties: DEMO_PROPERTIES.map((p) => ({ ...p })),
-        inputArtifactDetails: { minimumCount: 0, maximumCount: 1 },
-        outputArtifactDetails: { minimumCount: 0, maximumCount: 0 },
-        settings: { executionUrlTemplate: 'https://console.aws.amazon.com/cloudwatch/home' },
-      }),
-    );
+    await registerDemoActionType(codePipeline);
     const kinds = jobMix(count);
     const longBake = options.longBakeSeconds ?? 12;
     // The abandoned dispatch goes first: a poller that crashed before acknowledging takes it.

@@ -3,7 +3,12 @@
  * handler, imported only once that environment is in place (it reads it at cold start).
  */
 import { readFileSync } from 'node:fs';
-import type { ActionCategory, ActionConfigurationPropertyType } from '@aws-sdk/client-codepipeline';
+import {
+  type ActionCategory,
+  type ActionConfigurationPropertyType,
+  type CodePipelineClient,
+  CreateCustomActionTypeCommand,
+} from '@aws-sdk/client-codepipeline';
 import type { Context } from 'aws-lambda';
 
 export interface LocalEndpoints {
@@ -28,6 +33,10 @@ const context = (
       actionProvider: string;
       actionVersion: string;
       configurationProperties: ContextProperty[];
+      minInputArtifacts: number;
+      maxInputArtifacts: number;
+      minOutputArtifacts: number;
+      maxOutputArtifacts: number;
     };
   }
 ).context;
@@ -47,6 +56,26 @@ export const DEMO_PROPERTIES = context.configurationProperties.map((property) =>
   queryable: false,
   ...property,
 }));
+
+/** Registers the demo action type through `CreateCustomActionType`, as `cdk deploy` would. */
+export async function registerDemoActionType(client: CodePipelineClient): Promise<void> {
+  await client.send(
+    new CreateCustomActionTypeCommand({
+      category: DEMO_ACTION_TYPE.category,
+      provider: DEMO_ACTION_TYPE.provider,
+      version: DEMO_ACTION_TYPE.version,
+      configurationProperties: DEMO_PROPERTIES,
+      inputArtifactDetails: {
+        minimumCount: context.minInputArtifacts,
+        maximumCount: context.maxInputArtifacts,
+      },
+      outputArtifactDetails: {
+        minimumCount: context.minOutputArtifacts,
+        maximumCount: context.maxOutputArtifacts,
+      },
+    }),
+  );
+}
 
 /**
  * Sets the worker's environment variables (as the CDK stack sets them) and the standard AWS

@@ -4,7 +4,7 @@
  * point builds them (configuration from the environment, real SDK clients whose endpoints
  * come from AWS_ENDPOINT_URL_*), so every call crosses the real wire protocol.
  */
-import { CodePipelineClient, CreateCustomActionTypeCommand } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { vi } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
 import { createHandler, type HandlerDeps } from '../../lambda/create-handler.js';
@@ -16,7 +16,11 @@ import {
   startEmulator,
 } from '../../local/emulator/index.js';
 import { jobChain } from '../../local/job-chain.js';
-import { DEMO_ACTION_TYPE, DEMO_PROPERTIES, setWorkerEnvironment } from '../../local/worker-env.js';
+import {
+  DEMO_ACTION_TYPE,
+  registerDemoActionType,
+  setWorkerEnvironment,
+} from '../../local/worker-env.js';
 
 export interface LocalStack {
   readonly emulator: RunningEmulator;
@@ -42,16 +46,7 @@ export async function startLocalStack(options: EmulatorOptions = {}): Promise<Lo
     region: emulator.region,
     credentials: emulator.credentials,
   });
-  await admin.send(
-    new CreateCustomActionTypeCommand({
-      category: DEMO_ACTION_TYPE.category,
-      provider: DEMO_ACTION_TYPE.provider,
-      version: DEMO_ACTION_TYPE.version,
-      configurationProperties: DEMO_PROPERTIES.map((p) => ({ ...p })),
-      inputArtifactDetails: { minimumCount: 0, maximumCount: 1 },
-      outputArtifactDetails: { minimumCount: 0, maximumCount: 0 },
-    }),
-  );
+  await registerDemoActionType(admin);
   admin.destroy();
   const tableName = await dynamo.createLedgerTable();
   const saved = { ...process.env };

@@ -27,8 +27,23 @@ type Loose = Record<string, unknown>;
 const isRecord = (value: unknown): value is Loose =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** A short, safe description of an untrusted value: never recursive, never long. */
+function show(value: unknown): string {
+  if (typeof value === 'string') return value.length > 64 ? `${value.slice(0, 64)}...` : value;
+  if (typeof value === 'object' && value !== null) {
+    return Array.isArray(value) ? 'an array' : 'an object';
+  }
+  return String(value);
+}
+
+/** {@link show}, with strings quoted (for values that may be empty or contain spaces). */
+function quoted(value: unknown): string {
+  if (value === undefined || value === null) return 'null';
+  return typeof value === 'string' ? JSON.stringify(show(value)) : show(value);
+}
+
 function describeType(type: Loose): string {
-  return ['owner', 'category', 'provider', 'version'].map((key) => String(type[key])).join('/');
+  return ['owner', 'category', 'provider', 'version'].map((key) => show(type[key])).join('/');
 }
 
 /**
@@ -63,7 +78,7 @@ export function parseTrigger(event: unknown, actionType: ActionTypeId): Trigger 
     }
     if (detail.state !== 'STARTED') {
       throw new InvalidEventError(
-        `the action execution event has state ${String(detail.state)}, not STARTED`,
+        `the action execution event has state ${show(detail.state)}, not STARTED`,
       );
     }
     return {
@@ -72,6 +87,6 @@ export function parseTrigger(event: unknown, actionType: ActionTypeId): Trigger 
     };
   }
   throw new InvalidEventError(
-    `unknown event (source ${JSON.stringify(source ?? null)}, detail-type ${JSON.stringify(detailType ?? null)})`,
+    `unknown event (source ${quoted(source)}, detail-type ${quoted(detailType)})`,
   );
 }

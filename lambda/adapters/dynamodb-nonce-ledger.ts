@@ -179,7 +179,9 @@ export class DynamoDbNonceLedger implements NonceLedger {
   }
 
   async #close(claim: Claim, state: string, now: number, extra: string): Promise<boolean> {
-    const condition = '#token = :token';
+    // Only an open claim can be closed (a finished job must never reopen); closing it again
+    // the same way is allowed, so a retried request whose first answer was lost succeeds.
+    const condition = '#token = :token AND #state IN (:claimed, :state)';
     const update = `SET #state = :state, #expiresAt = :ttl, ${extra} REMOVE #pending`;
     try {
       await this.#client.send(
@@ -191,6 +193,7 @@ export class DynamoDbNonceLedger implements NonceLedger {
           ExpressionAttributeNames: names(condition + update),
           ExpressionAttributeValues: {
             ':token': S(claim.token),
+            ':claimed': S('claimed'),
             ':state': S(state),
             ':ttl': N(this.#ttl(now)),
             ...(extra.includes(':now') ? { ':now': N(now) } : {}),

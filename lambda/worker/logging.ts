@@ -22,8 +22,24 @@ export function describeError(
   error: unknown,
   scrubber: SecretScrubber,
 ): { name: string; message: string } {
+  // Whatever was thrown, describing it must not throw in turn (a getter that throws, an
+  // object without a prototype that String() cannot convert).
+  const read = (get: () => unknown, fallback: string): string => {
+    try {
+      const value = get();
+      return typeof value === 'string' ? value : fallback;
+    } catch {
+      return fallback;
+    }
+  };
   if (error instanceof Error) {
-    return { name: error.name, message: scrubber.scrub(error.message) };
+    return {
+      name: read(() => error.name, 'Error'),
+      message: scrubber.scrub(read(() => error.message, 'unreadable error message')),
+    };
   }
-  return { name: 'NonError', message: scrubber.scrub(String(error)) };
+  return {
+    name: 'NonError',
+    message: scrubber.scrub(read(() => String(error), 'unprintable thrown value')),
+  };
 }

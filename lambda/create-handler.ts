@@ -58,14 +58,18 @@ export function createHandler(deps: HandlerDeps) {
   const scrubber = deps.scrubber ?? new SecretScrubber();
   const { logger, metrics, tracer } = deps.powertools ?? createPowertools(scrubber);
   const processor = deps.processor ?? createProcessor(config.processorName);
+  // The SDK clients are deliberately not wrapped with `tracer.captureAWSv3Client`: a drain makes
+  // about four calls per job, and a subsegment per call (about 460 bytes, sent over UDP as it
+  // closes) costs about 1 ms of CPU per job and overflows X-Ray's trace document size limit
+  // (100 KB for segments sent one by one, as in Lambda) after about fifty jobs, truncating the
+  // invocation's trace. The handler's own subsegment (captureLambdaHandler below) carries the
+  // cold start, the errors and the drain summary.
   const jobs =
     deps.jobs ??
     new CodePipelineJobService({
       actionType: config.actionType,
       secretConfigurationKeys: config.secretConfigurationKeys,
-      client: tracer.captureAWSv3Client(
-        deps.codePipelineClient ?? createCodePipelineClient(config),
-      ),
+      client: deps.codePipelineClient ?? createCodePipelineClient(config),
       onMalformedJob: (error) => logger.error('malformed job skipped', { error: error.message }),
     });
   const ledger =
@@ -73,7 +77,7 @@ export function createHandler(deps: HandlerDeps) {
     new DynamoDbNonceLedger({
       tableName: config.ledgerTableName,
       retentionSeconds: config.recordRetentionSeconds,
-      client: tracer.captureAWSv3Client(deps.dynamoDbClient ?? createDynamoDbClient(config)),
+      client: deps.dynamoDbClient ?? createDynamoDbClient(config),
       returnOldItemOnConflict: deps.returnOldItemOnConflict,
     });
   const now = deps.now ?? Date.now;

@@ -23,6 +23,7 @@ import {
   secretPropertyNames,
   validateActionType,
 } from './action-type.js';
+import { BUNDLING_ROOT, WORKER_BUNDLING, WORKER_NODE_OPTIONS } from './bundling.js';
 import { dashboardUrl, logsInsightsExecutionUrl } from './console-urls.js';
 import type { CustomActionJobWorkerProps } from './custom-action-job-worker-props.js';
 import { type WorkerAlarmName, WorkerMonitoring } from './worker-monitoring.js';
@@ -36,11 +37,8 @@ export type {
 /** Name of the ledger's index of claims whose lease may expire. */
 export const PENDING_CLAIMS_INDEX = 'pending-claims';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
 const DEFAULT_ENTRY = fileURLToPath(new URL('../lambda/handler.ts', import.meta.url));
-const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
 const EXECUTION_LINK_LOOKBACK_DAYS = 7;
 
 /**
@@ -256,7 +254,7 @@ export class CustomActionJobWorker extends Construct {
       description: `CodePipeline job worker for ${this.actionTypeLabel}`,
       entry: props.entry ?? DEFAULT_ENTRY,
       handler: 'handler',
-      projectRoot: REPO_ROOT,
+      projectRoot: BUNDLING_ROOT,
       depsLockFilePath: LOCK_FILE,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -270,18 +268,8 @@ export class CustomActionJobWorker extends Construct {
       retryAttempts: settings.retryAttempts,
       maxEventAge: settings.maxEventAge,
       environment: this.environment(settings, properties),
-      bundling: {
-        forceDockerBundling: false,
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        banner: ESM_REQUIRE_BANNER,
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The SDK version the tests ran against, and a faster cold start than the runtime's.
-        bundleAwsSDK: true,
-      },
+      // One definition, shared with `npm run bench`, so what is measured is what is deployed.
+      bundling: WORKER_BUNDLING,
     });
     Validations.of(fn).acknowledge({
       id: 'Serverless-LambdaDLQ',
@@ -313,8 +301,7 @@ export class CustomActionJobWorker extends Construct {
       POWERTOOLS_SERVICE_NAME: settings.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
       POWERTOOLS_LOG_LEVEL: settings.logLevel,
-      // The bundle ships source maps; Node applies them to stack traces only with this flag.
-      NODE_OPTIONS: '--enable-source-maps',
+      NODE_OPTIONS: WORKER_NODE_OPTIONS,
     };
   }
 

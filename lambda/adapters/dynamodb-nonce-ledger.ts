@@ -115,6 +115,9 @@ export class DynamoDbNonceLedger implements NonceLedger {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const old = error.Item ?? (await this.#read(request.jobId));
+      // The SDK retried a write whose first answer was lost: the item already holds our token.
+      const ours = ownClaim(old, token, request.leaseExpiresAt);
+      if (ours) return { kind: 'claimed', claim: ours };
       return classifyConflict(old, request.nonce);
     }
   }
@@ -139,20 +142,15 @@ export class DynamoDbNonceLedger implements NonceLedger {
             ':one': N(1),
           },
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: this.#returnOld ? 'ALL_OLD' : undefined,
         }),
       );
-      const nonce = result.Attributes?.nonce?.S;
-      if (!nonce) return undefined;
-      return {
-        jobId,
-        nonce,
-        token,
-        attempt: Number(result.Attributes?.attempts?.N ?? 1),
-        leaseExpiresAt,
-      };
+      return ownClaim(result.Attributes, token, leaseExpiresAt);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Either another worker took the claim over first, or the SDK retried our own write
+      // whose first answer was lost: only the token tells them apart.
+      return ownClaim(error.Item ?? (await this.#read(jobId)), token, leaseExpiresAt);
     }
   }
 
@@ -214,8 +212,14 @@ export class DynamoDbNonceLedger implements NonceLedger {
         TableName: this.#table,
         Key: { jobId: S(jobId) },
         ConsistentRead: true,
-        ProjectionExpression: '#nonces, #state',
-        ExpressionAttributeNames: { '#nonces': 'nonces', '#state': 'state' },
+        ProjectionExpression: 'jobId, #nonce, #nonces, #state, #token, #attempts',
+        ExpressionAttributeNames: {
+          '#nonce': 'nonce',
+          '#nonces': 'nonces',
+          '#state': 'state',
+          '#token': 'claimToken',
+          '#attempts': 'attempts',
+        },
       }),
     );
     return result.Item;
@@ -224,6 +228,20 @@ export class DynamoDbNonceLedger implements NonceLedger {
   #ttl(now: number): number {
     return Math.floor(now / 1000) + this.#retention;
   }
+}
+
+/** The claim `item` records, if it holds `token`: a claim this ledger call made. */
+function ownClaim(
+  item: Record<string, AttributeValue> | undefined,
+  token: string,
+  leaseExpiresAt: number,
+): Claim | undefined {
+  const jobId = item?.jobId?.S;
+  const nonce = item?.nonce?.S;
+  if (!jobId || !nonce || item?.claimToken?.S !== token || item.state?.S !== 'claimed') {
+    return undefined;
+  }
+  return { jobId, nonce, token, attempt: Number(item.attempts?.N ?? 1), leaseExpiresAt };
 }
 
 /** Why a claim's condition failed, from the item as it was. */

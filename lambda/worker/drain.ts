@@ -55,7 +55,14 @@ export class DrainError extends Error {
 }
 
 type Task =
-  | { readonly kind: 'polled'; readonly job: Job; readonly bufferedAt: number }
+  | {
+      readonly kind: 'polled';
+      readonly job: Job;
+      readonly run: JobRun;
+      /** The claim, started as soon as the job was polled (never rejects). */
+      readonly claim: Promise<Claim | undefined>;
+      readonly bufferedAt: number;
+    }
   | { readonly kind: 'recover'; readonly jobId: string; readonly bufferedAt: number };
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -106,8 +113,16 @@ class Drain {
   readonly #jobDeadline: number;
   readonly #leaseExpiresAt: number;
   readonly #running = new Set<Promise<void>>();
+  /** Ledger writes that record outcomes: they no longer hold a slot, but the drain awaits them. */
+  readonly #trailing = new Set<Promise<void>>();
   readonly #buffer: Task[] = [];
+  /** Jobs whose expired claim this invocation is recovering, by id. */
+  readonly #recovering = new Map<string, Promise<void>>();
   #polling: Promise<void> | undefined;
+  #findingExpired: Promise<void> | undefined;
+  /** Set when a job or a poll ends; the loop sleeps until then. */
+  #changed = false;
+  #wake: (() => void) | undefined;
   #pollingDone = false;
   #emptyPollsLeft: number;
   #pollError: unknown;
@@ -130,14 +145,21 @@ class Drain {
         deadlineMarginMs: this.#settings.deadlineMarginMs,
       });
     } else {
-      await this.#findExpiredClaims();
+      // Alongside the first poll: an invocation that finds nothing waits for one round trip.
+      this.#findingExpired = this.#findExpiredClaims().finally(() => {
+        this.#findingExpired = undefined;
+        this.#notify();
+      });
     }
     for (;;) {
       this.#startTasks();
       this.#maybePoll();
-      if (this.#running.size === 0 && this.#buffer.length === 0 && !this.#polling) break;
-      await Promise.race([...this.#running, ...(this.#polling ? [this.#polling] : [])]);
+      const busy =
+        this.#running.size > 0 || this.#buffer.length > 0 || this.#polling || this.#findingExpired;
+      if (!busy) break;
+      await this.#nextChange();
     }
+    while (this.#trailing.size > 0) await Promise.all([...this.#trailing]);
     if (this.#pollError !== undefined) {
       throw new DrainError(
         'PollForJobs failed; the jobs already taken were finished',
@@ -147,6 +169,23 @@ class Drain {
         },
       );
     }
+  }
+
+  /** Resolves once a job or a poll has ended since the last call. */
+  async #nextChange(): Promise<void> {
+    if (!this.#changed) {
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+    this.#changed = false;
+  }
+
+  #notify(): void {
+    this.#changed = true;
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
   }
 
   #taking(): boolean {
@@ -172,17 +211,32 @@ class Drain {
             error: describeError(error, this.#deps.scrubber),
           });
         })
-        .finally(() => this.#running.delete(running));
+        .finally(() => {
+          this.#running.delete(running);
+          this.#notify();
+        });
       this.#running.add(running);
     }
   }
 
   #defer(tasks: Task[], reason: string): void {
     for (const task of tasks) {
-      if (task.kind !== 'polled') continue;
-      this.#summary.deferred++;
-      this.#deps.logger.info('job left for a later dispatch', { ...jobLogKeys(task.job), reason });
+      if (task.kind === 'polled') task.run.background?.(this.#deferClaimed(task, reason));
     }
+  }
+
+  /** A job claimed ahead of a slot that it will not get: its claim is given back. */
+  async #deferClaimed(task: Extract<Task, { kind: 'polled' }>, reason: string): Promise<void> {
+    const claim = await task.claim;
+    // Not claimed: it was counted as a duplicate, held elsewhere, or a ledger error.
+    if (claim) await this.#giveBack(claim, task.run, reason);
+  }
+
+  /** Leaves a claimed, unacknowledged job to its next dispatch, releasing the claim at once. */
+  async #giveBack(claim: Claim, run: JobRun, reason: string): Promise<void> {
+    this.#summary.deferred++;
+    run.log.info('job left for a later dispatch', { reason });
+    await this.#deps.runner.release(claim, run);
   }
 
   #maybePoll(): void {
@@ -194,6 +248,7 @@ class Drain {
     if (!idle && room < Math.min(batchSize, concurrency)) return;
     this.#polling = this.#poll(Math.min(batchSize, room)).finally(() => {
       this.#polling = undefined;
+      this.#notify();
     });
   }
 
@@ -212,7 +267,21 @@ class Drain {
     this.#summary.polls++;
     this.#summary.polled += jobs.length;
     const now = this.#deps.now();
-    for (const job of jobs) this.#buffer.push({ kind: 'polled', job, bufferedAt: now });
+    for (const job of jobs) {
+      const run = this.#run(withKeys(this.#deps.logger, jobLogKeys(job)));
+      // Claimed while it waits for a slot, so that a slot spends its time on CodePipeline only.
+      this.#buffer.push({
+        kind: 'polled',
+        job,
+        run,
+        // A new dispatch of a job this invocation is recovering is claimed once the recovery
+        // is done (it releases the stale claim), not skipped as held by another worker.
+        claim: (this.#recovering.get(job.id) ?? Promise.resolve()).then(() =>
+          this.#claim(job, run),
+        ),
+        bufferedAt: now,
+      });
+    }
     if (jobs.length > 0) {
       this.#emptyPollsLeft = 0;
       return;
@@ -232,7 +301,10 @@ class Drain {
         this.#settings.concurrency,
       );
       const now = this.#deps.now();
-      for (const jobId of jobIds) this.#buffer.push({ kind: 'recover', jobId, bufferedAt: now });
+      // Ahead of polled jobs: these have waited longest.
+      this.#buffer.unshift(
+        ...jobIds.map((jobId) => ({ kind: 'recover' as const, jobId, bufferedAt: now })),
+      );
     } catch (error) {
       this.#summary.ledgerErrors++;
       this.#deps.logger.warn('could not look for expired claims', {
@@ -242,17 +314,37 @@ class Drain {
   }
 
   #run(log: WorkerLogger): JobRun {
-    return { jobDeadline: this.#jobDeadline, summary: this.#summary, log };
+    return {
+      jobDeadline: this.#jobDeadline,
+      summary: this.#summary,
+      log,
+      background: (work) => {
+        const trailing: Promise<void> = work.finally(() => this.#trailing.delete(trailing));
+        this.#trailing.add(trailing);
+      },
+    };
   }
 
   async #runTask(task: Task): Promise<void> {
-    if (task.kind === 'recover') return this.#recover(task.jobId);
-    const { job } = task;
-    const run = this.#run(withKeys(this.#deps.logger, jobLogKeys(job)));
+    if (task.kind === 'recover') {
+      const recovery = this.#recover(task.jobId);
+      this.#recovering.set(task.jobId, recovery);
+      try {
+        return await recovery;
+      } finally {
+        this.#recovering.delete(task.jobId);
+      }
+    }
+    const { job, run } = task;
     const forget = this.#deps.scrubber.hold(secretValues(job));
     try {
-      const claim = await this.#claim(job, run);
+      const claim = await task.claim;
       if (!claim) return;
+      // A slow claim may answer after the stop time: no job is taken from then on.
+      if (!this.#taking()) {
+        await this.#giveBack(claim, run, 'the invocation reached its stop time during the claim');
+        return;
+      }
       const status = await this.#deps.runner.acknowledge(claim, run);
       if (status === undefined) return;
       if (status !== 'InProgress') {
@@ -312,6 +404,12 @@ class Drain {
       return;
     }
     if (!claim) return;
+    if (!this.#taking()) {
+      // Taken over after the stop time: left to its lease, for the next invocation to finish
+      // (released, it would leave the pending-claims index, and nobody would finish it).
+      run.log.info('took over an expired claim after the stop time; left to its lease');
+      return;
+    }
     this.#summary.recovered++;
     run.log.info('took over an expired claim', { attempt: claim.attempt });
     const status = await this.#deps.runner.acknowledge(claim, run);
@@ -330,6 +428,9 @@ class Drain {
     try {
       job = await this.#deps.jobs.getJob(jobId, claim.nonce);
     } catch (error) {
+      // The job stays acknowledged and unreported until a later invocation: counted like a
+      // result that could not be reported, so the error metrics and alarms see it.
+      this.#summary.reportErrors++;
       run.log.error('could not read the job again; the claim expires with its lease', {
         error: describeError(error, this.#deps.scrubber),
       });

@@ -18,7 +18,7 @@ import type { DrainSummary, MetricsSink } from './counters.js';
 import { PROCESSING_DURATION_METRIC } from './counters.js';
 import type { Job } from './job.js';
 import { describeError, type WorkerLogger } from './logging.js';
-import { failureReport, type Report, toReport } from './outcome.js';
+import { failureReport, type JobOutcome, type Report, toReport } from './outcome.js';
 import type { SecretScrubber } from './secrets.js';
 
 /** After this many claims a job is failed instead of processed again: its workers keep dying. */
@@ -39,6 +39,11 @@ export interface JobRun {
   readonly jobDeadline: number;
   readonly summary: DrainSummary;
   readonly log: WorkerLogger;
+  /**
+   * Takes over work that must finish before the invocation ends but need not hold the job's
+   * slot (recording a reported outcome). Without it, such work is awaited in place.
+   */
+  readonly background?: (work: Promise<void>) => void;
 }
 
 export class JobRunner {
@@ -55,7 +60,7 @@ export class JobRunner {
       run.summary.acknowledgeErrors++;
       if (error instanceof JobRejectedError) {
         run.log.warn('acknowledge rejected; claim released', { reason: error.reason });
-        await this.#ledger(run, 'release', () => this.deps.ledger.release(claim, this.deps.now()));
+        await this.release(claim, run);
       } else {
         run.log.error('acknowledge failed; the claim is kept until its lease expires', {
           error: describeError(error, this.deps.scrubber),
@@ -63,6 +68,11 @@ export class JobRunner {
       }
       return undefined;
     }
+  }
+
+  /** Gives a claim up unused, so that another dispatch of the job can be claimed at once. */
+  async release(claim: Claim, run: JobRun): Promise<void> {
+    await this.#ledger(run, 'release', () => this.deps.ledger.release(claim, this.deps.now()));
   }
 
   /** Runs the processor on an acknowledged (InProgress) job and reports its result once. */
@@ -104,7 +114,10 @@ export class JobRunner {
       ...(report.kind === 'failure' ? { failureType: report.failureType } : {}),
       durationMs: this.deps.now() - started,
     });
-    await this.complete(claim, outcome, run);
+    // The result is reported: the slot can take the next job while the ledger records it.
+    const recording = this.complete(claim, outcome, run);
+    if (run.background) run.background(recording);
+    else await recording;
   }
 
   /** Records the outcome in the ledger; a failure to do so is logged, never thrown. */
@@ -148,7 +161,7 @@ export class JobRunner {
           executionId,
         );
       }
-      return toReport(outcome, executionId);
+      return toReport(withoutSecrets(outcome, this.deps.scrubber), executionId);
     } catch (error) {
       const safe = describeError(error, this.deps.scrubber);
       run.log.error('job processor threw', { error: safe });
@@ -174,4 +187,16 @@ export class JobRunner {
 /** The execution id reported when the processor gives none: stable across continuations. */
 export function defaultExecutionId(job: Job): string {
   return job.pipelineContext.actionExecutionId ?? job.id;
+}
+
+/** The outcome with every held secret removed from its free text (summary, message). */
+function withoutSecrets(outcome: JobOutcome, scrubber: SecretScrubber): JobOutcome {
+  if (typeof outcome !== 'object' || outcome === null) return outcome;
+  if (outcome.kind === 'failure' && typeof outcome.message === 'string') {
+    return { ...outcome, message: scrubber.scrub(outcome.message) };
+  }
+  if (outcome.kind !== 'failure' && typeof outcome.summary === 'string') {
+    return { ...outcome, summary: scrubber.scrub(outcome.summary) };
+  }
+  return outcome;
 }

@@ -41,26 +41,37 @@ export class Secret<T> {
 /**
  * Knows the secret values held by the process right now and removes them from text.
  * Values are reference-counted: the same credential may belong to several jobs.
+ *
+ * Values are indexed by their first characters rather than compiled into one regular
+ * expression: jobs start and finish all the time, and recompiling an alternation of every
+ * held value at each change cost more CPU per job than the job's own API calls.
  */
 export class SecretScrubber {
   readonly #counts = new Map<string, number>();
-  #pattern: RegExp | undefined;
+  /** Held values by their first {@link MIN_SCRUB_LENGTH} characters, longest first. */
+  readonly #byPrefix = new Map<string, string[]>();
 
   /** Registers values; returns a function that forgets them again. */
   hold(values: Iterable<string>): () => void {
     const held = [...values].filter((value) => value.length >= MIN_SCRUB_LENGTH);
-    for (const value of held) this.#counts.set(value, (this.#counts.get(value) ?? 0) + 1);
-    if (held.length > 0) this.#pattern = undefined;
+    for (const value of held) {
+      const count = this.#counts.get(value) ?? 0;
+      this.#counts.set(value, count + 1);
+      if (count === 0) this.#index(value);
+    }
     let released = false;
     return () => {
       if (released) return;
       released = true;
       for (const value of held) {
         const count = (this.#counts.get(value) ?? 1) - 1;
-        if (count <= 0) this.#counts.delete(value);
-        else this.#counts.set(value, count);
+        if (count > 0) {
+          this.#counts.set(value, count);
+          continue;
+        }
+        this.#counts.delete(value);
+        this.#unindex(value);
       }
-      if (held.length > 0) this.#pattern = undefined;
     };
   }
 
@@ -69,20 +80,44 @@ export class SecretScrubber {
     return this.#counts.size;
   }
 
-  /** Replaces every held secret value in `text` with `[REDACTED]`. */
+  /**
+   * Replaces every held secret value in `text` with `[REDACTED]`: scanning left to right,
+   * the longest value starting at a position wins (as a regex alternation sorted by length).
+   */
   scrub(text: string): string {
     if (this.#counts.size === 0 || text.length < MIN_SCRUB_LENGTH) return text;
-    this.#pattern ??= new RegExp(
-      [...this.#counts.keys()]
-        .sort((a, b) => b.length - a.length)
-        .map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('|'),
-      'g',
-    );
-    return text.replace(this.#pattern, REDACTED);
+    let scrubbed: string | undefined;
+    let copied = 0;
+    for (let at = 0; at <= text.length - MIN_SCRUB_LENGTH; ) {
+      const candidates = this.#byPrefix.get(text.slice(at, at + MIN_SCRUB_LENGTH));
+      const found = candidates?.find((value) => text.startsWith(value, at));
+      if (found === undefined) {
+        at++;
+        continue;
+      }
+      scrubbed = `${scrubbed ?? ''}${text.slice(copied, at)}${REDACTED}`;
+      at += found.length;
+      copied = at;
+    }
+    return scrubbed === undefined ? text : scrubbed + text.slice(copied);
   }
 
   /** A `JSON.stringify` replacer that scrubs every string it meets. */
   readonly jsonReplacer = (_key: string, value: unknown): unknown =>
     typeof value === 'string' ? this.scrub(value) : value;
+
+  #index(value: string): void {
+    const prefix = value.slice(0, MIN_SCRUB_LENGTH);
+    const bucket = this.#byPrefix.get(prefix) ?? [];
+    bucket.push(value);
+    bucket.sort((a, b) => b.length - a.length);
+    this.#byPrefix.set(prefix, bucket);
+  }
+
+  #unindex(value: string): void {
+    const prefix = value.slice(0, MIN_SCRUB_LENGTH);
+    const bucket = this.#byPrefix.get(prefix)?.filter((held) => held !== value) ?? [];
+    if (bucket.length > 0) this.#byPrefix.set(prefix, bucket);
+    else this.#byPrefix.delete(prefix);
+  }
 }

@@ -20,6 +20,8 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { mockClient } from 'aws-sdk-client-mock';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export type Result =
   | {
       readonly jobId: string;
@@ -53,10 +55,13 @@ export class FakeCodePipeline {
   readonly #jobs = new Map<string, FakeJob>();
   #queue: SdkJob[] = [];
   #pollError: Error | undefined;
+  #pollDelayMs = 0;
+  readonly #ackDelays = new Map<string, number>();
 
   constructor() {
     this.mock.on(PollForJobsCommand).callsFake(async (input) => {
       this.polls.push(input.maxBatchSize ?? 1);
+      if (this.#pollDelayMs > 0) await sleep(this.#pollDelayMs);
       if (this.#pollError) throw this.#pollError;
       const batch = this.#queue.splice(0, input.maxBatchSize ?? 1);
       for (const job of batch) {
@@ -66,6 +71,8 @@ export class FakeCodePipeline {
       return { jobs: batch };
     });
     this.mock.on(AcknowledgeJobCommand).callsFake(async (input) => {
+      const delay = this.#ackDelays.get(input.jobId ?? '');
+      if (delay) await sleep(delay);
       const known = this.#jobs.get(input.jobId ?? '');
       if (!known) throw new JobNotFoundException({ message: 'job not found', $metadata: {} });
       const forced = known.ackAnswer;
@@ -134,6 +141,16 @@ export class FakeCodePipeline {
   failResults(jobId: string, error: NonNullable<FakeJob['resultError']>): void {
     const known = this.#jobs.get(jobId);
     if (known) known.resultError = error;
+  }
+
+  /** Answers every poll after `ms`. */
+  delayPolls(ms: number): void {
+    this.#pollDelayMs = ms;
+  }
+
+  /** Answers every acknowledge of `jobId` after `ms`. */
+  delayAcknowledge(jobId: string, ms: number): void {
+    this.#ackDelays.set(jobId, ms);
   }
 
   failPolls(error: Error | undefined): void {

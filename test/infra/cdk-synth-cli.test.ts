@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { esbuildOptions, WORKER_BUNDLING } from '../../lib/bundling.js';
 import { REPO_ROOT } from './synth.js';
 
 interface Run {
@@ -85,5 +87,19 @@ describe('npx cdk synth', () => {
     ).toBe(true);
     expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
     expect(existsSync(path.join(assetDir, 'index.mjs.map'))).toBe(true);
+  });
+
+  it('bundles exactly what lib/bundling.ts gives esbuild (what npm run bench measures)', async () => {
+    const [asset] = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
+    const deployed = readFileSync(path.join(outdir, asset ?? '', 'index.mjs'), 'utf8');
+    const benchDir = mkdtempSync(path.join(tmpdir(), 'job-worker-bundle-'));
+    try {
+      const file = path.join(benchDir, 'index.mjs');
+      await build(esbuildOptions(WORKER_BUNDLING, 'lambda/handler.ts', file));
+
+      expect(readFileSync(file, 'utf8')).toBe(deployed);
+    } finally {
+      rmSync(benchDir, { recursive: true, force: true });
+    }
   });
 });

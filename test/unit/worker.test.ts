@@ -373,6 +373,50 @@ describe('Worker.drain', () => {
     expect(await ledgerState(job.id as string)).toBe('succeeded');
   });
 
+  it('claims a new dispatch of a job it is recovering once the recovery released it', async () => {
+    const { codePipeline, worker, ledger, processor, ledgerState } = await setup();
+    const job = uniqueJob();
+    codePipeline.register(job, 'Dispatched');
+    await ledger.claim({
+      jobId: job.id as string,
+      nonce: job.nonce as string,
+      now: Date.now() - 120 * SECOND,
+      leaseExpiresAt: Date.now() - 60 * SECOND,
+    });
+    // The stale claim's dispatch timed out: the job is dispatched again with a new nonce,
+    // and the poll hands it out while the recovery of the old claim is still acknowledging.
+    const fresh = codePipeline.redispatch(job.id as string, 'fresh-nonce');
+    codePipeline.delayPolls(30);
+    codePipeline.delayAcknowledge(job.id as string, 150);
+
+    const summary = await worker.drain(deadlineIn(30 * SECOND));
+
+    expect(summary.claimsLost).toBe(0);
+    expect(codePipeline.acknowledged).toEqual([{ jobId: job.id, nonce: fresh.nonce }]);
+    expect(processor.runs).toEqual([job.id]);
+    expect(codePipeline.resultsFor(job.id as string)).toHaveLength(1);
+    expect(await ledgerState(job.id as string)).toBe('succeeded');
+  });
+
+  it('removes held secret values from the failure message a processor returns', async () => {
+    const processor = countingProcessor(async (job) => ({
+      kind: 'failure',
+      failureType: 'PermissionError',
+      message: `token ${job.secrets.ApiToken?.reveal()} was refused`,
+    }));
+    const { codePipeline, worker } = await setup({ processor });
+    const job = uniqueJob();
+    codePipeline.enqueue(job);
+
+    await worker.drain(deadlineIn(30 * SECOND));
+
+    const [result] = codePipeline.resultsFor(job.id as string);
+    expect(result?.kind === 'failure' && result.input.failureDetails).toMatchObject({
+      type: 'PermissionError',
+      message: 'token [REDACTED] was refused',
+    });
+  });
+
   it('only records the outcome of a recovered job whose result was already reported', async () => {
     const { codePipeline, worker, ledger, processor, ledgerState } = await setup();
     const job = uniqueJob();

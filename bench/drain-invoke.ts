@@ -1,0 +1,163 @@
+/**
+ * The worker process of a drain benchmark, bundled with the function's bundling options and
+ * run by plain Node: it builds the handler as `lambda/handler.ts` does (configuration from
+ * the environment, the default SDK clients) plus one bench-only SDK middleware per client
+ * that counts calls, invokes it as the Lambda runtime would, and writes what it measured to
+ * `BENCH_REPORT_FILE`. Its stdout is the function's log stream.
+ */
+import { randomBytes } from 'node:crypto';
+import { fstatSync, writeFileSync } from 'node:fs';
+import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { createCodePipelineClient, createDynamoDbClient } from '../lambda/clients.js';
+import { loadConfig } from '../lambda/config.js';
+import { createHandler } from '../lambda/create-handler.js';
+import type { DrainSummary } from '../lambda/worker/counters.js';
+
+/** What the parent reads back. */
+export interface InvocationReport {
+  readonly label: string;
+  readonly wallMs: number;
+  readonly cpuUserMs: number;
+  readonly cpuSystemMs: number;
+  /** Commands sent, by `service:Command`. */
+  readonly commands: Record<string, number>;
+  /** HTTP attempts (retries included), by `service:Command`. */
+  readonly attempts: Record<string, number>;
+  /** Total time from send to result, by `service:Command` (ms). */
+  readonly latencyMs: Record<string, number>;
+  /** What the invocation wrote to stdout (log lines and EMF metrics): byte offsets. */
+  readonly logStart: number;
+  readonly logEnd: number;
+  readonly summary: DrainSummary;
+}
+
+export interface WorkerReport {
+  readonly importMs: number;
+  readonly invocations: InvocationReport[];
+  readonly maxRssMb: number;
+}
+
+const commands: Record<string, number> = {};
+const attempts: Record<string, number> = {};
+const latency: Record<string, number> = {};
+
+function bump(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+function counted<C extends CodePipelineClient | DynamoDBClient>(service: string, client: C): C {
+  const stack = client.middlewareStack as CodePipelineClient['middlewareStack'];
+  stack.add(
+    (next, context) => async (args) => {
+      const key = `${service}:${context.commandName}`;
+      bump(commands, key);
+      const sent = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        latency[key] = (latency[key] ?? 0) + performance.now() - sent;
+      }
+    },
+    { step: 'initialize', name: 'benchCommandCounter' },
+  );
+  // The deserialize step runs once per HTTP attempt, after the retry middleware.
+  stack.add(
+    (next, context) => (args) => {
+      bump(attempts, `${service}:${context.commandName}`);
+      return next(args);
+    },
+    { step: 'deserialize', name: 'benchAttemptCounter' },
+  );
+  return client;
+}
+
+/** Bytes written so far to stdout, which the benchmark points at a file (fd 1). */
+function loggedBytes(): number {
+  return fstatSync(1).size;
+}
+
+const importStarted = performance.now();
+const config = loadConfig(process.env);
+const handler = createHandler({
+  config,
+  codePipelineClient: counted('codepipeline', createCodePipelineClient(config)),
+  dynamoDbClient: counted('dynamodb', createDynamoDbClient(config)),
+});
+const importMs = performance.now() - importStarted;
+
+function lambdaContext(timeoutMs: number, requestId: string): Context {
+  const deadline = Date.now() + timeoutMs;
+  const name = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'bench';
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'bench',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+function scheduledEvent() {
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: ['arn:aws:events:us-east-1:123456789012:rule/bench-schedule'],
+    detail: {},
+  };
+}
+
+async function invoke(label: string, timeoutMs: number): Promise<InvocationReport> {
+  // The runtime sets the trace header of each invocation before calling the handler.
+  process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=1`;
+  for (const counts of [commands, attempts])
+    for (const key of Object.keys(counts)) delete counts[key];
+  const logStart = loggedBytes();
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const summary = (await handler(
+    scheduledEvent(),
+    lambdaContext(timeoutMs, crypto.randomUUID()),
+  )) as DrainSummary;
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    label,
+    wallMs,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    commands: { ...commands },
+    attempts: { ...attempts },
+    latencyMs: { ...latency },
+    logStart,
+    logEnd: loggedBytes(),
+    summary,
+  };
+}
+
+const timeoutMs = Number(process.env.BENCH_FUNCTION_TIMEOUT_MS ?? 60_000);
+const invocations = [await invoke('drain', timeoutMs)];
+// A second invocation finds the queue empty: what every idle scheduled tick costs.
+if (process.env.BENCH_IDLE_INVOCATION === 'true') invocations.push(await invoke('idle', timeoutMs));
+const report: WorkerReport = {
+  importMs,
+  invocations,
+  maxRssMb: process.resourceUsage().maxRSS / 1024,
+};
+const file = process.env.BENCH_REPORT_FILE;
+if (!file) throw new Error('BENCH_REPORT_FILE is not set');
+writeFileSync(file, JSON.stringify(report));
+process.exit(0);

@@ -1,0 +1,487 @@
+/**
+ * The benchmark's result, its targets, and BENCHMARKS.md rendered from them: every figure in
+ * the file comes from the run that wrote it.
+ */
+import type { StatsView } from '../local/emulator/index.js';
+import { COLD_STARTS_PER_MONTH, type CostLine, type CostReport, PRICE_NOTES } from './cost.js';
+import type { DeployedShape } from './infra.js';
+
+export interface TargetCheck {
+  readonly name: string;
+  readonly target: string;
+  readonly value: string;
+  readonly met: boolean;
+  /** How far from the target, when missed. */
+  readonly miss?: string;
+  /** Why, from the measurements, when missed. */
+  readonly why?: string;
+}
+
+export interface BenchResult {
+  generatedAt: string;
+  durationSeconds: number;
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGb: number;
+    os: string;
+    node: string;
+    loadBefore: number[];
+    loadAfter: number[];
+  };
+  deployed: DeployedShape;
+  substitutes: Record<string, string>;
+  bundle: {
+    bytes: number;
+    sourceMapBytes: number;
+    emptyBytes: number;
+    withoutSubstitutesBytes: number;
+    noTracerBytes: number;
+    composition: ReadonlyArray<{ name: string; bytes: number }>;
+  };
+  coldStart: {
+    runs: number;
+    emptyMs: number;
+    workerMs: number;
+    withoutSubstitutesMs: number;
+    ratio: number;
+    withoutSubstitutesRatio: number;
+    noTracerMs: number;
+    noTracerRatio: number;
+    emptyReadyMs: number;
+    workerReadyMs: number;
+    /** The same bundles, in the environment the benchmark was started from. */
+    shell: {
+      emptyMs: number;
+      workerMs: number;
+      withoutSubstitutesMs: number;
+      extraCaCerts: boolean;
+    };
+  };
+  sdk: { calls: number; cpuMsPerCall: number; wallMsPerCall: number; runs: number[] };
+  drain: {
+    jobs: number;
+    latencyMs: number;
+    concurrency: number;
+    batchSize: number;
+    runs: number;
+    wallMs: number;
+    wallMsRuns: number[];
+    jobsPerSecond: number;
+    floorMs: number;
+    floorRatio: number;
+    cpuMsPerJob: number;
+    cpuMsPerJobRuns: number[];
+    cpuUserMsPerJob: number;
+    cpuSystemMsPerJob: number;
+    untraced: { wallMs: number; cpuMsPerJob: number };
+    noTracer: { wallMs: number; cpuMsPerJob: number };
+    latencyMsPerCall: Record<string, number>;
+    xraySegments: number;
+    xrayBytes: number;
+    maxRssMb: number;
+    logBytesPerJob: number;
+    sequential: {
+      jobs: number;
+      wallMs: number;
+      wallMsRuns: number[];
+      msPerJob: number;
+      cpuMsPerJob: number;
+    };
+    speedUp: number;
+    idle: { wallMs: number; logBytes: number; logLines: number; commands: Record<string, number> };
+  };
+  api: {
+    codePipeline: {
+      acknowledgePerJob: number;
+      resultPerJob: number;
+      pollsPerJob: number;
+      otherPerJob: number;
+    };
+    dynamo: { writesPerJob: number; readsPerJob: number; queriesPerInvocation: number };
+    sdkCommands: Record<string, number>;
+    sdkAttempts: Record<string, number>;
+    emulatorCalls: StatsView['calls'];
+  };
+  cost: CostReport;
+  targets: TargetCheck[];
+}
+
+export const TARGETS = {
+  bundleBytes: 350_000,
+  coldStartRatio: 1.5,
+  floorRatio: 1.25,
+  speedUp: 10,
+  cpuMsPerJob: 5,
+  codePipelineCallsPerJob: 2,
+  dynamoWritesPerJob: 2,
+  dynamoReadsPerJob: 0,
+  idleUsdPerMonth: 0.1,
+} as const;
+
+const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
+const ms = (value: number, digits = 0) => `${value.toFixed(digits)} ms`;
+const usd = (value: number) =>
+  value === 0 ? '$0' : value < 0.01 ? `$${value.toFixed(5)}` : `$${value.toFixed(3)}`;
+const pct = (value: number) => `${(value * 100).toFixed(0)}%`;
+
+function over(value: number, limit: number, format: (v: number) => string): string {
+  return `${format(value - limit)} over (${pct(value / limit - 1)})`;
+}
+
+/** Checks every target against the result, explaining each miss from the measurements. */
+export function summarize(r: BenchResult): TargetCheck[] {
+  const cp = r.api.codePipeline;
+  const cpPerJob = cp.acknowledgePerJob + cp.resultPerJob + cp.otherPerJob;
+  const callsPerJob =
+    cpPerJob + cp.pollsPerJob + r.api.dynamo.writesPerJob + r.api.dynamo.readsPerJob;
+  const sdkShare = callsPerJob * r.sdk.cpuMsPerCall;
+  const checks: TargetCheck[] = [];
+  const add = (check: TargetCheck) => checks.push(check);
+
+  const bundleMet = r.bundle.bytes <= TARGETS.bundleBytes;
+  add({
+    name: 'Bundle size (minified)',
+    target: `<= ${kb(TARGETS.bundleBytes)}`,
+    value: `${kb(r.bundle.bytes)} (${r.bundle.bytes.toLocaleString('en-US')} bytes)`,
+    met: bundleMet,
+    ...(bundleMet
+      ? {}
+      : {
+          miss: over(r.bundle.bytes, TARGETS.bundleBytes, kb),
+          why: `The largest parts are ${r.bundle.composition
+            .slice(0, 4)
+            .map((part) => `${part.name} (${kb(part.bytes)})`)
+            .join(
+              ', ',
+            )}. The tracer the project requires brings the X-Ray SDK: with a no-op tracer the same bundle is ${kb(r.bundle.noTracerBytes)}.`,
+        }),
+  });
+  const coldMet = r.coldStart.ratio <= TARGETS.coldStartRatio;
+  add({
+    name: 'Cold import vs an empty handler',
+    target: `<= ${TARGETS.coldStartRatio}x`,
+    value: `${r.coldStart.ratio.toFixed(2)}x (${ms(r.coldStart.workerMs)} vs ${ms(r.coldStart.emptyMs)})`,
+    met: coldMet,
+    ...(coldMet
+      ? {}
+      : {
+          miss: over(r.coldStart.ratio, TARGETS.coldStartRatio, (v) => `${v.toFixed(2)}x`),
+          why: `Importing the worker costs ${ms(r.coldStart.workerMs - r.coldStart.emptyMs)} more than an empty handler: parsing ${kb(r.bundle.bytes)} of code and its ${kb(r.bundle.sourceMapBytes)} source map (NODE_OPTIONS=${r.deployed.environment.NODE_OPTIONS ?? ''}), loading Node's http, https and crypto modules, and building the SDK clients, the X-Ray SDK and Powertools at module scope. The tracer alone accounts for ${ms(r.coldStart.workerMs - r.coldStart.noTracerMs)} of it: with a no-op tracer the import takes ${ms(r.coldStart.noTracerMs)} (${r.coldStart.noTracerRatio.toFixed(2)}x).`,
+        }),
+  });
+  const floorMet = r.drain.floorRatio <= TARGETS.floorRatio;
+  add({
+    name: `Drain of ${r.drain.jobs} jobs vs the floor`,
+    target: `<= ${TARGETS.floorRatio}x`,
+    value: `${r.drain.floorRatio.toFixed(3)}x (${ms(r.drain.wallMs)} vs ${ms(r.drain.floorMs)})`,
+    met: floorMet,
+    ...(floorMet
+      ? {}
+      : {
+          miss: over(r.drain.floorRatio, TARGETS.floorRatio, (v) => `${v.toFixed(3)}x`),
+          why: `Each job holds a slot for its claim (a DynamoDB write), the acknowledgement and the result (${r.drain.latencyMs} ms each): ${ms(r.drain.sequential.msPerJob, 1)} a job when run one at a time. The worker, the emulator and dynalite share ${r.machine.cores} cores with whatever else runs (load average ${r.machine.loadBefore[0]?.toFixed(2)} before, ${r.machine.loadAfter[0]?.toFixed(2)} after).`,
+        }),
+  });
+  const speedMet = r.drain.speedUp >= TARGETS.speedUp;
+  add({
+    name: `Speed-up per job vs concurrency 1`,
+    target: `>= ${TARGETS.speedUp}x`,
+    value: `${r.drain.speedUp.toFixed(2)}x (${ms(r.drain.sequential.msPerJob, 1)} vs ${ms(r.drain.wallMs / r.drain.jobs, 1)} a job)`,
+    met: speedMet,
+    ...(speedMet
+      ? {}
+      : {
+          miss: `${(TARGETS.speedUp - r.drain.speedUp).toFixed(2)}x short (${pct(1 - r.drain.speedUp / TARGETS.speedUp)})`,
+          why: `With the default concurrency of ${r.drain.concurrency}, ${r.drain.concurrency}x is the ceiling: it is reached only if running ${r.drain.concurrency} jobs at once costs each no time at all. Here a job takes ${ms(r.drain.sequential.msPerJob, 1)} alone and ${ms((r.drain.wallMs / r.drain.jobs) * r.drain.concurrency, 1)} of a slot among ${r.drain.concurrency}.`,
+        }),
+  });
+  const cpuMet = r.drain.cpuMsPerJob <= TARGETS.cpuMsPerJob;
+  add({
+    name: 'Worker CPU per job (user + system)',
+    target: `<= ${ms(TARGETS.cpuMsPerJob)}`,
+    value: `${ms(r.drain.cpuMsPerJob, 2)} (tracing on, as deployed); ${ms(r.drain.untraced.cpuMsPerJob, 2)} with tracing off`,
+    met: cpuMet,
+    ...(cpuMet
+      ? {}
+      : {
+          miss: over(r.drain.cpuMsPerJob, TARGETS.cpuMsPerJob, (v) => ms(v, 2)),
+          why: `A job makes ${callsPerJob.toFixed(2)} SDK calls, and the SDK alone costs ${ms(r.sdk.cpuMsPerCall, 2)} of CPU per call on this machine (measured in the same rounds, ten calls at a time): about ${ms(sdkShare, 1)} a job before the worker does anything of its own. The tracer the project requires is the largest cost after the SDK: the same drains cost ${ms(r.drain.noTracer.cpuMsPerJob, 2)} a job with a tracer that does nothing, and ${ms(r.drain.untraced.cpuMsPerJob, 2)} with the real one switched off, because the X-Ray SDK's async hooks run on every promise whether tracing is on or not.`,
+        }),
+  });
+  const cpMet = cpPerJob <= TARGETS.codePipelineCallsPerJob;
+  add({
+    name: 'CodePipeline calls per job (plus the shared poll)',
+    target: `<= ${TARGETS.codePipelineCallsPerJob} + poll`,
+    value: `${cpPerJob.toFixed(2)} + ${cp.pollsPerJob.toFixed(3)} polls`,
+    met: cpMet,
+    ...(cpMet ? {} : { miss: `${(cpPerJob - TARGETS.codePipelineCallsPerJob).toFixed(2)} over` }),
+  });
+  const ddbMet =
+    r.api.dynamo.writesPerJob <= TARGETS.dynamoWritesPerJob &&
+    r.api.dynamo.readsPerJob <= TARGETS.dynamoReadsPerJob;
+  add({
+    name: 'DynamoDB calls per job',
+    target: `<= ${TARGETS.dynamoWritesPerJob} writes, ${TARGETS.dynamoReadsPerJob} reads`,
+    value: `${r.api.dynamo.writesPerJob.toFixed(2)} writes, ${r.api.dynamo.readsPerJob.toFixed(2)} reads (+ ${r.api.dynamo.queriesPerInvocation} query per invocation)`,
+    met: ddbMet,
+  });
+  const idleMet = r.cost.idleTotal < TARGETS.idleUsdPerMonth;
+  add({
+    name: `Idle cost a month (${r.deployed.scheduleExpression})`,
+    target: `< ${usd(TARGETS.idleUsdPerMonth)}`,
+    value: usd(r.cost.idleTotal),
+    met: idleMet,
+    ...(idleMet
+      ? {}
+      : {
+          miss: over(r.cost.idleTotal, TARGETS.idleUsdPerMonth, usd),
+          why: `The largest item is ${[...r.cost.idle].sort((a, b) => b.usd - a.usd)[0]?.item}.`,
+        }),
+  });
+  return checks;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const costRows = (lines: readonly CostLine[]) =>
+  lines.map((line) => [line.item, line.quantity, usd(line.usd)]);
+
+function perJobCounts(counts: Record<string, number>, jobs: number): string[][] {
+  return Object.entries(counts)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, count]) => [key.replace('Command', ''), String(count), (count / jobs).toFixed(3)]);
+}
+
+/** BENCHMARKS.md. */
+export function renderMarkdown(r: BenchResult): string {
+  const d = r.drain;
+  const c = r.coldStart;
+  const missed = r.targets.filter((t) => !t.met);
+  const substitutes = Object.entries(r.substitutes)
+    .map(([name, file]) => `\`${name}\` → \`${file.replace(/^\.\//, '')}\``)
+    .join(', ');
+  return `# Benchmarks
+
+Generated by \`npm run bench\` (bench/run.ts) on ${r.generatedAt.slice(0, 10)} in ${r.durationSeconds.toFixed(0)} s.
+Do not edit: run it again. \`npm run -s bench -- --json\` prints the same figures as JSON.
+
+## Summary
+
+${table(
+  ['figure', 'measured', 'target', ''],
+  r.targets.map((t) => [t.name, t.value, t.target, t.met ? 'met' : `**missed**: ${t.miss ?? ''}`]),
+)}
+
+${
+  missed.length === 0
+    ? 'Every target is met.'
+    : `### Why the missed targets are missed
+
+${missed.map((t) => `- **${t.name}**, ${t.miss}. ${t.why ?? ''}`).join('\n')}`
+}
+
+## Machine
+
+${r.machine.cores} × ${r.machine.cpu}, ${r.machine.memoryGb.toFixed(1)} GB, ${r.machine.os}, Node.js ${r.machine.node}
+(the function runs Node.js 24 on arm64). A shared machine: load average
+${r.machine.loadBefore.map((v) => v.toFixed(2)).join(' / ')} when the run started and
+${r.machine.loadAfter.map((v) => v.toFixed(2)).join(' / ')} when it ended (1 / 5 / 15 minutes).
+Ratios are steadier than absolute times here; every time below is a median.
+
+## Method
+
+- **What runs** is what the stack deploys: the CDK app's default stack is synthesized (bundling
+  skipped) to read the function's memory (${r.deployed.memoryMb} MB), timeout (${r.deployed.timeoutSeconds} s), architecture
+  (${r.deployed.architectures.join(', ')}), tracing (${r.deployed.tracing}), schedule (\`${r.deployed.scheduleExpression}\`), alarms
+  and environment variables. Bundles are built by esbuild with the options of
+  \`lib/bundling.ts\`, the same object the construct hands to \`NodejsFunction\`. Each
+  process gets the function's variables plus those the Lambda runtime sets
+  (\`AWS_EXECUTION_ENV\`, \`LAMBDA_TASK_ROOT\`, \`_X_AMZN_TRACE_ID\` per invocation, ...): the
+  tracer is on, and the X-Ray SDK runs in its Lambda mode, sending segments over UDP to a socket
+  of the benchmark that stands in for the X-Ray daemon.
+- **Cold start**: ${c.runs} fresh \`node\` processes per bundle import it (after one uncounted round),
+  interleaved with the other bundles, alternating the order; timed from spawn to exit.
+- **Drain**: the CodePipeline emulator (\`local/emulator/cli.ts\`, ${d.latencyMs} ms added to every API
+  call) and dynalite each run in a process of their own; ${d.jobs} jobs (the sample bake-time
+  gate with no bake time) are queued; a third process imports the worker, bundled as deployed
+  (\`bench/drain-invoke.ts\`: \`lambda/handler.ts\`'s wiring plus an SDK middleware per client
+  that counts calls), and invokes it once with a scheduled event and a ${r.deployed.timeoutSeconds} s context.
+  Its CPU time (\`process.cpuUsage()\`, user + system, all threads) is taken from just
+  before the invocation to just after. Default settings: concurrency ${d.concurrency}, batch size ${d.batchSize}.
+  A second invocation of the same process then finds the queue empty: the idle tick. Two more
+  drains show the tracer's share: one with \`POWERTOOLS_TRACE_ENABLED=false\`, one bundled with
+  a tracer that does nothing (\`bench/fixtures/\`, a reference that is never deployed); a fourth
+  drains ${d.sequential.jobs} jobs with \`CONCURRENCY=1\`. ${d.runs} round${d.runs === 1 ? '' : 's'} of these four, interleaved; medians reported.
+- **Floor**: ${'2'} CodePipeline calls on a job's critical path × ${d.latencyMs} ms × ${d.jobs} jobs / ${d.concurrency} = ${ms(d.floorMs)}.
+- **SDK reference**: a process bundled the same way sends ${r.sdk.calls} small conditional \`UpdateItem\`
+  calls, ten at a time, to dynalite with the worker's client settings and no tracer.
+
+## 1. Cold start
+
+${table(
+  ['bundle', 'minified', 'source map', 'cold import (median)', 'ratio'],
+  [
+    ['empty handler', kb(r.bundle.emptyBytes), '', ms(c.emptyMs, 1), '1.00x'],
+    [
+      'worker (deployed)',
+      kb(r.bundle.bytes),
+      kb(r.bundle.sourceMapBytes),
+      ms(c.workerMs, 1),
+      `${c.ratio.toFixed(2)}x`,
+    ],
+    [
+      'worker without the substitutes',
+      kb(r.bundle.withoutSubstitutesBytes),
+      '',
+      ms(c.withoutSubstitutesMs, 1),
+      `${c.withoutSubstitutesRatio.toFixed(2)}x`,
+    ],
+    [
+      'worker with a no-op tracer (reference)',
+      kb(r.bundle.noTracerBytes),
+      '',
+      ms(c.noTracerMs, 1),
+      `${c.noTracerRatio.toFixed(2)}x`,
+    ],
+  ],
+)}
+
+The handler's module is evaluated ${ms(c.workerReadyMs, 1)} after the process starts (the empty one: ${ms(c.emptyReadyMs, 1)}).
+The processes get the function's environment only. Started with this machine's shell
+environment as well${c.shell.extraCaCerts ? ' (which sets `NODE_EXTRA_CA_CERTS`: every Node process then reads a CA bundle as it starts)' : ''},
+the same bundles take ${ms(c.shell.emptyMs, 1)} (empty), ${ms(c.shell.workerMs, 1)} (worker: ${(c.shell.workerMs / c.shell.emptyMs).toFixed(2)}x) and
+${ms(c.shell.withoutSubstitutesMs, 1)} (without the substitutes: ${(c.shell.withoutSubstitutesMs / c.shell.emptyMs).toFixed(2)}x): a fixed cost added to both sides
+flatters the ratio, which is why the summary uses the function's environment.
+The deployed bundle substitutes ${substitutes}: code that cannot run in this function (see
+\`lib/bundling.ts\`). What the bundle is made of:
+
+${table(
+  ['package', 'bytes'],
+  r.bundle.composition.map((part) => [part.name, part.bytes.toLocaleString('en-US')]),
+)}
+
+## 2. Drain throughput
+
+${table(
+  ['', 'value'],
+  [
+    ['jobs', String(d.jobs)],
+    [
+      'wall time (median)',
+      `${ms(d.wallMs)} (runs: ${d.wallMsRuns.map((v) => v.toFixed(0)).join(', ')})`,
+    ],
+    ['jobs per second', d.jobsPerSecond.toFixed(1)],
+    ['floor', ms(d.floorMs)],
+    ['ratio to the floor', `${d.floorRatio.toFixed(3)}x`],
+    [
+      'worker CPU per job, tracing on (median)',
+      `${ms(d.cpuMsPerJob, 2)} (user ${ms(d.cpuUserMsPerJob, 2)}, system ${ms(d.cpuSystemMsPerJob, 2)}; runs: ${d.cpuMsPerJobRuns.map((v) => v.toFixed(2)).join(', ')})`,
+    ],
+    ['worker CPU per job, tracing off', ms(d.untraced.cpuMsPerJob, 2)],
+    ['worker CPU per job, no-op tracer (reference)', ms(d.noTracer.cpuMsPerJob, 2)],
+    [
+      'worker CPU per job in SDK calls (CPU per job / SDK CPU per call, steadier on a busy machine)',
+      `${(d.cpuMsPerJob / r.sdk.cpuMsPerCall).toFixed(2)} (the job's own SDK calls: ${(
+        r.api.codePipeline.acknowledgePerJob +
+          r.api.codePipeline.resultPerJob +
+          r.api.codePipeline.pollsPerJob +
+          r.api.codePipeline.otherPerJob +
+          r.api.dynamo.writesPerJob +
+          r.api.dynamo.readsPerJob
+      ).toFixed(2)})`,
+    ],
+    [
+      'SDK alone, CPU per call (median)',
+      `${ms(r.sdk.cpuMsPerCall, 3)} (runs: ${r.sdk.runs.map((v) => v.toFixed(3)).join(', ')})`,
+    ],
+    [
+      'X-Ray segments sent',
+      `${d.xraySegments} (${d.xrayBytes.toLocaleString('en-US')} bytes) for the invocation`,
+    ],
+    ['peak RSS of the worker process', `${d.maxRssMb.toFixed(0)} MB`],
+    ['log bytes per job', d.logBytesPerJob.toFixed(0)],
+    [
+      `${d.sequential.jobs} jobs at concurrency 1`,
+      `${ms(d.sequential.wallMs)} (${ms(d.sequential.msPerJob, 1)} a job; runs: ${d.sequential.wallMsRuns.map((v) => v.toFixed(0)).join(', ')}), CPU ${ms(d.sequential.cpuMsPerJob, 2)} a job`,
+    ],
+    ['speed-up per job', `${d.speedUp.toFixed(2)}x`],
+    [
+      'mean latency per call, seen by the worker',
+      Object.entries(d.latencyMsPerCall)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, value]) => `${key.replace('Command', '')} ${ms(value, 1)}`)
+        .join(', '),
+    ],
+    [
+      'idle invocation (empty queue, warm)',
+      `${ms(d.idle.wallMs, 1)}, ${d.idle.logBytes} log bytes in ${d.idle.logLines} lines`,
+    ],
+  ],
+)}
+
+## 3. API economy (happy path, per job)
+
+${table(
+  ['call', 'per job'],
+  [
+    ['CodePipeline AcknowledgeJob', r.api.codePipeline.acknowledgePerJob.toFixed(3)],
+    [
+      'CodePipeline PutJobSuccessResult / PutJobFailureResult',
+      r.api.codePipeline.resultPerJob.toFixed(3),
+    ],
+    ['CodePipeline PollForJobs (shared by a batch)', r.api.codePipeline.pollsPerJob.toFixed(3)],
+    ['DynamoDB writes (UpdateItem)', r.api.dynamo.writesPerJob.toFixed(3)],
+    [
+      'DynamoDB reads',
+      `${r.api.dynamo.readsPerJob.toFixed(3)} (plus ${r.api.dynamo.queriesPerInvocation} query of the pending-claims index per invocation)`,
+    ],
+  ],
+)}
+
+Counted by the SDK middleware (commands, and HTTP attempts, which include retries) and by the
+emulator (calls received):
+
+${table(['SDK command', 'commands', 'per job'], perJobCounts(r.api.sdkCommands, d.jobs))}
+
+${table(['HTTP attempts', 'attempts', 'per job'], perJobCounts(r.api.sdkAttempts, d.jobs))}
+
+${table(
+  ['emulator: calls received', 'calls', 'per job'],
+  perJobCounts(r.api.emulatorCalls, d.jobs),
+)}
+
+The idle invocation makes ${Object.entries(d.idle.commands)
+    .map(([key, count]) => `${count} ${key.replace('Command', '')}`)
+    .join(' and ')}.
+
+## 4. Cost
+
+Prices (us-east-1, list):
+
+${PRICE_NOTES.map((note) => `- ${note}`).join('\n')}
+
+### An idle month (${r.cost.idleInvocationsPerMonth.toLocaleString('en-US')} scheduled invocations that find nothing)
+
+${table(['item', 'quantity', 'USD a month'], [...costRows(r.cost.idle), ['**total**', '', `**${usd(r.cost.idleTotal)}**`]])}
+
+Not in the total: ${r.cost.idleXRay.item}, ${r.cost.idleXRay.quantity} ${usd(r.cost.idleXRay.usd)}.
+The warm duration is the measured idle invocation (${ms(d.idle.wallMs, 1)}, with the emulator's ${d.latencyMs} ms on the
+poll); cold starts are assumed once an hour (${COLD_STARTS_PER_MONTH} a month) at the measured cold import.
+
+### Fixed monitoring, whatever the load
+
+${table(['item', 'count', 'USD a month'], [...costRows(r.cost.fixed), ['**total**', '', `**${usd(r.cost.fixedTotal)}**`]])}
+
+### A million jobs
+
+${table(['item', 'quantity', 'USD per million jobs'], [...costRows(r.cost.perMillionJobs), ['**total**', '', `**${usd(r.cost.perMillionJobsTotal)}**`]])}
+
+A ${r.deployed.memoryMb} MB function gets ${r.cost.vcpuShare.toFixed(2)} of a vCPU, so its duration per job is bounded by its CPU
+per job as well as by the API latency: ${ms(r.cost.projectedMsPerJob, 1)} a job is used above. The CPU figure is this
+machine's core, not Graviton's; treat the duration as an estimate within a factor of two.
+`;
+}

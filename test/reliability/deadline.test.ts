@@ -1,0 +1,209 @@
+/**
+ * Reliability, deadline: with a processor slower than the invocation's remaining time, every
+ * job the worker took is reported before the invocation ends, and no job is taken (no
+ * AcknowledgeJob sent) after the stop time, i.e. the deadline minus the margin.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  type DynamoDbFaultProxy,
+  startDynamoDbFaultProxy,
+} from '../helpers/dynamodb-fault-proxy.js';
+import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
+import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
+import { countingProcessor, never, sleep } from '../helpers/reliability.js';
+import { printFigures, recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
+import { type OutputTap, secretHits, tapOutput } from '../helpers/secret-scan.js';
+
+const REMAINING_MS = 6_000;
+const MARGIN_MS = 2_000;
+const ENV = {
+  DEADLINE_MARGIN_MS: String(MARGIN_MS),
+  LEASE_GRACE_SECONDS: '0',
+  CONCURRENCY: '4',
+  BATCH_SIZE: '4',
+  POWERTOOLS_LOG_LEVEL: 'DEBUG',
+};
+
+/** Runs one invocation and returns its time bounds, as tight as the test can know them. */
+async function timedInvocation(
+  run: (context: ReturnType<typeof lambdaContext>) => Promise<unknown>,
+) {
+  const before = Date.now();
+  const context = lambdaContext(REMAINING_MS);
+  const after = Date.now();
+  const summary = await run(context);
+  return {
+    summary,
+    returnedAt: Date.now(),
+    /** The invocation's end is at or after this instant. */
+    deadline: before + REMAINING_MS,
+    /** The worker's stop time is at or before this instant. */
+    latestStop: after + REMAINING_MS - MARGIN_MS,
+  };
+}
+
+describe('deadline', () => {
+  let stack: LocalStack | undefined;
+  let proxy: DynamoDbFaultProxy | undefined;
+  let tap: OutputTap | undefined;
+
+  afterEach(async () => {
+    tap?.restore();
+    await proxy?.close();
+    await stack?.close();
+    proxy = undefined;
+  });
+  afterAll(printFigures);
+
+  /** What the emulator recorded for the jobs, against the invocation's bounds. */
+  function classify(ids: string[], bounds: { deadline: number; latestStop: number }) {
+    const emulator = stack?.emulator;
+    const taken = ids.filter((id) => (emulator?.getJob(id)?.acknowledgements.length ?? 0) > 0);
+    const untaken = ids.filter((id) => !taken.includes(id));
+    const calls = (id: string) => {
+      const job = emulator?.getJob(id);
+      return { acks: job?.acknowledgements ?? [], results: job?.results ?? [] };
+    };
+    const lateAcks = ids.flatMap((id) =>
+      calls(id)
+        .acks.filter((ack) => Date.parse(ack.at) >= bounds.latestStop)
+        .map(() => id),
+    );
+    const lateResults = ids.flatMap((id) =>
+      calls(id)
+        .results.filter((r) => Date.parse(r.at) >= bounds.deadline)
+        .map(() => id),
+    );
+    return { taken, untaken, lateAcks, lateResults };
+  }
+
+  /** The deadline promises, checked softly so that every broken one is listed. */
+  function expectDeadlineKept(
+    ids: string[],
+    bounds: { deadline: number; latestStop: number },
+    jobs: ReturnType<typeof classify>,
+  ) {
+    const emulator = stack?.emulator;
+    const stop = new Date(bounds.latestStop).toISOString();
+    for (const id of jobs.lateAcks) {
+      const at = emulator?.getJob(id)?.acknowledgements.map((a) => a.at);
+      expect.soft(at, `${id} acknowledged after the stop time ${stop}`).toEqual([]);
+    }
+    for (const id of jobs.lateResults) {
+      const at = emulator?.getJob(id)?.results.map((r) => r.at);
+      expect.soft(at, `${id} reported after the deadline`).toEqual([]);
+    }
+    for (const id of jobs.taken) {
+      expect.soft(emulator?.getJob(id)?.results, `results of taken job ${id}`).toHaveLength(1);
+    }
+    for (const id of jobs.untaken) expect.soft(emulator?.getJob(id)?.results).toEqual([]);
+    expect(ids).toHaveLength(jobs.taken.length + jobs.untaken.length);
+  }
+
+  it('reports every job it took before the invocation ends and takes none after the stop time', async () => {
+    const startedAt = Date.now();
+    stack = await startLocalStack();
+    const { emulator } = stack;
+    const ids = Array.from({ length: 60 }, () => stack?.enqueue({ BakeTimeSeconds: '0' }) ?? '');
+    // One job in ten never finishes (it ignores the abort signal); the others take 1.5 s, so
+    // that slots free up about 0.9 s before and 0.6 s after the stop time, never near it.
+    const slow = new Set(ids.filter((_, i) => i % 10 === 3));
+    const processor = countingProcessor(async (job) => {
+      if (slow.has(job.id)) return never();
+      await sleep(1_500);
+      return { kind: 'success', summary: 'done' };
+    });
+    tap = tapOutput();
+
+    const run = await timedInvocation((context) =>
+      (stack as LocalStack).handler(ENV, { processor })(scheduledEvent(), context),
+    );
+
+    tap.restore();
+    const jobs = classify(ids, run);
+    const { taken, untaken } = jobs;
+    const hits = secretHits(tap.text(), emulator.secrets().values);
+    recordFigures({
+      scenario: `deadline: slow processor (${taken.length} taken, ${untaken.length} left, ${jobs.lateAcks.length} late acks)`,
+      jobs: ids.length,
+      workers: 1,
+      faultsInjected: [...slow].filter((id) => taken.includes(id)).length,
+      duplicatesSkipped: 0,
+      resultsPerJob: resultsPerJob(emulator, taken),
+      secretHits: hits,
+      seconds: (Date.now() - startedAt) / 1000,
+    });
+    expect(hits).toBe(0);
+    expect(run.returnedAt).toBeLessThan(run.deadline);
+    expectDeadlineKept(ids, run, jobs);
+    // The deadline bound the work: some jobs were left for later invocations.
+    expect(untaken.length).toBeGreaterThan(0);
+    expect(taken.length).toBeGreaterThan(4);
+    for (const id of taken) {
+      const job = emulator.getJob(id);
+      if (slow.has(id)) {
+        expect(job?.status).toBe('Failed');
+        expect(job?.results[0]?.request).toMatchObject({
+          failureDetails: {
+            type: 'JobFailed',
+            message: expect.stringContaining('did not finish before'),
+          },
+        });
+      } else {
+        expect(job?.status).toBe('Succeeded');
+      }
+    }
+    expect(taken.some((id) => slow.has(id))).toBe(true);
+    for (const id of untaken) expect(processor.started(id)).toBe(0);
+  });
+
+  it('takes no job after the stop time when DynamoDB answers slowly', async () => {
+    const startedAt = Date.now();
+    stack = await startLocalStack();
+    const { emulator } = stack;
+    // Every claim takes 1 s (a hot or throttled table: the SDK's back-off adds as much).
+    proxy = await startDynamoDbFaultProxy(stack.dynamo.endpoint, {
+      latencyMs: 1_000,
+      operations: ['UpdateItem'],
+      bodyIncludes: 'attribute_not_exists(jobId)',
+    });
+    const ids = Array.from({ length: 60 }, () => stack?.enqueue({ BakeTimeSeconds: '0' }) ?? '');
+    // Jobs take 50 to 650 ms, so that the worker starts jobs at every moment, not in waves.
+    const processor = countingProcessor(async (job) => {
+      await sleep(50 + ((ids.indexOf(job.id) * 137) % 600));
+      return { kind: 'success', summary: 'done' };
+    });
+    tap = tapOutput();
+
+    const run = await timedInvocation((context) =>
+      (stack as LocalStack).handler(
+        { ...ENV, AWS_ENDPOINT_URL_DYNAMODB: (proxy as DynamoDbFaultProxy).url },
+        { processor },
+      )(scheduledEvent(), context),
+    );
+
+    tap.restore();
+    const jobs = classify(ids, run);
+    const { taken, untaken } = jobs;
+    const failed = taken.filter((id) => emulator.getJob(id)?.status !== 'Succeeded');
+    const hits = secretHits(tap.text(), emulator.secrets().values);
+    recordFigures({
+      scenario: `deadline: slow DynamoDB claims (${taken.length} taken, ${untaken.length} left, ${jobs.lateAcks.length} late acks, ${failed.length} failed)`,
+      jobs: ids.length,
+      workers: 1,
+      faultsInjected: proxy.delayed(),
+      duplicatesSkipped: 0,
+      resultsPerJob: resultsPerJob(emulator, taken),
+      secretHits: hits,
+      seconds: (Date.now() - startedAt) / 1000,
+    });
+    expect(hits).toBe(0);
+    expect(run.returnedAt).toBeLessThan(run.deadline);
+    expectDeadlineKept(ids, run, jobs);
+    expect(untaken.length).toBeGreaterThan(0);
+    // A job of at most 650 ms taken in time has time to finish: none may fail for lack of time.
+    for (const id of failed) {
+      expect.soft(emulator.getJob(id)?.results[0]?.request, `${id} failed`).toBeUndefined();
+    }
+  });
+});

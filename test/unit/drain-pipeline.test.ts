@@ -1,0 +1,174 @@
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
+import type { NonceLedger } from '../../lambda/ports.js';
+import { Worker } from '../../lambda/worker/drain.js';
+import { SecretScrubber } from '../../lambda/worker/secrets.js';
+import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
+import { RecordingMetrics } from '../helpers/telemetry.js';
+import {
+  countingProcessor,
+  DEFAULT_SETTINGS,
+  recordingLogger,
+  uniqueJob,
+  workerHarness,
+} from '../helpers/worker-harness.js';
+
+const SECOND = 1_000;
+const deadlineIn = (ms: number) => ({ deadline: Date.now() + ms });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The ledger's methods, bound, so a test can replace one of them. */
+function delegate(ledger: NonceLedger): NonceLedger {
+  return {
+    claim: (request) => ledger.claim(request),
+    takeOver: (jobId, now, lease) => ledger.takeOver(jobId, now, lease),
+    complete: (claim, outcome, now) => ledger.complete(claim, outcome, now),
+    release: (claim, now) => ledger.release(claim, now),
+    findExpired: (now, limit) => ledger.findExpired(now, limit),
+  };
+}
+
+describe('Worker.drain pipeline', () => {
+  let db: LocalDynamoDb;
+  let dynamoDb: DynamoDBClient;
+
+  beforeAll(async () => {
+    db = await startDynalite();
+    dynamoDb = db.client();
+  });
+  afterAll(() => db.close());
+
+  async function ledgerState(tableName: string, jobId: string) {
+    const result = await dynamoDb.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: { jobId: { S: jobId } },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item?.state?.S;
+  }
+
+  /** A harness whose worker uses `wrap(ledger)` as its ledger. */
+  async function setup(
+    wrap: (ledger: NonceLedger) => NonceLedger,
+    processor = countingProcessor(),
+    settings: Partial<typeof DEFAULT_SETTINGS> = {},
+  ) {
+    const tableName = await db.createLedgerTable();
+    const harness = workerHarness({ dynamoDb, tableName, processor });
+    const ledger = new DynamoDbNonceLedger({
+      tableName,
+      retentionSeconds: 86_400,
+      client: dynamoDb,
+    });
+    const worker = new Worker({
+      jobs: harness.worker.deps.jobs,
+      ledger: wrap(ledger),
+      processor,
+      logger: recordingLogger([]),
+      metrics: new RecordingMetrics(),
+      scrubber: new SecretScrubber(),
+      settings: { ...DEFAULT_SETTINGS, ...settings },
+    });
+    return { ...harness, worker, tableName, processor };
+  }
+
+  it('claims a polled job while it waits for a slot', async () => {
+    const states: (string | undefined)[] = [];
+    let tableName = '';
+    const jobs = [uniqueJob(), uniqueJob()];
+    const processor = countingProcessor(async (job) => {
+      if (job.id === jobs[0]?.id) {
+        await sleep(200);
+        states.push(await ledgerState(tableName, jobs[1]?.id as string));
+      }
+      return { kind: 'success' };
+    });
+    const harness = await setup((ledger) => ledger, processor, { concurrency: 1, batchSize: 2 });
+    tableName = harness.tableName;
+    harness.codePipeline.enqueue(...jobs);
+
+    const summary = await harness.worker.drain(deadlineIn(30 * SECOND));
+
+    expect(states).toEqual(['claimed']);
+    expect(summary.succeeded).toBe(2);
+  });
+
+  it('gives back the claim of a job it polled but will not start, so it can be claimed again', async () => {
+    const processor = countingProcessor(async () => {
+      await sleep(400);
+      return { kind: 'success' };
+    });
+    const harness = await setup((ledger) => ledger, processor, {
+      concurrency: 1,
+      batchSize: 2,
+      deadlineMarginMs: 2_000,
+    });
+    const jobs = [uniqueJob(), uniqueJob()];
+    harness.codePipeline.enqueue(...jobs);
+
+    const summary = await harness.worker.drain(deadlineIn(2_200));
+
+    expect(summary).toMatchObject({ succeeded: 1, deferred: 1, duplicates: 0, claimsLost: 0 });
+    expect(harness.codePipeline.acknowledged).toHaveLength(1);
+    expect(await ledgerState(harness.tableName, jobs[1]?.id as string)).toBe('released');
+  });
+
+  it('takes the next job while the last outcome is being recorded, and waits for it to end', async () => {
+    const order: string[] = [];
+    const harness = await setup(
+      (ledger) => ({
+        ...delegate(ledger),
+        async complete(claim, outcome, now) {
+          order.push(`recording ${claim.jobId}`);
+          await sleep(300);
+          const kept = await ledger.complete(claim, outcome, now);
+          order.push(`recorded ${claim.jobId}`);
+          return kept;
+        },
+      }),
+      countingProcessor(async (job) => {
+        order.push(`processing ${job.id}`);
+        return { kind: 'success' };
+      }),
+      { concurrency: 1, batchSize: 2 },
+    );
+    const [first, second] = [uniqueJob(), uniqueJob()];
+    harness.codePipeline.enqueue(first, second);
+
+    await harness.worker.drain(deadlineIn(30 * SECOND));
+
+    expect(order.indexOf(`processing ${second.id}`)).toBeLessThan(
+      order.indexOf(`recorded ${first.id}`),
+    );
+    expect(order.at(-1)).toMatch(/^recorded /);
+    expect(await ledgerState(harness.tableName, first.id as string)).toBe('succeeded');
+    expect(await ledgerState(harness.tableName, second.id as string)).toBe('succeeded');
+  });
+
+  it('looks for expired claims alongside the first poll, not before it', async () => {
+    let polledDuringLookup = false;
+    const harness = await setup((ledger) => ({
+      ...delegate(ledger),
+      async findExpired(now, limit) {
+        for (
+          let waited = 0;
+          waited < 2_000 && harness.codePipeline.polls.length === 0;
+          waited += 10
+        ) {
+          await sleep(10);
+        }
+        polledDuringLookup = harness.codePipeline.polls.length > 0;
+        return ledger.findExpired(now, limit);
+      },
+    }));
+    harness.codePipeline.enqueue(uniqueJob());
+
+    const summary = await harness.worker.drain(deadlineIn(30 * SECOND));
+
+    expect(polledDuringLookup).toBe(true);
+    expect(summary.succeeded).toBe(1);
+  });
+});

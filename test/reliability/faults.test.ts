@@ -188,10 +188,10 @@ describe('faults', () => {
       seen.filter((o) => o.command === command && o.outcome === 'ok').length;
     expect(emfTotal(records, 'JobsSucceeded')).toBe(reported('PutJobSuccessResultCommand'));
     expect(emfTotal(records, 'JobsFailed')).toBe(reported('PutJobFailureResultCommand'));
-    expect(emfTotal(records, 'LedgerErrors')).toBeGreaterThan(0);
-    expect(
-      emfTotal(records, 'AcknowledgeErrors') + emfTotal(records, 'ReportErrors'),
-    ).toBeGreaterThan(0);
+    // How many calls still fail after the retries is left to chance (the interleaving of
+    // requests decides which one meets which fault), so this run proves the counts exact,
+    // not non-zero; that errors are counted at all is proved deterministically by the tests
+    // below and by test/unit/worker.test.ts.
   }, 120_000);
 
   /** Text found only in the request body of each ledger write. */

@@ -485,6 +485,26 @@ describe('Worker.drain', () => {
     expect(await ledgerState(job.id as string)).toBe('abandoned');
   });
 
+  it('counts a claim the ledger cannot write as a ledger error and leaves the job alone', async () => {
+    const processor = countingProcessor();
+    // A table that does not exist: every ledger write fails, as after exhausted retries.
+    const { codePipeline, worker, metrics } = workerHarness({
+      dynamoDb,
+      tableName: 'no-such-table',
+      processor,
+    });
+    codePipeline.enqueue(uniqueJob());
+
+    const summary = await worker.drain(deadlineIn(30 * SECOND));
+
+    // The look-up of expired claims and the claim itself.
+    expect(summary.ledgerErrors).toBe(2);
+    expect(metrics.total('LedgerErrors')).toBe(2);
+    expect(codePipeline.acknowledged).toHaveLength(0);
+    expect(codePipeline.results).toHaveLength(0);
+    expect(processor.runs).toHaveLength(0);
+  });
+
   it('fails the invocation when polling fails, after publishing its counters', async () => {
     const { codePipeline, worker, metrics } = await setup();
     codePipeline.failPolls(new Error('throttled for good'));

@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { fstatSync, writeFileSync } from 'node:fs';
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context } from 'aws-lambda';
 import { createCodePipelineClient, createDynamoDbClient } from '../lambda/clients.js';
 import { loadConfig } from '../lambda/config.js';
 import { createHandler } from '../lambda/create-handler.js';
 import type { DrainSummary } from '../lambda/worker/counters.js';
+import { localContext, scheduledEvent } from '../local/lambda-runtime.js';
 
 /** What the parent reads back. */
 export interface InvocationReport {
@@ -87,39 +87,6 @@ const handler = createHandler({
 });
 const importMs = performance.now() - importStarted;
 
-function lambdaContext(timeoutMs: number, requestId: string): Context {
-  const deadline = Date.now() + timeoutMs;
-  const name = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'bench';
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
-    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '512',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: 'bench',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
-
-function scheduledEvent() {
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'us-east-1',
-    resources: ['arn:aws:events:us-east-1:123456789012:rule/bench-schedule'],
-    detail: {},
-  };
-}
-
 async function invoke(label: string, timeoutMs: number): Promise<InvocationReport> {
   // The runtime sets the trace header of each invocation before calling the handler.
   process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=1`;
@@ -130,7 +97,11 @@ async function invoke(label: string, timeoutMs: number): Promise<InvocationRepor
   const started = performance.now();
   const summary = (await handler(
     scheduledEvent(),
-    lambdaContext(timeoutMs, crypto.randomUUID()),
+    localContext(timeoutMs, {
+      functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'bench',
+      memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '512',
+      requestId: crypto.randomUUID(),
+    }),
   )) as DrainSummary;
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);

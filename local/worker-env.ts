@@ -115,40 +115,4 @@ export async function importHandler(): Promise<LambdaHandler> {
   return module.handler;
 }
 
-let invocations = 0;
-
-/** A Lambda-like context whose remaining time counts down from `timeoutMs`. */
-export function localContext(timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  invocations++;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'codepipeline-job-worker-local',
-    functionVersion: '$LATEST',
-    invokedFunctionArn:
-      'arn:aws:lambda:us-east-1:123456789012:function:codepipeline-job-worker-local',
-    memoryLimitInMB: '512',
-    awsRequestId: `local-${process.pid}-${invocations}-${Date.now()}`,
-    logGroupName: '/aws/lambda/codepipeline-job-worker-local',
-    logStreamName: `local/${process.pid}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
-
-/** The event an EventBridge schedule rule sends. */
-export function scheduledEvent(): Record<string, unknown> {
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    resources: ['arn:aws:events:us-east-1:123456789012:rule/codepipeline-job-worker-schedule'],
-    detail: {},
-  };
-}
+export { localContext, scheduledEvent } from './lambda-runtime.js';

@@ -12,6 +12,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createCodePipelineClient, createDynamoDbClient } from '../lambda/clients.js';
 import { loadConfig } from '../lambda/config.js';
 import { createHandler } from '../lambda/create-handler.js';
+import { mapStackTracesLazily } from '../lambda/source-maps.js';
 import type { DrainSummary } from '../lambda/worker/counters.js';
 import { localContext, scheduledEvent } from '../local/lambda-runtime.js';
 
@@ -79,6 +80,7 @@ function loggedBytes(): number {
 }
 
 const importStarted = performance.now();
+mapStackTracesLazily(import.meta.url);
 const config = loadConfig(process.env);
 const handler = createHandler({
   config,

@@ -13,7 +13,7 @@
  * 3. API economy: calls per job, counted by an SDK middleware and by the emulator.
  * 4. Cost: the measurements priced (bench/cost.ts).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -117,24 +117,35 @@ async function main(): Promise<void> {
   await stopBundler();
 
   progress(`cold starts: ${COLD_START_RUNS} fresh processes per bundle, interleaved`);
-  const coldEnv = (file: string) =>
-    lambdaEnvironment({
+  // The deployed bundle again, started with Node's own source-map support, which reads the
+  // whole map at import (the worker maps stack traces itself, lazily: lambda/source-maps.ts).
+  const eagerMapsDir = path.join(WORK_DIR, 'handler-eager-source-maps');
+  mkdirSync(eagerMapsDir, { recursive: true });
+  const eagerMaps = path.join(eagerMapsDir, 'index.mjs');
+  copyFileSync(worker.file, eagerMaps);
+  copyFileSync(`${worker.file}.map`, `${eagerMaps}.map`);
+  const coldEnv = (file: string) => ({
+    ...lambdaEnvironment({
       functionEnvironment: deployed.environment,
       memoryMb: deployed.memoryMb,
       tableName: 'ledger',
       taskRoot: path.dirname(file),
-    });
-  const [emptySeries, workerSeries, plainSeries, noTracerSeries] = await measureColdStarts(
-    [
-      { label: 'empty handler', file: empty.file },
-      { label: 'worker handler', file: worker.file },
-      { label: 'worker without substitutes', file: plain.file },
-      { label: 'worker with a no-op tracer', file: untracedHandler.file },
-    ],
-    COLD_START_RUNS,
-    coldEnv,
-  );
-  if (!emptySeries || !workerSeries || !plainSeries || !noTracerSeries) {
+    }),
+    ...(file === eagerMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+  });
+  const [emptySeries, workerSeries, plainSeries, noTracerSeries, eagerMapsSeries] =
+    await measureColdStarts(
+      [
+        { label: 'empty handler', file: empty.file },
+        { label: 'worker handler', file: worker.file },
+        { label: 'worker without substitutes', file: plain.file },
+        { label: 'worker with a no-op tracer', file: untracedHandler.file },
+        { label: 'worker with --enable-source-maps', file: eagerMaps },
+      ],
+      COLD_START_RUNS,
+      coldEnv,
+    );
+  if (!emptySeries || !workerSeries || !plainSeries || !noTracerSeries || !eagerMapsSeries) {
     throw new Error('cold start series missing');
   }
 
@@ -301,6 +312,8 @@ async function main(): Promise<void> {
       withoutSubstitutesRatio: plainSeries.medianProcessMs / emptySeries.medianProcessMs,
       noTracerMs: noTracerSeries.medianProcessMs,
       noTracerRatio: noTracerSeries.medianProcessMs / emptySeries.medianProcessMs,
+      eagerSourceMapsMs: eagerMapsSeries.medianProcessMs,
+      eagerSourceMapsRatio: eagerMapsSeries.medianProcessMs / emptySeries.medianProcessMs,
       emptyReadyMs: emptySeries.medianReadyMs,
       workerReadyMs: workerSeries.medianReadyMs,
       shell: {

@@ -4,5 +4,9 @@
  */
 import { loadConfig } from './config.js';
 import { createHandler } from './create-handler.js';
+import { mapStackTracesLazily } from './source-maps.js';
+
+// First, so that an error in the configuration is reported with its source position.
+mapStackTracesLazily(import.meta.url);
 
 export const handler = createHandler({ config: loadConfig(process.env) });

@@ -23,7 +23,7 @@ import {
   secretPropertyNames,
   validateActionType,
 } from './action-type.js';
-import { BUNDLING_ROOT, WORKER_BUNDLING, WORKER_NODE_OPTIONS } from './bundling.js';
+import { BUNDLING_ROOT, WORKER_BUNDLING } from './bundling.js';
 import { dashboardUrl, logsInsightsExecutionUrl } from './console-urls.js';
 import type { CustomActionJobWorkerProps } from './custom-action-job-worker-props.js';
 import { type WorkerAlarmName, WorkerMonitoring } from './worker-monitoring.js';
@@ -301,7 +301,6 @@ export class CustomActionJobWorker extends Construct {
       POWERTOOLS_SERVICE_NAME: settings.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
       POWERTOOLS_LOG_LEVEL: settings.logLevel,
-      NODE_OPTIONS: WORKER_NODE_OPTIONS,
     };
   }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +31,7 @@ describe('esbuildOptions', () => {
       external: [],
     });
     expect(options.alias).toEqual(BUNDLE_SUBSTITUTES);
+    expect(options.legalComments).toBe('external');
   });
 
   it('refuses an option it cannot translate, so the benchmark cannot drift from the stack', () => {
@@ -40,6 +41,13 @@ describe('esbuildOptions', () => {
     expect(() =>
       esbuildOptions({ ...WORKER_BUNDLING, esbuildArgs: { '--log-limit': '0' } }, 'a.ts', 'b.mjs'),
     ).toThrow(/--log-limit/);
+    expect(() =>
+      esbuildOptions(
+        { ...WORKER_BUNDLING, esbuildArgs: { '--legal-comments': 'somewhere' } },
+        'a.ts',
+        'b.mjs',
+      ),
+    ).toThrow(/--legal-comments/);
   });
 });
 
@@ -59,6 +67,12 @@ describe('the deployed bundle', () => {
     expect(bundle).toContain('as Lambda provides them');
     expect(bundle).not.toContain('defaultProvider::fromSSO');
     expect(bundle).toContain('Event streams are not bundled');
+    expect(bundle).toContain('Endpoint discovery is not bundled');
+  });
+
+  it('keeps the comments dependencies mark as legal in a file of their own', () => {
+    expect(bundle).not.toContain('Bundled license information');
+    expect(existsSync(path.join(outdir, 'index.mjs.LEGAL.txt'))).toBe(true);
   });
 
   it('loads in a Lambda-like environment and exports the handler', async () => {

@@ -117,7 +117,6 @@ describe('the worker function', () => {
           POWERTOOLS_SERVICE_NAME: 'codepipeline-job-worker',
           POWERTOOLS_METRICS_NAMESPACE: 'CodePipelineJobWorker',
           POWERTOOLS_LOG_LEVEL: 'INFO',
-          NODE_OPTIONS: '--enable-source-maps',
         }),
       },
     });

@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -7,6 +9,7 @@ import {
   defaultProvider,
   LambdaCredentialsError,
 } from '../../lambda/bundle/lambda-credentials.js';
+import * as noEndpointDiscovery from '../../lambda/bundle/no-endpoint-discovery.js';
 import {
   EventStreamSerde,
   EventStreamsNotBundledError,
@@ -119,5 +122,80 @@ describe('no-event-streams (substitute for @smithy/core/event-streams)', () => {
   it('fails clearly if an event-stream operation is ever called', () => {
     expect(() => new EventStreamSerde()).toThrow(EventStreamsNotBundledError);
     expect(() => eventStreamSerdeProvider()).toThrow(/not bundled/);
+  });
+});
+
+/** Names that the ES module files under `dir` import from `specifier`. */
+function importedNames(dir: string, specifier: string): Set<string> {
+  const names = new Set<string>();
+  const pattern = new RegExp(`import\\s*\\{([^}]*)\\}\\s*from\\s*"${specifier}"`, 'g');
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+    const source = readFileSync(path.join(entry.parentPath, entry.name), 'utf8');
+    for (const match of source.matchAll(pattern)) {
+      for (const name of (match[1] ?? '').split(',')) {
+        const imported = name.trim().split(/\s+as\s+/)[0];
+        if (imported) names.add(imported);
+      }
+    }
+  }
+  return names;
+}
+
+describe('no-endpoint-discovery (substitute for @aws-sdk/middleware-endpoint-discovery)', () => {
+  const { resolveEndpointDiscoveryConfig, EndpointDiscoveryNotBundledError } = noEndpointDiscovery;
+  class DescribeEndpoints {}
+
+  it('stands in for everything the bundled SDK clients import from the real module', () => {
+    const modules = createRequire(import.meta.url);
+    const imported = new Set<string>();
+    for (const client of ['@aws-sdk/client-dynamodb', '@aws-sdk/client-codepipeline']) {
+      const distEs = path.join(path.dirname(modules.resolve(`${client}/package.json`)), 'dist-es');
+      for (const name of importedNames(distEs, '@aws-sdk/middleware-endpoint-discovery')) {
+        imported.add(name);
+      }
+    }
+
+    // The DynamoDB client imports these two; no operation imports the middleware itself.
+    expect([...imported].sort()).toEqual([
+      'NODE_ENDPOINT_DISCOVERY_CONFIG_OPTIONS',
+      'resolveEndpointDiscoveryConfig',
+    ]);
+    for (const name of imported) expect(noEndpointDiscovery).toHaveProperty(name);
+  });
+
+  it('resolves the settings the client reads, without an endpoint cache', async () => {
+    const provider = async () => undefined;
+    const config = resolveEndpointDiscoveryConfig(
+      { region: 'us-east-1', endpointDiscoveryEnabledProvider: provider },
+      { endpointDiscoveryCommandCtor: DescribeEndpoints },
+    );
+
+    expect(config).toMatchObject({
+      region: 'us-east-1',
+      endpointDiscoveryCommandCtor: DescribeEndpoints,
+      endpointDiscoveryEnabled: provider,
+      isClientEndpointDiscoveryEnabled: false,
+    });
+    expect(config).not.toHaveProperty('endpointCache');
+  });
+
+  it('keeps an explicit false, as the real module does', async () => {
+    const config = resolveEndpointDiscoveryConfig(
+      { endpointDiscoveryEnabled: false },
+      { endpointDiscoveryCommandCtor: DescribeEndpoints },
+    );
+
+    expect(config.isClientEndpointDiscoveryEnabled).toBe(true);
+    expect(await config.endpointDiscoveryEnabled?.()).toBe(false);
+  });
+
+  it('fails clearly when a client asks for endpoint discovery', () => {
+    expect(() =>
+      resolveEndpointDiscoveryConfig(
+        { endpointDiscoveryEnabled: true },
+        { endpointDiscoveryCommandCtor: DescribeEndpoints },
+      ),
+    ).toThrow(EndpointDiscoveryNotBundledError);
   });
 });

@@ -1,0 +1,190 @@
+/**
+ * The handler bundled exactly as the stack deploys it (lib/bundling.ts: minified, with the
+ * substitutes of lambda/bundle/ in place of the packages they replace), run in a fresh Node
+ * process with the variables Lambda sets, against the emulator and dynalite: what the tests
+ * of the sources cannot see (a substitute that breaks the SDK, stack traces of the bundle).
+ */
+import { execFile } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { esbuildOptions, WORKER_BUNDLING } from '../../lib/bundling.js';
+import { setWorkerEnvironment } from '../../local/worker-env.js';
+import { scheduledEvent } from '../helpers/lambda-context.js';
+import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
+
+let outdir: string;
+let bundleFile: string;
+
+/** Runs `body` in a fresh Node process after importing the bundle as `handler`. */
+function runWithBundle(
+  file: string,
+  body: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ stdout: string; stderr: string }> {
+  const code = [
+    `const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});`,
+    'const deadline = Date.now() + 30_000;',
+    "const context = { functionName: 'worker', functionVersion: '$LATEST', awsRequestId: crypto.randomUUID(), memoryLimitInMB: '512', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:worker', getRemainingTimeInMillis: () => deadline - Date.now() };",
+    body,
+  ].join('\n');
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', code],
+      { env, timeout: 60_000, maxBuffer: 32 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr }),
+    );
+  });
+}
+
+/** What the Lambda runtime sets, besides the function's own variables. */
+function lambdaRuntimeVariables(taskRoot: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_LAMBDA_FUNCTION_NAME: 'worker',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+    LAMBDA_TASK_ROOT: taskRoot,
+    // X-Ray in its Lambda mode, sending to a port where nothing listens (UDP: no error).
+    _X_AMZN_TRACE_ID: `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1`,
+    AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:9',
+    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+  };
+}
+
+beforeAll(async () => {
+  // Outside the project: the map's sources are then `../../<path of the project>/lambda/...`.
+  outdir = mkdtempSync(path.join(tmpdir(), 'job-worker-deployed-'));
+  bundleFile = path.join(outdir, 'index.mjs');
+  await build(esbuildOptions(WORKER_BUNDLING, 'lambda/handler.ts', bundleFile));
+}, 60_000);
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+describe('the deployed bundle against the emulator and dynalite', () => {
+  let stack: LocalStack;
+  afterEach(() => stack.close());
+
+  it('drains jobs with tracing on: credentials from the environment, no endpoint discovery', async () => {
+    stack = await startLocalStack();
+    const good = [stack.enqueue({ BakeTimeSeconds: '0' }), stack.enqueue({ BakeTimeSeconds: '0' })];
+    const bad = stack.enqueue({ BakeTimeSeconds: 'soon' });
+    setWorkerEnvironment(
+      { codePipeline: stack.emulator.url, dynamoDb: stack.dynamo.endpoint },
+      stack.tableName,
+      { POWERTOOLS_TRACE_ENABLED: 'true', DEADLINE_MARGIN_MS: '2000' },
+    );
+
+    const { stdout } = await runWithBundle(
+      bundleFile,
+      `const summary = await handler(${JSON.stringify(scheduledEvent())}, context);
+       process.stdout.write('\\nSUMMARY ' + JSON.stringify(summary) + '\\n');`,
+      { ...process.env, ...lambdaRuntimeVariables(outdir) },
+    );
+
+    const line = stdout.split('\n').find((text) => text.startsWith('SUMMARY '));
+    expect(JSON.parse(line?.slice('SUMMARY '.length) ?? 'null')).toMatchObject({
+      polled: 3,
+      acknowledged: 3,
+      succeeded: 2,
+      failed: 1,
+      ledgerErrors: 0,
+    });
+    for (const id of good) expect(stack.emulator.getJob(id)?.status).toBe('Succeeded');
+    expect(stack.emulator.getJob(bad)?.status).toBe('Failed');
+    expect(stack.emulator.getJob(bad)?.results[0]?.request).toMatchObject({
+      failureDetails: { type: 'ConfigurationError' },
+    });
+  });
+});
+
+describe('stack traces of the deployed bundle', () => {
+  const env = () => ({
+    ...lambdaRuntimeVariables(outdir),
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ACTION_CATEGORY: 'Test',
+    ACTION_PROVIDER: 'BakeTimeGate',
+    ACTION_VERSION: '1',
+    LEDGER_TABLE_NAME: 'ledger',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  });
+  // An event the handler rejects: the error is thrown in lambda/events.ts.
+  const rejected = `try { await handler({ unexpected: true }, context); } catch (error) {
+    process.stdout.write('\\nSTACK ' + JSON.stringify({ stack: error.stack, mapsEnabled: process.sourceMapsEnabled }) + '\\n');
+  }`;
+  const stackOf = (stdout: string) =>
+    JSON.parse(
+      stdout
+        .split('\n')
+        .find((line) => line.startsWith('STACK '))
+        ?.slice('STACK '.length) ?? 'null',
+    ) as { stack: string; mapsEnabled: boolean };
+
+  it('are mapped to the TypeScript sources without --enable-source-maps', async () => {
+    const { stdout } = await runWithBundle(bundleFile, rejected, env());
+
+    const { stack, mapsEnabled } = stackOf(stdout);
+    expect(mapsEnabled).toBe(false);
+    expect(stack).toMatch(/^InvalidEventError: Rejected invocation event/);
+    expect(stack).toMatch(/\n {4}at parseTrigger \(lambda\/events\.ts:\d+:\d+\)/);
+    expect(stack).toMatch(/\n {4}at lambdaHandler \(lambda\/create-handler\.ts:\d+:\d+\)/);
+    expect(stack).not.toContain('index.mjs');
+  });
+
+  it('read the source map only when a trace is first printed, not at import', async () => {
+    // The map moves away after the import: if the import had read it, the trace would be mapped.
+    const copy = mkdtempSync(path.join(tmpdir(), 'job-worker-lazy-map-'));
+    try {
+      const file = path.join(copy, 'index.mjs');
+      copyFileSync(bundleFile, file);
+      copyFileSync(`${bundleFile}.map`, `${file}.map`);
+      const moveMap = `(await import('node:fs')).renameSync(${JSON.stringify(`${file}.map`)}, ${JSON.stringify(`${file}.map.moved`)});`;
+
+      const { stdout } = await runWithBundle(file, `${moveMap}\n${rejected}`, env());
+
+      const { stack } = stackOf(stdout);
+      expect(stack).toMatch(/^InvalidEventError: Rejected invocation event/);
+      expect(stack).toContain(`${pathToFileURL(file).href}:`);
+      expect(stack).not.toContain('lambda/events.ts');
+
+      // With the map back in place, a fresh process maps the same trace.
+      renameSync(`${file}.map.moved`, `${file}.map`);
+      expect(stackOf((await runWithBundle(file, rejected, env())).stdout).stack).toContain(
+        'lambda/events.ts',
+      );
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('are left as they are when the map cannot be read', async () => {
+    const copy = mkdtempSync(path.join(tmpdir(), 'job-worker-bad-map-'));
+    try {
+      const file = path.join(copy, 'index.mjs');
+      copyFileSync(bundleFile, file);
+      // A truncated map: JSON that does not parse.
+      writeFileSync(`${file}.map`, readFileSync(`${bundleFile}.map`, 'utf8').slice(0, 100));
+
+      const { stack } = stackOf((await runWithBundle(file, rejected, env())).stdout);
+
+      expect(stack).toMatch(/^InvalidEventError: Rejected invocation event/);
+      expect(stack).toContain(`${pathToFileURL(file).href}:`);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});

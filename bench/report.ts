@@ -209,7 +209,7 @@ export function summarize(r: BenchResult): TargetCheck[] {
       ? {}
       : {
           miss: over(r.drain.cpuMsPerJob, TARGETS.cpuMsPerJob, (v) => ms(v, 2)),
-          why: `A job makes ${callsPerJob.toFixed(2)} SDK calls, and the SDK alone costs ${ms(r.sdk.cpuMsPerCall, 2)} of CPU per call on this machine (measured in the same rounds, ten calls at a time): about ${ms(sdkShare, 1)} a job before the worker does anything of its own. The tracer the project requires is the largest cost after the SDK: the same drains cost ${ms(r.drain.noTracer.cpuMsPerJob, 2)} a job with a tracer that does nothing, and ${ms(r.drain.untraced.cpuMsPerJob, 2)} with the real one switched off, because the X-Ray SDK's async hooks run on every promise whether tracing is on or not.`,
+          why: `A job makes ${callsPerJob.toFixed(2)} SDK calls, and the SDK alone costs ${ms(r.sdk.cpuMsPerCall, 2)} of CPU per call on this machine (measured in the same rounds, ten calls at a time): about ${ms(sdkShare, 1)} a job before the worker does anything of its own. The tracer's share shows in the reference drains: ${ms(r.drain.noTracer.cpuMsPerJob, 2)} a job with a tracer that does nothing, ${ms(r.drain.untraced.cpuMsPerJob, 2)} with the real one switched off.`,
         }),
   });
   const cpMet = cpPerJob <= TARGETS.codePipelineCallsPerJob;
@@ -366,8 +366,9 @@ environment as well${c.shell.extraCaCerts ? ' (which sets `NODE_EXTRA_CA_CERTS`:
 the same bundles take ${ms(c.shell.emptyMs, 1)} (empty), ${ms(c.shell.workerMs, 1)} (worker: ${(c.shell.workerMs / c.shell.emptyMs).toFixed(2)}x) and
 ${ms(c.shell.withoutSubstitutesMs, 1)} (without the substitutes: ${(c.shell.withoutSubstitutesMs / c.shell.emptyMs).toFixed(2)}x): a fixed cost added to both sides
 flatters the ratio, which is why the summary uses the function's environment.
-The deployed bundle substitutes ${substitutes}: code that cannot run in this function (see
-\`lib/bundling.ts\`). What the bundle is made of:
+The deployed bundle substitutes ${substitutes}: smaller modules for code this function does
+not need as published (see \`lib/bundling.ts\` for what each replaces, and why). What the
+bundle is made of:
 
 ${table(
   ['package', 'bytes'],

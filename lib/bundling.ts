@@ -22,18 +22,26 @@ export const ESM_REQUIRE_BANNER =
  *   web identity, process, container and instance metadata, and the STS/SSO clients they
  *   need: about 120 KB minified). Lambda gives the function its role's credentials in
  *   environment variables, the chain's first link, so the other links never run there.
- * - `semver`: used only by the X-Ray SDK's AWS SDK v2 patcher (`captureAWS`), which the
- *   worker never calls; 29 KB, and about 40 regular expressions compiled at every cold start.
+ * - `semver`: used only by the X-Ray SDK's patcher for the AWS SDK v2 (`captureAWS`); the
+ *   worker uses the v3 SDK, and the v2 SDK is not in the bundle (29 KB, and about 40 regular
+ *   expressions compiled at every cold start).
  * - `@smithy/core/event-streams`: loaded by the SDK only for operations that stream events;
  *   DynamoDB and CodePipeline have none (15 KB).
  * - `@aws-sdk/middleware-endpoint-discovery`: the DynamoDB client builds an endpoint cache for
  *   it that none of its operations reads (9 KB with the LRU cache it brings).
+ * - `@smithy/core/checksum`: the clients take only `Sha256` from it, whose fallback for
+ *   platforms without `node:crypto` is a SHA-256 written in JavaScript (3.3 KB).
+ * - `cls-hooked/context`: where the X-Ray SDK keeps the current segment. It tracks every
+ *   promise of the process with async hooks from the moment the tracer loads; the substitute
+ *   keeps the same contexts in an `AsyncLocalStorage`, which tracks nothing in this function.
  */
 export const BUNDLE_SUBSTITUTES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './lambda/bundle/lambda-credentials.ts',
-  semver: './lambda/bundle/semver-gte.ts',
+  semver: './lambda/bundle/no-sdk-v2-capture.ts',
   '@smithy/core/event-streams': './lambda/bundle/no-event-streams.ts',
   '@aws-sdk/middleware-endpoint-discovery': './lambda/bundle/no-endpoint-discovery.ts',
+  '@smithy/core/checksum': './lambda/bundle/native-sha256.ts',
+  'cls-hooked/context': './lambda/bundle/async-local-namespace.ts',
 };
 
 /**

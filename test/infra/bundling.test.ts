@@ -3,10 +3,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BUNDLE_SUBSTITUTES,
+  BUNDLING_ROOT,
   ESM_REQUIRE_BANNER,
   esbuildOptions,
   WORKER_BUNDLING,
@@ -51,16 +52,63 @@ describe('esbuildOptions', () => {
   });
 });
 
+/** The names an ES module's source imports from `specifier` (`default` for a default import). */
+function importedNames(source: string, specifier: string): string[] {
+  const names: string[] = [];
+  const quoted = specifier.replace(/[/.-]/g, (c) => `\\${c}`);
+  const pattern = new RegExp(`import\\s+([^;]*?)\\s+from\\s*["']${quoted}["']`, 'g');
+  for (const [, clause = ''] of source.matchAll(pattern)) {
+    const braces = /\{([^}]*)\}/.exec(clause);
+    for (const name of braces?.[1]?.split(',') ?? []) {
+      const imported = name.trim().split(/\s+as\s+/)[0];
+      if (imported) names.push(imported);
+    }
+    if (/^[\w$]+/.test(clause.trim())) names.push('default');
+  }
+  return names;
+}
+
 describe('the deployed bundle', () => {
   let outdir: string;
   let bundle: string;
 
+  let metafile: Metafile;
+
   beforeAll(async () => {
     outdir = mkdtempSync(path.join(tmpdir(), 'job-worker-bundle-'));
     const file = path.join(outdir, 'index.mjs');
-    await build(esbuildOptions(WORKER_BUNDLING, 'lambda/handler.ts', file));
+    ({ metafile } = await build({
+      ...esbuildOptions(WORKER_BUNDLING, 'lambda/handler.ts', file),
+      metafile: true,
+    }));
     bundle = readFileSync(file, 'utf8');
   }, 60_000);
+
+  it('has a substitute export every name that bundled code imports from the package it replaces', async () => {
+    const checked: string[] = [];
+    for (const [importer, input] of Object.entries(metafile.inputs)) {
+      for (const { original, kind } of input.imports) {
+        const substitute = original ? BUNDLE_SUBSTITUTES[original] : undefined;
+        // Names are read from import statements; `require` and `import()` take the whole module.
+        if (!original || !substitute || kind !== 'import-statement') continue;
+        const source = readFileSync(path.join(BUNDLING_ROOT, importer), 'utf8');
+        const module = (await import(path.join(BUNDLING_ROOT, substitute))) as object;
+        for (const name of importedNames(source, original)) {
+          checked.push(`${original}:${name}`);
+          expect(module, `${importer} imports ${name} from ${original}`).toHaveProperty(name);
+        }
+      }
+    }
+    // The SDK clients' imports of the credential chain, the hash and endpoint discovery.
+    expect(new Set(checked)).toEqual(
+      new Set([
+        '@aws-sdk/credential-provider-node:defaultProvider',
+        '@smithy/core/checksum:Sha256',
+        '@aws-sdk/middleware-endpoint-discovery:resolveEndpointDiscoveryConfig',
+        '@aws-sdk/middleware-endpoint-discovery:NODE_ENDPOINT_DISCOVERY_CONFIG_OPTIONS',
+      ]),
+    );
+  });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it('carries the substitutes instead of the code they replace', () => {

@@ -5,6 +5,7 @@
  * of the sources cannot see (a substitute that breaks the SDK, stack traces of the bundle).
  */
 import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import {
   copyFileSync,
   mkdtempSync,
@@ -25,6 +26,9 @@ import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
 
 let outdir: string;
 let bundleFile: string;
+
+const TRACE_ROOT = `1-${Math.floor(Date.now() / 1000).toString(16)}-0123456789abcdef01234567`;
+const TRACE_PARENT = '0123456789abcdef';
 
 /** Runs `body` in a fresh Node process after importing the bundle as `handler`. */
 function runWithBundle(
@@ -50,16 +54,18 @@ function runWithBundle(
 }
 
 /** What the Lambda runtime sets, besides the function's own variables. */
-function lambdaRuntimeVariables(taskRoot: string): NodeJS.ProcessEnv {
+function lambdaRuntimeVariables(taskRoot: string, daemon = '127.0.0.1:9'): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    _HANDLER: 'index.handler',
     AWS_LAMBDA_FUNCTION_NAME: 'worker',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
     LAMBDA_TASK_ROOT: taskRoot,
-    // X-Ray in its Lambda mode, sending to a port where nothing listens (UDP: no error).
-    _X_AMZN_TRACE_ID: `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1`,
-    AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:9',
+    // X-Ray in its Lambda mode, sending to `daemon` (by default a port where nothing listens).
+    _X_AMZN_TRACE_ID: `Root=${TRACE_ROOT};Parent=${TRACE_PARENT};Sampled=1`,
+    AWS_XRAY_DAEMON_ADDRESS: daemon,
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
   };
 }
@@ -186,5 +192,87 @@ describe('stack traces of the deployed bundle', () => {
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
+  });
+});
+
+/** An X-Ray daemon stand-in: the segment documents sent to it over UDP. */
+async function xrayDaemon() {
+  const socket = createSocket('udp4');
+  const documents: Record<string, unknown>[] = [];
+  socket.on('message', (message) => {
+    // A header line ({"format":"json","version":1}), then the document.
+    const body = message.toString('utf8').split('\n').slice(1).join('\n');
+    documents.push(JSON.parse(body) as Record<string, unknown>);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${socket.address().port}`,
+    documents,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}
+
+/** A document without what differs from run to run: ids and times. */
+function shape(document: unknown): unknown {
+  if (Array.isArray(document)) return document.map(shape);
+  if (!document || typeof document !== 'object') return document;
+  return Object.fromEntries(
+    Object.entries(document)
+      .filter(([key]) => !['id', 'start_time', 'end_time'].includes(key))
+      .map(([key, value]) => [key, shape(value)]),
+  );
+}
+
+describe('X-Ray traces of the deployed bundle', () => {
+  let stack: LocalStack;
+  afterEach(() => stack.close());
+
+  it('are those the real cls-hooked gives, with its AsyncLocalStorage namespace', async () => {
+    stack = await startLocalStack();
+    const withClsHooked = path.join(outdir, 'cls-hooked', 'index.mjs');
+    const options = esbuildOptions(WORKER_BUNDLING, 'lambda/handler.ts', withClsHooked);
+    await build({
+      ...options,
+      alias: Object.fromEntries(
+        Object.entries(options.alias ?? {}).filter(([name]) => name !== 'cls-hooked/context'),
+      ),
+    });
+    setWorkerEnvironment(
+      { codePipeline: stack.emulator.url, dynamoDb: stack.dynamo.endpoint },
+      stack.tableName,
+      { POWERTOOLS_TRACE_ENABLED: 'true', DEADLINE_MARGIN_MS: '2000' },
+    );
+
+    const traces: Record<string, unknown[]> = {};
+    for (const [label, file] of [
+      ['deployed', bundleFile],
+      ['cls-hooked', withClsHooked],
+    ] as const) {
+      stack.enqueue({ BakeTimeSeconds: '0' });
+      const daemon = await xrayDaemon();
+      try {
+        await runWithBundle(
+          file,
+          `await handler(${JSON.stringify(scheduledEvent())}, context);
+           await new Promise((resolve) => setTimeout(resolve, 100));`,
+          { ...process.env, ...lambdaRuntimeVariables(path.dirname(file), daemon.address) },
+        );
+      } finally {
+        await daemon.close();
+      }
+      traces[label] = daemon.documents;
+    }
+
+    const [handler] = traces.deployed ?? [];
+    expect(traces.deployed).toHaveLength(1);
+    expect(handler).toMatchObject({
+      name: '## index.handler',
+      type: 'subsegment',
+      trace_id: TRACE_ROOT,
+      parent_id: TRACE_PARENT,
+      annotations: { ColdStart: true, Service: 'codepipeline-job-worker' },
+      metadata: { 'codepipeline-job-worker': { 'index.handler response': { succeeded: 1 } } },
+    });
+    expect(traces.deployed?.map(shape)).toEqual(traces['cls-hooked']?.map(shape));
   });
 });

@@ -1,6 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { Sha256 as RealSha256 } from '@smithy/core/checksum';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -9,18 +7,14 @@ import {
   defaultProvider,
   LambdaCredentialsError,
 } from '../../lambda/bundle/lambda-credentials.js';
+import { Sha256 } from '../../lambda/bundle/native-sha256.js';
 import * as noEndpointDiscovery from '../../lambda/bundle/no-endpoint-discovery.js';
 import {
   EventStreamSerde,
   EventStreamsNotBundledError,
   eventStreamSerdeProvider,
 } from '../../lambda/bundle/no-event-streams.js';
-import { gte } from '../../lambda/bundle/semver-gte.js';
-
-/** The real semver, which the substitute must agree with (it ships inside the X-Ray SDK). */
-const semver = createRequire(import.meta.url)('semver') as {
-  gte(a: string, b: string): boolean;
-};
+import { gte, SdkV2CaptureNotBundledError } from '../../lambda/bundle/no-sdk-v2-capture.js';
 
 const LAMBDA_ENV = {
   AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE',
@@ -79,42 +73,10 @@ describe('lambda-credentials (substitute for @aws-sdk/credential-provider-node)'
   });
 });
 
-describe('semver-gte (substitute for semver)', () => {
-  it.each([
-    ['3.0.0', '2.9.9', true],
-    ['2.9.9', '3.0.0', false],
-    ['1.2.3', '1.2.3', true],
-    ['v1.10.0', '1.9.0', true],
-    ['1.0.0-beta.2', '1.0.0-beta.10', false],
-    ['1.0.0', '1.0.0-rc.1', true],
-    ['1.0.0-alpha', '1.0.0-alpha.1', false],
-    ['2.1.0+build.5', '2.1.0', true],
-  ])('gte(%s, %s) is %s', (a, b, expected) => {
-    expect(gte(a, b)).toBe(expected);
-  });
-
-  it('agrees with semver.gte on any pair of versions', () => {
-    const identifier = fc.oneof(
-      fc.nat({ max: 20 }).map(String),
-      fc.constantFrom('alpha', 'beta', 'rc', 'x-1'),
-    );
-    const version = fc
-      .tuple(
-        fc.nat({ max: 12 }),
-        fc.nat({ max: 12 }),
-        fc.nat({ max: 12 }),
-        fc.option(fc.array(identifier, { minLength: 1, maxLength: 3 }), { nil: undefined }),
-      )
-      .map(
-        ([major, minor, patch, pre]) =>
-          `${major}.${minor}.${patch}${pre ? `-${pre.join('.')}` : ''}`,
-      );
-
-    fc.assert(fc.property(version, version, (a, b) => gte(a, b) === semver.gte(a, b)));
-  });
-
-  it('rejects what is not a version, as semver does', () => {
-    expect(() => gte('latest', '1.0.0')).toThrow(TypeError);
+describe('no-sdk-v2-capture (substitute for semver)', () => {
+  it('fails clearly if the X-Ray SDK is asked to patch an AWS SDK v2 module', () => {
+    expect(() => gte()).toThrow(SdkV2CaptureNotBundledError);
+    expect(() => gte()).toThrow(/captureAWSv3Client/);
   });
 });
 
@@ -125,44 +87,9 @@ describe('no-event-streams (substitute for @smithy/core/event-streams)', () => {
   });
 });
 
-/** Names that the ES module files under `dir` import from `specifier`. */
-function importedNames(dir: string, specifier: string): Set<string> {
-  const names = new Set<string>();
-  const pattern = new RegExp(`import\\s*\\{([^}]*)\\}\\s*from\\s*"${specifier}"`, 'g');
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
-    const source = readFileSync(path.join(entry.parentPath, entry.name), 'utf8');
-    for (const match of source.matchAll(pattern)) {
-      for (const name of (match[1] ?? '').split(',')) {
-        const imported = name.trim().split(/\s+as\s+/)[0];
-        if (imported) names.add(imported);
-      }
-    }
-  }
-  return names;
-}
-
 describe('no-endpoint-discovery (substitute for @aws-sdk/middleware-endpoint-discovery)', () => {
   const { resolveEndpointDiscoveryConfig, EndpointDiscoveryNotBundledError } = noEndpointDiscovery;
   class DescribeEndpoints {}
-
-  it('stands in for everything the bundled SDK clients import from the real module', () => {
-    const modules = createRequire(import.meta.url);
-    const imported = new Set<string>();
-    for (const client of ['@aws-sdk/client-dynamodb', '@aws-sdk/client-codepipeline']) {
-      const distEs = path.join(path.dirname(modules.resolve(`${client}/package.json`)), 'dist-es');
-      for (const name of importedNames(distEs, '@aws-sdk/middleware-endpoint-discovery')) {
-        imported.add(name);
-      }
-    }
-
-    // The DynamoDB client imports these two; no operation imports the middleware itself.
-    expect([...imported].sort()).toEqual([
-      'NODE_ENDPOINT_DISCOVERY_CONFIG_OPTIONS',
-      'resolveEndpointDiscoveryConfig',
-    ]);
-    for (const name of imported) expect(noEndpointDiscovery).toHaveProperty(name);
-  });
 
   it('resolves the settings the client reads, without an endpoint cache', async () => {
     const provider = async () => undefined;
@@ -197,5 +124,71 @@ describe('no-endpoint-discovery (substitute for @aws-sdk/middleware-endpoint-dis
         { endpointDiscoveryCommandCtor: DescribeEndpoints },
       ),
     ).toThrow(EndpointDiscoveryNotBundledError);
+  });
+});
+
+describe('native-sha256 (substitute for @smithy/core/checksum)', () => {
+  type Step =
+    | { kind: 'update'; data: string | Uint8Array }
+    | { kind: 'digest' }
+    | { kind: 'reset' };
+  const data = fc.oneof(fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }));
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    { weight: 4, arbitrary: data.map((d) => ({ kind: 'update' as const, data: d })) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'digest' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'reset' as const }) },
+  );
+  const secret = fc.option(
+    fc.oneof(fc.string({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 })),
+    {
+      nil: undefined,
+    },
+  );
+
+  /** Every digest, and every error's message, in order. */
+  interface Hash {
+    update(data: string | Uint8Array): void;
+    digest(): Promise<Uint8Array>;
+    reset(): void;
+  }
+
+  async function trace(hash: Hash, steps: Step[]) {
+    const seen: string[] = [];
+    for (const s of steps) {
+      try {
+        if (s.kind === 'update') hash.update(s.data);
+        else if (s.kind === 'reset') hash.reset();
+        else seen.push(Buffer.from(await hash.digest()).toString('hex'));
+      } catch (error) {
+        seen.push(`error: ${(error as Error).message}`);
+      }
+    }
+    seen.push(Buffer.from(await hash.digest()).toString('hex'));
+    return seen;
+  }
+
+  it('gives the digests of the real Sha256 for any updates, digests and resets', async () => {
+    await fc.assert(
+      fc.asyncProperty(secret, fc.array(step, { maxLength: 12 }), async (key, steps) => {
+        expect(await trace(new Sha256(key), steps)).toEqual(
+          await trace(new RealSha256(key), steps),
+        );
+      }),
+    );
+  });
+
+  it('is SHA-256 and HMAC-SHA-256', async () => {
+    const plain = new Sha256();
+    plain.update('abc');
+    const hmac = new Sha256('key');
+    hmac.update('The quick brown fox jumps over the lazy dog');
+
+    expect(Buffer.from(await plain.digest()).toString('hex')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+    expect(Buffer.from(await hmac.digest()).toString('hex')).toBe(
+      'f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8',
+    );
+    expect(() => hmac.update('more')).toThrow(/finished/);
   });
 });

@@ -3,6 +3,7 @@
  * the file comes from the run that wrote it.
  */
 import type { StatsView } from '../local/emulator/index.js';
+import type { ImportProfile } from './cold-start.js';
 import { COLD_STARTS_PER_MONTH, type CostLine, type CostReport, PRICE_NOTES } from './cost.js';
 import type { DeployedShape } from './infra.js';
 
@@ -60,6 +61,8 @@ export interface BenchResult {
       withoutSubstitutesMs: number;
       extraCaCerts: boolean;
     };
+    /** CPU profiles of the import. */
+    profile: { empty: ImportProfile; worker: ImportProfile };
   };
   sdk: { calls: number; cpuMsPerCall: number; wallMsPerCall: number; runs: number[] };
   drain: {
@@ -90,6 +93,7 @@ export interface BenchResult {
       wallMsRuns: number[];
       msPerJob: number;
       cpuMsPerJob: number;
+      latencyMsPerCall: Record<string, number>;
     };
     speedUp: number;
     idle: { wallMs: number; logBytes: number; logLines: number; commands: Record<string, number> };
@@ -132,6 +136,28 @@ function over(value: number, limit: number, format: (v: number) => string): stri
   return `${format(value - limit)} over (${pct(value / limit - 1)})`;
 }
 
+function latencies(perCall: Record<string, number>): string {
+  return Object.entries(perCall)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, value]) => `${key.replace('Command', '')} ${ms(value, 1)}`)
+    .join(', ');
+}
+
+/** Mean latency of the CodePipeline calls on a job's critical path. */
+function jobCallLatency(perCall: Record<string, number>): number {
+  const keys = Object.keys(perCall).filter((key) =>
+    /codepipeline:(AcknowledgeJob|PutJobSuccessResult)/.test(key),
+  );
+  return keys.reduce((sum, key) => sum + (perCall[key] ?? 0), 0) / Math.max(1, keys.length);
+}
+
+/** What the CPU profiles of the import say, in one sentence. */
+function profileSentence({ empty, worker }: { empty: ImportProfile; worker: ImportProfile }) {
+  const extra = worker.totalMs - empty.totalMs;
+  const share = (value: number) => pct(value / extra);
+  return `Under V8's profiler (${worker.runs} processes each, profiler overhead included) the worker's import uses ${ms(extra, 1)} more CPU than the empty one's: V8 compiling the bundle ${ms(worker.compileBundleMs - empty.compileBundleMs, 1)} (${share(worker.compileBundleMs - empty.compileBundleMs)}), the bundle's code running (module bodies, clients, utilities) ${ms(worker.bundleCodeMs - empty.bundleCodeMs, 1)} (${share(worker.bundleCodeMs - empty.bundleCodeMs)}), Node's built-in modules ${ms(worker.builtinsMs - empty.builtinsMs, 1)} (${share(worker.builtinsMs - empty.builtinsMs)}), garbage collection ${ms(worker.garbageCollectionMs - empty.garbageCollectionMs, 1)}; the rest is module loading. Compiling scales with the code: only a much smaller bundle would reach the target.`;
+}
+
 /** Checks every target against the result, explaining each miss from the measurements. */
 export function summarize(r: BenchResult): TargetCheck[] {
   const cp = r.api.codePipeline;
@@ -170,7 +196,7 @@ export function summarize(r: BenchResult): TargetCheck[] {
       ? {}
       : {
           miss: over(r.coldStart.ratio, TARGETS.coldStartRatio, (v) => `${v.toFixed(2)}x`),
-          why: `Importing the worker costs ${ms(r.coldStart.workerMs - r.coldStart.emptyMs)} more than an empty handler: parsing ${kb(r.bundle.bytes)} of code, loading Node's http, https and crypto modules, and building the SDK clients, the X-Ray SDK and Powertools at module scope. Its ${kb(r.bundle.sourceMapBytes)} source map is no longer part of it: read at import by \`--enable-source-maps\`, it made the import ${ms(r.coldStart.eagerSourceMapsMs)} (${r.coldStart.eagerSourceMapsRatio.toFixed(2)}x); the worker now reads it only to print a stack trace. The tracer alone accounts for ${ms(r.coldStart.workerMs - r.coldStart.noTracerMs)} of it: with a no-op tracer the import takes ${ms(r.coldStart.noTracerMs)} (${r.coldStart.noTracerRatio.toFixed(2)}x).`,
+          why: `Importing the worker costs ${ms(r.coldStart.workerMs - r.coldStart.emptyMs)} more than an empty handler: parsing ${kb(r.bundle.bytes)} of code, loading Node's http, https and crypto modules, and building the SDK clients, the X-Ray SDK and Powertools at module scope. Its ${kb(r.bundle.sourceMapBytes)} source map is no longer part of it: read at import by \`--enable-source-maps\`, it made the import ${ms(r.coldStart.eagerSourceMapsMs)} (${r.coldStart.eagerSourceMapsRatio.toFixed(2)}x); the worker now reads it only to print a stack trace. The tracer alone accounts for ${ms(r.coldStart.workerMs - r.coldStart.noTracerMs)} of it: with a no-op tracer the import takes ${ms(r.coldStart.noTracerMs)} (${r.coldStart.noTracerRatio.toFixed(2)}x). ${profileSentence(r.coldStart.profile)}`,
         }),
   });
   const floorMet = r.drain.floorRatio <= TARGETS.floorRatio;
@@ -187,6 +213,9 @@ export function summarize(r: BenchResult): TargetCheck[] {
         }),
   });
   const speedMet = r.drain.speedUp >= TARGETS.speedUp;
+  const slotMs = (r.drain.wallMs / r.drain.jobs) * r.drain.concurrency;
+  const aloneCallMs = jobCallLatency(r.drain.sequential.latencyMsPerCall);
+  const sharedCallMs = jobCallLatency(r.drain.latencyMsPerCall);
   add({
     name: `Speed-up per job vs concurrency 1`,
     target: `>= ${TARGETS.speedUp}x`,
@@ -196,7 +225,7 @@ export function summarize(r: BenchResult): TargetCheck[] {
       ? {}
       : {
           miss: `${(TARGETS.speedUp - r.drain.speedUp).toFixed(2)}x short (${pct(1 - r.drain.speedUp / TARGETS.speedUp)})`,
-          why: `With the default concurrency of ${r.drain.concurrency}, ${r.drain.concurrency}x is the ceiling: it is reached only if running ${r.drain.concurrency} jobs at once costs each no time at all. Here a job takes ${ms(r.drain.sequential.msPerJob, 1)} alone and ${ms((r.drain.wallMs / r.drain.jobs) * r.drain.concurrency, 1)} of a slot among ${r.drain.concurrency}.`,
+          why: `With the default concurrency of ${r.drain.concurrency}, ${r.drain.concurrency}x is the ceiling: it is reached only if running ${r.drain.concurrency} jobs at once costs each no time at all. Here a job takes ${ms(r.drain.sequential.msPerJob, 1)} alone and ${ms(slotMs, 1)} of a slot among ${r.drain.concurrency}. The two CodePipeline answers on its path (the emulator adds ${r.drain.latencyMs} ms to each) take ${ms(aloneCallMs, 1)} each alone and ${ms(sharedCallMs, 1)} among ${r.drain.concurrency}; the rest of a slot, ${ms(r.drain.sequential.msPerJob - 2 * aloneCallMs, 1)} alone and ${ms(slotMs - 2 * sharedCallMs, 1)} among ${r.drain.concurrency}, is the worker's own time, which among ${r.drain.concurrency} includes waiting for the one JavaScript thread that the ${r.drain.concurrency} jobs share (${ms(r.drain.cpuMsPerJob, 2)} of CPU each), on ${r.machine.cores} cores that the emulator and dynalite use too.`,
         }),
   });
   const cpuMet = r.drain.cpuMsPerJob <= TARGETS.cpuMsPerJob;
@@ -308,6 +337,10 @@ Ratios are steadier than absolute times here; every time below is a median.
   of the benchmark that stands in for the X-Ray daemon.
 - **Cold start**: ${c.runs} fresh \`node\` processes per bundle import it (after one uncounted round),
   interleaved with the other bundles, alternating the order; timed from spawn to exit.
+- **Import profile**: ${c.profile.worker.runs} more processes per bundle import it under V8's CPU profiler
+  (\`--cpu-prof\`, a sample every 100 µs); CPU time is split by what the sampled frame was doing:
+  compiling the bundle (\`compileSourceTextModule\`), compiling Node's built-in modules
+  (\`compileFor*Loader\`), running the bundle's own functions, collecting garbage.
 - **Drain**: the CodePipeline emulator (\`local/emulator/cli.ts\`, ${d.latencyMs} ms added to every API
   call) and dynalite each run in a process of their own; ${d.jobs} jobs (the sample bake-time
   gate with no bake time) are queued; a third process imports the worker, bundled as deployed
@@ -358,6 +391,21 @@ ${table(
       `${c.noTracerRatio.toFixed(2)}x`,
     ],
   ],
+)}
+
+CPU time of the import under V8's profiler (mean of ${c.profile.worker.runs} processes; the profiler adds its own overhead):
+
+${table(
+  ['', 'empty handler', 'worker (deployed)'],
+  (
+    [
+      ['compiling the bundle', 'compileBundleMs'],
+      ["Node's built-in modules", 'builtinsMs'],
+      ["the bundle's code running", 'bundleCodeMs'],
+      ['garbage collection', 'garbageCollectionMs'],
+      ['all (idle excluded)', 'totalMs'],
+    ] as const
+  ).map(([label, key]) => [label, ms(c.profile.empty[key], 1), ms(c.profile.worker[key], 1)]),
 )}
 
 The handler's module is evaluated ${ms(c.workerReadyMs, 1)} after the process starts (the empty one: ${ms(c.emptyReadyMs, 1)}).
@@ -420,12 +468,10 @@ ${table(
       `${ms(d.sequential.wallMs)} (${ms(d.sequential.msPerJob, 1)} a job; runs: ${d.sequential.wallMsRuns.map((v) => v.toFixed(0)).join(', ')}), CPU ${ms(d.sequential.cpuMsPerJob, 2)} a job`,
     ],
     ['speed-up per job', `${d.speedUp.toFixed(2)}x`],
+    ['mean latency per call, seen by the worker', latencies(d.latencyMsPerCall)],
     [
-      'mean latency per call, seen by the worker',
-      Object.entries(d.latencyMsPerCall)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, value]) => `${key.replace('Command', '')} ${ms(value, 1)}`)
-        .join(', '),
+      `the same, at concurrency 1 (${d.sequential.jobs} jobs)`,
+      latencies(d.sequential.latencyMsPerCall),
     ],
     [
       'idle invocation (empty queue, warm)',

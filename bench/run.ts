@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { COUNTER_METRICS } from '../lambda/worker/counters.js';
 import { BUNDLE_SUBSTITUTES } from '../lib/bundling.js';
 import { bundle, NO_OP_TRACER, stopBundler } from './bundle.js';
-import { measureColdStarts, median } from './cold-start.js';
+import { measureColdStarts, median, profileColdImport } from './cold-start.js';
 import { estimateCosts } from './cost.js';
 import { type DrainResult, runDrain } from './drain.js';
 import { type DeployedShape, synthesizeDefaultStack } from './infra.js';
@@ -42,6 +42,7 @@ const LATENCY_MS = 50;
 const DRAIN_JOBS = 1_000;
 const SEQUENTIAL_JOBS = 100;
 const COLD_START_RUNS = 31;
+const IMPORT_PROFILE_RUNS = 7;
 const DRAIN_RUNS = flags.quick ? 1 : 3;
 /** CodePipeline calls on a job's critical path: AcknowledgeJob and the result. */
 const CRITICAL_PATH_CALLS = 2;
@@ -161,6 +162,12 @@ async function main(): Promise<void> {
   );
   if (!shellEmpty || !shellWorker || !shellPlain) throw new Error('cold start series missing');
 
+  progress(`cold import profiles: ${IMPORT_PROFILE_RUNS} processes per bundle under V8's profiler`);
+  const importProfile = {
+    empty: await profileColdImport(empty.file, coldEnv(empty.file), IMPORT_PROFILE_RUNS),
+    worker: await profileColdImport(worker.file, coldEnv(worker.file), IMPORT_PROFILE_RUNS),
+  };
+
   // Each round runs every variant once, so that the machine's load weighs on all alike.
   const drains: DrainResult[] = [];
   const untracedRuns: DrainResult[] = [];
@@ -223,6 +230,21 @@ async function main(): Promise<void> {
   };
   const cpuPerJob = (runs: DrainResult[]) =>
     median(runs.map((d) => d.drain.cpuUserMs + d.drain.cpuSystemMs)) / DRAIN_JOBS;
+  /** Mean time per call of each operation, as the worker saw it, over every run. */
+  const latencyPerCall = (runs: DrainResult[]) => {
+    const totals: Record<string, { ms: number; calls: number }> = {};
+    for (const { drain } of runs) {
+      for (const [key, ms] of Object.entries(drain.latencyMs)) {
+        const total = totals[key] ?? { ms: 0, calls: 0 };
+        total.ms += ms;
+        total.calls += drain.commands[key] ?? 0;
+        totals[key] = total;
+      }
+    }
+    return Object.fromEntries(
+      Object.entries(totals).map(([key, { ms, calls }]) => [key, ms / Math.max(1, calls)]),
+    );
+  };
 
   const concurrency = Number(deployed.environment.CONCURRENCY);
   const wallMs = median(drains.map((d) => d.drain.wallMs));
@@ -322,6 +344,7 @@ async function main(): Promise<void> {
         withoutSubstitutesMs: shellPlain.medianProcessMs,
         extraCaCerts: process.env.NODE_EXTRA_CA_CERTS !== undefined,
       },
+      profile: importProfile,
     },
     sdk,
     drain: {
@@ -347,12 +370,7 @@ async function main(): Promise<void> {
         wallMs: median(noTracerRuns.map((d) => d.drain.wallMs)),
         cpuMsPerJob: cpuPerJob(noTracerRuns),
       },
-      latencyMsPerCall: Object.fromEntries(
-        Object.entries(first.drain.latencyMs).map(([key, total]) => [
-          key,
-          total / (first.drain.commands[key] ?? 1),
-        ]),
-      ),
+      latencyMsPerCall: latencyPerCall(drains),
       xraySegments: first.xraySegments,
       xrayBytes: first.xrayBytes,
       maxRssMb: Math.max(...drains.map((d) => d.maxRssMb)),
@@ -364,6 +382,7 @@ async function main(): Promise<void> {
         msPerJob: sequentialWallMs / SEQUENTIAL_JOBS,
         cpuMsPerJob:
           median(sequential.map((d) => d.drain.cpuUserMs + d.drain.cpuSystemMs)) / SEQUENTIAL_JOBS,
+        latencyMsPerCall: latencyPerCall(sequential),
       },
       speedUp: sequentialWallMs / SEQUENTIAL_JOBS / (wallMs / DRAIN_JOBS),
       idle: {

@@ -38,6 +38,8 @@ export interface BenchResult {
     emptyBytes: number;
     withoutSubstitutesBytes: number;
     noTracerBytes: number;
+    /** A handler that builds the two SDK clients and nothing else (a reference). */
+    sdkClientsBytes: number;
     composition: ReadonlyArray<{ name: string; bytes: number }>;
   };
   coldStart: {
@@ -52,6 +54,8 @@ export interface BenchResult {
     /** The deployed bundle started with NODE_OPTIONS=--enable-source-maps. */
     eagerSourceMapsMs: number;
     eagerSourceMapsRatio: number;
+    sdkClientsMs: number;
+    sdkClientsRatio: number;
     emptyReadyMs: number;
     workerReadyMs: number;
     /** The same bundles, in the environment the benchmark was started from. */
@@ -161,6 +165,11 @@ function profileSentence({ empty, worker }: { empty: ImportProfile; worker: Impo
   return `Under V8's profiler (${worker.runs} processes each, profiler overhead included) the worker's import uses ${ms(extra, 1)} more CPU than the empty one's: V8 compiling the bundle ${ms(worker.compileBundleMs - empty.compileBundleMs, 1)} (${share(worker.compileBundleMs - empty.compileBundleMs)}), the bundle's code running (module bodies, clients, utilities) ${ms(worker.bundleCodeMs - empty.bundleCodeMs, 1)} (${share(worker.bundleCodeMs - empty.bundleCodeMs)}), Node's built-in modules ${ms(worker.builtinsMs - empty.builtinsMs, 1)} (${share(worker.builtinsMs - empty.builtinsMs)}), garbage collection ${ms(worker.garbageCollectionMs - empty.garbageCollectionMs, 1)}; the rest is module loading. Compiling scales with the code: only a much smaller bundle would reach the target.`;
 }
 
+/** The floor the required SDK clients set, in one sentence. */
+function sdkFloorSentence(c: BenchResult['coldStart']) {
+  return `The two AWS SDK v3 clients the worker must use, built as it builds them in a handler that does nothing else, already take ${c.sdkClientsRatio.toFixed(2)}x on their own.`;
+}
+
 /** Checks every target against the result, explaining each miss from the measurements. */
 export function summarize(r: BenchResult): TargetCheck[] {
   const cp = r.api.codePipeline;
@@ -199,7 +208,7 @@ export function summarize(r: BenchResult): TargetCheck[] {
       ? {}
       : {
           miss: over(r.coldStart.ratio, TARGETS.coldStartRatio, (v) => `${v.toFixed(2)}x`),
-          why: `Importing the worker costs ${ms(r.coldStart.workerMs - r.coldStart.emptyMs)} more than an empty handler: parsing ${kb(r.bundle.bytes)} of code, loading Node's http, https and crypto modules, and building the SDK clients, the X-Ray SDK and Powertools at module scope. Its ${kb(r.bundle.sourceMapBytes)} source map is no longer part of it: read at import by \`--enable-source-maps\`, it made the import ${ms(r.coldStart.eagerSourceMapsMs)} (${r.coldStart.eagerSourceMapsRatio.toFixed(2)}x); the worker now reads it only to print a stack trace. The tracer alone accounts for ${ms(r.coldStart.workerMs - r.coldStart.noTracerMs)} of it: with a no-op tracer the import takes ${ms(r.coldStart.noTracerMs)} (${r.coldStart.noTracerRatio.toFixed(2)}x). ${profileSentence(r.coldStart.profile)}`,
+          why: `Importing the worker costs ${ms(r.coldStart.workerMs - r.coldStart.emptyMs)} more than an empty handler: parsing ${kb(r.bundle.bytes)} of code, loading Node's http, https and crypto modules, and building the SDK clients, the X-Ray SDK and Powertools at module scope. Its ${kb(r.bundle.sourceMapBytes)} source map is no longer part of it: read at import by \`--enable-source-maps\`, it made the import ${ms(r.coldStart.eagerSourceMapsMs)} (${r.coldStart.eagerSourceMapsRatio.toFixed(2)}x); the worker now reads it only to print a stack trace. The tracer alone accounts for ${ms(r.coldStart.workerMs - r.coldStart.noTracerMs)} of it: with a no-op tracer the import takes ${ms(r.coldStart.noTracerMs)} (${r.coldStart.noTracerRatio.toFixed(2)}x). ${sdkFloorSentence(r.coldStart)} ${profileSentence(r.coldStart.profile)}`,
         }),
   });
   const floorMet = r.drain.floorRatio <= TARGETS.floorRatio;
@@ -385,6 +394,13 @@ ${table(
       '',
       ms(c.withoutSubstitutesMs, 1),
       `${c.withoutSubstitutesRatio.toFixed(2)}x`,
+    ],
+    [
+      'the two AWS SDK clients alone, built as the worker builds them (reference)',
+      kb(r.bundle.sdkClientsBytes),
+      '',
+      ms(c.sdkClientsMs, 1),
+      `${c.sdkClientsRatio.toFixed(2)}x`,
     ],
     [
       'worker with a no-op tracer (reference)',

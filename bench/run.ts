@@ -108,6 +108,10 @@ async function main(): Promise<void> {
       alias: NO_OP_TRACER,
     },
   );
+  const sdkClientsOnly = await bundle(
+    'bench/fixtures/sdk-clients-handler.ts',
+    path.join(WORK_DIR, 'sdk-clients-only'),
+  );
   const drainWorker = await bundle('bench/drain-invoke.ts', path.join(WORK_DIR, 'drain-worker'));
   const drainWorkerNoTracer = await bundle(
     'bench/drain-invoke.ts',
@@ -134,7 +138,7 @@ async function main(): Promise<void> {
     }),
     ...(file === eagerMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
   });
-  const [emptySeries, workerSeries, plainSeries, noTracerSeries, eagerMapsSeries] =
+  const [emptySeries, workerSeries, plainSeries, noTracerSeries, eagerMapsSeries, sdkSeries] =
     await measureColdStarts(
       [
         { label: 'empty handler', file: empty.file },
@@ -142,11 +146,19 @@ async function main(): Promise<void> {
         { label: 'worker without substitutes', file: plain.file },
         { label: 'worker with a no-op tracer', file: untracedHandler.file },
         { label: 'worker with --enable-source-maps', file: eagerMaps },
+        { label: 'the two SDK clients alone', file: sdkClientsOnly.file },
       ],
       COLD_START_RUNS,
       coldEnv,
     );
-  if (!emptySeries || !workerSeries || !plainSeries || !noTracerSeries || !eagerMapsSeries) {
+  if (
+    !emptySeries ||
+    !workerSeries ||
+    !plainSeries ||
+    !noTracerSeries ||
+    !eagerMapsSeries ||
+    !sdkSeries
+  ) {
     throw new Error('cold start series missing');
   }
 
@@ -323,6 +335,7 @@ async function main(): Promise<void> {
       emptyBytes: empty.bytes,
       withoutSubstitutesBytes: plain.bytes,
       noTracerBytes: untracedHandler.bytes,
+      sdkClientsBytes: sdkClientsOnly.bytes,
       composition: worker.composition.slice(0, 14),
     },
     coldStart: {
@@ -336,6 +349,8 @@ async function main(): Promise<void> {
       noTracerRatio: noTracerSeries.medianProcessMs / emptySeries.medianProcessMs,
       eagerSourceMapsMs: eagerMapsSeries.medianProcessMs,
       eagerSourceMapsRatio: eagerMapsSeries.medianProcessMs / emptySeries.medianProcessMs,
+      sdkClientsMs: sdkSeries.medianProcessMs,
+      sdkClientsRatio: sdkSeries.medianProcessMs / emptySeries.medianProcessMs,
       emptyReadyMs: emptySeries.medianReadyMs,
       workerReadyMs: workerSeries.medianReadyMs,
       shell: {

@@ -85,7 +85,9 @@ export function formatStack(
         ? lookUp(sourceMap, caller.getLineNumber(), caller.getColumnNumber())?.name
         : undefined) ||
       frame.getFunctionName();
-    return name ? `    at ${name} (${where})` : `    at ${where}`;
+    // As V8 marks them: frames of awaited calls, and of constructors.
+    const kind = frame.isAsync() ? 'async ' : frame.isConstructor() ? 'new ' : '';
+    return name ? `    at ${kind}${name} (${where})` : `    at ${kind}${where}`;
   });
   return [header, ...lines].join('\n');
 }

@@ -5,7 +5,7 @@
  *
  * `cls-hooked` installs an async hook with a destroy callback as soon as the X-Ray SDK loads,
  * so every promise the process creates is tracked until it is garbage-collected, whether or
- * not a trace is being recorded: about a fifth of the worker's CPU per job. Here nothing is
+ * not a trace is being recorded: about a quarter of the worker's CPU per job. Here nothing is
  * tracked until a context is run, and in Lambda, where the X-Ray SDK enters one context at
  * start-up and the tracer then only reads and writes it, nothing ever is.
  *

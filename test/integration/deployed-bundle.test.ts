@@ -227,28 +227,32 @@ describe('X-Ray traces of the deployed bundle', () => {
   let stack: LocalStack;
   afterEach(() => stack.close());
 
-  it('are those the real cls-hooked gives, with its AsyncLocalStorage namespace', async () => {
-    stack = await startLocalStack();
-    const withClsHooked = path.join(outdir, 'cls-hooked', 'index.mjs');
-    const options = esbuildOptions(WORKER_BUNDLING, 'lambda/handler.ts', withClsHooked);
+  /** `entry` bundled as deployed, and again with the real cls-hooked instead of its substitute. */
+  async function bundlePair(entry: string, name: string) {
+    const deployed = path.join(outdir, name, 'index.mjs');
+    const withClsHooked = path.join(outdir, `${name}-cls-hooked`, 'index.mjs');
+    const options = esbuildOptions(WORKER_BUNDLING, entry, deployed);
+    await build(options);
     await build({
       ...options,
+      outfile: withClsHooked,
       alias: Object.fromEntries(
-        Object.entries(options.alias ?? {}).filter(([name]) => name !== 'cls-hooked/context'),
+        Object.entries(options.alias ?? {}).filter(([alias]) => alias !== 'cls-hooked/context'),
       ),
     });
+    return { deployed, 'cls-hooked': withClsHooked };
+  }
+
+  /** One invocation of each bundle, `jobs` jobs queued before each; the documents sent. */
+  async function traces(bundles: Record<string, string>, jobs: number) {
     setWorkerEnvironment(
       { codePipeline: stack.emulator.url, dynamoDb: stack.dynamo.endpoint },
       stack.tableName,
       { POWERTOOLS_TRACE_ENABLED: 'true', DEADLINE_MARGIN_MS: '2000' },
     );
-
-    const traces: Record<string, unknown[]> = {};
-    for (const [label, file] of [
-      ['deployed', bundleFile],
-      ['cls-hooked', withClsHooked],
-    ] as const) {
-      stack.enqueue({ BakeTimeSeconds: '0' });
+    const sent: Record<string, Record<string, unknown>[]> = {};
+    for (const [label, file] of Object.entries(bundles)) {
+      for (let i = 0; i < jobs; i++) stack.enqueue({ BakeTimeSeconds: '0' });
       const daemon = await xrayDaemon();
       try {
         await runWithBundle(
@@ -260,11 +264,29 @@ describe('X-Ray traces of the deployed bundle', () => {
       } finally {
         await daemon.close();
       }
-      traces[label] = daemon.documents;
+      sent[label] = daemon.documents;
     }
+    return sent;
+  }
 
-    const [handler] = traces.deployed ?? [];
-    expect(traces.deployed).toHaveLength(1);
+  /**
+   * Documents in a stable order, without what differs from run to run; a parent sent in the
+   * same run is named instead of given by its (random) id.
+   */
+  const shapes = (documents: readonly Record<string, unknown>[] = []) => {
+    const names = new Map(documents.map((d) => [d.id, `<${String(d.name)}>`]));
+    return documents
+      .map((d) => JSON.stringify(shape({ ...d, parent_id: names.get(d.parent_id) ?? d.parent_id })))
+      .sort();
+  };
+
+  it('are those the real cls-hooked gives, with its AsyncLocalStorage namespace', async () => {
+    stack = await startLocalStack();
+
+    const sent = await traces(await bundlePair('lambda/handler.ts', 'handler'), 1);
+
+    const [handler] = sent.deployed ?? [];
+    expect(sent.deployed).toHaveLength(1);
     expect(handler).toMatchObject({
       name: '## index.handler',
       type: 'subsegment',
@@ -273,6 +295,30 @@ describe('X-Ray traces of the deployed bundle', () => {
       annotations: { ColdStart: true, Service: 'codepipeline-job-worker' },
       metadata: { 'codepipeline-job-worker': { 'index.handler response': { succeeded: 1 } } },
     });
-    expect(traces.deployed?.map(shape)).toEqual(traces['cls-hooked']?.map(shape));
+    expect(shapes(sent.deployed)).toEqual(shapes(sent['cls-hooked']));
+  });
+
+  it('keep each job in its own subsegment across awaits while jobs run at once', async () => {
+    stack = await startLocalStack();
+    const jobs = 6;
+
+    const sent = await traces(
+      await bundlePair('test/integration/fixtures/traced-processor-handler.ts', 'traced'),
+      jobs,
+    );
+
+    const deployed = sent.deployed ?? [];
+    const handler = deployed.find((d) => d.name === '## index.handler');
+    const processing = deployed.filter((d) => d.name === '### process');
+    expect(handler).toBeDefined();
+    expect(processing).toHaveLength(jobs);
+    for (const subsegment of processing) {
+      expect(subsegment).toMatchObject({
+        parent_id: handler?.id,
+        trace_id: TRACE_ROOT,
+        annotations: { ownSubsegmentBeforeAwait: true, ownSubsegmentAfterAwait: true },
+      });
+    }
+    expect(shapes(deployed)).toEqual(shapes(sent['cls-hooked']));
   });
 });

@@ -4,7 +4,13 @@
  */
 import type { StatsView } from '../local/emulator/index.js';
 import type { ImportProfile } from './cold-start.js';
-import { COLD_STARTS_PER_MONTH, type CostLine, type CostReport, PRICE_NOTES } from './cost.js';
+import {
+  COLD_STARTS_PER_MONTH,
+  type CostLine,
+  type CostReport,
+  MB_PER_VCPU,
+  PRICE_NOTES,
+} from './cost.js';
 import type { DeployedShape } from './infra.js';
 
 export interface TargetCheck {
@@ -130,9 +136,6 @@ export const TARGETS = {
   idleUsdPerMonth: 0.1,
 } as const;
 
-/** Memory at which Lambda gives a function the equivalent of one vCPU. */
-const LAMBDA_MB_PER_VCPU = 1769;
-
 const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
 const ms = (value: number, digits = 0) => `${value.toFixed(digits)} ms`;
 const usd = (value: number) =>
@@ -237,7 +240,7 @@ export function summarize(r: BenchResult): TargetCheck[] {
       ? {}
       : {
           miss: `${(TARGETS.speedUp - r.drain.speedUp).toFixed(2)}x short (${pct(1 - r.drain.speedUp / TARGETS.speedUp)})`,
-          why: `With the default concurrency of ${r.drain.concurrency}, ${r.drain.concurrency}x is the ceiling: it is reached only if running ${r.drain.concurrency} jobs at once costs each no time at all. Here a job takes ${ms(r.drain.sequential.msPerJob, 1)} alone and ${ms(slotMs, 1)} of a slot among ${r.drain.concurrency}. The two CodePipeline answers on its path (the emulator adds ${r.drain.latencyMs} ms to each) take ${ms(aloneCallMs, 1)} each alone and ${ms(sharedCallMs, 1)} among ${r.drain.concurrency}; the rest of a slot, ${ms(r.drain.sequential.msPerJob - 2 * aloneCallMs, 1)} alone and ${ms(slotMs - 2 * sharedCallMs, 1)} among ${r.drain.concurrency}, is the worker's own time, which among ${r.drain.concurrency} includes waiting for the one JavaScript thread that the ${r.drain.concurrency} jobs share (${ms(r.drain.cpuMsPerJob, 2)} of CPU each), on ${r.machine.cores} cores that the emulator and dynalite use too. The default concurrency stays at ${r.drain.concurrency}, because the function's ${r.deployed.memoryMb} MB get about ${(r.deployed.memoryMb / LAMBDA_MB_PER_VCPU).toFixed(2)} of a vCPU (Lambda gives one vCPU at ${LAMBDA_MB_PER_VCPU.toLocaleString('en-US')} MB): at ${ms(r.drain.cpuMsPerJob, 2)} of CPU a job, about ${((r.deployed.memoryMb / LAMBDA_MB_PER_VCPU) * (slotMs / r.drain.cpuMsPerJob)).toFixed(0)} jobs in flight already use all of it, so a higher default would raise this ratio on a benchmark machine, not the throughput of the deployed function.`,
+          why: `With the default concurrency of ${r.drain.concurrency}, ${r.drain.concurrency}x is the ceiling: it is reached only if running ${r.drain.concurrency} jobs at once costs each no time at all. Here a job takes ${ms(r.drain.sequential.msPerJob, 1)} alone and ${ms(slotMs, 1)} of a slot among ${r.drain.concurrency}. The two CodePipeline answers on its path (the emulator adds ${r.drain.latencyMs} ms to each) take ${ms(aloneCallMs, 1)} each alone and ${ms(sharedCallMs, 1)} among ${r.drain.concurrency}; the rest of a slot, ${ms(r.drain.sequential.msPerJob - 2 * aloneCallMs, 1)} alone and ${ms(slotMs - 2 * sharedCallMs, 1)} among ${r.drain.concurrency}, is the worker's own time, which among ${r.drain.concurrency} includes waiting for the one JavaScript thread that the ${r.drain.concurrency} jobs share (${ms(r.drain.cpuMsPerJob, 2)} of CPU each), on ${r.machine.cores} cores that the emulator and dynalite use too. The default concurrency stays at ${r.drain.concurrency}, because the function's ${r.deployed.memoryMb} MB get about ${(r.deployed.memoryMb / MB_PER_VCPU).toFixed(2)} of a vCPU (Lambda gives one vCPU at ${MB_PER_VCPU.toLocaleString('en-US')} MB): at ${ms(r.drain.cpuMsPerJob, 2)} of CPU a job, about ${((r.deployed.memoryMb / MB_PER_VCPU) * (slotMs / r.drain.cpuMsPerJob)).toFixed(0)} jobs in flight already use all of it, so a higher default would raise this ratio on a benchmark machine, not the throughput of the deployed function.`,
         }),
   });
   const cpuMet = r.drain.cpuMsPerJob <= TARGETS.cpuMsPerJob;

@@ -17,9 +17,6 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-/** Property of an error thrown inside `run` that holds the context it was thrown in. */
-export const ERROR_SYMBOL = 'error@context';
-
 export type Context = Record<string | symbol, unknown>;
 
 export class Namespace {
@@ -65,31 +62,11 @@ export class Namespace {
     else this.#storage.enterWith(context);
   }
 
-  /** Leaves `context` if it is the current one. */
-  exit(context: Context): void {
-    if (this.#storage.getStore() === context) this.#storage.enterWith(this.#entered as Context);
-    else if (this.#entered === context) this.#entered = undefined;
-  }
-
   /** Runs `fn` in a new context that inherits the current one; returns that context. */
   run(fn: (context: Context) => void): Context {
     const context = this.createContext();
-    try {
-      this.#storage.run(context, fn, context);
-    } catch (error) {
-      if (error && typeof error === 'object') (error as Context)[ERROR_SYMBOL] = context;
-      throw error;
-    }
+    this.#storage.run(context, fn, context);
     return context;
-  }
-
-  /** Runs `fn` in a new context; returns what `fn` returns. */
-  runAndReturn<T>(fn: (context: Context) => T): T {
-    let value: T | undefined;
-    this.run((context) => {
-      value = fn(context);
-    });
-    return value as T;
   }
 
   /** `fn` bound to `context` (by default the current one, or a new one outside of any). */
@@ -97,12 +74,7 @@ export class Namespace {
     const bound = context ?? this.active ?? this.createContext();
     const storage = this.#storage;
     return function (this: unknown, ...args: Parameters<F>) {
-      try {
-        return storage.run(bound, () => fn.apply(this, args));
-      } catch (error) {
-        if (error && typeof error === 'object') (error as Context)[ERROR_SYMBOL] = bound;
-        throw error;
-      }
+      return storage.run(bound, () => fn.apply(this, args));
     } as F;
   }
 }
@@ -123,8 +95,4 @@ export function createNamespace(name: string): Namespace {
 export function destroyNamespace(name: string): void {
   if (!namespaces.has(name)) throw new Error(`can't delete nonexistent namespace! "${name}"`);
   namespaces.delete(name);
-}
-
-export function reset(): void {
-  namespaces.clear();
 }

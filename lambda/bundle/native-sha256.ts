@@ -11,10 +11,13 @@ import { type BinaryLike, createHash, createHmac, type Hash, type Hmac } from 'n
 /** What the SDK hashes: strings, and bytes in any of their JavaScript forms. */
 export type HashInput = string | ArrayBuffer | ArrayBufferView;
 
-function toBinary(data: HashInput): BinaryLike {
-  if (typeof data === 'string') return data;
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
+/** An HMAC key as `createHmac` takes it. */
+function toKey(secret: HashInput): BinaryLike {
+  if (typeof secret === 'string') return secret;
+  if (ArrayBuffer.isView(secret)) {
+    return Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength);
+  }
+  return Buffer.from(secret);
 }
 
 /**
@@ -35,7 +38,8 @@ export class Sha256 {
 
   update(data: HashInput): void {
     if (this.#finished) throw new Error('Attempted to update an already finished hash.');
-    this.#hash.update(toBinary(data));
+    // Strings and typed arrays go to node:crypto as they are, without a copy or a wrapper.
+    this.#hash.update(data as BinaryLike);
   }
 
   async digest(): Promise<Uint8Array> {
@@ -55,6 +59,6 @@ export class Sha256 {
   }
 
   #create(): Hash | Hmac {
-    return this.#secret ? createHmac('sha256', toBinary(this.#secret)) : createHash('sha256');
+    return this.#secret ? createHmac('sha256', toKey(this.#secret)) : createHash('sha256');
   }
 }

@@ -3,7 +3,6 @@
  * killed (by its own pid) when the benchmark ends, however it ends.
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 
 const running = new Set<ChildProcess>();
 
@@ -112,19 +111,6 @@ export function run(
         stderr: Buffer.concat(err).toString('utf8'),
         wallMs: Number(process.hrtime.bigint() - started) / 1e6,
       });
-    });
-  });
-}
-
-/** A TCP port free on 127.0.0.1 right now (for servers that cannot pick their own). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
     });
   });
 }

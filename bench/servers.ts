@@ -8,9 +8,10 @@ import path from 'node:path';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createLedgerTable, LOCAL_CREDENTIALS } from '../local/dynamodb.js';
 import type { JobSummary, StatsView } from '../local/emulator/index.js';
+import { freePort } from '../local/free-port.js';
 import { DEMO_ACTION_TYPE, DEMO_PROPERTIES } from '../local/worker-env.js';
 import { REPO_ROOT } from './paths.js';
-import { freePort, start, stop, waitForLine } from './processes.js';
+import { start, stop, waitForLine } from './processes.js';
 
 export interface EmulatorProcess {
   readonly url: string;

@@ -24,7 +24,26 @@ export async function startDynalite(): Promise<LocalDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  return localDynamoDb(
+    `http://127.0.0.1:${port}`,
+    () =>
+      new Promise<void>((resolve, reject) =>
+        server.close((error?: Error) => (error ? reject(error) : resolve())),
+      ),
+  );
+}
+
+/**
+ * Clients and ledger tables of a DynamoDB-compatible server that runs at `endpoint`; `close`
+ * destroys every client handed out, then calls `stopServer`.
+ *
+ * @param requestTimeoutMs - the clients' request timeout (none by default)
+ */
+export function localDynamoDb(
+  endpoint: string,
+  stopServer: () => Promise<void>,
+  requestTimeoutMs?: number,
+): LocalDynamoDb {
   const clients: DynamoDBClient[] = [];
   const client = (options: { maxAttempts?: number } = {}) => {
     const created = new DynamoDBClient({
@@ -32,24 +51,26 @@ export async function startDynalite(): Promise<LocalDynamoDb> {
       region: 'us-east-1',
       credentials: LOCAL_CREDENTIALS,
       maxAttempts: options.maxAttempts ?? 1,
+      ...(requestTimeoutMs
+        ? { requestHandler: { requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true } }
+        : {}),
     });
     clients.push(created);
     return created;
   };
-  const admin = client();
+  let admin: DynamoDBClient | undefined;
   return {
     endpoint,
     client,
     async createLedgerTable() {
       const name = `ledger-${randomUUID()}`;
+      admin ??= client();
       await createLedgerTable(admin, name);
       return name;
     },
     async close() {
       for (const created of clients) created.destroy();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error?: Error) => (error ? reject(error) : resolve())),
-      );
+      await stopServer();
     },
   };
 }

@@ -5,17 +5,18 @@
  * run against it too (see `ledger-contract.ts`).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createLedgerTable, LOCAL_CREDENTIALS, type LocalDynamoDb } from '../../local/dynamodb.js';
+import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { type LocalDynamoDb, localDynamoDb } from '../../local/dynamodb.js';
+import { freePort } from '../../local/free-port.js';
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
+/** A request to a JVM that stopped answering fails after this, instead of hanging the test. */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 export interface DynamoDbLocalFiles {
   readonly jar: string;
@@ -108,50 +109,27 @@ async function startOnce(files: DynamoDbLocalFiles, port: number): Promise<Runni
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
-  const endpoint = `http://127.0.0.1:${port}`;
-  const clients: DynamoDBClient[] = [];
-  const client = (options: { maxAttempts?: number } = {}) => {
-    const created = new DynamoDBClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: LOCAL_CREDENTIALS,
-      maxAttempts: options.maxAttempts ?? 1,
-      requestHandler: { requestTimeout: 10_000, throwOnRequestTimeout: true },
-    });
-    clients.push(created);
-    return created;
-  };
-  const stop = async () => {
-    for (const created of clients) created.destroy();
-    process.removeListener('exit', killOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(workDir, { recursive: true, force: true });
-  };
-
+  const db = localDynamoDb(
+    `http://127.0.0.1:${port}`,
+    async () => {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(workDir, { recursive: true, force: true });
+    },
+    REQUEST_TIMEOUT_MS,
+  );
   try {
-    await waitUntilReady(client(), exited, () => output);
+    await waitUntilReady(db.client(), exited, () => output);
   } catch (error) {
-    await stop();
+    await db.close();
     throw error;
   }
-  const admin = client();
-  return {
-    endpoint,
-    client,
-    startupMs: Date.now() - started,
-    pid: child.pid,
-    async createLedgerTable() {
-      const name = `ledger-${randomUUID()}`;
-      await createLedgerTable(admin, name);
-      return name;
-    },
-    close: stop,
-  };
+  return { ...db, startupMs: Date.now() - started, pid: child.pid };
 }
 
 async function waitUntilReady(
@@ -176,17 +154,4 @@ async function waitUntilReady(
     }
   }
   throw new Error(`DynamoDB Local did not answer within ${STARTUP_TIMEOUT_MS} ms:\n${output()}`);
-}
-
-/** A port that was free on 127.0.0.1 a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

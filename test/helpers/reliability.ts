@@ -3,6 +3,7 @@
  * worker's real ports built as `createHandler` builds them, EMF sums, ledger reads, waiting.
  */
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach } from 'vitest';
 import { CodePipelineJobService } from '../../lambda/adapters/codepipeline-job-service.js';
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
 import { createCodePipelineClient, createDynamoDbClient } from '../../lambda/clients.js';
@@ -14,6 +15,7 @@ import type {
   ProcessingContext,
 } from '../../lambda/processors/job-processor.js';
 import type { LocalDynamoDb } from '../../local/dynamodb.js';
+import { printFigures } from './reliability-figures.js';
 
 /** One call of the processor. */
 export interface ProcessorRun {
@@ -145,4 +147,34 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /** A promise that never settles: what a crashed process's pending call looks like. */
 export function never<T>(): Promise<T> {
   return new Promise<T>(() => {});
+}
+
+/** What a scenario opens: a local stack, a fault proxy, an output tap. */
+type Opened = { close(): unknown } | { restore(): unknown };
+
+/**
+ * The hooks every reliability scenario file needs: what a test opens through `open` is closed
+ * after it, last opened first, and the figures of the file are printed at its end.
+ *
+ * @example
+ * const { open } = scenarioHooks();
+ * it('...', async () => {
+ *   const stack = open(await startLocalStack());
+ *   const tap = open(tapOutput());
+ * });
+ */
+export function scenarioHooks(): { open<T extends Opened>(resource: T): T } {
+  const opened: Opened[] = [];
+  afterEach(async () => {
+    for (const resource of opened.splice(0).reverse()) {
+      await ('close' in resource ? resource.close() : resource.restore());
+    }
+  });
+  afterAll(printFigures);
+  return {
+    open(resource) {
+      opened.push(resource);
+      return resource;
+    },
+  };
 }

@@ -6,23 +6,24 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
 import type { DrainSummary } from '../../lambda/worker/counters.js';
 import { setWorkerEnvironment } from '../../local/worker-env.js';
 import { CRASH_STEPS, type CrashMode, type CrashStep, crashAt } from '../helpers/crash-ports.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
-import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
+import { startLocalStack } from '../helpers/local-stack.js';
 import {
   countingProcessor,
   ledgerItem,
   ledgerItems,
   realPorts,
+  scenarioHooks,
   sleep,
   waitFor,
 } from '../helpers/reliability.js';
-import { printFigures, recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
-import { type OutputTap, secretHits, tapOutput } from '../helpers/secret-scan.js';
+import { recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
+import { secretHits, tapOutput } from '../helpers/secret-scan.js';
 
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/crash-worker.ts', import.meta.url));
@@ -38,8 +39,6 @@ const total = (summaries: DrainSummary[], key: keyof DrainSummary) =>
   summaries.reduce((sum, summary) => sum + summary[key], 0);
 
 describe('crash: a worker killed holding a job', () => {
-  let stack: LocalStack | undefined;
-  let tap: OutputTap | undefined;
   let worker: ChildProcess | undefined;
 
   /** Kills the worker process and the processes it started (its own process group). */
@@ -48,22 +47,18 @@ describe('crash: a worker killed holding a job', () => {
     process.kill(-child.pid, 'SIGKILL');
   };
 
-  afterEach(async () => {
+  const { open } = scenarioHooks();
+  afterEach(() => {
     if (worker && worker.exitCode === null && worker.signalCode === null) killWorker(worker);
     worker = undefined;
-    tap?.restore();
-    await stack?.close();
-    stack = undefined;
-    tap = undefined;
   });
-  afterAll(printFigures);
 
   it('finishes the jobs of a worker process SIGKILLed after acknowledging, once its leases expire', async () => {
     const startedAt = Date.now();
-    stack = await startLocalStack();
-    tap = tapOutput();
+    const stack = open(await startLocalStack());
+    const tap = open(tapOutput());
     const { emulator, dynamo, tableName } = stack;
-    const ids = Array.from({ length: 3 }, () => stack?.enqueue({ BakeTimeSeconds: '0' }) ?? '');
+    const ids = Array.from({ length: 3 }, () => stack.enqueue({ BakeTimeSeconds: '0' }));
     setWorkerEnvironment({ codePipeline: emulator.url, dynamoDb: dynamo.endpoint }, tableName, {
       ...ENV,
       CONCURRENCY: '3',
@@ -169,8 +164,8 @@ describe('crash: a worker killed holding a job', () => {
     'finishes a job exactly once after its worker $label',
     async ({ step, mode, redispatched }) => {
       const startedAt = Date.now();
-      stack = await startLocalStack();
-      tap = tapOutput();
+      const stack = open(await startLocalStack());
+      const tap = open(tapOutput());
       const { emulator, dynamo, tableName } = stack;
       const jobId = stack.enqueue({ BakeTimeSeconds: '0' });
       setWorkerEnvironment(

@@ -3,16 +3,17 @@
  * job the worker took is reported before the invocation ends, and no job is taken (no
  * AcknowledgeJob sent) after the stop time, i.e. the deadline minus the margin.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { RunningEmulator } from '../../local/emulator/index.js';
 import {
   type DynamoDbFaultProxy,
   startDynamoDbFaultProxy,
 } from '../helpers/dynamodb-fault-proxy.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
-import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
-import { countingProcessor, never, sleep } from '../helpers/reliability.js';
-import { printFigures, recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
-import { type OutputTap, secretHits, tapOutput } from '../helpers/secret-scan.js';
+import { startLocalStack } from '../helpers/local-stack.js';
+import { countingProcessor, never, scenarioHooks, sleep } from '../helpers/reliability.js';
+import { recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
+import { secretHits, tapOutput } from '../helpers/secret-scan.js';
 
 const REMAINING_MS = 6_000;
 const MARGIN_MS = 2_000;
@@ -43,25 +44,18 @@ async function timedInvocation(
 }
 
 describe('deadline', () => {
-  let stack: LocalStack | undefined;
-  let proxy: DynamoDbFaultProxy | undefined;
-  let tap: OutputTap | undefined;
-
-  afterEach(async () => {
-    tap?.restore();
-    await proxy?.close();
-    await stack?.close();
-    proxy = undefined;
-  });
-  afterAll(printFigures);
+  const { open } = scenarioHooks();
 
   /** What the emulator recorded for the jobs, against the invocation's bounds. */
-  function classify(ids: string[], bounds: { deadline: number; latestStop: number }) {
-    const emulator = stack?.emulator;
-    const taken = ids.filter((id) => (emulator?.getJob(id)?.acknowledgements.length ?? 0) > 0);
+  function classify(
+    emulator: RunningEmulator,
+    ids: string[],
+    bounds: { deadline: number; latestStop: number },
+  ) {
+    const taken = ids.filter((id) => (emulator.getJob(id)?.acknowledgements.length ?? 0) > 0);
     const untaken = ids.filter((id) => !taken.includes(id));
     const calls = (id: string) => {
-      const job = emulator?.getJob(id);
+      const job = emulator.getJob(id);
       return { acks: job?.acknowledgements ?? [], results: job?.results ?? [] };
     };
     const lateAcks = ids.flatMap((id) =>
@@ -79,32 +73,32 @@ describe('deadline', () => {
 
   /** The deadline promises, checked softly so that every broken one is listed. */
   function expectDeadlineKept(
+    emulator: RunningEmulator,
     ids: string[],
     bounds: { deadline: number; latestStop: number },
     jobs: ReturnType<typeof classify>,
   ) {
-    const emulator = stack?.emulator;
     const stop = new Date(bounds.latestStop).toISOString();
     for (const id of jobs.lateAcks) {
-      const at = emulator?.getJob(id)?.acknowledgements.map((a) => a.at);
+      const at = emulator.getJob(id)?.acknowledgements.map((a) => a.at);
       expect.soft(at, `${id} acknowledged after the stop time ${stop}`).toEqual([]);
     }
     for (const id of jobs.lateResults) {
-      const at = emulator?.getJob(id)?.results.map((r) => r.at);
+      const at = emulator.getJob(id)?.results.map((r) => r.at);
       expect.soft(at, `${id} reported after the deadline`).toEqual([]);
     }
     for (const id of jobs.taken) {
-      expect.soft(emulator?.getJob(id)?.results, `results of taken job ${id}`).toHaveLength(1);
+      expect.soft(emulator.getJob(id)?.results, `results of taken job ${id}`).toHaveLength(1);
     }
-    for (const id of jobs.untaken) expect.soft(emulator?.getJob(id)?.results).toEqual([]);
+    for (const id of jobs.untaken) expect.soft(emulator.getJob(id)?.results).toEqual([]);
     expect(ids).toHaveLength(jobs.taken.length + jobs.untaken.length);
   }
 
   it('reports every job it took before the invocation ends and takes none after the stop time', async () => {
     const startedAt = Date.now();
-    stack = await startLocalStack();
+    const stack = open(await startLocalStack());
     const { emulator } = stack;
-    const ids = Array.from({ length: 60 }, () => stack?.enqueue({ BakeTimeSeconds: '0' }) ?? '');
+    const ids = Array.from({ length: 60 }, () => stack.enqueue({ BakeTimeSeconds: '0' }));
     // One job in ten never finishes (it ignores the abort signal); the others take 1.5 s, so
     // that slots free up about 0.9 s before and 0.6 s after the stop time, never near it.
     const slow = new Set(ids.filter((_, i) => i % 10 === 3));
@@ -113,14 +107,14 @@ describe('deadline', () => {
       await sleep(1_500);
       return { kind: 'success', summary: 'done' };
     });
-    tap = tapOutput();
+    const tap = open(tapOutput());
 
     const run = await timedInvocation((context) =>
-      (stack as LocalStack).handler(ENV, { processor })(scheduledEvent(), context),
+      stack.handler(ENV, { processor })(scheduledEvent(), context),
     );
 
     tap.restore();
-    const jobs = classify(ids, run);
+    const jobs = classify(stack.emulator, ids, run);
     const { taken, untaken } = jobs;
     const hits = secretHits(tap.text(), emulator.secrets().values);
     recordFigures({
@@ -135,7 +129,7 @@ describe('deadline', () => {
     });
     expect(hits).toBe(0);
     expect(run.returnedAt).toBeLessThan(run.deadline);
-    expectDeadlineKept(ids, run, jobs);
+    expectDeadlineKept(stack.emulator, ids, run, jobs);
     // The deadline bound the work: some jobs were left for later invocations.
     expect(untaken.length).toBeGreaterThan(0);
     expect(taken.length).toBeGreaterThan(4);
@@ -159,31 +153,33 @@ describe('deadline', () => {
 
   it('takes no job after the stop time when DynamoDB answers slowly', async () => {
     const startedAt = Date.now();
-    stack = await startLocalStack();
+    const stack = open(await startLocalStack());
     const { emulator } = stack;
     // Every claim takes 1 s (a hot or throttled table: the SDK's back-off adds as much).
-    proxy = await startDynamoDbFaultProxy(stack.dynamo.endpoint, {
-      latencyMs: 1_000,
-      operations: ['UpdateItem'],
-      bodyIncludes: 'attribute_not_exists(jobId)',
-    });
-    const ids = Array.from({ length: 60 }, () => stack?.enqueue({ BakeTimeSeconds: '0' }) ?? '');
+    const proxy = open(
+      await startDynamoDbFaultProxy(stack.dynamo.endpoint, {
+        latencyMs: 1_000,
+        operations: ['UpdateItem'],
+        bodyIncludes: 'attribute_not_exists(jobId)',
+      }),
+    );
+    const ids = Array.from({ length: 60 }, () => stack.enqueue({ BakeTimeSeconds: '0' }));
     // Jobs take 50 to 650 ms, so that the worker starts jobs at every moment, not in waves.
     const processor = countingProcessor(async (job) => {
       await sleep(50 + ((ids.indexOf(job.id) * 137) % 600));
       return { kind: 'success', summary: 'done' };
     });
-    tap = tapOutput();
+    const tap = open(tapOutput());
 
     const run = await timedInvocation((context) =>
-      (stack as LocalStack).handler(
+      stack.handler(
         { ...ENV, AWS_ENDPOINT_URL_DYNAMODB: (proxy as DynamoDbFaultProxy).url },
         { processor },
       )(scheduledEvent(), context),
     );
 
     tap.restore();
-    const jobs = classify(ids, run);
+    const jobs = classify(stack.emulator, ids, run);
     const { taken, untaken } = jobs;
     const failed = taken.filter((id) => emulator.getJob(id)?.status !== 'Succeeded');
     const hits = secretHits(tap.text(), emulator.secrets().values);
@@ -199,7 +195,7 @@ describe('deadline', () => {
     });
     expect(hits).toBe(0);
     expect(run.returnedAt).toBeLessThan(run.deadline);
-    expectDeadlineKept(ids, run, jobs);
+    expectDeadlineKept(stack.emulator, ids, run, jobs);
     expect(untaken.length).toBeGreaterThan(0);
     // A job of at most 650 ms taken in time has time to finish: none may fail for lack of time.
     for (const id of failed) {

@@ -6,17 +6,14 @@
  */
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCodePipelineClient, createDynamoDbClient } from '../../lambda/clients.js';
 import { loadConfig } from '../../lambda/config.js';
 import type { DrainSummary } from '../../lambda/worker/counters.js';
 import { setWorkerEnvironment } from '../../local/worker-env.js';
-import {
-  type DynamoDbFaultProxy,
-  startDynamoDbFaultProxy,
-} from '../helpers/dynamodb-fault-proxy.js';
+import { startDynamoDbFaultProxy } from '../helpers/dynamodb-fault-proxy.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
-import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
+import { startLocalStack } from '../helpers/local-stack.js';
 import {
   countingProcessor,
   emfTotal,
@@ -24,33 +21,24 @@ import {
   ledgerItems,
   realPorts,
   repeated,
+  scenarioHooks,
   sleep,
 } from '../helpers/reliability.js';
-import { printFigures, recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
+import { recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
 import {
   type CommandOutcome,
   failures,
   freezeAt,
   recordOutcomes,
 } from '../helpers/sdk-outcomes.js';
-import { type OutputTap, secretHits, tapOutput } from '../helpers/secret-scan.js';
+import { secretHits, tapOutput } from '../helpers/secret-scan.js';
 
 const JOBS = 40;
 const WORKERS_PER_ROUND = 3;
 const REMAINING_MS = 5_000;
 
 describe('faults', () => {
-  let stack: LocalStack | undefined;
-  let proxy: DynamoDbFaultProxy | undefined;
-  let tap: OutputTap | undefined;
-
-  afterEach(async () => {
-    tap?.restore();
-    await proxy?.close();
-    await stack?.close();
-    proxy = undefined;
-  });
-  afterAll(printFigures);
+  const { open } = scenarioHooks();
 
   /** The worker's environment: short leases, 4 SDK attempts, DEBUG logs and EMF on. */
   function workerEnv(dynamoDbEndpoint: string): Record<string, string> {
@@ -76,24 +64,28 @@ describe('faults', () => {
 
   it('finishes every job exactly once through 20% throttling and 20% 5xx on both services, and counts the errors', async () => {
     const startedAt = Date.now();
-    stack = await startLocalStack({
-      dispatchTimeoutMs: 3_000,
-      faults: { throttleRate: 0.2, errorRate: 0.2, seed: 5 },
-    });
+    const stack = open(
+      await startLocalStack({
+        dispatchTimeoutMs: 3_000,
+        faults: { throttleRate: 0.2, errorRate: 0.2, seed: 5 },
+      }),
+    );
     const { emulator, dynamo, tableName } = stack;
-    proxy = await startDynamoDbFaultProxy(dynamo.endpoint, {
-      throttleRate: 0.2,
-      errorRate: 0.2,
-      lostResponseRate: 0.05,
-      seed: 8,
-    });
-    const ids = Array.from({ length: JOBS }, () => stack?.enqueue({ BakeTimeSeconds: '0' }) ?? '');
+    const proxy = open(
+      await startDynamoDbFaultProxy(dynamo.endpoint, {
+        throttleRate: 0.2,
+        errorRate: 0.2,
+        lostResponseRate: 0.05,
+        seed: 8,
+      }),
+    );
+    const ids = Array.from({ length: JOBS }, () => stack.enqueue({ BakeTimeSeconds: '0' }));
     const env = workerEnv(proxy.url);
     setWorkerEnvironment({ codePipeline: emulator.url, dynamoDb: dynamo.endpoint }, tableName, env);
     const config = loadConfig(process.env);
     const processor = countingProcessor();
     const invocations: Invocation[] = [];
-    tap = tapOutput();
+    const tap = open(tapOutput());
 
     const invoke = async (): Promise<void> => {
       const invocation: Invocation = { outcomes: [], status: 'running' };
@@ -104,7 +96,7 @@ describe('faults', () => {
       // Lambda freezes a timed-out invocation (nothing it sends after that reaches anyone).
       const observe = <T>(client: T) =>
         freezeAt(recordOutcomes(client, invocation.outcomes), deadline);
-      const handler = (stack as LocalStack).handler(env, {
+      const handler = stack.handler(env, {
         processor,
         codePipelineClient: observe<CodePipelineClient>(createCodePipelineClient(config)),
         dynamoDbClient: observe<DynamoDBClient>(createDynamoDbClient(config)),
@@ -206,7 +198,7 @@ describe('faults', () => {
     'finishes the job in the same invocation when DynamoDB loses the answer to its %s write',
     async (write) => {
       const startedAt = Date.now();
-      stack = await startLocalStack();
+      const stack = open(await startLocalStack());
       const { emulator, dynamo, tableName } = stack;
       const jobId = stack.enqueue({ BakeTimeSeconds: '0' });
       const env = workerEnv(dynamo.endpoint);
@@ -228,14 +220,16 @@ describe('faults', () => {
         await ports.jobs.acknowledge(jobId, job?.nonce ?? '');
       }
       // The write is made, and its answer is lost once: the SDK sends it again.
-      proxy = await startDynamoDbFaultProxy(dynamo.endpoint, {
-        lostResponseRate: 1,
-        operations: ['UpdateItem'],
-        bodyIncludes: LEDGER_WRITES[write],
-        maxFaults: 1,
-      });
+      const proxy = open(
+        await startDynamoDbFaultProxy(dynamo.endpoint, {
+          lostResponseRate: 1,
+          operations: ['UpdateItem'],
+          bodyIncludes: LEDGER_WRITES[write],
+          maxFaults: 1,
+        }),
+      );
       const processor = countingProcessor();
-      tap = tapOutput();
+      const tap = open(tapOutput());
 
       const summary = await stack.handler(
         { ...env, AWS_ENDPOINT_URL_DYNAMODB: proxy.url },
@@ -268,7 +262,7 @@ describe('faults', () => {
 
   it('counts a GetJobDetails that fails while recovering an expired claim as an error', async () => {
     const startedAt = Date.now();
-    stack = await startLocalStack();
+    const stack = open(await startLocalStack());
     const { emulator, dynamo, tableName } = stack;
     const jobId = stack.enqueue({ BakeTimeSeconds: '0' });
     const env = workerEnv(dynamo.endpoint);
@@ -285,7 +279,7 @@ describe('faults', () => {
     expect(claim.kind).toBe('claimed');
     expect(await ports.jobs.acknowledge(jobId, job?.nonce ?? '')).toBe('InProgress');
     emulator.setFaults({ errorRate: 1, operations: ['GetJobDetails'] });
-    tap = tapOutput();
+    const tap = open(tapOutput());
 
     const summary = await stack.handler(env, { processor: countingProcessor() })(
       scheduledEvent(),

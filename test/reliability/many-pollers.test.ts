@@ -3,41 +3,34 @@
  * the emulator hands a share of dispatches out twice. Every job gets exactly one result, no
  * (jobId, nonce) is processed twice, and the processor's side effect happens once per job.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
-import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
-import { countingProcessor, repeated, sleep } from '../helpers/reliability.js';
-import { printFigures, recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
-import { type OutputTap, secretHits, tapOutput } from '../helpers/secret-scan.js';
+import { startLocalStack } from '../helpers/local-stack.js';
+import { countingProcessor, repeated, scenarioHooks, sleep } from '../helpers/reliability.js';
+import { recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
+import { secretHits, tapOutput } from '../helpers/secret-scan.js';
 
 const JOBS = 500;
 const WORKERS = 8;
 const ENV = { POWERTOOLS_LOG_LEVEL: 'DEBUG', CONCURRENCY: '10', BATCH_SIZE: '10' };
 
 describe('many pollers', () => {
-  let stack: LocalStack | undefined;
-  let tap: OutputTap | undefined;
-
-  afterEach(async () => {
-    tap?.restore();
-    await stack?.close();
-  });
-  afterAll(printFigures);
+  const { open } = scenarioHooks();
 
   it(`drains ${JOBS} jobs with ${WORKERS} concurrent invocations and duplicate dispatch, each job once`, async () => {
     const startedAt = Date.now();
-    stack = await startLocalStack({ faults: { duplicateRate: 0.3, seed: 20_260_101 } });
+    const stack = open(await startLocalStack({ faults: { duplicateRate: 0.3, seed: 20_260_101 } }));
     const { emulator } = stack;
-    const ids = Array.from({ length: JOBS }, () => stack?.enqueue({ BakeTimeSeconds: '0' }) ?? '');
+    const ids = Array.from({ length: JOBS }, () => stack.enqueue({ BakeTimeSeconds: '0' }));
     const processor = countingProcessor(async () => {
       await sleep(2);
       return { kind: 'success', summary: 'done' };
     });
-    tap = tapOutput();
+    const tap = open(tapOutput());
 
     const summaries = await Promise.all(
       Array.from({ length: WORKERS }, () =>
-        stack?.handler(ENV, { processor })(scheduledEvent(), lambdaContext(300_000)),
+        stack.handler(ENV, { processor })(scheduledEvent(), lambdaContext(300_000)),
       ),
     );
 

@@ -5,16 +5,22 @@
  * timeout (30 s) with `advanceTime`.
  */
 import { PollForJobsCommand } from '@aws-sdk/client-codepipeline';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
 import type { DrainSummary } from '../../lambda/worker/counters.js';
 import { DEMO_ACTION_TYPE } from '../../local/worker-env.js';
 import { sdkClient } from '../helpers/emulator.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
-import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
-import { countingProcessor, ledgerItem, sleep, waitFor } from '../helpers/reliability.js';
-import { printFigures, recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
-import { type OutputTap, secretHits, tapOutput } from '../helpers/secret-scan.js';
+import { startLocalStack } from '../helpers/local-stack.js';
+import {
+  countingProcessor,
+  ledgerItem,
+  scenarioHooks,
+  sleep,
+  waitFor,
+} from '../helpers/reliability.js';
+import { recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
+import { secretHits, tapOutput } from '../helpers/secret-scan.js';
 
 const DISPATCH_TIMEOUT_MS = 30_000;
 const ENV = { DEADLINE_MARGIN_MS: '1000', LEASE_GRACE_SECONDS: '0', POWERTOOLS_LOG_LEVEL: 'DEBUG' };
@@ -23,27 +29,19 @@ const total = (summaries: DrainSummary[], key: keyof DrainSummary) =>
   summaries.reduce((sum, summary) => sum + summary[key], 0);
 
 describe('re-dispatch', () => {
-  let stack: LocalStack | undefined;
-  let tap: OutputTap | undefined;
-
-  afterEach(async () => {
-    tap?.restore();
-    await stack?.close();
-    stack = undefined;
-  });
-  afterAll(printFigures);
+  const { open } = scenarioHooks();
 
   it('finishes jobs left un-acknowledged at the deadline under their new nonce, each exactly once', async () => {
     const startedAt = Date.now();
-    stack = await startLocalStack({ dispatchTimeoutMs: DISPATCH_TIMEOUT_MS });
+    const stack = open(await startLocalStack({ dispatchTimeoutMs: DISPATCH_TIMEOUT_MS }));
     const { emulator } = stack;
-    const ids = Array.from({ length: 20 }, () => stack?.enqueue({ BakeTimeSeconds: '0' }) ?? '');
+    const ids = Array.from({ length: 20 }, () => stack.enqueue({ BakeTimeSeconds: '0' }));
     let workMs = 400;
     const processor = countingProcessor(async () => {
       await sleep(workMs);
       return { kind: 'success', summary: 'done' };
     });
-    tap = tapOutput();
+    const tap = open(tapOutput());
 
     // A short invocation polls ahead, then reaches its deadline margin holding polled jobs.
     const first = await stack.handler(
@@ -94,7 +92,7 @@ describe('re-dispatch', () => {
 
   it('skips a re-dispatch while another worker holds a live claim, without acknowledging it', async () => {
     const startedAt = Date.now();
-    stack = await startLocalStack({ dispatchTimeoutMs: DISPATCH_TIMEOUT_MS });
+    const stack = open(await startLocalStack({ dispatchTimeoutMs: DISPATCH_TIMEOUT_MS }));
     const { emulator, dynamo, tableName } = stack;
     const jobId = stack.enqueue({ BakeTimeSeconds: '0' });
     // Another worker polled the job and claimed it; it is alive, just slow to acknowledge.
@@ -118,7 +116,7 @@ describe('re-dispatch', () => {
     expect(live.kind).toBe('claimed');
     emulator.advanceTime(DISPATCH_TIMEOUT_MS + 1_000);
     const processor = countingProcessor();
-    tap = tapOutput();
+    const tap = open(tapOutput());
 
     const summary = await stack.handler(ENV, { processor })(
       scheduledEvent(),
@@ -152,11 +150,11 @@ describe('re-dispatch', () => {
 
   it('finishes a job once when its first worker acknowledges too late: the second dispatch is skipped, the third finished', async () => {
     const startedAt = Date.now();
-    stack = await startLocalStack({ dispatchTimeoutMs: DISPATCH_TIMEOUT_MS });
+    const stack = open(await startLocalStack({ dispatchTimeoutMs: DISPATCH_TIMEOUT_MS }));
     const { emulator } = stack;
     const jobId = stack.enqueue({ BakeTimeSeconds: '0' });
     const processor = countingProcessor();
-    tap = tapOutput();
+    const tap = open(tapOutput());
     // The first worker's AcknowledgeJob takes 2 s to arrive (slow network, paused sandbox).
     emulator.setFaults({ latencyMs: 2_000, operations: ['AcknowledgeJob'] });
 

@@ -4,16 +4,21 @@
  * and gets fresh credentials), is searched for every credential and secret configuration value
  * the emulator handed out. A processor that logs and throws its secrets tries hard to leak them.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
 import type { DrainSummary } from '../../lambda/worker/counters.js';
 import { setWorkerEnvironment } from '../../local/worker-env.js';
 import { crashAt } from '../helpers/crash-ports.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
-import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
-import { countingProcessor, ledgerItems, realPorts } from '../helpers/reliability.js';
-import { printFigures, recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
-import { type OutputTap, secretHits, tapOutput } from '../helpers/secret-scan.js';
+import { startLocalStack } from '../helpers/local-stack.js';
+import {
+  countingProcessor,
+  ledgerItems,
+  realPorts,
+  scenarioHooks,
+} from '../helpers/reliability.js';
+import { recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
+import { secretHits, tapOutput } from '../helpers/secret-scan.js';
 
 const ENV = {
   POWERTOOLS_LOG_LEVEL: 'DEBUG',
@@ -26,14 +31,7 @@ const ENV = {
 };
 
 describe('secrets', () => {
-  let stack: LocalStack | undefined;
-  let tap: OutputTap | undefined;
-
-  afterEach(async () => {
-    tap?.restore();
-    await stack?.close();
-  });
-  afterAll(printFigures);
+  const { open } = scenarioHooks();
 
   it('finds the values it searches for', () => {
     expect(secretHits('a\nkey=ASIAQ2EXAMPLE7 here\nb\n', ['ASIAQ2EXAMPLE7', 'absent'])).toBe(1);
@@ -42,11 +40,13 @@ describe('secrets', () => {
 
   it('writes no secret value the emulator handed out in any log line, metric, result or ledger item', async () => {
     const startedAt = Date.now();
-    stack = await startLocalStack({
-      faults: { throttleRate: 0.1, errorRate: 0.1, duplicateRate: 0.2, seed: 42 },
-    });
+    const stack = open(
+      await startLocalStack({
+        faults: { throttleRate: 0.1, errorRate: 0.1, duplicateRate: 0.2, seed: 42 },
+      }),
+    );
     const { emulator, dynamo, tableName } = stack;
-    tap = tapOutput();
+    const tap = open(tapOutput());
     const seen = new Set<string>();
     const processor = countingProcessor(async (job, context) => {
       const token = job.secrets.NotifyToken?.reveal() ?? '';
@@ -79,13 +79,11 @@ describe('secrets', () => {
 
     const ids = [
       crashedId,
-      ...Array.from(
-        { length: 16 },
-        (_, i) =>
-          stack?.enqueue({
-            BakeTimeSeconds: '0',
-            Environment: i % 4 === 0 ? 'refusing' : 'staging',
-          }) ?? '',
+      ...Array.from({ length: 16 }, (_, i) =>
+        stack.enqueue({
+          BakeTimeSeconds: '0',
+          Environment: i % 4 === 0 ? 'refusing' : 'staging',
+        }),
       ),
     ];
     const summaries: DrainSummary[] = [];
@@ -96,7 +94,7 @@ describe('secrets', () => {
       const offset = round * 60_000;
       emulator.advanceTime(31_000);
       const runs = Array.from({ length: 3 }, () =>
-        (stack as LocalStack).handler(ENV, { processor, now: () => Date.now() + offset })(
+        stack.handler(ENV, { processor, now: () => Date.now() + offset })(
           scheduledEvent(),
           lambdaContext(10_000),
         ),

@@ -91,6 +91,7 @@ export function createHandler(deps: HandlerDeps) {
     settings: config,
     now,
     sleep: deps.sleep,
+    sdk: { maxAttempts: config.sdkMaxAttempts, requestTimeoutMs: config.sdkRequestTimeoutMs },
   });
 
   const lambdaHandler = async (event: unknown, context: Context): Promise<DrainSummary> => {

@@ -15,6 +15,20 @@ export interface JobLogger {
   error(message: string, attributes?: Record<string, unknown>): void;
 }
 
+/** The worker's AWS SDK settings, for the clients a processor (or a helper of it) builds. */
+export interface SdkSettings {
+  /** Attempts per call, first try included (standard retry mode). */
+  readonly maxAttempts: number;
+  /** Timeout of one request, in ms. */
+  readonly requestTimeoutMs: number;
+}
+
+/**
+ * Looks at the processor's outcome before it is reported, and may replace it (for example,
+ * a success that did not write a declared output artifact becomes a failure).
+ */
+export type OutcomeCheck = (outcome: JobOutcome) => JobOutcome | Promise<JobOutcome>;
+
 export interface ProcessingContext {
   /** Epoch ms by which `process` must have returned; past it the job is failed. */
   readonly deadline: number;
@@ -23,13 +37,30 @@ export interface ProcessingContext {
   /** 1 for the job's first claim; more when a worker died while holding it. */
   readonly attempt: number;
   readonly logger: JobLogger;
+  /**
+   * A directory of this job's own under the function's temporary storage. Nothing creates
+   * it in advance (`mkdir` it with `recursive: true` before use); the worker removes it, with
+   * everything in it, when the job ends, whatever the outcome.
+   */
+  readonly workDirectory: string;
+  /** The worker's AWS SDK retry and timeout settings. */
+  readonly sdk: SdkSettings;
   /** The worker's clock (epoch ms). */
   now(): number;
+  /**
+   * Reads the job again (`GetJobDetails`): the same job with fresh artifact credentials, for
+   * work that outlives the ones it was handed. The new secret values are kept out of every
+   * log line and message, as the first ones are.
+   */
+  refreshJob(): Promise<Job>;
+  /** Registers a check that runs on the outcome after `process` returns, in order. */
+  beforeReport(check: OutcomeCheck): void;
 }
 
 /**
  * Does one job's work and says how it ended. Throwing is allowed: the job is then failed
- * with `JobFailed` and the error's message (with every secret value removed).
+ * with the error's `failureType` when it is a {@link JobFailureError}, else with `JobFailed`,
+ * and the error's message (with every secret value removed).
  *
  * Work may be repeated once if the worker dies mid-job (the claim's lease expires and a
  * later invocation takes the job over): make side effects safe to repeat.

@@ -4,7 +4,7 @@
  * taken is reported (or deliberately left to its lease) before `drain` returns.
  */
 import type { Claim, JobService, NonceLedger } from '../ports.js';
-import type { JobProcessor } from '../processors/job-processor.js';
+import type { JobProcessor, SdkSettings } from '../processors/job-processor.js';
 import { type DrainSummary, emptySummary, type MetricsSink, publishSummary } from './counters.js';
 import { type Job, jobLogKeys, secretValues } from './job.js';
 import { describeError, type WorkerLogger, withKeys } from './logging.js';
@@ -33,7 +33,13 @@ export interface WorkerDeps {
   readonly now?: () => number;
   /** @default setTimeout-based */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The SDK settings processors are told about. @default 3 attempts, 5 s per request */
+  readonly sdk?: SdkSettings;
+  /** Where jobs' work directories are made. @default under the OS temp dir */
+  readonly workRoot?: string;
 }
+
+const DEFAULT_SDK_SETTINGS: SdkSettings = { maxAttempts: 3, requestTimeoutMs: 5_000 };
 
 export interface DrainRequest {
   /** Epoch ms at which the invocation ends (now + remaining time). */
@@ -84,7 +90,11 @@ export class Worker {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#sleep = deps.sleep ?? defaultSleep;
-    this.#runner = new JobRunner({ ...deps, now: this.#now });
+    this.#runner = new JobRunner({
+      ...deps,
+      now: this.#now,
+      sdk: deps.sdk ?? DEFAULT_SDK_SETTINGS,
+    });
   }
 
   /** Drains the queue; publishes the invocation's counters as metrics and returns them. */

@@ -13,6 +13,37 @@ export const FAILURE_TYPES = [
 ] as const;
 export type FailureType = (typeof FAILURE_TYPES)[number];
 
+const JOB_FAILURE = Symbol.for('codepipeline-job-worker.JobFailureError');
+
+/**
+ * Thrown by a processor (or a helper it uses) to fail the job with a given failure type and
+ * message, instead of the `JobFailed` any other error gives.
+ *
+ * @example
+ * throw new JobFailureError('PermissionError', 'The artifact store refused the job credentials');
+ */
+export class JobFailureError extends Error {
+  readonly failureType: FailureType;
+
+  constructor(failureType: FailureType, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'JobFailureError';
+    this.failureType = failureType;
+    // Recognised across copies of this module (a processor may bundle its own).
+    Object.defineProperty(this, JOB_FAILURE, { value: true });
+  }
+
+  /** Whether `error` is a JobFailureError of any copy of this module. */
+  static is(error: unknown): error is JobFailureError {
+    return (
+      typeof error === 'object' &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[JOB_FAILURE] === true &&
+      FAILURE_TYPES.includes((error as JobFailureError).failureType)
+    );
+  }
+}
+
 export interface CurrentRevision {
   readonly revision: string;
   readonly changeIdentifier: string;

@@ -4,7 +4,9 @@
  * deliberately left to expire (when the service could not be reached and the truth is
  * unknown); nothing here throws.
  */
-
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type Claim,
   JobRejectedError,
@@ -13,12 +15,23 @@ import {
   type LedgerOutcome,
   type NonceLedger,
 } from '../ports.js';
-import type { JobProcessor } from '../processors/job-processor.js';
+import type {
+  JobProcessor,
+  OutcomeCheck,
+  ProcessingContext,
+  SdkSettings,
+} from '../processors/job-processor.js';
 import type { DrainSummary, MetricsSink } from './counters.js';
 import { PROCESSING_DURATION_METRIC } from './counters.js';
-import type { Job } from './job.js';
+import { type Job, secretValues } from './job.js';
 import { describeError, type WorkerLogger } from './logging.js';
-import { failureReport, type JobOutcome, type Report, toReport } from './outcome.js';
+import {
+  failureReport,
+  JobFailureError,
+  type JobOutcome,
+  type Report,
+  toReport,
+} from './outcome.js';
 import type { SecretScrubber } from './secrets.js';
 
 /** After this many claims a job is failed instead of processed again: its workers keep dying. */
@@ -31,7 +44,14 @@ export interface JobRunnerDeps {
   readonly metrics: MetricsSink;
   readonly scrubber: SecretScrubber;
   readonly now: () => number;
+  /** Handed to the processor in its context. */
+  readonly sdk: SdkSettings;
+  /** Where jobs' work directories are made. @default `codepipeline-job-worker` in the OS temp dir */
+  readonly workRoot?: string;
 }
+
+/** The default folder of jobs' work directories, under the function's temporary storage. */
+export const DEFAULT_WORK_ROOT = join(tmpdir(), 'codepipeline-job-worker');
 
 /** The part of an invocation a job needs: its deadlines and where to count. */
 export interface JobRun {
@@ -77,6 +97,17 @@ export class JobRunner {
 
   /** Runs the processor on an acknowledged (InProgress) job and reports its result once. */
   async processAndReport(job: Job, claim: Claim, run: JobRun): Promise<void> {
+    const scope = new JobScope(
+      join(this.deps.workRoot ?? DEFAULT_WORK_ROOT, `${job.id}-${claim.token.slice(0, 8)}`),
+    );
+    try {
+      await this.#processAndReport(job, claim, run, scope);
+    } finally {
+      await scope.end(run.log, this.deps.scrubber);
+    }
+  }
+
+  async #processAndReport(job: Job, claim: Claim, run: JobRun, scope: JobScope): Promise<void> {
     const started = this.deps.now();
     const report =
       claim.attempt > MAX_ATTEMPTS
@@ -85,7 +116,7 @@ export class JobRunner {
             `The job was given up after ${claim.attempt - 1} workers stopped before finishing it`,
             defaultExecutionId(job),
           )
-        : await this.#process(job, claim, run);
+        : await this.#process(job, claim, run, scope);
     this.deps.metrics.addMetric(
       PROCESSING_DURATION_METRIC,
       'Milliseconds',
@@ -129,7 +160,7 @@ export class JobRunner {
     if (kept === false) run.log.warn('claim was taken over before its outcome was recorded');
   }
 
-  async #process(job: Job, claim: Claim, run: JobRun): Promise<Report> {
+  async #process(job: Job, claim: Claim, run: JobRun, scope: JobScope): Promise<Report> {
     const executionId = defaultExecutionId(job);
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -143,16 +174,30 @@ export class JobRunner {
       );
     });
     try {
-      const outcome = await Promise.race([
-        this.deps.processor.process(job, {
-          deadline: run.jobDeadline,
-          signal: controller.signal,
-          attempt: claim.attempt,
-          logger: run.log,
-          now: this.deps.now,
-        }),
-        timedOut,
-      ]);
+      const checks: OutcomeCheck[] = [];
+      const context: ProcessingContext = {
+        deadline: run.jobDeadline,
+        signal: controller.signal,
+        attempt: claim.attempt,
+        logger: run.log,
+        workDirectory: scope.workDirectory,
+        sdk: this.deps.sdk,
+        now: this.deps.now,
+        refreshJob: async () => {
+          const fresh = await this.deps.jobs.getJob(job.id, claim.nonce);
+          scope.hold(this.deps.scrubber.hold(secretValues(fresh)));
+          return fresh;
+        },
+        beforeReport: (check) => {
+          checks.push(check);
+        },
+      };
+      const processed = async (): Promise<JobOutcome> => {
+        let result = await this.deps.processor.process(job, context);
+        for (const check of checks) result = await check(result);
+        return result;
+      };
+      const outcome = await Promise.race([processed(), timedOut]);
       if (outcome === 'timeout') {
         run.log.error('job processor missed the invocation deadline');
         return failureReport(
@@ -164,6 +209,13 @@ export class JobRunner {
       return toReport(withoutSecrets(outcome, this.deps.scrubber), executionId);
     } catch (error) {
       const safe = describeError(error, this.deps.scrubber);
+      if (JobFailureError.is(error)) {
+        run.log.warn('job processor failed the job', {
+          failureType: error.failureType,
+          error: safe,
+        });
+        return failureReport(error.failureType, safe.message, executionId);
+      }
       run.log.error('job processor threw', { error: safe });
       return failureReport('JobFailed', `The job processor failed: ${safe.message}`, executionId);
     } finally {
@@ -199,4 +251,29 @@ function withoutSecrets(outcome: JobOutcome, scrubber: SecretScrubber): JobOutco
     return { ...outcome, summary: scrubber.scrub(outcome.summary) };
   }
   return outcome;
+}
+
+/** What a job holds while it runs: its work directory and the secrets it was handed later. */
+class JobScope {
+  readonly #releases: Array<() => void> = [];
+
+  constructor(readonly workDirectory: string) {}
+
+  /** Keeps a secret registration until the job ends. */
+  hold(release: () => void): void {
+    this.#releases.push(release);
+  }
+
+  /** Removes the work directory and forgets the secrets; a failure is logged, never thrown. */
+  async end(log: WorkerLogger, scrubber: SecretScrubber): Promise<void> {
+    try {
+      await rm(this.workDirectory, { recursive: true, force: true });
+    } catch (error) {
+      log.warn('could not remove the job work directory', {
+        error: describeError(error, scrubber),
+      });
+    } finally {
+      for (const release of this.#releases.splice(0)) release();
+    }
+  }
 }

@@ -53,6 +53,7 @@ export class FakeCodePipeline {
   readonly acknowledged: { jobId: string; nonce: string }[] = [];
   readonly polls: number[] = [];
   readonly #jobs = new Map<string, FakeJob>();
+  #detailsRead = 0;
   #queue: SdkJob[] = [];
   #pollError: Error | undefined;
   #pollDelayMs = 0;
@@ -93,9 +94,20 @@ export class FakeCodePipeline {
     this.mock.on(GetJobDetailsCommand).callsFake(async (input) => {
       const known = this.#jobs.get(input.jobId ?? '');
       if (!known) throw new JobNotFoundException({ message: 'gone', $metadata: {} });
-      return {
-        jobDetails: { id: known.job.id, accountId: known.job.accountId, data: known.job.data },
-      };
+      // Fresh artifact credentials each time, as the service hands out.
+      this.#detailsRead++;
+      const credentials = known.job.data?.artifactCredentials;
+      const data = credentials
+        ? {
+            ...known.job.data,
+            artifactCredentials: {
+              accessKeyId: `${credentials.accessKeyId}R${this.#detailsRead}`,
+              secretAccessKey: `${credentials.secretAccessKey}R${this.#detailsRead}`,
+              sessionToken: `${credentials.sessionToken}R${this.#detailsRead}`,
+            },
+          }
+        : known.job.data;
+      return { jobDetails: { id: known.job.id, accountId: known.job.accountId, data } };
     });
     this.mock.on(PutJobSuccessResultCommand).callsFake(async (input) => {
       this.#result(input.jobId ?? '', 'Succeeded');

@@ -2,7 +2,16 @@
  * A {@link ProcessingContext} for calling a job processor directly, with a clock the test
  * controls, an abort switch and a logger that records what it is told.
  */
-import type { JobLogger, ProcessingContext } from '../../lambda/processors/job-processor.js';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type {
+  Job,
+  JobLogger,
+  JobOutcome,
+  OutcomeCheck,
+  ProcessingContext,
+} from '../../lambda/processors/job-processor.js';
 
 /** 2025-01-15T10:00:00Z: a fixed instant to start fake clocks at. */
 export const T0 = Date.UTC(2025, 0, 15, 10, 0, 0);
@@ -35,6 +44,10 @@ export interface TestProcessingContext extends ProcessingContext {
   readonly logs: readonly LogLine[];
   /** Aborts `signal`, as the worker does when the deadline passes. */
   abort(): void;
+  /** Runs the registered `beforeReport` checks on `outcome`, as the worker does. */
+  checked(outcome: JobOutcome): Promise<JobOutcome>;
+  /** How many times `refreshJob` was called. */
+  readonly refreshes: number;
 }
 
 export interface ProcessingContextOptions {
@@ -44,6 +57,10 @@ export interface ProcessingContextOptions {
   readonly deadline?: number;
   /** @default 1 */
   readonly attempt?: number;
+  /** @default a fresh path under the OS temp dir (not created) */
+  readonly workDirectory?: string;
+  /** What `refreshJob` answers. @default it throws */
+  readonly refreshJob?: () => Promise<Job>;
 }
 
 /**
@@ -67,13 +84,32 @@ export function processingContext(options: ProcessingContextOptions = {}): TestP
     warn: write('warn'),
     error: write('error'),
   };
+  const checks: OutcomeCheck[] = [];
+  let refreshes = 0;
   return {
     deadline: options.deadline ?? now() + 60_000,
     signal: controller.signal,
     attempt: options.attempt ?? 1,
     logger,
+    workDirectory: options.workDirectory ?? join(tmpdir(), `processing-context-${randomUUID()}`),
+    sdk: { maxAttempts: 1, requestTimeoutMs: 5_000 },
     now,
+    refreshJob: () => {
+      refreshes++;
+      return options.refreshJob?.() ?? Promise.reject(new Error('refreshJob is not set up'));
+    },
+    beforeReport: (check) => {
+      checks.push(check);
+    },
     logs,
     abort: () => controller.abort(),
+    async checked(outcome) {
+      let result = outcome;
+      for (const check of checks) result = await check(result);
+      return result;
+    },
+    get refreshes() {
+      return refreshes;
+    },
   };
 }

@@ -42,6 +42,8 @@ export interface HarnessOptions {
   readonly settings?: Partial<WorkerSettings>;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Where jobs' work directories go. @default the worker's default */
+  readonly workRoot?: string;
 }
 
 export function workerHarness(options: HarnessOptions) {
@@ -69,6 +71,7 @@ export function workerHarness(options: HarnessOptions) {
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     now: options.now,
     sleep: options.sleep,
+    workRoot: options.workRoot,
   });
   return { codePipeline, ledger, metrics, logs, scrubber, worker };
 }

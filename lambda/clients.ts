@@ -11,8 +11,8 @@ export function clientOptions(
   config: Pick<WorkerConfig, 'sdkMaxAttempts' | 'sdkRequestTimeoutMs'>,
 ) {
   return {
-    // Resolve each command's middleware stack once instead of on every request (about 0.1 ms
-    // of CPU per call). The cache requires that no middleware is added to a client after its
+    // Resolve each command's middleware stack once instead of on every request, which costs
+    // CPU on every call. The cache requires that no middleware is added to a client after its
     // first request; the worker adds none at all.
     cacheMiddleware: true,
     retryMode: 'standard',

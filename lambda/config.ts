@@ -2,17 +2,21 @@
  * The worker's configuration: environment variables parsed and validated once, at cold start.
  */
 
-/** The categories CodePipeline accepts for an action type. */
-export const ACTION_CATEGORIES = [
-  'Source',
-  'Build',
-  'Deploy',
-  'Test',
-  'Invoke',
-  'Approval',
-  'Compute',
-] as const;
-export type ActionCategory = (typeof ACTION_CATEGORIES)[number];
+import {
+  ACTION_CATEGORIES,
+  ACTION_TYPE_ENV,
+  type ActionCategory,
+  INTEGER_SETTINGS,
+  type IntegerSetting,
+  LEDGER_TABLE_ENV,
+  PROPERTY_NAME_PATTERN,
+  PROVIDER_PATTERN,
+  SECRET_KEYS_ENV,
+  TABLE_NAME_PATTERN,
+  VERSION_PATTERN,
+} from './contract.js';
+
+export { ACTION_CATEGORIES, type ActionCategory } from './contract.js';
 
 /** The custom action type this worker polls for (owner is always `Custom`). */
 export interface ActionTypeId {
@@ -58,10 +62,6 @@ export class WorkerConfigError extends Error {
   }
 }
 
-const NAME_PATTERN = /^[0-9A-Za-z_-]+$/;
-const TABLE_NAME_PATTERN = /^[a-zA-Z0-9_.-]{3,255}$/;
-const PROPERTY_NAME_PATTERN = /^[^,\s]{1,50}$/;
-
 type Env = Readonly<Record<string, string | undefined>>;
 
 class Reader {
@@ -81,7 +81,7 @@ class Reader {
     return raw;
   }
 
-  integer(variable: string, min: number, max: number, fallback: number): number {
+  integer({ variable, min, max, default: fallback }: IntegerSetting): number {
     const raw = this.env[variable]?.trim();
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
@@ -106,28 +106,24 @@ class Reader {
  */
 export function loadConfig(env: Env = process.env): WorkerConfig {
   const read = new Reader(env);
-  const category = read.string('ACTION_CATEGORY', (v) =>
+  const category = read.string(ACTION_TYPE_ENV.category, (v) =>
     (ACTION_CATEGORIES as readonly string[]).includes(v)
       ? undefined
       : `must be one of ${ACTION_CATEGORIES.join(', ')} (got "${v}")`,
   ) as ActionCategory;
-  const provider = read.string('ACTION_PROVIDER', (v) =>
-    v.length <= 35 && NAME_PATTERN.test(v)
-      ? undefined
-      : `must be 1-35 characters of [0-9A-Za-z_-] (got "${v}")`,
+  const provider = read.string(ACTION_TYPE_ENV.provider, (v) =>
+    PROVIDER_PATTERN.test(v) ? undefined : `must be 1-35 characters of [0-9A-Za-z_-] (got "${v}")`,
   );
-  const version = read.string('ACTION_VERSION', (v) =>
-    v.length <= 9 && NAME_PATTERN.test(v)
-      ? undefined
-      : `must be 1-9 characters of [0-9A-Za-z_-] (got "${v}")`,
+  const version = read.string(ACTION_TYPE_ENV.version, (v) =>
+    VERSION_PATTERN.test(v) ? undefined : `must be 1-9 characters of [0-9A-Za-z_-] (got "${v}")`,
   );
-  const ledgerTableName = read.string('LEDGER_TABLE_NAME', (v) =>
+  const ledgerTableName = read.string(LEDGER_TABLE_ENV, (v) =>
     TABLE_NAME_PATTERN.test(v)
       ? undefined
       : `must be a DynamoDB table name (3-255 characters of [a-zA-Z0-9_.-])`,
   );
   const secretKeys = read.string(
-    'SECRET_CONFIGURATION_KEYS',
+    SECRET_KEYS_ENV,
     (v) =>
       splitList(v).every((key) => PROPERTY_NAME_PATTERN.test(key))
         ? undefined
@@ -143,15 +139,15 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
   const config: WorkerConfig = {
     actionType: { owner: 'Custom', category, provider, version },
     ledgerTableName,
-    batchSize: read.integer('BATCH_SIZE', 1, 100, 10),
-    concurrency: read.integer('CONCURRENCY', 1, 100, 10),
-    deadlineMarginMs: read.integer('DEADLINE_MARGIN_MS', 1_000, 600_000, 20_000),
-    leaseGraceMs: read.integer('LEASE_GRACE_SECONDS', 0, 3_600, 10) * 1_000,
-    recordRetentionSeconds: read.integer('RECORD_RETENTION_DAYS', 2, 3_650, 30) * 86_400,
+    batchSize: read.integer(INTEGER_SETTINGS.batchSize),
+    concurrency: read.integer(INTEGER_SETTINGS.concurrency),
+    deadlineMarginMs: read.integer(INTEGER_SETTINGS.deadlineMargin),
+    leaseGraceMs: read.integer(INTEGER_SETTINGS.leaseGrace) * 1_000,
+    recordRetentionSeconds: read.integer(INTEGER_SETTINGS.recordRetention) * 86_400,
     secretConfigurationKeys: new Set(splitList(secretKeys)),
     processorName,
-    sdkMaxAttempts: read.integer('SDK_MAX_ATTEMPTS', 1, 10, 3),
-    sdkRequestTimeoutMs: read.integer('SDK_REQUEST_TIMEOUT_MS', 100, 60_000, 5_000),
+    sdkMaxAttempts: read.integer(INTEGER_SETTINGS.sdkMaxAttempts),
+    sdkRequestTimeoutMs: read.integer(INTEGER_SETTINGS.sdkRequestTimeout),
   };
   if (read.problems.length > 0) throw new WorkerConfigError(read.problems);
   return config;

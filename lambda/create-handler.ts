@@ -59,11 +59,10 @@ export function createHandler(deps: HandlerDeps) {
   const { logger, metrics, tracer } = deps.powertools ?? createPowertools(scrubber);
   const processor = deps.processor ?? createProcessor(config.processorName);
   // The SDK clients are deliberately not wrapped with `tracer.captureAWSv3Client`: a drain makes
-  // about four calls per job, and a subsegment per call (about 460 bytes, sent over UDP as it
-  // closes) costs about 1 ms of CPU per job and overflows X-Ray's trace document size limit
-  // (100 KB for segments sent one by one, as in Lambda) after about fifty jobs, truncating the
-  // invocation's trace. The handler's own subsegment (captureLambdaHandler below) carries the
-  // cold start, the errors and the drain summary.
+  // several calls per job, and a subsegment per call costs CPU on every job and soon overflows
+  // X-Ray's trace document size limit, truncating the invocation's trace (BENCHMARKS.md has
+  // the figures). The handler's own subsegment (captureLambdaHandler below) carries the cold
+  // start, the errors and the drain summary.
   const jobs =
     deps.jobs ??
     new CodePipelineJobService({

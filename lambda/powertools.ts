@@ -6,11 +6,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, POWERTOOLS_ENV } from './contract.js';
 import type { JobLogger } from './processors/job-processor.js';
 import type { SecretScrubber } from './worker/secrets.js';
-
-export const DEFAULT_SERVICE_NAME = 'codepipeline-job-worker';
-export const DEFAULT_NAMESPACE = 'CodePipelineJobWorker';
 
 export interface Powertools {
   readonly logger: Logger;
@@ -25,12 +23,12 @@ export interface Powertools {
  * @param scrubber - knows the secret values the process holds
  */
 export function createPowertools(scrubber: SecretScrubber): Powertools {
-  const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? DEFAULT_SERVICE_NAME;
+  const serviceName = process.env[POWERTOOLS_ENV.serviceName] ?? DEFAULT_SERVICE_NAME;
   return {
     logger: new Logger({ serviceName, jsonReplacerFn: scrubber.jsonReplacer }),
     metrics: new Metrics({
       serviceName,
-      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_NAMESPACE,
+      namespace: process.env[POWERTOOLS_ENV.metricsNamespace] ?? DEFAULT_METRICS_NAMESPACE,
     }),
     tracer: new Tracer({ serviceName }),
   };

@@ -1,9 +1,9 @@
 /**
  * Stack traces of the deployed bundle, mapped to the TypeScript sources when they are
  * printed, without Node's `--enable-source-maps`: that flag reads and parses the bundle's
- * whole source map (about 0.5 MB) at every cold start, which costs about a tenth of the cold
- * import, although a trace is printed only when something goes wrong. Here the map is read
- * the first time a stack trace is formatted, and never on the happy path.
+ * whole source map at every cold start (BENCHMARKS.md gives the cost), although a trace is
+ * printed only when something goes wrong. Here the map is read the first time a stack trace
+ * is formatted, and never on the happy path.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap, type SourceMapping } from 'node:module';

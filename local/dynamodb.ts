@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { LEDGER_SCHEMA } from '../lambda/contract.js';
 
 export interface LocalDynamoDb {
   readonly endpoint: string;
@@ -75,24 +76,25 @@ export function localDynamoDb(
   };
 }
 
-/** Creates a table shaped like the one the CDK stack deploys. */
+/** Creates a table shaped like the one the CDK stack deploys (the contract's schema). */
 export async function createLedgerTable(client: DynamoDBClient, name: string): Promise<void> {
+  const { partitionKey, pendingIndex } = LEDGER_SCHEMA;
   await client.send(
     new CreateTableCommand({
       TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [
-        { AttributeName: 'jobId', AttributeType: 'S' },
-        { AttributeName: 'pendingShard', AttributeType: 'S' },
-        { AttributeName: 'leaseExpiresAt', AttributeType: 'N' },
+        { AttributeName: partitionKey, AttributeType: 'S' },
+        { AttributeName: pendingIndex.partitionKey, AttributeType: 'S' },
+        { AttributeName: pendingIndex.sortKey, AttributeType: 'N' },
       ],
-      KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }],
+      KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
         {
-          IndexName: 'pending-claims',
+          IndexName: pendingIndex.name,
           KeySchema: [
-            { AttributeName: 'pendingShard', KeyType: 'HASH' },
-            { AttributeName: 'leaseExpiresAt', KeyType: 'RANGE' },
+            { AttributeName: pendingIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: pendingIndex.sortKey, KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },

@@ -14,8 +14,9 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import type { ActionTypeId } from '../config.js';
 import { JobRejectedError, type JobService, type JobStatus } from '../ports.js';
-import { type Job, parseJob } from '../worker/job.js';
+import type { Job } from '../worker/job.js';
 import type { FailureReport, SuccessReport } from '../worker/outcome.js';
+import { parseJob } from './codepipeline-job.js';
 
 export interface CodePipelineJobServiceOptions {
   readonly actionType: ActionTypeId;

@@ -1,14 +1,7 @@
 /**
- * The nonce ledger in DynamoDB. One item per job (partition key `jobId`); every decision is a
- * single-item conditional write whose condition compares timestamps, so TTL (`expiresAt`)
- * only cleans up and correctness never waits for it.
- *
- * Item: jobId, nonce (of the current claim), nonces (every nonce ever claimed), state
- * (claimed | released | succeeded | failed | continued | abandoned), claimToken,
- * leaseExpiresAt (epoch ms), attempts, claimedAt, completedAt, actionExecutionId,
- * expiresAt (epoch s, TTL), pendingShard (present while a claim is open; keys the
- * `pending-claims` index that finds claims whose worker died). Never credentials or
- * configuration values.
+ * The nonce ledger in DynamoDB. One item per job (partition key `jobId`, see
+ * `ledger-record.ts`); every decision is a single-item conditional write whose condition
+ * compares timestamps, so TTL only cleans up and correctness never waits for it.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -19,11 +12,17 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { LEDGER_SCHEMA } from '../contract.js';
 import type { Claim, ClaimRequest, ClaimResult, LedgerOutcome, NonceLedger } from '../ports.js';
-
-export const PENDING_INDEX = 'pending-claims';
-const PENDING_SHARD = 'open';
-const OPEN_STATES = ['claimed', 'released'] as const;
+import {
+  ATTRIBUTES as A,
+  decodeRecord,
+  isOpen,
+  LEDGER_STATES,
+  type LedgerRecord,
+  type LedgerState,
+  PENDING_SHARD,
+} from './ledger-record.js';
 
 export interface DynamoDbNonceLedgerOptions {
   readonly tableName: string;
@@ -42,21 +41,6 @@ export interface DynamoDbNonceLedgerOptions {
 const S = (value: string): AttributeValue => ({ S: value });
 const N = (value: number): AttributeValue => ({ N: String(value) });
 
-const NAMES = {
-  '#nonce': 'nonce',
-  '#nonces': 'nonces',
-  '#state': 'state',
-  '#token': 'claimToken',
-  '#lease': 'leaseExpiresAt',
-  '#attempts': 'attempts',
-  '#expiresAt': 'expiresAt',
-  '#pending': 'pendingShard',
-};
-
-function names(expression: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(NAMES).filter(([key]) => expression.includes(key)));
-}
-
 /** A {@link NonceLedger} on a DynamoDB table. */
 export class DynamoDbNonceLedger implements NonceLedger {
   readonly #client: DynamoDBClient;
@@ -73,48 +57,60 @@ export class DynamoDbNonceLedger implements NonceLedger {
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
     const token = randomUUID();
-    const condition =
-      'attribute_not_exists(jobId) OR (NOT contains(#nonces, :nonce) AND #state IN (:claimed, :released) AND #lease < :now)';
-    const execution = request.actionExecutionId ? ', actionExecutionId = :execution' : '';
-    const update = `SET #nonce = :nonce, #state = :claimed, #token = :token, #lease = :lease, claimedAt = :now, #expiresAt = :ttl, #pending = :pending${execution} ADD #nonces :nonceSet, #attempts :one`;
+    const execution = request.actionExecutionId;
     try {
       const result = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
-          Key: { jobId: S(request.jobId) },
-          ConditionExpression: condition,
-          UpdateExpression: update,
-          ExpressionAttributeNames: names(condition + update),
+          Key: { [A.jobId]: S(request.jobId) },
+          // New job; or a new nonce of a job whose open claim expired.
+          ConditionExpression:
+            'attribute_not_exists(#jobId) OR (NOT contains(#nonces, :nonce) AND #state IN (:claimed, :released) AND #lease < :now)',
+          UpdateExpression: `SET #nonce = :nonce, #state = :claimed, #token = :token, #lease = :lease, #claimedAt = :now, #expiresAt = :ttl, #pending = :pending${execution ? ', #execution = :execution' : ''} ADD #nonces :nonceSet, #attempts :one`,
+          ExpressionAttributeNames: {
+            '#jobId': A.jobId,
+            '#nonce': A.nonce,
+            '#nonces': A.nonces,
+            '#state': A.state,
+            '#token': A.claimToken,
+            '#lease': A.leaseExpiresAt,
+            '#claimedAt': A.claimedAt,
+            '#expiresAt': A.expiresAt,
+            '#pending': A.pendingShard,
+            '#attempts': A.attempts,
+            ...(execution ? { '#execution': A.actionExecutionId } : {}),
+          },
           ExpressionAttributeValues: {
             ':nonce': S(request.nonce),
             ':nonceSet': { SS: [request.nonce] },
-            ':claimed': S('claimed'),
-            ':released': S('released'),
+            ':claimed': S(LEDGER_STATES.claimed),
+            ':released': S(LEDGER_STATES.released),
             ':token': S(token),
             ':lease': N(request.leaseExpiresAt),
             ':now': N(request.now),
             ':ttl': N(this.#ttl(request.now)),
             ':pending': S(PENDING_SHARD),
-            ...(request.actionExecutionId ? { ':execution': S(request.actionExecutionId) } : {}),
             ':one': N(1),
+            ...(execution ? { ':execution': S(execution) } : {}),
           },
           ReturnValues: 'UPDATED_NEW',
           ReturnValuesOnConditionCheckFailure: this.#returnOld ? 'ALL_OLD' : undefined,
         }),
       );
+      const attempt = decodeRecord({ [A.jobId]: S(request.jobId), ...result.Attributes });
       return {
         kind: 'claimed',
         claim: {
           jobId: request.jobId,
           nonce: request.nonce,
           token,
-          attempt: Number(result.Attributes?.attempts?.N ?? 1),
+          attempt: attempt?.attempts ?? 1,
           leaseExpiresAt: request.leaseExpiresAt,
         },
       };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const old = error.Item ?? (await this.#read(request.jobId));
+      const old = decodeRecord(error.Item) ?? (await this.#read(request.jobId));
       // The SDK retried a write whose first answer was lost: the item already holds our token.
       const ours = ownClaim(old, token, request.leaseExpiresAt);
       if (ours) return { kind: 'claimed', claim: ours };
@@ -124,18 +120,21 @@ export class DynamoDbNonceLedger implements NonceLedger {
 
   async takeOver(jobId: string, now: number, leaseExpiresAt: number): Promise<Claim | undefined> {
     const token = randomUUID();
-    const condition = '#state = :claimed AND #lease < :now';
-    const update = 'SET #token = :token, #lease = :lease ADD #attempts :one';
     try {
       const result = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
-          Key: { jobId: S(jobId) },
-          ConditionExpression: condition,
-          UpdateExpression: update,
-          ExpressionAttributeNames: names(condition + update),
+          Key: { [A.jobId]: S(jobId) },
+          ConditionExpression: '#state = :claimed AND #lease < :now',
+          UpdateExpression: 'SET #token = :token, #lease = :lease ADD #attempts :one',
+          ExpressionAttributeNames: {
+            '#state': A.state,
+            '#lease': A.leaseExpiresAt,
+            '#token': A.claimToken,
+            '#attempts': A.attempts,
+          },
           ExpressionAttributeValues: {
-            ':claimed': S('claimed'),
+            ':claimed': S(LEDGER_STATES.claimed),
             ':now': N(now),
             ':token': S(token),
             ':lease': N(leaseExpiresAt),
@@ -145,57 +144,81 @@ export class DynamoDbNonceLedger implements NonceLedger {
           ReturnValuesOnConditionCheckFailure: this.#returnOld ? 'ALL_OLD' : undefined,
         }),
       );
-      return ownClaim(result.Attributes, token, leaseExpiresAt);
+      return ownClaim(decodeRecord(result.Attributes), token, leaseExpiresAt);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Either another worker took the claim over first, or the SDK retried our own write
       // whose first answer was lost: only the token tells them apart.
-      return ownClaim(error.Item ?? (await this.#read(jobId)), token, leaseExpiresAt);
+      const old = decodeRecord(error.Item) ?? (await this.#read(jobId));
+      return ownClaim(old, token, leaseExpiresAt);
     }
   }
 
-  complete(claim: Claim, outcome: LedgerOutcome, now: number): Promise<boolean> {
-    return this.#close(claim, outcome, now, 'completedAt = :now');
+  async complete(claim: Claim, outcome: LedgerOutcome, now: number): Promise<boolean> {
+    return this.#close(claim, LEDGER_STATES[outcome], now, {
+      update: '#completedAt = :now',
+      names: { '#completedAt': A.completedAt },
+      values: { ':now': N(now) },
+    });
   }
 
-  release(claim: Claim, now: number): Promise<boolean> {
-    return this.#close(claim, 'released', now, '#lease = :zero');
+  async release(claim: Claim, now: number): Promise<boolean> {
+    return this.#close(claim, LEDGER_STATES.released, now, {
+      update: '#lease = :zero',
+      names: { '#lease': A.leaseExpiresAt },
+      values: { ':zero': N(0) },
+    });
   }
 
   async findExpired(now: number, limit: number): Promise<string[]> {
     const result = await this.#client.send(
       new QueryCommand({
         TableName: this.#table,
-        IndexName: PENDING_INDEX,
+        IndexName: LEDGER_SCHEMA.pendingIndex.name,
         KeyConditionExpression: '#pending = :pending AND #lease < :now',
-        ExpressionAttributeNames: { '#pending': 'pendingShard', '#lease': 'leaseExpiresAt' },
+        ExpressionAttributeNames: { '#pending': A.pendingShard, '#lease': A.leaseExpiresAt },
         ExpressionAttributeValues: { ':pending': S(PENDING_SHARD), ':now': N(now) },
         Limit: limit,
       }),
     );
-    return (result.Items ?? []).flatMap((item) => (item.jobId?.S ? [item.jobId.S] : []));
+    return (result.Items ?? []).flatMap((item) => decodeRecord(item)?.jobId ?? []);
   }
 
-  async #close(claim: Claim, state: string, now: number, extra: string): Promise<boolean> {
-    // Only an open claim can be closed (a finished job must never reopen); closing it again
-    // the same way is allowed, so a retried request whose first answer was lost succeeds.
-    const condition = '#token = :token AND #state IN (:claimed, :state)';
-    const update = `SET #state = :state, #expiresAt = :ttl, ${extra} REMOVE #pending`;
+  /**
+   * Closes an open claim in `state`. Only an open claim can be closed (a finished job must
+   * never reopen); closing it again the same way is allowed, so a retried request whose first
+   * answer was lost succeeds.
+   */
+  async #close(
+    claim: Claim,
+    state: LedgerState,
+    now: number,
+    extra: {
+      update: string;
+      names: Record<string, string>;
+      values: Record<string, AttributeValue>;
+    },
+  ): Promise<boolean> {
     try {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
-          Key: { jobId: S(claim.jobId) },
-          ConditionExpression: condition,
-          UpdateExpression: update,
-          ExpressionAttributeNames: names(condition + update),
+          Key: { [A.jobId]: S(claim.jobId) },
+          ConditionExpression: '#token = :token AND #state IN (:claimed, :state)',
+          UpdateExpression: `SET #state = :state, #expiresAt = :ttl, ${extra.update} REMOVE #pending`,
+          ExpressionAttributeNames: {
+            '#token': A.claimToken,
+            '#state': A.state,
+            '#expiresAt': A.expiresAt,
+            '#pending': A.pendingShard,
+            ...extra.names,
+          },
           ExpressionAttributeValues: {
             ':token': S(claim.token),
-            ':claimed': S('claimed'),
+            ':claimed': S(LEDGER_STATES.claimed),
             ':state': S(state),
             ':ttl': N(this.#ttl(now)),
-            ...(extra.includes(':now') ? { ':now': N(now) } : {}),
-            ...(extra.includes(':zero') ? { ':zero': N(0) } : {}),
+            ...extra.values,
           },
         }),
       );
@@ -206,23 +229,24 @@ export class DynamoDbNonceLedger implements NonceLedger {
     }
   }
 
-  async #read(jobId: string): Promise<Record<string, AttributeValue> | undefined> {
+  async #read(jobId: string): Promise<LedgerRecord | undefined> {
     const result = await this.#client.send(
       new GetItemCommand({
         TableName: this.#table,
-        Key: { jobId: S(jobId) },
+        Key: { [A.jobId]: S(jobId) },
         ConsistentRead: true,
-        ProjectionExpression: 'jobId, #nonce, #nonces, #state, #token, #attempts',
+        ProjectionExpression: '#jobId, #nonce, #nonces, #state, #token, #attempts',
         ExpressionAttributeNames: {
-          '#nonce': 'nonce',
-          '#nonces': 'nonces',
-          '#state': 'state',
-          '#token': 'claimToken',
-          '#attempts': 'attempts',
+          '#jobId': A.jobId,
+          '#nonce': A.nonce,
+          '#nonces': A.nonces,
+          '#state': A.state,
+          '#token': A.claimToken,
+          '#attempts': A.attempts,
         },
       }),
     );
-    return result.Item;
+    return decodeRecord(result.Item);
   }
 
   #ttl(now: number): number {
@@ -230,29 +254,24 @@ export class DynamoDbNonceLedger implements NonceLedger {
   }
 }
 
-/** The claim `item` records, if it holds `token`: a claim this ledger call made. */
+/** The claim `record` holds, if it holds `token`: a claim this ledger call made. */
 function ownClaim(
-  item: Record<string, AttributeValue> | undefined,
+  record: LedgerRecord | undefined,
   token: string,
   leaseExpiresAt: number,
 ): Claim | undefined {
-  const jobId = item?.jobId?.S;
-  const nonce = item?.nonce?.S;
-  if (!jobId || !nonce || item?.claimToken?.S !== token || item.state?.S !== 'claimed') {
+  if (!record?.nonce || record.claimToken !== token || record.state !== LEDGER_STATES.claimed) {
     return undefined;
   }
-  return { jobId, nonce, token, attempt: Number(item.attempts?.N ?? 1), leaseExpiresAt };
+  const { jobId, nonce, attempts: attempt } = record;
+  return { jobId, nonce, token, attempt, leaseExpiresAt };
 }
 
-/** Why a claim's condition failed, from the item as it was. */
-export function classifyConflict(
-  item: Record<string, AttributeValue> | undefined,
-  nonce: string,
-): ClaimResult {
+/** Why a claim's condition failed, from the record as it was. */
+export function classifyConflict(record: LedgerRecord | undefined, nonce: string): ClaimResult {
   // The item vanished between the write and the read (TTL): the dispatch is stale.
-  if (!item) return { kind: 'duplicate' };
-  if (item.nonces?.SS?.includes(nonce)) return { kind: 'duplicate' };
-  const state = item.state?.S;
-  if (state && !(OPEN_STATES as readonly string[]).includes(state)) return { kind: 'finished' };
-  return { kind: 'held' };
+  if (!record) return { kind: 'duplicate' };
+  if (record.nonces.includes(nonce)) return { kind: 'duplicate' };
+  // A state this version does not know is left alone, as a finished one is.
+  return isOpen(record) ? { kind: 'held' } : { kind: 'finished' };
 }

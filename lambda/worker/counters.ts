@@ -1,33 +1,16 @@
 /**
  * What one invocation did, counted as it happens and published once as EMF metrics.
  */
+import { COUNTER_METRICS, type CounterName } from '../contract.js';
+
+export { COUNTER_METRICS, PROCESSING_DURATION_METRIC } from '../contract.js';
 
 /** Where metrics go: Powertools `Metrics` fits this shape. */
 export interface MetricsSink {
   addMetric(name: string, unit: 'Count' | 'Milliseconds', value: number): unknown;
 }
 
-/** Counter name -> EMF metric name. */
-export const COUNTER_METRICS = {
-  polls: 'PollsSucceeded',
-  polled: 'JobsPolled',
-  acknowledged: 'JobsAcknowledged',
-  succeeded: 'JobsSucceeded',
-  failed: 'JobsFailed',
-  continued: 'JobsContinued',
-  duplicates: 'DuplicatesSkipped',
-  claimsLost: 'ClaimsLost',
-  acknowledgeErrors: 'AcknowledgeErrors',
-  reportErrors: 'ReportErrors',
-  ledgerErrors: 'LedgerErrors',
-  recovered: 'JobsRecovered',
-  abandoned: 'JobsAbandoned',
-  deferred: 'JobsDeferred',
-} as const;
-
-export type DrainSummary = Record<keyof typeof COUNTER_METRICS, number>;
-
-export const PROCESSING_DURATION_METRIC = 'ProcessingDuration';
+export type DrainSummary = Record<CounterName, number>;
 
 /** A summary with every counter at zero. */
 export function emptySummary(): DrainSummary {

@@ -1,13 +1,14 @@
 /**
- * One invocation's work: recover claims whose worker died, then poll and run jobs with
+ * One invocation's scheduling: recover claims whose worker died, then poll and run jobs with
  * bounded concurrency until the queue is empty or the deadline margin is reached. Every job
- * taken is reported (or deliberately left to its lease) before `drain` returns.
+ * taken is reported (or deliberately left to its lease) before `drain` returns. What happens
+ * to one job is `run-job.ts`'s.
  */
 import type { Claim, JobService, NonceLedger } from '../ports.js';
 import type { JobProcessor, SdkSettings } from '../processors/job-processor.js';
 import { type DrainSummary, emptySummary, type MetricsSink, publishSummary } from './counters.js';
-import { type Job, jobLogKeys, secretValues } from './job.js';
-import { describeError, type WorkerLogger, withKeys } from './logging.js';
+import type { Job } from './job.js';
+import { describeError, type WorkerLogger } from './logging.js';
 import { type JobRun, JobRunner } from './run-job.js';
 import type { SecretScrubber } from './secrets.js';
 
@@ -64,12 +65,24 @@ type Task =
   | {
       readonly kind: 'polled';
       readonly job: Job;
-      readonly run: JobRun;
       /** The claim, started as soon as the job was polled (never rejects). */
       readonly claim: Promise<Claim | undefined>;
       readonly bufferedAt: number;
     }
   | { readonly kind: 'recover'; readonly jobId: string; readonly bufferedAt: number };
+
+/** What a drain needs of its worker. */
+interface DrainDeps {
+  readonly jobs: JobService;
+  readonly ledger: NonceLedger;
+  readonly runner: JobRunner;
+  readonly logger: WorkerLogger;
+  readonly metrics: MetricsSink;
+  readonly scrubber: SecretScrubber;
+  readonly settings: WorkerSettings;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -81,47 +94,38 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * const summary = await worker.drain({ deadline: Date.now() + context.getRemainingTimeInMillis() });
  */
 export class Worker {
-  readonly #deps: WorkerDeps;
-  readonly #now: () => number;
-  readonly #sleep: (ms: number) => Promise<void>;
-  readonly #runner: JobRunner;
+  readonly #deps: DrainDeps;
 
   constructor(deps: WorkerDeps) {
-    this.#deps = deps;
-    this.#now = deps.now ?? Date.now;
-    this.#sleep = deps.sleep ?? defaultSleep;
-    this.#runner = new JobRunner({
+    const now = deps.now ?? Date.now;
+    this.#deps = {
       ...deps,
-      now: this.#now,
-      sdk: deps.sdk ?? DEFAULT_SDK_SETTINGS,
-    });
+      now,
+      sleep: deps.sleep ?? defaultSleep,
+      runner: new JobRunner({ ...deps, now, sdk: deps.sdk ?? DEFAULT_SDK_SETTINGS }),
+    };
   }
 
   /** Drains the queue; publishes the invocation's counters as metrics and returns them. */
   async drain(request: DrainRequest): Promise<DrainSummary> {
     const summary = emptySummary();
     try {
-      await new Drain(this, request, summary).run();
+      await new Drain(this.#deps, request, summary).run();
     } finally {
       publishSummary(summary, this.#deps.metrics);
     }
     return summary;
   }
-
-  /** @internal */
-  get deps() {
-    return { ...this.#deps, now: this.#now, sleep: this.#sleep, runner: this.#runner };
-  }
 }
 
 class Drain {
-  readonly #deps: Worker['deps'];
+  readonly #deps: DrainDeps;
   readonly #settings: WorkerSettings;
   readonly #request: DrainRequest;
   readonly #summary: DrainSummary;
   readonly #stopTakingAt: number;
-  readonly #jobDeadline: number;
-  readonly #leaseExpiresAt: number;
+  /** What every job of this invocation shares: its times, counters and logger. */
+  readonly #run: JobRun;
   readonly #running = new Set<Promise<void>>();
   /** Ledger writes that record outcomes: they no longer hold a slot, but the drain awaits them. */
   readonly #trailing = new Set<Promise<void>>();
@@ -137,15 +141,24 @@ class Drain {
   #emptyPollsLeft: number;
   #pollError: unknown;
 
-  constructor(worker: Worker, request: DrainRequest, summary: DrainSummary) {
-    this.#deps = worker.deps;
-    this.#settings = this.#deps.settings;
+  constructor(deps: DrainDeps, request: DrainRequest, summary: DrainSummary) {
+    this.#deps = deps;
+    this.#settings = deps.settings;
     this.#request = request;
     this.#summary = summary;
     this.#stopTakingAt = request.deadline - this.#settings.deadlineMarginMs;
-    this.#jobDeadline = request.deadline - this.#settings.deadlineMarginMs / 2;
-    this.#leaseExpiresAt = request.deadline + this.#settings.leaseGraceMs;
     this.#emptyPollsLeft = request.emptyPollRetries ?? 0;
+    this.#run = {
+      jobDeadline: request.deadline - this.#settings.deadlineMarginMs / 2,
+      leaseExpiresAt: request.deadline + this.#settings.leaseGraceMs,
+      taking: () => this.#taking(),
+      summary,
+      log: deps.logger,
+      background: (work) => {
+        const trailing: Promise<void> = work.finally(() => this.#trailing.delete(trailing));
+        this.#trailing.add(trailing);
+      },
+    };
   }
 
   async run(): Promise<void> {
@@ -231,22 +244,10 @@ class Drain {
 
   #defer(tasks: Task[], reason: string): void {
     for (const task of tasks) {
-      if (task.kind === 'polled') task.run.background?.(this.#deferClaimed(task, reason));
+      if (task.kind === 'polled') {
+        this.#run.background?.(this.#deps.runner.leave(task.job, task.claim, this.#run, reason));
+      }
     }
-  }
-
-  /** A job claimed ahead of a slot that it will not get: its claim is given back. */
-  async #deferClaimed(task: Extract<Task, { kind: 'polled' }>, reason: string): Promise<void> {
-    const claim = await task.claim;
-    // Not claimed: it was counted as a duplicate, held elsewhere, or a ledger error.
-    if (claim) await this.#giveBack(claim, task.run, reason);
-  }
-
-  /** Leaves a claimed, unacknowledged job to its next dispatch, releasing the claim at once. */
-  async #giveBack(claim: Claim, run: JobRun, reason: string): Promise<void> {
-    this.#summary.deferred++;
-    run.log.info('job left for a later dispatch', { reason });
-    await this.#deps.runner.release(claim, run);
   }
 
   #maybePoll(): void {
@@ -278,16 +279,14 @@ class Drain {
     this.#summary.polled += jobs.length;
     const now = this.#deps.now();
     for (const job of jobs) {
-      const run = this.#run(withKeys(this.#deps.logger, jobLogKeys(job)));
       // Claimed while it waits for a slot, so that a slot spends its time on CodePipeline only.
       this.#buffer.push({
         kind: 'polled',
         job,
-        run,
         // A new dispatch of a job this invocation is recovering is claimed once the recovery
         // is done (it releases the stale claim), not skipped as held by another worker.
         claim: (this.#recovering.get(job.id) ?? Promise.resolve()).then(() =>
-          this.#claim(job, run),
+          this.#deps.runner.claim(job, this.#run),
         ),
         bufferedAt: now,
       });
@@ -323,135 +322,17 @@ class Drain {
     }
   }
 
-  #run(log: WorkerLogger): JobRun {
-    return {
-      jobDeadline: this.#jobDeadline,
-      summary: this.#summary,
-      log,
-      background: (work) => {
-        const trailing: Promise<void> = work.finally(() => this.#trailing.delete(trailing));
-        this.#trailing.add(trailing);
-      },
-    };
-  }
-
   async #runTask(task: Task): Promise<void> {
-    if (task.kind === 'recover') {
-      const recovery = this.#recover(task.jobId);
-      this.#recovering.set(task.jobId, recovery);
-      try {
-        return await recovery;
-      } finally {
-        this.#recovering.delete(task.jobId);
-      }
+    if (task.kind === 'polled') {
+      await this.#deps.runner.run(task.job, task.claim, this.#run);
+      return;
     }
-    const { job, run } = task;
-    const forget = this.#deps.scrubber.hold(secretValues(job));
+    const recovery = this.#deps.runner.recover(task.jobId, this.#run);
+    this.#recovering.set(task.jobId, recovery);
     try {
-      const claim = await task.claim;
-      if (!claim) return;
-      // A slow claim may answer after the stop time: no job is taken from then on.
-      if (!this.#taking()) {
-        await this.#giveBack(claim, run, 'the invocation reached its stop time during the claim');
-        return;
-      }
-      const status = await this.#deps.runner.acknowledge(claim, run);
-      if (status === undefined) return;
-      if (status !== 'InProgress') {
-        run.log.warn('job is not InProgress after acknowledge; not processed', { status });
-        await this.#deps.runner.complete(claim, 'abandoned', run);
-        return;
-      }
-      this.#summary.acknowledged++;
-      await this.#deps.runner.processAndReport(job, claim, run);
+      await recovery;
     } finally {
-      forget();
-    }
-  }
-
-  async #claim(job: Job, run: JobRun): Promise<Claim | undefined> {
-    let result: Awaited<ReturnType<NonceLedger['claim']>>;
-    try {
-      result = await this.#deps.ledger.claim({
-        jobId: job.id,
-        nonce: job.nonce,
-        actionExecutionId: job.pipelineContext.actionExecutionId,
-        now: this.#deps.now(),
-        leaseExpiresAt: this.#leaseExpiresAt,
-      });
-    } catch (error) {
-      this.#summary.ledgerErrors++;
-      run.log.error('could not claim the job; the service dispatches it again', {
-        error: describeError(error, this.#deps.scrubber),
-      });
-      return undefined;
-    }
-    switch (result.kind) {
-      case 'claimed':
-        return result.claim;
-      case 'held':
-        this.#summary.claimsLost++;
-        run.log.info('job is claimed by another worker; skipped');
-        return undefined;
-      default:
-        this.#summary.duplicates++;
-        run.log.info('duplicate dispatch skipped', { reason: result.kind });
-        return undefined;
-    }
-  }
-
-  /** Finishes a job whose worker died: the ledger has its nonce, the service its state. */
-  async #recover(jobId: string): Promise<void> {
-    const run = this.#run(withKeys(this.#deps.logger, { jobId }));
-    let claim: Claim | undefined;
-    try {
-      claim = await this.#deps.ledger.takeOver(jobId, this.#deps.now(), this.#leaseExpiresAt);
-    } catch (error) {
-      this.#summary.ledgerErrors++;
-      run.log.error('could not take over an expired claim', {
-        error: describeError(error, this.#deps.scrubber),
-      });
-      return;
-    }
-    if (!claim) return;
-    if (!this.#taking()) {
-      // Taken over after the stop time: left to its lease, for the next invocation to finish
-      // (released, it would leave the pending-claims index, and nobody would finish it).
-      run.log.info('took over an expired claim after the stop time; left to its lease');
-      return;
-    }
-    this.#summary.recovered++;
-    run.log.info('took over an expired claim', { attempt: claim.attempt });
-    const status = await this.#deps.runner.acknowledge(claim, run);
-    if (status === undefined) return;
-    if (status === 'Succeeded' || status === 'Failed') {
-      // The result was reported; only the ledger write was lost.
-      await this.#deps.runner.complete(claim, status === 'Succeeded' ? 'succeeded' : 'failed', run);
-      return;
-    }
-    if (status !== 'InProgress') {
-      await this.#deps.runner.complete(claim, 'abandoned', run);
-      return;
-    }
-    this.#summary.acknowledged++;
-    let job: Job;
-    try {
-      job = await this.#deps.jobs.getJob(jobId, claim.nonce);
-    } catch (error) {
-      // The job stays acknowledged and unreported until a later invocation: counted like a
-      // result that could not be reported, so the error metrics and alarms see it.
-      this.#summary.reportErrors++;
-      run.log.error('could not read the job again; the claim expires with its lease', {
-        error: describeError(error, this.#deps.scrubber),
-      });
-      return;
-    }
-    const forget = this.#deps.scrubber.hold(secretValues(job));
-    try {
-      const jobRun = this.#run(withKeys(this.#deps.logger, jobLogKeys(job)));
-      await this.#deps.runner.processAndReport(job, claim, jobRun);
-    } finally {
-      forget();
+      this.#recovering.delete(task.jobId);
     }
   }
 }

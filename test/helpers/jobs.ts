@@ -3,7 +3,8 @@
  * secret configuration values and artifact credentials, and the same jobs parsed.
  */
 import type { JobData, Job as SdkJob } from '@aws-sdk/client-codepipeline';
-import { type Job, parseJob } from '../../lambda/worker/job.js';
+import { parseJob } from '../../lambda/adapters/codepipeline-job.js';
+import type { Job } from '../../lambda/worker/job.js';
 
 /** The custom action type the fake jobs belong to. */
 export const ACTION_TYPE = {

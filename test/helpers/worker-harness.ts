@@ -73,7 +73,7 @@ export function workerHarness(options: HarnessOptions) {
     sleep: options.sleep,
     workRoot: options.workRoot,
   });
-  return { codePipeline, ledger, metrics, logs, scrubber, worker };
+  return { codePipeline, jobs, ledger, metrics, logs, scrubber, worker };
 }
 
 /** A processor that records every job it runs and answers with `answer`. */

@@ -160,7 +160,7 @@ describe('deadline', () => {
       await startDynamoDbFaultProxy(stack.dynamo.endpoint, {
         latencyMs: 1_000,
         operations: ['UpdateItem'],
-        bodyIncludes: 'attribute_not_exists(jobId)',
+        bodyIncludes: 'attribute_not_exists(#jobId)',
       }),
     );
     const ids = Array.from({ length: 60 }, () => stack.enqueue({ BakeTimeSeconds: '0' }));
@@ -194,6 +194,8 @@ describe('deadline', () => {
       seconds: (Date.now() - startedAt) / 1000,
     });
     expect(hits).toBe(0);
+    // The claims were slowed: the scenario is the one described.
+    expect(proxy.delayed()).toBeGreaterThanOrEqual(taken.length);
     expect(run.returnedAt).toBeLessThan(run.deadline);
     expectDeadlineKept(stack.emulator, ids, run, jobs);
     expect(untaken.length).toBeGreaterThan(0);

@@ -189,9 +189,9 @@ describe('faults', () => {
 
   /** Text found only in the request body of each ledger write. */
   const LEDGER_WRITES = {
-    claim: 'attribute_not_exists(jobId)',
+    claim: 'attribute_not_exists(#jobId)',
     takeOver: 'SET #token = :token, #lease = :lease',
-    complete: 'completedAt = :now',
+    complete: '#completedAt = :now',
   } as const;
 
   it.each(Object.keys(LEDGER_WRITES) as (keyof typeof LEDGER_WRITES)[])(

@@ -64,7 +64,7 @@ describe('Worker.drain pipeline', () => {
       client: dynamoDb,
     });
     const worker = new Worker({
-      jobs: harness.worker.deps.jobs,
+      jobs: harness.jobs,
       ledger: wrap(ledger),
       processor,
       logger: recordingLogger([]),

@@ -11,6 +11,7 @@ import {
   classifyConflict,
   DynamoDbNonceLedger,
 } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
+import { decodeRecord } from '../../lambda/adapters/ledger-record.js';
 
 /*
  * The ledger's behaviour against a real DynamoDB-compatible server (claims, holders, expiry,
@@ -56,7 +57,9 @@ describe('DynamoDbNonceLedger conflict classification', () => {
     mock
       .on(UpdateItemCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
-    mock.on(GetItemCommand).resolves({ Item: { nonces: { SS: ['n1'] }, state: { S: 'claimed' } } });
+    mock.on(GetItemCommand).resolves({
+      Item: { jobId: { S: JOB }, nonces: { SS: ['n1'] }, state: { S: 'claimed' } },
+    });
     const ledger = new DynamoDbNonceLedger({ tableName: 't', retentionSeconds: 1, client });
 
     const result = await ledger.claim({ jobId: JOB, nonce: 'n1', now: T0, leaseExpiresAt: T0 + 1 });
@@ -71,7 +74,61 @@ describe('DynamoDbNonceLedger conflict classification', () => {
     [{ nonces: { SS: ['n0'] }, state: { S: 'abandoned' } }, 'finished'],
     [{ nonces: { SS: ['n0'] }, state: { S: 'claimed' } }, 'held'],
     [{ nonces: { SS: ['n0'] }, state: { S: 'released' } }, 'held'],
+    [{ nonces: { SS: ['n0'] }, state: { S: 'a-state-from-a-later-version' } }, 'finished'],
   ])('classifies %j as %s for nonce n1', (item, kind) => {
-    expect(classifyConflict(item, 'n1')).toEqual({ kind });
+    expect(classifyConflict(decodeRecord({ jobId: { S: JOB }, ...item }), 'n1')).toEqual({ kind });
+  });
+
+  it('classifies a vanished item as a stale dispatch', () => {
+    expect(classifyConflict(undefined, 'n1')).toEqual({ kind: 'duplicate' });
+  });
+});
+
+describe('DynamoDbNonceLedger commands', () => {
+  /** The placeholders an expression uses, as DynamoDB parses them. */
+  const placeholders = (prefix: '#' | ':', ...expressions: (string | undefined)[]) =>
+    [
+      ...new Set(
+        expressions.flatMap((e) => e?.match(new RegExp(`${prefix}[A-Za-z0-9_]+`, 'g')) ?? []),
+      ),
+    ].sort();
+
+  it('names exactly the attributes and values each command uses, no more', async () => {
+    const client = new DynamoDBClient({ region: 'us-east-1' });
+    const mock = mockClient(client);
+    mock.on(UpdateItemCommand).resolves({ Attributes: { attempts: { N: '1' } } });
+    mock.onAnyCommand().resolves({ Items: [], Item: undefined });
+    const ledger = new DynamoDbNonceLedger({ tableName: 't', retentionSeconds: 1, client });
+    const claim = { jobId: JOB, nonce: 'n1', token: 'tok', attempt: 1, leaseExpiresAt: T0 };
+
+    await ledger.claim({ jobId: JOB, nonce: 'n1', now: T0, leaseExpiresAt: T0 + 1 });
+    await ledger.claim({
+      jobId: JOB,
+      nonce: 'n2',
+      actionExecutionId: 'exec',
+      now: T0,
+      leaseExpiresAt: T0 + 1,
+    });
+    await ledger.takeOver(JOB, T0, T0 + 1);
+    await ledger.complete(claim, 'succeeded', T0);
+    await ledger.release(claim, T0);
+    await ledger.findExpired(T0, 10);
+
+    const inputs = mock.calls().map((call) => call.args[0].input as Record<string, unknown>);
+    expect(inputs).toHaveLength(6);
+    for (const input of inputs) {
+      const expressions = [
+        input.ConditionExpression,
+        input.UpdateExpression,
+        input.KeyConditionExpression,
+        input.ProjectionExpression,
+      ] as (string | undefined)[];
+      expect(Object.keys(input.ExpressionAttributeNames ?? {}).sort()).toEqual(
+        placeholders('#', ...expressions),
+      );
+      expect(Object.keys(input.ExpressionAttributeValues ?? {}).sort()).toEqual(
+        placeholders(':', ...expressions),
+      );
+    }
   });
 });

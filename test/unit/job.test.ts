@@ -1,6 +1,8 @@
 import { inspect } from 'node:util';
+import type { Job as SdkJob } from '@aws-sdk/client-codepipeline';
 import { describe, expect, it } from 'vitest';
-import { jobLogKeys, MalformedJobError, parseJob, secretValues } from '../../lambda/worker/job.js';
+import { MalformedJobError, parseJob } from '../../lambda/adapters/codepipeline-job.js';
+import { jobLogKeys, secretValues } from '../../lambda/worker/job.js';
 import { Secret } from '../../lambda/worker/secrets.js';
 import {
   ACCOUNT_ID,
@@ -14,6 +16,9 @@ import {
   SECRET_VALUES,
   SECRETS,
 } from '../helpers/jobs.js';
+
+/** Whatever JSON the wire carried, typed as the SDK types it: the parser must not trust it. */
+const fromWire = (value: unknown) => value as SdkJob;
 
 describe('parseJob', () => {
   it('reads the identity, action type, pipeline context and artifacts of a polled job', () => {
@@ -128,7 +133,7 @@ describe('parseJob', () => {
       },
     };
 
-    const job = parseJob({ ...raw, data }, SECRET_CONFIGURATION_KEYS);
+    const job = parseJob(fromWire({ ...raw, data }), SECRET_CONFIGURATION_KEYS);
 
     expect(job.configuration).toEqual({ Name: 'ok' });
   });
@@ -137,7 +142,7 @@ describe('parseJob', () => {
     const raw = rawJob();
     const data = { ...raw.data, actionConfiguration: { configuration: { ApiToken: 1234 } } };
 
-    const job = parseJob({ ...raw, data }, SECRET_CONFIGURATION_KEYS);
+    const job = parseJob(fromWire({ ...raw, data }), SECRET_CONFIGURATION_KEYS);
 
     expect(job.secrets).toEqual({});
     expect(job.configuration).toEqual({});
@@ -182,11 +187,11 @@ describe('parseJob', () => {
   ])('raises MalformedJobError for a job with %s', (_label, change) => {
     const raw = { ...rawJob(), ...change };
 
-    expect(() => parseJob(raw, SECRET_CONFIGURATION_KEYS)).toThrow(MalformedJobError);
+    expect(() => parseJob(fromWire(raw), SECRET_CONFIGURATION_KEYS)).toThrow(MalformedJobError);
   });
 
   it.each([null, undefined, 'job', 42, []])('raises MalformedJobError for %j', (raw) => {
-    expect(() => parseJob(raw, SECRET_CONFIGURATION_KEYS)).toThrow(MalformedJobError);
+    expect(() => parseJob(fromWire(raw), SECRET_CONFIGURATION_KEYS)).toThrow(MalformedJobError);
   });
 
   it('raises a MalformedJobError that carries no secret', () => {

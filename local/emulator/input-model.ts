@@ -24,6 +24,7 @@ import {
 } from './types.js';
 import { type JsonObject, validateStructure } from './validation.js';
 
+/** A string member: length bounds, a pattern or an enum. */
 export interface StringShape {
   readonly type: 'string';
   readonly name: string;
@@ -35,6 +36,7 @@ export interface StringShape {
   readonly enum?: readonly string[];
 }
 
+/** An integer member and its range. */
 export interface IntegerShape {
   readonly type: 'integer';
   readonly name: string;
@@ -42,17 +44,19 @@ export interface IntegerShape {
   readonly max?: number;
 }
 
+/** A boolean member (no constraint but its JSON type). */
 export interface BooleanShape {
   readonly type: 'boolean';
   readonly name: string;
 }
 
-/** Epoch seconds on the wire (AWS JSON 1.1). */
+/** A timestamp member: epoch seconds on the wire (AWS JSON 1.1). */
 export interface TimestampShape {
   readonly type: 'timestamp';
   readonly name: string;
 }
 
+/** A structure: its members and which of them are required. */
 export interface StructureShape {
   readonly type: 'structure';
   readonly name: string;
@@ -61,6 +65,7 @@ export interface StructureShape {
   readonly required: readonly string[];
 }
 
+/** A list: its element shape and how many elements it may have. */
 export interface ListShape {
   readonly type: 'list';
   readonly name: string;
@@ -70,7 +75,7 @@ export interface ListShape {
   readonly max?: number;
 }
 
-/** The served inputs only have maps of strings to strings. */
+/** A map of strings to strings (the only maps of the served inputs) and its entry count. */
 export interface MapShape {
   readonly type: 'map';
   readonly name: string;
@@ -81,6 +86,7 @@ export interface MapShape {
   readonly max?: number;
 }
 
+/** Any shape of the served inputs. */
 export type Shape =
   | StringShape
   | IntegerShape
@@ -120,6 +126,7 @@ const ActionConfigurationKey: StringShape = {
   max: 50,
 };
 
+/** Also what the admin API's job requests are checked against. */
 export const ActionTypeId: StructureShape = {
   type: 'structure',
   name: 'ActionTypeId',

@@ -63,18 +63,18 @@ export function asString(value: unknown, path: string): string | undefined {
   return typeof value === 'string' ? value : mismatch(value, 'a String', path);
 }
 
-export function asInteger(value: unknown, path: string): number | undefined {
+function asInteger(value: unknown, path: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   return Number.isInteger(value) ? (value as number) : mismatch(value, 'an Integer', path);
 }
 
-export function asBoolean(value: unknown, path: string): boolean | undefined {
+function asBoolean(value: unknown, path: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   return typeof value === 'boolean' ? value : mismatch(value, 'a Boolean', path);
 }
 
 /** Timestamps travel as epoch seconds in AWS JSON 1.1. */
-export function asTimestamp(value: unknown, path: string): number | undefined {
+function asTimestamp(value: unknown, path: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   return typeof value === 'number' && Number.isFinite(value)
     ? value
@@ -225,7 +225,7 @@ export function checkValue(v: Violations, shape: Shape, value: unknown, path: st
  * is "Member must not be null". Unknown members are ignored, as AWS ignores them.
  * @param prefix - the structure's own path, or '' for an operation's input
  */
-export function checkMembers(
+function checkMembers(
   v: Violations,
   shape: StructureShape,
   object: JsonObject,

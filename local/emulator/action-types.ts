@@ -1,32 +1,19 @@
+import {
+  ActionTypeId as ActionTypeIdShape,
+  type ConfigurationPropertyBody,
+  type CustomActionTypeBody,
+  checkInput,
+} from './input-model.js';
 import { apiErrors } from './protocol.js';
-import {
-  ACTION_CATEGORIES,
-  ACTION_OWNERS,
-  type ActionConfigurationProperty,
-  type ActionType,
-  type ActionTypeId,
-  type ActionTypeSettings,
-  type ArtifactDetails,
-  type CustomActionTypeInput,
-  PROPERTY_TYPES,
-  type Tag,
+import type {
+  ActionConfigurationProperty,
+  ActionType,
+  ActionTypeId,
+  ActionTypeSettings,
+  CustomActionTypeInput,
 } from './types.js';
-import {
-  asArray,
-  asBoolean,
-  asObject,
-  type JsonObject,
-  readInteger,
-  readObject,
-  readString,
-  Violations,
-} from './validation.js';
+import { checkValue, type JsonObject, Violations } from './validation.js';
 
-export const PROVIDER_RULE = { required: true, min: 1, max: 35, pattern: '[0-9A-Za-z_-]+' };
-export const VERSION_RULE = { required: true, min: 1, max: 9, pattern: '[0-9A-Za-z_-]+' };
-export const CATEGORY_RULE = { required: true, oneOf: ACTION_CATEGORIES };
-const URL_RULE = { min: 1, max: 2048 };
-const MAX_PROPERTIES = 10;
 /** CodePipeline quota: custom action types per region. */
 export const MAX_CUSTOM_ACTION_TYPES = 50;
 
@@ -34,115 +21,75 @@ export function actionTypeKey(id: ActionTypeId): string {
   return `${id.owner}/${id.category}/${id.provider}/${id.version}`;
 }
 
-/** Reads an `ActionTypeId` member (category, owner, provider, version). */
-export function readActionTypeId(
-  v: Violations,
-  object: JsonObject,
-  key: string,
-  path: string,
-): ActionTypeId | undefined {
-  const raw = readObject(v, object, key, path, true);
-  if (raw === undefined) return undefined;
-  const category = readString(v, raw, 'category', `${path}.category`, CATEGORY_RULE);
-  const owner = readString(v, raw, 'owner', `${path}.owner`, {
-    required: true,
-    oneOf: ACTION_OWNERS,
-  });
-  const provider = readString(v, raw, 'provider', `${path}.provider`, PROVIDER_RULE);
-  const version = readString(v, raw, 'version', `${path}.version`, VERSION_RULE);
-  if (v.count > 0 || !category || !owner || !provider || !version) return undefined;
-  return { category, owner, provider, version } as ActionTypeId;
+/**
+ * Reads a required `ActionTypeId` member, checked against the model.
+ * @throws ApiError SerializationException or ValidationException
+ */
+export function readActionTypeId(object: JsonObject, key: string): ActionTypeId {
+  const v = new Violations();
+  const value = object[key];
+  if (value === undefined || value === null) v.add(key, null, 'Member must not be null');
+  else checkValue(v, ActionTypeIdShape, value, key);
+  v.throwIfAny();
+  return value as ActionTypeId;
 }
 
-function readProperty(v: Violations, raw: unknown, path: string): ActionConfigurationProperty {
-  const p = asObject(raw, path) ?? {};
-  const flag = (name: string, required: boolean): boolean | undefined => {
-    const value = asBoolean(p[name], `${path}.${name}`);
-    if (value === undefined && required) v.add(`${path}.${name}`, null, 'Member must not be null');
-    return value;
-  };
+/** A property without the nulls JSON allows, so equal definitions compare equal. */
+function cleanProperty(raw: ConfigurationPropertyBody): ActionConfigurationProperty {
   const property: ActionConfigurationProperty = {
-    name: readString(v, p, 'name', `${path}.name`, { required: true, min: 1, max: 50 }) ?? '',
-    required: flag('required', true) ?? false,
-    key: flag('key', true) ?? false,
-    secret: flag('secret', true) ?? false,
+    name: raw.name,
+    required: raw.required,
+    key: raw.key,
+    secret: raw.secret,
   };
-  const queryable = flag('queryable', false);
-  if (queryable !== undefined) property.queryable = queryable;
-  const description = readString(v, p, 'description', `${path}.description`, { min: 1, max: 160 });
-  if (description !== undefined) property.description = description;
-  const type = readString(v, p, 'type', `${path}.type`, { oneOf: PROPERTY_TYPES });
-  if (type !== undefined) property.type = type as ActionConfigurationProperty['type'];
+  if (raw.queryable != null) property.queryable = raw.queryable;
+  if (raw.description != null) property.description = raw.description;
+  if (raw.type != null) property.type = raw.type;
   return property;
 }
 
-function readArtifactDetails(v: Violations, body: JsonObject, key: string): ArtifactDetails {
-  const raw = readObject(v, body, key, key, true) ?? {};
-  const count = (name: string) =>
-    readInteger(v, raw, name, `${key}.${name}`, { required: true, min: 0, max: 5 }) ?? 0;
-  return { minimumCount: count('minimumCount'), maximumCount: count('maximumCount') };
-}
+const SETTING_NAMES = [
+  'thirdPartyConfigurationUrl',
+  'entityUrlTemplate',
+  'executionUrlTemplate',
+  'revisionUrlTemplate',
+] as const;
 
-function readSettings(v: Violations, body: JsonObject): ActionTypeSettings | undefined {
-  const raw = readObject(v, body, 'settings', 'settings', false);
-  if (raw === undefined) return undefined;
+/** The known settings only (the body may carry members the model does not know). */
+function cleanSettings(raw: CustomActionTypeBody['settings']): ActionTypeSettings | undefined {
+  if (raw == null) return undefined;
   const settings: ActionTypeSettings = {};
-  for (const name of [
-    'thirdPartyConfigurationUrl',
-    'entityUrlTemplate',
-    'executionUrlTemplate',
-    'revisionUrlTemplate',
-  ] as const) {
-    const value = readString(v, raw, name, `settings.${name}`, URL_RULE);
-    if (value !== undefined) settings[name] = value;
+  for (const name of SETTING_NAMES) {
+    const value = raw[name];
+    if (value != null) settings[name] = value;
   }
   return settings;
 }
 
-function readTags(v: Violations, body: JsonObject): Tag[] | undefined {
-  return asArray(body.tags, 'tags')?.map((raw, i) => {
-    const path = `tags.${i + 1}.member`;
-    const t = asObject(raw, path) ?? {};
-    return {
-      key: readString(v, t, 'key', `${path}.key`, { required: true, min: 1, max: 128 }) ?? '',
-      value: readString(v, t, 'value', `${path}.value`, { required: true, min: 0, max: 256 }) ?? '',
-    };
-  });
-}
-
-/** Validates a CreateCustomActionType request body. Throws ValidationException. */
+/**
+ * Validates a CreateCustomActionType request body against the model and the queryable-property
+ * rules.
+ * @throws ApiError SerializationException or ValidationException
+ */
 export function parseCustomActionTypeInput(body: JsonObject): CustomActionTypeInput {
-  const v = new Violations();
-  const category = readString(v, body, 'category', 'category', CATEGORY_RULE);
-  const provider = readString(v, body, 'provider', 'provider', PROVIDER_RULE);
-  const version = readString(v, body, 'version', 'version', VERSION_RULE);
-  const settings = readSettings(v, body);
-  const rawProperties = asArray(body.configurationProperties, 'configurationProperties');
-  if (rawProperties !== undefined && rawProperties.length > MAX_PROPERTIES) {
-    v.add(
-      'configurationProperties',
-      `${rawProperties.length} properties`,
-      `Member must have length less than or equal to ${MAX_PROPERTIES}`,
-    );
-  }
-  const properties = rawProperties?.map((raw, i) =>
-    readProperty(v, raw, `configurationProperties.${i + 1}.member`),
-  );
-  const inputArtifactDetails = readArtifactDetails(v, body, 'inputArtifactDetails');
-  const outputArtifactDetails = readArtifactDetails(v, body, 'outputArtifactDetails');
-  const tags = readTags(v, body);
-  v.throwIfAny();
+  const raw = checkInput('CreateCustomActionType', body);
+  const properties = raw.configurationProperties?.map(cleanProperty);
   checkQueryable(properties ?? []);
+  const count = ({ minimumCount, maximumCount }: CustomActionTypeBody['inputArtifactDetails']) => ({
+    minimumCount,
+    maximumCount,
+  });
   const input: CustomActionTypeInput = {
-    category: category as CustomActionTypeInput['category'],
-    provider: provider ?? '',
-    version: version ?? '',
-    inputArtifactDetails,
-    outputArtifactDetails,
+    category: raw.category,
+    provider: raw.provider,
+    version: raw.version,
+    inputArtifactDetails: count(raw.inputArtifactDetails),
+    outputArtifactDetails: count(raw.outputArtifactDetails),
   };
+  const settings = cleanSettings(raw.settings);
   if (settings !== undefined) input.settings = settings;
   if (properties !== undefined) input.configurationProperties = properties;
-  if (tags !== undefined) input.tags = tags;
+  if (raw.tags != null) input.tags = raw.tags.map(({ key, value }) => ({ key, value }));
   return input;
 }
 

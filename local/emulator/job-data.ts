@@ -11,7 +11,6 @@ import {
   asStringMap,
   type JsonObject,
   matches,
-  Violations,
 } from './validation.js';
 
 /** What a test (or the admin API) gives to create a job; everything but the type is optional. */
@@ -114,10 +113,7 @@ export function buildJobTemplate(
 ): { actionType: ActionType; template: JobTemplate } {
   try {
     const body = asObject(input, 'body') ?? {};
-    const v = new Violations();
-    const actionTypeId = readActionTypeId(v, body, 'actionTypeId', 'actionTypeId');
-    v.throwIfAny();
-    const actionType = actionTypeId && registry.get(actionTypeId);
+    const actionType = registry.get(readActionTypeId(body, 'actionTypeId'));
     if (actionType?.id.owner !== 'Custom') {
       throw new EmulatorInputError('actionTypeId: no such custom action type', 404);
     }

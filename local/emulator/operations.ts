@@ -1,26 +1,11 @@
 import type { ActionTypeRegistry } from './action-type-registry.js';
-import {
-  CATEGORY_RULE,
-  PROVIDER_RULE,
-  parseCustomActionTypeInput,
-  queryableProperty,
-  readActionTypeId,
-  VERSION_RULE,
-} from './action-types.js';
+import { parseCustomActionTypeInput, queryableProperty } from './action-types.js';
 import type { FaultInjector, Stats } from './faults.js';
+import { checkInput, type OperationInputs } from './input-model.js';
 import type { JobStore } from './job-store.js';
 import { ApiError, apiErrors } from './protocol.js';
-import { ACTION_OWNERS, type ActionType, FAILURE_TYPES, type Operation } from './types.js';
-import {
-  asStringMap,
-  asTimestamp,
-  checkStringMap,
-  type JsonObject,
-  readInteger,
-  readObject,
-  readString,
-  Violations,
-} from './validation.js';
+import type { ActionType, Operation } from './types.js';
+import type { JsonObject } from './validation.js';
 
 export interface OperationContext {
   registry: ActionTypeRegistry;
@@ -31,10 +16,6 @@ export interface OperationContext {
 
 type Handler = (ctx: OperationContext, body: JsonObject) => unknown;
 
-const JOB_ID_RULE = {
-  required: true,
-  pattern: '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}',
-};
 const LIST_PAGE_SIZE = 50;
 
 /** The request fields other than `jobId`, as recorded in the job's history. */
@@ -42,25 +23,33 @@ function requestOf(body: JsonObject): JsonObject {
   return Object.fromEntries(Object.entries(body).filter(([key]) => key !== 'jobId'));
 }
 
-/** Validates, recording a refused call on the job when the job id is known. */
-function validateJobCall(
+type JobOperation =
+  | 'AcknowledgeJob'
+  | 'PutJobSuccessResult'
+  | 'PutJobFailureResult'
+  | 'GetJobDetails';
+
+/**
+ * Validates a job call against the model, then `rules` (service rules beyond the model),
+ * recording a refused call on the job when the job id names one.
+ */
+function validateJobCall<O extends JobOperation>(
   ctx: OperationContext,
-  operation: string,
+  operation: O,
   body: JsonObject,
-  check: (v: Violations) => void,
-): string {
-  const v = new Violations();
-  const jobId = readString(v, body, 'jobId', 'jobId', JOB_ID_RULE);
+  rules: (input: OperationInputs[O]) => void = () => {},
+): OperationInputs[O] {
   try {
-    check(v);
-    v.throwIfAny();
+    const input = checkInput(operation, body);
+    rules(input);
+    return input;
   } catch (error) {
     if (error instanceof ApiError) {
+      const jobId = typeof body.jobId === 'string' ? body.jobId : undefined;
       ctx.store.recordRejected(jobId, operation, error.type, requestOf(body));
     }
     throw error;
   }
-  return jobId ?? '';
 }
 
 function queryFilter(type: ActionType, queryParam: Record<string, string> | undefined) {
@@ -81,19 +70,7 @@ function queryFilter(type: ActionType, queryParam: Record<string, string> | unde
 }
 
 const pollForJobs: Handler = (ctx, body) => {
-  const v = new Violations();
-  const id = readActionTypeId(v, body, 'actionTypeId', 'actionTypeId');
-  const maxBatchSize = readInteger(v, body, 'maxBatchSize', 'maxBatchSize', { min: 1 });
-  const queryParam = asStringMap(body.queryParam, 'queryParam');
-  if (queryParam !== undefined) {
-    checkStringMap(v, 'queryParam', queryParam, {
-      maxEntries: 1,
-      key: { min: 1, max: 50 },
-      value: { min: 1, max: 50, pattern: '[a-zA-Z0-9_-]+' },
-    });
-  }
-  v.throwIfAny();
-  if (id === undefined) throw apiErrors.validation('actionTypeId is required');
+  const { actionTypeId: id, maxBatchSize, queryParam } = checkInput('PollForJobs', body);
   if (id.owner !== 'Custom') {
     throw apiErrors.validation(
       `PollForJobs is valid only for action types with "Custom" in the owner field, not "${id.owner}"`,
@@ -105,7 +82,7 @@ const pollForJobs: Handler = (ctx, body) => {
       `Action type ${id.category}/${id.owner}/${id.provider}/${id.version} does not exist`,
     );
   }
-  const filter = queryFilter(actionType, queryParam);
+  const filter = queryFilter(actionType, queryParam ?? undefined);
   const jobs = ctx.store.poll({
     actionType,
     maxBatchSize: maxBatchSize ?? 1,
@@ -117,42 +94,13 @@ const pollForJobs: Handler = (ctx, body) => {
 };
 
 const acknowledgeJob: Handler = (ctx, body) => {
-  let nonce: string | undefined;
-  const jobId = validateJobCall(ctx, 'AcknowledgeJob', body, (v) => {
-    nonce = readString(v, body, 'nonce', 'nonce', { required: true, min: 1, max: 50 });
-  });
-  return { status: ctx.store.acknowledge(jobId, nonce ?? '') };
+  const { jobId, nonce } = validateJobCall(ctx, 'AcknowledgeJob', body);
+  return { status: ctx.store.acknowledge(jobId, nonce) };
 };
 
-function checkSuccess(v: Violations, body: JsonObject): void {
-  const revision = readObject(v, body, 'currentRevision', 'currentRevision', false);
-  if (revision !== undefined) {
-    const r = (name: string, rule: { required?: boolean; min: number; max: number }) =>
-      readString(v, revision, name, `currentRevision.${name}`, rule);
-    r('revision', { required: true, min: 1, max: 1500 });
-    r('changeIdentifier', { required: true, min: 1, max: 100 });
-    r('revisionSummary', { min: 1, max: 2048 });
-    asTimestamp(revision.created, 'currentRevision.created');
-  }
-  readString(v, body, 'continuationToken', 'continuationToken', { min: 1, max: 2048 });
-  const details = readObject(v, body, 'executionDetails', 'executionDetails', false);
-  if (details !== undefined) {
-    readString(v, details, 'summary', 'executionDetails.summary', { min: 1, max: 2048 });
-    readString(v, details, 'externalExecutionId', 'executionDetails.externalExecutionId', {
-      min: 1,
-      max: 1500,
-    });
-    readInteger(v, details, 'percentComplete', 'executionDetails.percentComplete', {
-      min: 0,
-      max: 100,
-    });
-  }
-  const variables = asStringMap(body.outputVariables, 'outputVariables');
-  if (variables !== undefined) {
-    checkStringMap(v, 'outputVariables', variables, { key: { pattern: '[A-Za-z0-9@\\-_]+' } });
-  }
-  v.throwIfAny();
-  if (variables !== undefined && body.continuationToken != null) {
+/** A service rule the model cannot express: variables belong to the final result only. */
+function checkOutputVariablesRule(input: OperationInputs['PutJobSuccessResult']): void {
+  if (input.outputVariables != null && input.continuationToken != null) {
     throw apiErrors.validation(
       'outputVariables can only be set on a result without a continuationToken',
     );
@@ -160,37 +108,23 @@ function checkSuccess(v: Violations, body: JsonObject): void {
 }
 
 const putJobSuccessResult: Handler = (ctx, body) => {
-  const jobId = validateJobCall(ctx, 'PutJobSuccessResult', body, (v) => checkSuccess(v, body));
-  const variables = asStringMap(body.outputVariables, 'outputVariables') ?? {};
-  const bytes = Object.entries(variables).reduce(
+  const input = validateJobCall(ctx, 'PutJobSuccessResult', body, checkOutputVariablesRule);
+  const bytes = Object.entries(input.outputVariables ?? {}).reduce(
     (sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value),
     0,
   );
-  ctx.store.succeed(jobId, requestOf(body) as { continuationToken?: string }, bytes);
+  ctx.store.succeed(input.jobId, requestOf(body) as { continuationToken?: string }, bytes);
   return {};
 };
 
 const putJobFailureResult: Handler = (ctx, body) => {
-  const jobId = validateJobCall(ctx, 'PutJobFailureResult', body, (v) => {
-    const details = readObject(v, body, 'failureDetails', 'failureDetails', true);
-    if (details === undefined) return;
-    readString(v, details, 'type', 'failureDetails.type', { required: true, oneOf: FAILURE_TYPES });
-    readString(v, details, 'message', 'failureDetails.message', {
-      required: true,
-      min: 1,
-      max: 5000,
-    });
-    readString(v, details, 'externalExecutionId', 'failureDetails.externalExecutionId', {
-      min: 1,
-      max: 1500,
-    });
-  });
+  const { jobId } = validateJobCall(ctx, 'PutJobFailureResult', body);
   ctx.store.fail(jobId, requestOf(body));
   return {};
 };
 
 const getJobDetails: Handler = (ctx, body) => {
-  const jobId = validateJobCall(ctx, 'GetJobDetails', body, () => {});
+  const { jobId } = validateJobCall(ctx, 'GetJobDetails', body);
   return { jobDetails: ctx.store.details(jobId) };
 };
 
@@ -200,27 +134,18 @@ const createCustomActionType: Handler = (ctx, body) => {
 };
 
 const deleteCustomActionType: Handler = (ctx, body) => {
-  const v = new Violations();
-  const category = readString(v, body, 'category', 'category', CATEGORY_RULE);
-  const provider = readString(v, body, 'provider', 'provider', PROVIDER_RULE);
-  const version = readString(v, body, 'version', 'version', VERSION_RULE);
-  v.throwIfAny();
-  const id = { category, owner: 'Custom', provider, version } as ActionType['id'];
-  ctx.registry.delete(id);
+  const { category, provider, version } = checkInput('DeleteCustomActionType', body);
+  ctx.registry.delete({ category, owner: 'Custom', provider, version });
   return {};
 };
 
 const listActionTypes: Handler = (ctx, body) => {
-  const v = new Violations();
-  const owner = readString(v, body, 'actionOwnerFilter', 'actionOwnerFilter', {
-    oneOf: ACTION_OWNERS,
-  });
-  const nextToken = readString(v, body, 'nextToken', 'nextToken', { min: 1, max: 2048 });
-  // regionFilter is accepted and ignored: the emulator is one region, and the notes give no rule.
-  readString(v, body, 'regionFilter', 'regionFilter', {});
-  v.throwIfAny();
-  const all = ctx.registry.list(owner as ActionType['id']['owner'] | undefined);
-  const start = nextToken === undefined ? 0 : decodeToken(nextToken, owner);
+  // regionFilter is checked against the model and otherwise ignored: the emulator is one
+  // region, and AWS documents no behaviour for other regions' action types.
+  const input = checkInput('ListActionTypes', body);
+  const owner = input.actionOwnerFilter ?? undefined;
+  const all = ctx.registry.list(owner);
+  const start = input.nextToken == null ? 0 : decodeToken(input.nextToken, owner);
   const page = all.slice(start, start + LIST_PAGE_SIZE);
   const end = start + page.length;
   return end < all.length

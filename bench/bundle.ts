@@ -28,7 +28,7 @@ function owner(input: string): string {
 /**
  * Bundles `entry` (relative to the repository root) into `outdir/index.mjs`.
  *
- * @param entry - e.g. `lambda/handler.ts`
+ * @param entry - e.g. `lambda/handlers/bake-time-gate.ts`
  * @param outdir - an empty or disposable folder
  * @param options - `withoutSubstitutes`: leave out the packages substituted in the deployed
  *   bundle (lib/bundling.ts), to measure what the substitutes save; `alias`: more packages to

@@ -1,6 +1,6 @@
 /**
  * The worker process of a drain benchmark, bundled with the function's bundling options and
- * run by plain Node: it builds the handler as `lambda/handler.ts` does (configuration from
+ * run by plain Node: it builds the handler as the sample's entry does (configuration from
  * the environment, the default SDK clients) plus one bench-only SDK middleware per client
  * that counts calls, invokes it as the Lambda runtime would, and writes what it measured to
  * `BENCH_REPORT_FILE`. Its stdout is the function's log stream.
@@ -12,6 +12,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createCodePipelineClient, createDynamoDbClient } from '../lambda/clients.js';
 import { loadConfig } from '../lambda/config.js';
 import { createHandler } from '../lambda/create-handler.js';
+import { bakeTimeGate } from '../lambda/processors/bake-time-gate.js';
 import { mapStackTracesLazily } from '../lambda/source-maps.js';
 import type { DrainSummary } from '../lambda/worker/counters.js';
 import { localContext, scheduledEvent } from '../local/lambda-runtime.js';
@@ -84,6 +85,7 @@ mapStackTracesLazily(import.meta.url);
 const config = loadConfig(process.env);
 const handler = createHandler({
   config,
+  processor: bakeTimeGate(),
   codePipelineClient: counted('codepipeline', createCodePipelineClient(config)),
   dynamoDbClient: counted('dynamodb', createDynamoDbClient(config)),
 });

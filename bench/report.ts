@@ -359,7 +359,7 @@ Ratios are steadier than absolute times here; every time below is a median.
 - **Drain**: the CodePipeline emulator (\`local/emulator/cli.ts\`, ${d.latencyMs} ms added to every API
   call) and dynalite each run in a process of their own; ${d.jobs} jobs (the sample bake-time
   gate with no bake time) are queued; a third process imports the worker, bundled as deployed
-  (\`bench/drain-invoke.ts\`: \`lambda/handler.ts\`'s wiring plus an SDK middleware per client
+  (\`bench/drain-invoke.ts\`: the sample entry's wiring plus an SDK middleware per client
   that counts calls), and invokes it once with a scheduled event and a ${r.deployed.timeoutSeconds} s context.
   Its CPU time (\`process.cpuUsage()\`, user + system, all threads) is taken from just
   before the invocation to just after. Default settings: concurrency ${d.concurrency}, batch size ${d.batchSize}.

@@ -94,15 +94,15 @@ async function main(): Promise<void> {
   const deployed = synthesizeDefaultStack();
 
   progress('bundling as the stack does');
-  const worker = await bundle('lambda/handler.ts', path.join(WORK_DIR, 'handler'));
+  const worker = await bundle('lambda/handlers/bake-time-gate.ts', path.join(WORK_DIR, 'handler'));
   const empty = await bundle('bench/fixtures/empty-handler.ts', path.join(WORK_DIR, 'empty'));
   const plain = await bundle(
-    'lambda/handler.ts',
+    'lambda/handlers/bake-time-gate.ts',
     path.join(WORK_DIR, 'handler-without-substitutes'),
     { withoutSubstitutes: true },
   );
   const untracedHandler = await bundle(
-    'lambda/handler.ts',
+    'lambda/handlers/bake-time-gate.ts',
     path.join(WORK_DIR, 'handler-no-tracer'),
     {
       alias: NO_OP_TRACER,

@@ -42,8 +42,6 @@ export interface WorkerConfig {
   readonly recordRetentionSeconds: number;
   /** Configuration properties whose values are secret and must never be logged or stored. */
   readonly secretConfigurationKeys: ReadonlySet<string>;
-  /** Name of the job processor to run (see `lambda/processors/index.ts`). */
-  readonly processorName: string;
   /** AWS SDK retry attempts (standard mode) and per-request timeout. */
   readonly sdkMaxAttempts: number;
   readonly sdkRequestTimeoutMs: number;
@@ -130,12 +128,6 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
         : 'must be a comma-separated list of configuration property names',
     '',
   );
-  const processorName = read.string(
-    'JOB_PROCESSOR',
-    (v) =>
-      /^[a-z0-9-]{1,64}$/.test(v) ? undefined : 'must be a processor name like bake-time-gate',
-    'bake-time-gate',
-  );
   const config: WorkerConfig = {
     actionType: { owner: 'Custom', category, provider, version },
     ledgerTableName,
@@ -145,7 +137,6 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     leaseGraceMs: read.integer(INTEGER_SETTINGS.leaseGrace) * 1_000,
     recordRetentionSeconds: read.integer(INTEGER_SETTINGS.recordRetention) * 86_400,
     secretConfigurationKeys: new Set(splitList(secretKeys)),
-    processorName,
     sdkMaxAttempts: read.integer(INTEGER_SETTINGS.sdkMaxAttempts),
     sdkRequestTimeoutMs: read.integer(INTEGER_SETTINGS.sdkRequestTimeout),
   };

@@ -1,7 +1,8 @@
 /**
  * Composes the Lambda handler: the worker, its adapters, and the Powertools middleware.
- * `handler.ts` calls this with the environment's configuration; tests call it with their own
- * clients or ports.
+ * {@link createJobWorkerHandler} is what a function's entry file calls with its processor;
+ * {@link createHandler} takes the configuration and any collaborator explicitly (tests, local
+ * runs).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -13,12 +14,12 @@ import type { Context } from 'aws-lambda';
 import { CodePipelineJobService } from './adapters/codepipeline-job-service.js';
 import { DynamoDbNonceLedger } from './adapters/dynamodb-nonce-ledger.js';
 import { createCodePipelineClient, createDynamoDbClient } from './clients.js';
-import type { WorkerConfig } from './config.js';
+import { loadConfig, type WorkerConfig } from './config.js';
 import { parseTrigger } from './events.js';
 import type { JobService, NonceLedger } from './ports.js';
 import { createPowertools, type Powertools, workerLogger } from './powertools.js';
-import { createProcessor } from './processors/index.js';
 import type { JobProcessor } from './processors/job-processor.js';
+import { mapStackTracesLazily } from './source-maps.js';
 import type { DrainSummary } from './worker/counters.js';
 import { Worker } from './worker/drain.js';
 import { SecretScrubber } from './worker/secrets.js';
@@ -26,38 +27,76 @@ import { SecretScrubber } from './worker/secrets.js';
 /** Empty polls retried after a STARTED event: the job may not be pollable yet. */
 const EVENT_EMPTY_POLL_RETRIES = 3;
 
-export interface HandlerDeps {
-  readonly config: WorkerConfig;
-  /** @default a CodePipelineClient with the config's retry and timeout settings */
+/** Collaborators of the handler; every one has a default built from the configuration. */
+export interface HandlerOptions {
+  /** @default a CodePipelineClient with the configuration's retry and timeout settings */
   readonly codePipelineClient?: CodePipelineClient;
-  /** @default a DynamoDBClient with the config's retry and timeout settings */
+  /** @default a DynamoDBClient with the configuration's retry and timeout settings */
   readonly dynamoDbClient?: DynamoDBClient;
   /** @default the CodePipeline adapter on `codePipelineClient` */
   readonly jobs?: JobService;
   /** @default the DynamoDB adapter on `dynamoDbClient` */
   readonly ledger?: NonceLedger;
-  /** @default the processor `config.processorName` names */
-  readonly processor?: JobProcessor;
   readonly scrubber?: SecretScrubber;
   readonly powertools?: Powertools;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   /** @default true: whether the ledger asks DynamoDB for the old item on a conflict */
   readonly returnOldItemOnConflict?: boolean;
+  /** Where jobs' work directories are made. @default under the OS temp dir */
+  readonly workRoot?: string;
+}
+
+export interface HandlerDeps extends HandlerOptions {
+  readonly config: WorkerConfig;
+  readonly processor: JobProcessor;
+}
+
+/** Options of {@link createJobWorkerHandler}. */
+export interface JobWorkerHandlerOptions extends HandlerOptions {
+  /** Where the configuration is read from. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The Lambda handler: invoked with a schedule, STARTED or `{}` event, it drains the queue. */
+export type JobWorkerHandler = ((event: unknown, context: Context) => Promise<DrainSummary>) &
+  ReturnType<typeof middy>;
+
+/**
+ * Turns a job processor into the worker's Lambda handler: configuration read from the
+ * environment the construct sets (once, at cold start: a bad value fails the function's
+ * initialisation with an error that names the variable), the CodePipeline and DynamoDB
+ * adapters, the drain, and Powertools logging, metrics and tracing as Middy middleware.
+ *
+ * @param processor - does one job's work
+ * @param options - collaborators to use instead of the defaults (tests, local runs)
+ * @throws WorkerConfigError naming every missing or invalid variable
+ * @example
+ * // src/handler.ts: the `entry` of a CustomActionJobWorker
+ * import { createJobWorkerHandler } from 'codepipeline-job-worker';
+ * import { securityScan } from './security-scan.js';
+ *
+ * export const handler = createJobWorkerHandler(securityScan);
+ */
+export function createJobWorkerHandler(
+  processor: JobProcessor,
+  options: JobWorkerHandlerOptions = {},
+): JobWorkerHandler {
+  // First, so that an error in the configuration is reported with its source position.
+  mapStackTracesLazily(import.meta.url);
+  const { env, ...rest } = options;
+  return createHandler({ ...rest, processor, config: loadConfig(env ?? process.env) });
 }
 
 /**
- * Builds the Middy handler.
+ * Builds the Middy handler from an explicit configuration.
  *
- * @param deps - the configuration, and any collaborator to use instead of the default
- * @example
- * export const handler = createHandler({ config: loadConfig(process.env) });
+ * @param deps - the configuration, the processor, and any collaborator to use instead of the default
  */
-export function createHandler(deps: HandlerDeps) {
-  const { config } = deps;
+export function createHandler(deps: HandlerDeps): JobWorkerHandler {
+  const { config, processor } = deps;
   const scrubber = deps.scrubber ?? new SecretScrubber();
   const { logger, metrics, tracer } = deps.powertools ?? createPowertools(scrubber);
-  const processor = deps.processor ?? createProcessor(config.processorName);
   // The SDK clients are deliberately not wrapped with `tracer.captureAWSv3Client`: a drain makes
   // several calls per job, and a subsegment per call costs CPU on every job and soon overflows
   // X-Ray's trace document size limit, truncating the invocation's trace (BENCHMARKS.md has
@@ -91,6 +130,7 @@ export function createHandler(deps: HandlerDeps) {
     now,
     sleep: deps.sleep,
     sdk: { maxAttempts: config.sdkMaxAttempts, requestTimeoutMs: config.sdkRequestTimeoutMs },
+    workRoot: deps.workRoot,
   });
 
   const lambdaHandler = async (event: unknown, context: Context): Promise<DrainSummary> => {
@@ -107,5 +147,5 @@ export function createHandler(deps: HandlerDeps) {
   return middy(lambdaHandler)
     .use(captureLambdaHandler(tracer))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(injectLambdaContext(logger));
+    .use(injectLambdaContext(logger)) as JobWorkerHandler;
 }

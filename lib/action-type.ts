@@ -1,5 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { ActionCategory, type CustomActionProperty } from 'aws-cdk-lib/aws-codepipeline';
+import { PROVIDER_PATTERN, VERSION_PATTERN } from '../lambda/contract.js';
+import type { SettingProblem } from './worker-settings.js';
 
 /**
  * The identity of a custom action type, as CodePipeline and its events name it.
@@ -20,98 +22,110 @@ export interface ArtifactBounds {
   readonly maxOutputs: number;
 }
 
-const PROVIDER_PATTERN = /^[0-9A-Za-z_-]{1,35}$/;
-const VERSION_PATTERN = /^[0-9A-Za-z_-]{1,9}$/;
 const PROPERTY_TYPES: readonly string[] = ['String', 'Number', 'Boolean'];
 const MAX_PROPERTIES = 10;
 const MAX_ARTIFACTS = 5;
 
 /**
- * Throws when the action type breaks a CodePipeline limit, so a bad value fails at synth
- * instead of half-way through a deployment (every property of a custom action type forces
- * replacement, and a deleted version can never be reused).
+ * What the action type breaks of CodePipeline's limits, so a bad value fails at synth instead
+ * of half-way through a deployment (every property of a custom action type forces
+ * replacement, and a deleted version can never be reused). Every problem is returned.
  *
  * @param identity - category, provider and version
  * @param properties - the configuration properties
  * @param bounds - the artifact counts
  */
-export function validateActionType(
+export function actionTypeProblems(
   identity: ActionTypeIdentity,
   properties: readonly CustomActionProperty[],
   bounds: ArtifactBounds,
-): void {
+): SettingProblem[] {
+  const problems: SettingProblem[] = [];
   if (!Object.values(ActionCategory).includes(identity.category)) {
-    throw new Error(
-      `action category '${identity.category}' is not one of ${Object.values(ActionCategory).join(', ')}`,
-    );
+    problems.push({
+      setting: 'category',
+      problem: `must be one of ${Object.values(ActionCategory).join(', ')} (got '${identity.category}')`,
+    });
   }
   const literal = (value: string) => !Token.isUnresolved(value);
   if (literal(identity.provider) && !PROVIDER_PATTERN.test(identity.provider)) {
-    throw new Error(`action provider '${identity.provider}' must match ${PROVIDER_PATTERN}`);
+    problems.push({
+      setting: 'provider',
+      problem: `must be 1-35 characters of [0-9A-Za-z_-] (got '${identity.provider}')`,
+    });
   }
   if (literal(identity.version) && !VERSION_PATTERN.test(identity.version)) {
-    throw new Error(`action version '${identity.version}' must match ${VERSION_PATTERN}`);
+    problems.push({
+      setting: 'version',
+      problem: `must be 1-9 characters of [0-9A-Za-z_-] (got '${identity.version}')`,
+    });
   }
-  validateProperties(properties);
-  validateBounds(bounds);
+  return [...problems, ...propertyProblems(properties), ...boundProblems(bounds)];
 }
 
-function validateProperties(properties: readonly CustomActionProperty[]): void {
+function propertyProblems(properties: readonly CustomActionProperty[]): SettingProblem[] {
+  const problems: string[] = [];
   if (properties.length > MAX_PROPERTIES) {
-    throw new Error(`at most ${MAX_PROPERTIES} configuration properties, got ${properties.length}`);
+    problems.push(`must hold at most ${MAX_PROPERTIES} properties (got ${properties.length})`);
   }
   const names = new Set<string>();
   for (const property of properties) {
     const { name } = property;
     if (name.length < 1 || name.length > 50) {
-      throw new Error(`configuration property name '${name}' must be 1-50 characters`);
+      problems.push(`property name '${name}' must be 1-50 characters`);
     }
-    if (names.has(name)) {
-      throw new Error(`configuration property '${name}' is declared twice`);
-    }
+    if (names.has(name)) problems.push(`property '${name}' is declared twice`);
     names.add(name);
     if (property.secret && name.includes(',')) {
       // The worker receives secret names as one comma-separated variable.
-      throw new Error(`secret configuration property '${name}' must not contain a comma`);
+      problems.push(`secret property '${name}' must not contain a comma`);
     }
     const { description } = property;
     if (description !== undefined && (description.length < 1 || description.length > 160)) {
-      throw new Error(`description of configuration property '${name}' must be 1-160 characters`);
+      problems.push(`description of property '${name}' must be 1-160 characters`);
     }
     if (property.type !== undefined && !PROPERTY_TYPES.includes(property.type)) {
-      throw new Error(
-        `type of configuration property '${name}' must be one of ${PROPERTY_TYPES.join(', ')}`,
-      );
+      problems.push(`type of property '${name}' must be one of ${PROPERTY_TYPES.join(', ')}`);
     }
     if (property.queryable && (!property.required || property.secret)) {
-      throw new Error(`queryable configuration property '${name}' must be required and not secret`);
+      problems.push(`queryable property '${name}' must be required and not secret`);
     }
   }
   const queryable = properties.filter((property) => property.queryable);
   if (queryable.length > 1) {
-    throw new Error(
-      `at most one configuration property may be queryable, got ${queryable.map((p) => p.name).join(', ')}`,
+    problems.push(
+      `may have at most one queryable property (got ${queryable.map((p) => p.name).join(', ')})`,
     );
   }
+  return problems.map((problem) => ({ setting: 'configurationProperties', problem }));
 }
 
-function validateBounds(bounds: ArtifactBounds): void {
+function boundProblems(bounds: ArtifactBounds): SettingProblem[] {
+  const problems: SettingProblem[] = [];
   const pairs: [string, number, number][] = [
-    ['input', bounds.minInputs, bounds.maxInputs],
-    ['output', bounds.minOutputs, bounds.maxOutputs],
+    ['Input', bounds.minInputs, bounds.maxInputs],
+    ['Output', bounds.minOutputs, bounds.maxOutputs],
   ];
   for (const [kind, min, max] of pairs) {
-    for (const count of [min, max]) {
+    for (const [bound, count] of [
+      ['min', min],
+      ['max', max],
+    ] as const) {
       if (!Number.isInteger(count) || count < 0 || count > MAX_ARTIFACTS) {
-        throw new Error(
-          `${kind} artifact counts must be integers 0-${MAX_ARTIFACTS}, got ${count}`,
-        );
+        problems.push({
+          setting: `${bound}${kind}Artifacts`,
+          problem: `must be an integer from 0 to ${MAX_ARTIFACTS} (got ${count})`,
+        });
       }
     }
     if (min > max) {
-      throw new Error(`minimum ${kind} artifacts (${min}) exceeds the maximum (${max})`);
+      problems.push({
+        setting: `min${kind}Artifacts`,
+        problem: `must not exceed max${kind}Artifacts (got ${min} > ${max})`,
+      });
     }
   }
+  return problems;
 }
 
 /**

@@ -104,7 +104,7 @@ const TRANSLATED = new Set([
  * @param entry - the entry file
  * @param outfile - where the bundle goes (`index.mjs` for ESM, as NodejsFunction names it)
  * @example
- * await esbuild.build(esbuildOptions(WORKER_BUNDLING, 'lambda/handler.ts', '/tmp/out/index.mjs'));
+ * await esbuild.build(esbuildOptions(WORKER_BUNDLING, 'lambda/handlers/bake-time-gate.ts', '/tmp/out/index.mjs'));
  */
 export function esbuildOptions(
   bundling: nodejs.BundlingOptions,

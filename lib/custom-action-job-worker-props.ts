@@ -1,5 +1,6 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 
@@ -48,15 +49,42 @@ export interface CustomActionJobWorkerProps {
    */
   readonly maxOutputArtifacts?: number;
   /**
-   * Path of the Lambda entry file, which must export `handler`.
-   * @default - `lambda/handler.ts` of this repository
+   * The function's entry file, in your app: a TypeScript or JavaScript ES module that exports
+   * the handler, `export const handler = createJobWorkerHandler(processor)`. A relative path
+   * is resolved from the directory `cdk` runs the app in. It is bundled with esbuild from
+   * the app's root (`projectRoot`), with the packages your lock file installed. A missing
+   * file, or one that does not export the handler, fails `cdk synth`.
    */
-  readonly entry?: string;
+  readonly entry: string;
   /**
-   * Name of the job processor the worker runs (`JOB_PROCESSOR`).
-   * @default 'bake-time-gate'
+   * The name of the entry's export that is the handler.
+   * @default 'handler'
    */
-  readonly jobProcessor?: string;
+  readonly handler?: string;
+  /**
+   * The app's lock file, which pins what is bundled.
+   * @default - the first lock file found from the entry's folder upwards
+   */
+  readonly depsLockFilePath?: string;
+  /**
+   * The app's root: esbuild runs here, and the entry must lie under it.
+   * @default - the folder of the lock file
+   */
+  readonly projectRoot?: string;
+  /**
+   * Whether the bundle replaces packages the function does not need as published by smaller
+   * modules of this package (see the README's "Bundle"). Each is used only where it exports
+   * everything the installed package does, so it is safe for any processor; turn them off to
+   * bundle every package exactly as published.
+   * @default true
+   */
+  readonly bundleSubstitutes?: boolean;
+  /**
+   * More bundling options for the function (for example `nodeModules` for a package with
+   * native code, or `define`), applied over the worker's own.
+   * @default - the worker's bundling options only
+   */
+  readonly bundling?: nodejs.BundlingOptions;
   /**
    * How often the schedule invokes the worker: whole minutes, 1 to 60. CodePipeline
    * STARTED events invoke it sooner; the schedule catches everything those miss.

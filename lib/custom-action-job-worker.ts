@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -16,29 +15,33 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  ACTION_TYPE_ENV,
+  INTEGER_SETTINGS,
+  LEDGER_SCHEMA,
+  LEDGER_TABLE_ENV,
+  POWERTOOLS_ENV,
+  SECRET_KEYS_ENV,
+} from '../lambda/contract.js';
+import {
   type ActionTypeIdentity,
   actionTypeArn,
   actionTypeLabel,
+  actionTypeProblems,
   eventVersionValues,
   secretPropertyNames,
-  validateActionType,
 } from './action-type.js';
-import { BUNDLING_ROOT, WORKER_BUNDLING } from './bundling.js';
+import { WORKER_BUNDLING } from './bundling.js';
 import { dashboardUrl, logsInsightsExecutionUrl } from './console-urls.js';
 import type { CustomActionJobWorkerProps } from './custom-action-job-worker-props.js';
+import { resolveWorkerEntry, type WorkerEntry } from './worker-entry.js';
 import { type WorkerAlarmName, WorkerMonitoring } from './worker-monitoring.js';
-import { resolveSettings, type WorkerSettings } from './worker-settings.js';
+import { resolveSettings, type SettingProblem, type WorkerSettings } from './worker-settings.js';
 
 export type {
   CustomActionJobWorkerProps,
   WorkerLogLevel,
 } from './custom-action-job-worker-props.js';
 
-/** Name of the ledger's index of claims whose lease may expire. */
-export const PENDING_CLAIMS_INDEX = 'pending-claims';
-
-const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
-const DEFAULT_ENTRY = fileURLToPath(new URL('../lambda/handler.ts', import.meta.url));
 const EXECUTION_LINK_LOOKBACK_DAYS = 7;
 
 /**
@@ -46,12 +49,17 @@ const EXECUTION_LINK_LOOKBACK_DAYS = 7;
  * a Lambda function invoked on a schedule and on the action's STARTED events, the DynamoDB
  * nonce ledger, a dead-letter queue, least-privilege IAM, and a dashboard with alarms.
  *
+ *
+ * Every value is checked at synth against what CodePipeline and the function accept; each bad
+ * value is reported as an error of `cdk synth` naming the prop, all of them at once.
+ *
  * @example
- * new CustomActionJobWorker(this, 'BakeTimeGate', {
+ * new CustomActionJobWorker(this, 'SecurityScan', {
  *   category: codepipeline.ActionCategory.TEST,
- *   provider: 'BakeTimeGate',
+ *   provider: 'SecurityScan',
+ *   entry: 'src/handler.ts',
  *   configurationProperties: [
- *     { name: 'BakeTimeSeconds', required: true, key: true, type: 'Number' },
+ *     { name: 'Severity', required: true, key: true, type: 'String' },
  *   ],
  * });
  */
@@ -62,8 +70,8 @@ export class CustomActionJobWorker extends Construct {
   public readonly actionTypeLabel: string;
   /** ARN of the action type (the only resource `codepipeline:PollForJobs` accepts). */
   public readonly actionTypeArn: string;
-  /** The worker function. */
-  public readonly workerFunction: nodejs.NodejsFunction;
+  /** The worker function (bundled from `entry`). */
+  public readonly workerFunction: lambda.Function;
   /** The function's log group. */
   public readonly logGroup: logs.LogGroup;
   /** The nonce ledger. */
@@ -89,9 +97,9 @@ export class CustomActionJobWorker extends Construct {
 
   constructor(scope: Construct, id: string, props: CustomActionJobWorkerProps) {
     super(scope, id);
-    const settings = resolveSettings(props);
+    const { settings, problems } = resolveSettings(props);
     this.metricsIdentity = `${settings.metricsNamespace}/${settings.serviceName}`;
-    this.assertOwnMetrics();
+    problems.push(...this.metricsProblems());
     const properties = (props.configurationProperties ?? []).map(normalizeProperty);
     this.actionType = {
       owner: 'Custom',
@@ -99,7 +107,18 @@ export class CustomActionJobWorker extends Construct {
       provider: props.provider,
       version: props.version ?? '1',
     };
-    validateActionType(this.actionType, properties, settings.artifactBounds);
+    problems.push(...actionTypeProblems(this.actionType, properties, settings.artifactBounds));
+    const entry = resolveWorkerEntry(props);
+    problems.push(...entry.problems);
+    if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail)) {
+      if (!/^[^@\s]+@[^@\s]+$/.test(props.alarmEmail)) {
+        problems.push({
+          setting: 'alarmEmail',
+          problem: `must be an e-mail address (got '${props.alarmEmail}')`,
+        });
+      }
+    }
+    this.report(problems);
     this.actionTypeLabel = actionTypeLabel(this.actionType);
     this.actionTypeArn = actionTypeArn(this.actionType, Aws.PARTITION, Aws.REGION, Aws.ACCOUNT_ID);
 
@@ -114,9 +133,13 @@ export class CustomActionJobWorker extends Construct {
       removalPolicy: settings.removalPolicy,
     });
     this.deadLetterQueue = this.createDeadLetterQueue();
-    this.workerFunction = this.createFunction(props, settings, properties);
+    this.workerFunction = this.createFunction(props, entry.entry, settings, properties);
 
-    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic(props.alarmEmail);
+    this.alarmTopic =
+      props.alarmTopic ??
+      (problems.some((p) => p.setting === 'alarmEmail')
+        ? undefined
+        : this.createAlarmTopic(props.alarmEmail));
     const monitoring = new WorkerMonitoring(this, 'Monitoring', {
       fn: this.workerFunction,
       logGroup: this.logGroup,
@@ -181,11 +204,18 @@ export class CustomActionJobWorker extends Construct {
     this.startedEventRule.node.addDependency(registration);
   }
 
+  /** Reports every problem as an error of `cdk synth`, one line each, naming the prop. */
+  private report(problems: readonly SettingProblem[]): void {
+    for (const { setting, problem } of problems) {
+      Annotations.of(this).addError(`${setting} ${problem}`);
+    }
+  }
+
   /**
    * Two workers reporting under one namespace and service would add up each other's metrics,
    * so one worker's PollsSucceeded would hide the other's silence.
    */
-  private assertOwnMetrics(): void {
+  private metricsProblems(): SettingProblem[] {
     const clash = Stack.of(this)
       .node.findAll()
       .find(
@@ -194,18 +224,21 @@ export class CustomActionJobWorker extends Construct {
           c instanceof CustomActionJobWorker &&
           c.metricsIdentity === this.metricsIdentity,
       );
-    if (clash) {
-      throw new Error(
-        `${this.node.path} and ${clash.node.path} would share the metrics ${this.metricsIdentity}: give each worker its own serviceName`,
-      );
-    }
+    return clash
+      ? [
+          {
+            setting: 'serviceName',
+            problem: `must differ from that of ${clash.node.path}: both would publish the metrics ${this.metricsIdentity}`,
+          },
+        ]
+      : [];
   }
 
   private createLedger(removalPolicy: RemovalPolicy): dynamodb.Table {
     const table = new dynamodb.Table(this, 'Ledger', {
-      partitionKey: { name: 'jobId', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: LEDGER_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
+      timeToLiveAttribute: LEDGER_SCHEMA.timeToLiveAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.encryptionKey,
@@ -213,10 +246,11 @@ export class CustomActionJobWorker extends Construct {
       deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
       removalPolicy,
     });
+    const { pendingIndex } = LEDGER_SCHEMA;
     table.addGlobalSecondaryIndex({
-      indexName: PENDING_CLAIMS_INDEX,
-      partitionKey: { name: 'pendingShard', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'leaseExpiresAt', type: dynamodb.AttributeType.NUMBER },
+      indexName: pendingIndex.name,
+      partitionKey: { name: pendingIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: pendingIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
     return table;
@@ -241,21 +275,18 @@ export class CustomActionJobWorker extends Construct {
 
   private createFunction(
     props: CustomActionJobWorkerProps,
+    entry: WorkerEntry | undefined,
     settings: WorkerSettings,
     properties: readonly codepipeline.CustomActionProperty[],
-  ): nodejs.NodejsFunction {
+  ): lambda.Function {
     // A role of our own instead of AWSLambdaBasicExecutionRole (which may create log groups
     // and write to any of them): here log writes are scoped to this function's log group.
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of the ${this.actionTypeLabel} job worker`,
     });
-    const fn = new nodejs.NodejsFunction(this, 'Function', {
+    const common: Omit<lambda.FunctionProps, 'code' | 'handler'> = {
       description: `CodePipeline job worker for ${this.actionTypeLabel}`,
-      entry: props.entry ?? DEFAULT_ENTRY,
-      handler: 'handler',
-      projectRoot: BUNDLING_ROOT,
-      depsLockFilePath: LOCK_FILE,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: settings.memorySize,
@@ -268,9 +299,24 @@ export class CustomActionJobWorker extends Construct {
       retryAttempts: settings.retryAttempts,
       maxEventAge: settings.maxEventAge,
       environment: this.environment(settings, properties),
-      // One definition, shared with `npm run bench`, so what is measured is what is deployed.
-      bundling: WORKER_BUNDLING,
-    });
+    };
+    // With an unusable entry, synth already failed: the function stays a placeholder so the
+    // rest of the worker can still be built and every problem reported at once.
+    const fn = entry
+      ? new nodejs.NodejsFunction(this, 'Function', {
+          ...common,
+          entry: entry.entry,
+          handler: entry.handler,
+          projectRoot: entry.projectRoot,
+          depsLockFilePath: entry.depsLockFilePath,
+          // One definition, shared with `npm run bench`, so what is measured is what is deployed.
+          bundling: { ...WORKER_BUNDLING, ...props.bundling },
+        })
+      : new lambda.Function(this, 'Function', {
+          ...common,
+          code: lambda.Code.fromInline('// entry unusable: see the synth errors'),
+          handler: 'index.handler',
+        });
     Validations.of(fn).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:
@@ -284,23 +330,23 @@ export class CustomActionJobWorker extends Construct {
     settings: WorkerSettings,
     properties: readonly codepipeline.CustomActionProperty[],
   ): Record<string, string> {
+    const v = INTEGER_SETTINGS;
     return {
-      ACTION_CATEGORY: this.actionType.category,
-      ACTION_PROVIDER: this.actionType.provider,
-      ACTION_VERSION: this.actionType.version,
-      LEDGER_TABLE_NAME: this.ledgerTable.tableName,
-      BATCH_SIZE: String(settings.batchSize),
-      CONCURRENCY: String(settings.concurrency),
-      DEADLINE_MARGIN_MS: String(settings.deadlineMargin.toMilliseconds()),
-      LEASE_GRACE_SECONDS: String(settings.leaseGrace.toSeconds()),
-      RECORD_RETENTION_DAYS: String(settings.recordRetention.toDays()),
-      SECRET_CONFIGURATION_KEYS: secretPropertyNames(properties),
-      JOB_PROCESSOR: settings.jobProcessor,
-      SDK_MAX_ATTEMPTS: String(settings.sdkMaxAttempts),
-      SDK_REQUEST_TIMEOUT_MS: String(settings.sdkRequestTimeout.toMilliseconds()),
-      POWERTOOLS_SERVICE_NAME: settings.serviceName,
-      POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
-      POWERTOOLS_LOG_LEVEL: settings.logLevel,
+      [ACTION_TYPE_ENV.category]: this.actionType.category,
+      [ACTION_TYPE_ENV.provider]: this.actionType.provider,
+      [ACTION_TYPE_ENV.version]: this.actionType.version,
+      [LEDGER_TABLE_ENV]: this.ledgerTable.tableName,
+      [v.batchSize.variable]: String(settings.batchSize),
+      [v.concurrency.variable]: String(settings.concurrency),
+      [v.deadlineMargin.variable]: String(settings.deadlineMargin.toMilliseconds()),
+      [v.leaseGrace.variable]: String(settings.leaseGrace.toSeconds()),
+      [v.recordRetention.variable]: String(settings.recordRetention.toDays()),
+      [SECRET_KEYS_ENV]: secretPropertyNames(properties),
+      [v.sdkMaxAttempts.variable]: String(settings.sdkMaxAttempts),
+      [v.sdkRequestTimeout.variable]: String(settings.sdkRequestTimeout.toMilliseconds()),
+      [POWERTOOLS_ENV.serviceName]: settings.serviceName,
+      [POWERTOOLS_ENV.metricsNamespace]: settings.metricsNamespace,
+      [POWERTOOLS_ENV.logLevel]: settings.logLevel,
     };
   }
 
@@ -339,7 +385,7 @@ export class CustomActionJobWorker extends Construct {
       new iam.PolicyStatement({
         sid: 'FindExpiredClaims',
         actions: ['dynamodb:Query'],
-        resources: [`${this.ledgerTable.tableArn}/index/${PENDING_CLAIMS_INDEX}`],
+        resources: [`${this.ledgerTable.tableArn}/index/${LEDGER_SCHEMA.pendingIndex.name}`],
       }),
     );
     // DynamoDB uses the table's key on the caller's behalf; ViaService keeps the role from
@@ -365,9 +411,6 @@ export class CustomActionJobWorker extends Construct {
   private createAlarmTopic(alarmEmail: string | undefined): sns.ITopic | undefined {
     if (alarmEmail === undefined) {
       return undefined;
-    }
-    if (!Token.isUnresolved(alarmEmail) && !/^[^@\s]+@[^@\s]+$/.test(alarmEmail)) {
-      throw new Error(`alarmEmail '${alarmEmail}' is not an e-mail address`);
     }
     // CloudWatch cannot publish to a topic under the AWS-managed SNS key, so the topic gets a
     // customer-managed key whose policy lets CloudWatch use it. It holds no data at rest.

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import {
   CustomActionJobWorker,
@@ -9,6 +9,12 @@ import {
 export interface JobWorkerStackProps extends StackProps {
   /** The worker to deploy: its action type, function, ledger and monitoring. */
   readonly worker: CustomActionJobWorkerProps;
+  /**
+   * Problems found in the configuration before the worker is built (context values that
+   * cannot be used). Each is reported as an error of `cdk synth`, and the worker is not built.
+   * @default - none
+   */
+  readonly problems?: readonly string[];
 }
 
 /**
@@ -16,36 +22,42 @@ export interface JobWorkerStackProps extends StackProps {
  *
  * @example
  * new JobWorkerStack(app, 'CodePipelineJobWorker', {
- *   worker: { category: ActionCategory.TEST, provider: 'BakeTimeGate' },
+ *   worker: { category: ActionCategory.TEST, provider: 'BakeTimeGate', entry: 'src/handler.ts' },
  * });
  */
 export class JobWorkerStack extends Stack {
-  /** The worker this stack deploys. */
-  public readonly worker: CustomActionJobWorker;
+  /** The worker this stack deploys; undefined when the configuration had problems. */
+  public readonly worker?: CustomActionJobWorker;
 
   constructor(scope: Construct, id: string, props: JobWorkerStackProps) {
     super(scope, id, props);
-    this.worker = new CustomActionJobWorker(this, 'Worker', props.worker);
+    const problems = props.problems ?? [];
+    if (problems.length > 0) {
+      for (const problem of problems) Annotations.of(this).addError(problem);
+      return;
+    }
+    const worker = new CustomActionJobWorker(this, 'Worker', props.worker);
+    this.worker = worker;
 
     new CfnOutput(this, 'ActionType', {
       description: 'Owner/Category/Provider/Version to use in a pipeline action',
-      value: this.worker.actionTypeLabel,
+      value: worker.actionTypeLabel,
     });
     new CfnOutput(this, 'FunctionName', {
       description: 'The worker Lambda function',
-      value: this.worker.workerFunction.functionName,
+      value: worker.workerFunction.functionName,
     });
     new CfnOutput(this, 'LedgerTableName', {
       description: 'The DynamoDB nonce ledger',
-      value: this.worker.ledgerTable.tableName,
+      value: worker.ledgerTable.tableName,
     });
     new CfnOutput(this, 'DashboardUrl', {
       description: 'The CloudWatch dashboard of the worker',
-      value: this.worker.dashboardUrl,
+      value: worker.dashboardUrl,
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       description: 'Failed invocations and undeliverable events',
-      value: this.worker.deadLetterQueue.queueUrl,
+      value: worker.deadLetterQueue.queueUrl,
     });
   }
 }

@@ -1,20 +1,47 @@
+import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ActionCategory, CustomActionProperty } from 'aws-cdk-lib/aws-codepipeline';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { actionTypeProblems } from './action-type.js';
 import type {
   CustomActionJobWorkerProps,
   WorkerLogLevel,
 } from './custom-action-job-worker-props.js';
+import { resolveSettings, type SettingProblem } from './worker-settings.js';
 
-/** What `bin/app.ts` builds: a stack name and the worker's props. */
+/** What `bin/app.ts` builds: a stack name, the worker's props, and what is wrong with them. */
 export interface WorkerAppConfig {
   readonly stackName: string;
   readonly worker: CustomActionJobWorkerProps;
+  /** Every unusable context value, one line each, naming its context key. */
+  readonly problems: readonly string[];
 }
 
 /** The stack name when the `stackName` context key is not set. */
 export const DEFAULT_STACK_NAME = 'CodePipelineJobWorker';
+
+/** The sample processors this app deploys, by the name `jobProcessor` selects: their entries. */
+export const SAMPLE_PROCESSORS: Readonly<Record<string, string>> = {
+  'bake-time-gate': fileURLToPath(new URL('../lambda/handlers/bake-time-gate.ts', import.meta.url)),
+};
+
+/** The context key of each prop whose problems the construct reports by the prop's name. */
+const CONTEXT_KEYS: Readonly<Record<string, string>> = {
+  category: 'actionCategory',
+  provider: 'actionProvider',
+  version: 'actionVersion',
+  scheduleRate: 'scheduleRateMinutes',
+  reservedConcurrentExecutions: 'reservedConcurrency',
+  timeout: 'timeoutSeconds',
+  deadlineMargin: 'deadlineMarginMs',
+  leaseGrace: 'leaseGraceSeconds',
+  recordRetention: 'recordRetentionDays',
+  sdkRequestTimeout: 'sdkRequestTimeoutMs',
+  logRetention: 'logRetentionDays',
+  maxEventAge: 'maxEventAgeMinutes',
+  entry: 'jobProcessor',
+};
 
 const LOG_LEVELS: readonly string[] = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'];
 const PROPERTY_KEYS = ['name', 'required', 'key', 'secret', 'queryable', 'description', 'type'];
@@ -23,60 +50,103 @@ const PROPERTY_KEYS = ['name', 'required', 'key', 'secret', 'queryable', 'descri
  * Reads the worker's configuration from CDK context: the defaults in `cdk.json`, overridden
  * by `-c key=value`. Values given on the command line arrive as strings, so numbers,
  * booleans and the JSON list of configuration properties are parsed here. Keys left unset
- * fall back to the construct's documented defaults; ranges are checked by the construct.
+ * fall back to the construct's documented defaults. Every value is checked as the construct
+ * checks it (the same ranges the function checks at cold start), and every problem is
+ * returned, one line each, naming its context key.
  *
  * @param node - the App's node
- * @throws Error naming the context key whose value is unusable
  */
 export function readWorkerContext(node: Node): WorkerAppConfig {
   const ctx = new ContextReader(node);
-  const reservedConcurrency = ctx.raw('reservedConcurrency');
-  const unreserved = reservedConcurrency === false || reservedConcurrency === 'none';
-  const removalPolicy = ctx.oneOf('removalPolicy', ['retain', 'destroy']);
+  const worker = readWorkerProps(ctx);
+  const { settings, problems } = resolveSettings(worker);
+  problems.push(
+    ...actionTypeProblems(
+      {
+        owner: 'Custom',
+        category: worker.category,
+        provider: worker.provider,
+        version: worker.version ?? '1',
+      },
+      worker.configurationProperties ?? [],
+      settings.artifactBounds,
+    ),
+  );
+  // A key whose value could not be read at all is reported once, for that.
+  const unread = new Set(ctx.problems.map((line) => /'([^'[.]+)/.exec(line)?.[1]));
   return {
     stackName: ctx.string('stackName') ?? DEFAULT_STACK_NAME,
-    worker: {
-      category: ctx.requiredString('actionCategory') as ActionCategory,
-      provider: ctx.requiredString('actionProvider'),
-      version: ctx.string('actionVersion'),
-      configurationProperties: ctx.configurationProperties('configurationProperties'),
-      minInputArtifacts: ctx.number('minInputArtifacts'),
-      maxInputArtifacts: ctx.number('maxInputArtifacts'),
-      minOutputArtifacts: ctx.number('minOutputArtifacts'),
-      maxOutputArtifacts: ctx.number('maxOutputArtifacts'),
-      jobProcessor: ctx.string('jobProcessor'),
-      scheduleRate: ctx.duration('scheduleRateMinutes', Duration.minutes),
-      batchSize: ctx.number('batchSize'),
-      concurrency: ctx.number('concurrency'),
-      reserveConcurrency: unreserved ? false : undefined,
-      reservedConcurrentExecutions: unreserved ? undefined : ctx.number('reservedConcurrency'),
-      memorySize: ctx.number('memorySize'),
-      timeout: ctx.duration('timeoutSeconds', Duration.seconds),
-      deadlineMargin: ctx.duration('deadlineMarginMs', Duration.millis),
-      leaseGrace: ctx.duration('leaseGraceSeconds', Duration.seconds),
-      recordRetention: ctx.duration('recordRetentionDays', Duration.days),
-      sdkMaxAttempts: ctx.number('sdkMaxAttempts'),
-      sdkRequestTimeout: ctx.duration('sdkRequestTimeoutMs', Duration.millis),
-      serviceName: ctx.string('serviceName'),
-      metricsNamespace: ctx.string('metricsNamespace'),
-      logLevel: ctx.oneOf('logLevel', LOG_LEVELS) as WorkerLogLevel | undefined,
-      logRetention: ctx.logRetention('logRetentionDays'),
-      retryAttempts: ctx.number('retryAttempts'),
-      maxEventAge: ctx.duration('maxEventAgeMinutes', Duration.minutes),
-      removalPolicy:
-        removalPolicy === undefined
-          ? undefined
-          : removalPolicy === 'destroy'
-            ? RemovalPolicy.DESTROY
-            : RemovalPolicy.RETAIN,
-      alarmEmail: ctx.string('alarmEmail'),
-      missedPollPeriods: ctx.number('missedPollPeriods'),
-    },
+    worker,
+    problems: [
+      ...ctx.problems,
+      ...problems.filter((p) => !unread.has(contextKey(p.setting))).map(contextProblem),
+    ],
   };
 }
 
+function contextKey(setting: string): string {
+  return CONTEXT_KEYS[setting] ?? setting;
+}
+
+/** A construct problem, named by its context key. */
+function contextProblem({ setting, problem }: SettingProblem): string {
+  return `CDK context '${contextKey(setting)}' ${problem}`;
+}
+
+function readWorkerProps(ctx: ContextReader): CustomActionJobWorkerProps {
+  const reservedConcurrency = ctx.raw('reservedConcurrency');
+  const unreserved = reservedConcurrency === false || reservedConcurrency === 'none';
+  const removalPolicy = ctx.oneOf('removalPolicy', ['retain', 'destroy']);
+  const processor = ctx.oneOf('jobProcessor', Object.keys(SAMPLE_PROCESSORS)) ?? 'bake-time-gate';
+  return {
+    category: ctx.requiredString('actionCategory') as ActionCategory,
+    provider: ctx.requiredString('actionProvider'),
+    version: ctx.string('actionVersion'),
+    configurationProperties: ctx.configurationProperties('configurationProperties'),
+    minInputArtifacts: ctx.number('minInputArtifacts'),
+    maxInputArtifacts: ctx.number('maxInputArtifacts'),
+    minOutputArtifacts: ctx.number('minOutputArtifacts'),
+    maxOutputArtifacts: ctx.number('maxOutputArtifacts'),
+    entry: SAMPLE_PROCESSORS[processor] ?? '',
+    scheduleRate: ctx.duration('scheduleRateMinutes', Duration.minutes),
+    batchSize: ctx.number('batchSize'),
+    concurrency: ctx.number('concurrency'),
+    reserveConcurrency: unreserved ? false : undefined,
+    reservedConcurrentExecutions: unreserved ? undefined : ctx.number('reservedConcurrency'),
+    memorySize: ctx.number('memorySize'),
+    timeout: ctx.duration('timeoutSeconds', Duration.seconds),
+    deadlineMargin: ctx.duration('deadlineMarginMs', Duration.millis),
+    leaseGrace: ctx.duration('leaseGraceSeconds', Duration.seconds),
+    recordRetention: ctx.duration('recordRetentionDays', Duration.days),
+    sdkMaxAttempts: ctx.number('sdkMaxAttempts'),
+    sdkRequestTimeout: ctx.duration('sdkRequestTimeoutMs', Duration.millis),
+    serviceName: ctx.string('serviceName'),
+    metricsNamespace: ctx.string('metricsNamespace'),
+    logLevel: ctx.oneOf('logLevel', LOG_LEVELS) as WorkerLogLevel | undefined,
+    logRetention: ctx.logRetention('logRetentionDays'),
+    retryAttempts: ctx.number('retryAttempts'),
+    maxEventAge: ctx.duration('maxEventAgeMinutes', Duration.minutes),
+    removalPolicy:
+      removalPolicy === undefined
+        ? undefined
+        : removalPolicy === 'destroy'
+          ? RemovalPolicy.DESTROY
+          : RemovalPolicy.RETAIN,
+    alarmEmail: ctx.string('alarmEmail'),
+    missedPollPeriods: ctx.number('missedPollPeriods'),
+  };
+}
+
+/** Reads context keys; an unusable value is recorded (and read as unset), never thrown. */
 class ContextReader {
+  readonly problems: string[] = [];
+
   constructor(private readonly node: Node) {}
+
+  #refuse(key: string, problem: string, value: unknown): undefined {
+    this.problems.push(`CDK context '${key}' ${problem} (got ${JSON.stringify(value)})`);
+    return undefined;
+  }
 
   raw(key: string): unknown {
     const value: unknown = this.node.tryGetContext(key);
@@ -87,7 +157,7 @@ class ContextReader {
     const value = this.raw(key);
     if (value === undefined) return undefined;
     if (typeof value !== 'string' && typeof value !== 'number') {
-      throw contextError(key, 'must be a string', value);
+      return this.#refuse(key, 'must be a string', value);
     }
     return String(value).trim();
   }
@@ -95,9 +165,10 @@ class ContextReader {
   requiredString(key: string): string {
     const value = this.string(key);
     if (value === undefined) {
-      throw new Error(
+      this.problems.push(
         `CDK context '${key}' is required (set it in cdk.json or with -c ${key}=...)`,
       );
+      return '';
     }
     return value;
   }
@@ -105,7 +176,7 @@ class ContextReader {
   oneOf(key: string, allowed: readonly string[]): string | undefined {
     const value = this.string(key);
     if (value !== undefined && !allowed.includes(value)) {
-      throw contextError(key, `must be one of ${allowed.join(', ')}`, value);
+      return this.#refuse(key, `must be one of ${allowed.join(', ')}`, value);
     }
     return value;
   }
@@ -113,9 +184,9 @@ class ContextReader {
   number(key: string): number | undefined {
     const value = this.raw(key);
     if (value === undefined) return undefined;
-    const parsed = typeof value === 'string' ? Number(value.trim()) : value;
+    const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : value;
     if (typeof parsed !== 'number' || !Number.isFinite(parsed)) {
-      throw contextError(key, 'must be a number', value);
+      return this.#refuse(key, 'must be a number', value);
     }
     return parsed;
   }
@@ -130,7 +201,7 @@ class ContextReader {
     if (days === undefined) return undefined;
     const allowed = Object.values(logs.RetentionDays).filter((v) => typeof v === 'number');
     if (!allowed.includes(days)) {
-      throw contextError(key, `must be one of ${allowed.join(', ')}`, days);
+      return this.#refuse(key, `must be one of ${allowed.join(', ')}`, days);
     }
     return days as logs.RetentionDays;
   }
@@ -142,13 +213,23 @@ class ContextReader {
       try {
         value = JSON.parse(value);
       } catch {
-        throw new Error(`CDK context '${key}' must be a JSON array of configuration properties`);
+        this.problems.push(`CDK context '${key}' must be a JSON array of configuration properties`);
+        return undefined;
       }
     }
     if (!Array.isArray(value)) {
-      throw new Error(`CDK context '${key}' must be an array of configuration properties`);
+      this.problems.push(`CDK context '${key}' must be an array of configuration properties`);
+      return undefined;
     }
-    return value.map((item: unknown, index) => toProperty(item, `${key}[${index}]`));
+    const properties: CustomActionProperty[] = [];
+    value.forEach((item: unknown, index) => {
+      try {
+        properties.push(toProperty(item, `${key}[${index}]`));
+      } catch (error) {
+        this.problems.push((error as Error).message);
+      }
+    });
+    return properties;
   }
 }
 
@@ -187,8 +268,4 @@ function toProperty(item: unknown, where: string): CustomActionProperty {
     description,
     type,
   };
-}
-
-function contextError(key: string, problem: string, value: unknown): Error {
-  return new Error(`CDK context '${key}' ${problem} (got ${JSON.stringify(value)})`);
 }

@@ -1,6 +1,13 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import {
+  DEFAULT_METRICS_NAMESPACE,
+  DEFAULT_SERVICE_NAME,
+  INTEGER_SETTINGS,
+  type IntegerSetting,
+  type IntegerSettingName,
+} from '../lambda/contract.js';
 import type {
   CustomActionJobWorkerProps,
   WorkerLogLevel,
@@ -9,7 +16,6 @@ import type {
 /** The worker's props with every default applied. */
 export interface WorkerSettings {
   readonly artifactBounds: codepipeline.ActionArtifactBounds;
-  readonly jobProcessor: string;
   readonly scheduleRate: Duration;
   readonly batchSize: number;
   readonly concurrency: number;
@@ -31,26 +37,26 @@ export interface WorkerSettings {
   readonly missedPollPeriods: number;
 }
 
-/** The default of every optional setting, as documented on the props. */
+/** A value the construct cannot deploy as given: the prop it came from, and why. */
+export interface SettingProblem {
+  /** The prop (as named in {@link CustomActionJobWorkerProps}). */
+  readonly setting: string;
+  /** Reads after the setting's name: "must be ... (got ...)". */
+  readonly problem: string;
+}
+
+/** The default of every optional setting the function does not define, as documented. */
 export const WORKER_DEFAULTS = {
   minInputArtifacts: 0,
   maxInputArtifacts: 1,
   minOutputArtifacts: 0,
   maxOutputArtifacts: 0,
-  jobProcessor: 'bake-time-gate',
   scheduleRateMinutes: 1,
-  batchSize: 10,
-  concurrency: 10,
   reservedConcurrentExecutions: 5,
   memorySize: 512,
   timeoutSeconds: 60,
-  deadlineMarginMs: 20_000,
-  leaseGraceSeconds: 10,
-  recordRetentionDays: 30,
-  sdkMaxAttempts: 3,
-  sdkRequestTimeoutMs: 5_000,
-  serviceName: 'codepipeline-job-worker',
-  metricsNamespace: 'CodePipelineJobWorker',
+  serviceName: DEFAULT_SERVICE_NAME,
+  metricsNamespace: DEFAULT_METRICS_NAMESPACE,
   logLevel: 'INFO',
   retryAttempts: 2,
   maxEventAgeMinutes: 10,
@@ -60,13 +66,154 @@ export const WORKER_DEFAULTS = {
 /** Poll-alarm periods are at least this long, or the schedule rate if that is longer. */
 export const MIN_ALARM_PERIOD = Duration.minutes(5);
 
+/** The props that set the function's integer settings, by the contract's name. */
+const CONTRACT_PROPS: Readonly<Record<IntegerSettingName, keyof CustomActionJobWorkerProps>> = {
+  batchSize: 'batchSize',
+  concurrency: 'concurrency',
+  deadlineMargin: 'deadlineMargin',
+  leaseGrace: 'leaseGrace',
+  recordRetention: 'recordRetention',
+  sdkMaxAttempts: 'sdkMaxAttempts',
+  sdkRequestTimeout: 'sdkRequestTimeout',
+};
+
+const UNIT_NAMES: Readonly<Record<IntegerSetting['unit'], string>> = {
+  count: '',
+  ms: ' ms',
+  s: ' s',
+  days: ' days',
+};
+
+/** A Duration in the setting's unit, not rounded. */
+function inUnit(duration: Duration, unit: IntegerSetting['unit']): number {
+  switch (unit) {
+    case 'ms':
+      return duration.toMilliseconds({ integral: false });
+    case 's':
+      return duration.toSeconds({ integral: false });
+    case 'days':
+      return duration.toDays({ integral: false });
+    default:
+      throw new Error(`a count is not a duration`);
+  }
+}
+
 /**
- * Applies the defaults and checks the ranges, so a bad value fails at synth.
+ * The value a prop gives the function's variable, and the problem with it if the function
+ * would refuse it: the range is the contract's, the one the function checks at cold start.
+ *
+ * @param name - the contract's name of the setting
+ * @param value - the prop's value (a number, or a Duration for time settings)
+ */
+export function contractValue(
+  name: IntegerSettingName,
+  value: number | Duration,
+): { value: number; problem?: string } {
+  const setting: IntegerSetting = INTEGER_SETTINGS[name];
+  const unit = UNIT_NAMES[setting.unit];
+  const raw = typeof value === 'number' ? value : inUnit(value, setting.unit);
+  if (Token.isUnresolved(raw)) return { value: raw };
+  if (!Number.isInteger(raw) || raw < setting.min || raw > setting.max) {
+    const whole = setting.unit === 'count' ? 'an integer' : `a whole number of${unit}`;
+    return {
+      value: setting.default,
+      problem: `must be ${whole} from ${setting.min} to ${setting.max} (got ${raw}${unit})`,
+    };
+  }
+  return { value: raw };
+}
+
+function toDuration(unit: IntegerSetting['unit'], amount: number): Duration {
+  if (unit === 'ms') return Duration.millis(amount);
+  if (unit === 's') return Duration.seconds(amount);
+  return Duration.days(amount);
+}
+
+class Collector {
+  readonly problems: SettingProblem[] = [];
+
+  /** A contract setting: the prop, or the contract's default when unset or refused. */
+  contract(props: CustomActionJobWorkerProps, name: IntegerSettingName): number {
+    const prop = CONTRACT_PROPS[name];
+    const given = props[prop] as number | Duration | undefined;
+    if (given === undefined) return INTEGER_SETTINGS[name].default;
+    const { value, problem } = contractValue(name, given);
+    if (problem) this.problems.push({ setting: prop, problem });
+    return value;
+  }
+
+  /** A duration contract setting, as a Duration. */
+  contractDuration(props: CustomActionJobWorkerProps, name: IntegerSettingName): Duration {
+    return toDuration(INTEGER_SETTINGS[name].unit, this.contract(props, name));
+  }
+
+  /** An integer of the construct's own, or `fallback` when refused. */
+  integer(setting: string, value: number, min: number, max: number, fallback: number): number {
+    if (Token.isUnresolved(value)) return value;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push({
+        setting,
+        problem: `must be an integer from ${min} to ${max} (got ${value})`,
+      });
+      return fallback;
+    }
+    return value;
+  }
+
+  /** A Duration counted in `unit`, or `fallback` when refused. */
+  duration(
+    setting: string,
+    value: Duration,
+    unit: 'minutes' | 'seconds',
+    min: number,
+    max: number,
+    fallback: Duration,
+  ): Duration {
+    const amount =
+      unit === 'minutes'
+        ? value.toMinutes({ integral: false })
+        : value.toSeconds({ integral: false });
+    if (!Number.isInteger(amount) || amount < min || amount > max) {
+      this.problems.push({
+        setting,
+        problem: `must be a whole number of ${unit} from ${min} to ${max} (got ${amount} ${unit})`,
+      });
+      return fallback;
+    }
+    return value;
+  }
+}
+
+/**
+ * Applies the defaults and checks every value, so that a value the function or CloudFormation
+ * would refuse fails at synth. Every problem is collected (none is thrown); a refused value
+ * is replaced by its default in the settings, so the construct can still be built and report
+ * them all at once.
  *
  * @param props - the construct's props
  */
-export function resolveSettings(props: CustomActionJobWorkerProps): WorkerSettings {
+export function resolveSettings(props: CustomActionJobWorkerProps): {
+  settings: WorkerSettings;
+  problems: SettingProblem[];
+} {
   const d = WORKER_DEFAULTS;
+  const c = new Collector();
+  const scheduleRate = c.duration(
+    'scheduleRate',
+    props.scheduleRate ?? Duration.minutes(d.scheduleRateMinutes),
+    'minutes',
+    1,
+    60,
+    Duration.minutes(d.scheduleRateMinutes),
+  );
+  const timeout = c.duration(
+    'timeout',
+    props.timeout ?? Duration.seconds(d.timeoutSeconds),
+    'seconds',
+    1,
+    900,
+    Duration.seconds(d.timeoutSeconds),
+  );
   const settings: WorkerSettings = {
     artifactBounds: {
       minInputs: props.minInputArtifacts ?? d.minInputArtifacts,
@@ -74,77 +221,87 @@ export function resolveSettings(props: CustomActionJobWorkerProps): WorkerSettin
       minOutputs: props.minOutputArtifacts ?? d.minOutputArtifacts,
       maxOutputs: props.maxOutputArtifacts ?? d.maxOutputArtifacts,
     },
-    jobProcessor: props.jobProcessor ?? d.jobProcessor,
-    scheduleRate: props.scheduleRate ?? Duration.minutes(d.scheduleRateMinutes),
-    batchSize: props.batchSize ?? d.batchSize,
-    concurrency: props.concurrency ?? d.concurrency,
+    scheduleRate,
+    batchSize: c.contract(props, 'batchSize'),
+    concurrency: c.contract(props, 'concurrency'),
     reservedConcurrentExecutions:
       props.reserveConcurrency === false
         ? undefined
-        : (props.reservedConcurrentExecutions ?? d.reservedConcurrentExecutions),
-    memorySize: props.memorySize ?? d.memorySize,
-    timeout: props.timeout ?? Duration.seconds(d.timeoutSeconds),
-    deadlineMargin: props.deadlineMargin ?? Duration.millis(d.deadlineMarginMs),
-    leaseGrace: props.leaseGrace ?? Duration.seconds(d.leaseGraceSeconds),
-    recordRetention: props.recordRetention ?? Duration.days(d.recordRetentionDays),
-    sdkMaxAttempts: props.sdkMaxAttempts ?? d.sdkMaxAttempts,
-    sdkRequestTimeout: props.sdkRequestTimeout ?? Duration.millis(d.sdkRequestTimeoutMs),
+        : c.integer(
+            'reservedConcurrentExecutions',
+            props.reservedConcurrentExecutions ?? d.reservedConcurrentExecutions,
+            1,
+            1000,
+            d.reservedConcurrentExecutions,
+          ),
+    memorySize: c.integer(
+      'memorySize',
+      props.memorySize ?? d.memorySize,
+      128,
+      10_240,
+      d.memorySize,
+    ),
+    timeout,
+    deadlineMargin: c.contractDuration(props, 'deadlineMargin'),
+    leaseGrace: c.contractDuration(props, 'leaseGrace'),
+    recordRetention: c.contractDuration(props, 'recordRetention'),
+    sdkMaxAttempts: c.contract(props, 'sdkMaxAttempts'),
+    sdkRequestTimeout: c.contractDuration(props, 'sdkRequestTimeout'),
     serviceName: props.serviceName ?? d.serviceName,
     metricsNamespace: props.metricsNamespace ?? d.metricsNamespace,
     logLevel: props.logLevel ?? d.logLevel,
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    retryAttempts: props.retryAttempts ?? d.retryAttempts,
-    maxEventAge: props.maxEventAge ?? Duration.minutes(d.maxEventAgeMinutes),
+    retryAttempts: c.integer(
+      'retryAttempts',
+      props.retryAttempts ?? d.retryAttempts,
+      0,
+      2,
+      d.retryAttempts,
+    ),
+    maxEventAge: c.duration(
+      'maxEventAge',
+      props.maxEventAge ?? Duration.minutes(d.maxEventAgeMinutes),
+      'seconds',
+      60,
+      21_600,
+      Duration.minutes(d.maxEventAgeMinutes),
+    ),
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    missedPollPeriods: props.missedPollPeriods ?? d.missedPollPeriods,
+    missedPollPeriods: c.integer(
+      'missedPollPeriods',
+      props.missedPollPeriods ?? d.missedPollPeriods,
+      1,
+      24,
+      d.missedPollPeriods,
+    ),
   };
-  validateSettings(settings);
-  return settings;
+  return { settings, problems: [...c.problems, ...crossChecks(settings)] };
 }
 
-function integerIn(name: string, value: number, min: number, max: number): void {
-  if (Token.isUnresolved(value)) {
-    return;
+/** Rules between settings. */
+function crossChecks(s: WorkerSettings): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  const timeoutMs = s.timeout.toMilliseconds();
+  const marginMs = s.deadlineMargin.toMilliseconds();
+  if (timeoutMs < marginMs + 10_000) {
+    problems.push({
+      setting: 'timeout',
+      problem: `must exceed deadlineMargin (${marginMs} ms) by at least 10 s (got ${s.timeout.toSeconds()} s)`,
+    });
   }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got ${value}`);
-  }
-}
-
-function validateSettings(s: WorkerSettings): void {
-  integerIn('batchSize', s.batchSize, 1, 100);
-  integerIn('concurrency', s.concurrency, 1, 100);
-  if (s.reservedConcurrentExecutions !== undefined) {
-    integerIn('reservedConcurrentExecutions', s.reservedConcurrentExecutions, 1, 1000);
-  }
-  integerIn('memorySize', s.memorySize, 128, 10_240);
-  integerIn('sdkMaxAttempts', s.sdkMaxAttempts, 1, 10);
-  integerIn('retryAttempts', s.retryAttempts, 0, 2);
-  integerIn('missedPollPeriods', s.missedPollPeriods, 1, 24);
-  integerIn('scheduleRate (minutes)', s.scheduleRate.toMinutes({ integral: false }), 1, 60);
-  integerIn('maxEventAge (seconds)', s.maxEventAge.toSeconds({ integral: false }), 60, 21_600);
-  integerIn('timeout (seconds)', s.timeout.toSeconds({ integral: false }), 1, 900);
-  // The same ranges the worker's config parser enforces at cold start (lambda/config.ts).
-  integerIn('recordRetention (days)', s.recordRetention.toDays({ integral: false }), 2, 3650);
-  integerIn('deadlineMargin (ms)', s.deadlineMargin.toMilliseconds(), 1_000, 600_000);
-  integerIn('leaseGrace (seconds)', s.leaseGrace.toSeconds({ integral: false }), 0, 3_600);
-  integerIn('sdkRequestTimeout (ms)', s.sdkRequestTimeout.toMilliseconds(), 100, 60_000);
-  if (!/^[a-z0-9-]{1,64}$/.test(s.jobProcessor)) {
-    throw new Error(
-      `jobProcessor must be a processor name like bake-time-gate, got '${s.jobProcessor}'`,
-    );
-  }
-  if (s.timeout.toMilliseconds() < s.deadlineMargin.toMilliseconds() + 10_000) {
-    throw new Error(
-      `timeout (${s.timeout.toSeconds()} s) must exceed deadlineMargin (${s.deadlineMargin.toMilliseconds()} ms) by at least 10 s`,
-    );
-  }
-  if (s.sdkRequestTimeout.toMilliseconds() >= s.timeout.toMilliseconds()) {
-    throw new Error('sdkRequestTimeout must be shorter than the function timeout');
+  if (s.sdkRequestTimeout.toMilliseconds() >= timeoutMs) {
+    problems.push({
+      setting: 'sdkRequestTimeout',
+      problem: `must be shorter than the function timeout (got ${s.sdkRequestTimeout.toMilliseconds()} ms)`,
+    });
   }
   const pollPeriodSeconds = Math.max(MIN_ALARM_PERIOD.toSeconds(), s.scheduleRate.toSeconds());
   if (pollPeriodSeconds * s.missedPollPeriods > 86_400) {
     // CloudWatch evaluates an alarm over at most one day.
-    throw new Error('missedPollPeriods times the poll alarm period must not exceed one day');
+    problems.push({
+      setting: 'missedPollPeriods',
+      problem: `times the poll alarm period must not exceed one day (got ${s.missedPollPeriods} × ${pollPeriodSeconds / 60} min)`,
+    });
   }
+  return problems;
 }

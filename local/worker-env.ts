@@ -109,9 +109,11 @@ export function setWorkerEnvironment(
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** Imports the real handler module (`lambda/handler.ts`), unchanged. */
+/** Imports the sample's real entry module (`lambda/handlers/bake-time-gate.ts`), unchanged. */
 export async function importHandler(): Promise<LambdaHandler> {
-  const module = (await import('../lambda/handler.js')) as { handler: LambdaHandler };
+  const module = (await import('../lambda/handlers/bake-time-gate.js')) as {
+    handler: LambdaHandler;
+  };
   return module.handler;
 }
 

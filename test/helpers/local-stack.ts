@@ -8,6 +8,7 @@ import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { vi } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
 import { createHandler, type HandlerDeps } from '../../lambda/create-handler.js';
+import { bakeTimeGate } from '../../lambda/processors/bake-time-gate.js';
 import { type LocalDynamoDb, startDynalite } from '../../local/dynamodb.js';
 import {
   type EmulatorOptions,
@@ -55,13 +56,17 @@ export async function startLocalStack(options: EmulatorOptions = {}): Promise<Lo
     dynamo,
     tableName,
     handler(env = {}, deps = {}) {
-      // Handlers are built from the environment, exactly as lambda/handler.ts does.
+      // Handlers are built from the environment, exactly as an entry file builds them.
       setWorkerEnvironment(
         { codePipeline: emulator.url, dynamoDb: dynamo.endpoint },
         tableName,
         env,
       );
-      return createHandler({ config: loadConfig(process.env), ...deps });
+      return createHandler({
+        ...deps,
+        config: loadConfig(process.env),
+        processor: deps.processor ?? bakeTimeGate(),
+      });
     },
     enqueue(configuration) {
       return emulator.enqueueJob({

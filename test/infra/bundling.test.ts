@@ -15,10 +15,14 @@ import {
 
 describe('esbuildOptions', () => {
   it('translates the worker bundling as NodejsFunction runs esbuild', () => {
-    const options = esbuildOptions(WORKER_BUNDLING, 'lambda/handler.ts', '/tmp/out/index.mjs');
+    const options = esbuildOptions(
+      WORKER_BUNDLING,
+      'lambda/handlers/bake-time-gate.ts',
+      '/tmp/out/index.mjs',
+    );
 
     expect(options).toMatchObject({
-      entryPoints: ['lambda/handler.ts'],
+      entryPoints: ['lambda/handlers/bake-time-gate.ts'],
       outfile: '/tmp/out/index.mjs',
       bundle: true,
       platform: 'node',
@@ -78,7 +82,7 @@ describe('the deployed bundle', () => {
     outdir = mkdtempSync(path.join(tmpdir(), 'job-worker-bundle-'));
     const file = path.join(outdir, 'index.mjs');
     ({ metafile } = await build({
-      ...esbuildOptions(WORKER_BUNDLING, 'lambda/handler.ts', file),
+      ...esbuildOptions(WORKER_BUNDLING, 'lambda/handlers/bake-time-gate.ts', file),
       metafile: true,
     }));
     bundle = readFileSync(file, 'utf8');

@@ -37,8 +37,8 @@ function environmentWithoutAws(): NodeJS.ProcessEnv {
   );
 }
 
-// The real CLI, the real app (bin/app.ts through cdk.json) and real esbuild bundling of
-// whatever lambda/handler.ts holds, offline and without credentials. The -c overrides take
+// The real CLI, the real app (bin/app.ts through cdk.json) and real esbuild bundling of the
+// sample's entry, offline and without credentials. The -c overrides take
 // the string path that command-line context values take.
 let outdir: string;
 let result: Run;
@@ -58,6 +58,14 @@ describe('npx cdk synth', () => {
   it('succeeds offline with no AWS credentials', () => {
     expect(result.stderr).not.toMatch(/ValidationFailed|AwsSolutions-|Serverless-|\[Warning/);
     expect(result.code, result.stderr).toBe(0);
+  });
+
+  it('prints nothing with --quiet when nothing is wrong but aws-cdk-lib progress line', () => {
+    expect(result.stdout).toBe('');
+    // aws-cdk-lib writes this line for every asset it bundles, whatever the CLI's flags.
+    expect(result.stderr.split('\n').filter((line) => line !== '')).toEqual([
+      'Bundling asset CodePipelineJobWorker/Worker/Function/Code/Stage...',
+    ]);
   });
 
   it('writes the stack with the context overrides applied', () => {
@@ -95,11 +103,53 @@ describe('npx cdk synth', () => {
     const benchDir = mkdtempSync(path.join(tmpdir(), 'job-worker-bundle-'));
     try {
       const file = path.join(benchDir, 'index.mjs');
-      await build(esbuildOptions(WORKER_BUNDLING, 'lambda/handler.ts', file));
+      await build(esbuildOptions(WORKER_BUNDLING, 'lambda/handlers/bake-time-gate.ts', file));
 
       expect(readFileSync(file, 'utf8')).toBe(deployed);
     } finally {
       rmSync(benchDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('npx cdk synth with unusable context values', () => {
+  let bad: Run;
+  let badOut: string;
+
+  beforeAll(async () => {
+    badOut = mkdtempSync(path.join(tmpdir(), 'job-worker-cli-bad-'));
+    bad = await run(
+      path.join(REPO_ROOT, 'node_modules', '.bin', 'cdk'),
+      [
+        'synth',
+        '--quiet',
+        '-o',
+        badOut,
+        '-c',
+        'jobProcessor=securty-scan',
+        '-c',
+        'batchSize=0',
+        '-c',
+        'timeoutSeconds=abc',
+      ],
+      environmentWithoutAws(),
+    );
+  }, 180_000);
+
+  afterAll(() => rmSync(badOut, { recursive: true, force: true }));
+
+  it('fails, reporting every bad key on one line each, without a stack trace', () => {
+    expect(bad.code).not.toBe(0);
+    const output = bad.stdout + bad.stderr;
+    const errors = output.split('\n').filter((line) => line.startsWith('ERROR '));
+    expect(errors).toHaveLength(3);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("CDK context 'jobProcessor' must be one of bake-time-gate"),
+        expect.stringContaining("CDK context 'batchSize' must be an integer from 1 to 100 (got 0)"),
+        expect.stringContaining(`CDK context 'timeoutSeconds' must be a number (got "abc")`),
+      ]),
+    );
+    expect(output).not.toMatch(/^\s+at /m);
   });
 });

@@ -8,11 +8,12 @@ import {
   CustomActionJobWorker,
   type CustomActionJobWorkerProps,
 } from '../../lib/custom-action-job-worker.js';
-import { createTestApp, type TestApp } from './synth.js';
+import { createTestApp, SAMPLE_ENTRY, type TestApp } from './synth.js';
 
 const MINIMAL: CustomActionJobWorkerProps = {
   category: ActionCategory.TEST,
   provider: 'BakeTimeGate',
+  entry: SAMPLE_ENTRY,
 };
 
 // Both variant stacks live in one App, synthesized once for the whole file.
@@ -27,6 +28,7 @@ beforeAll(() => {
   new CustomActionJobWorker(variantStack, 'Worker', {
     category: ActionCategory.DEPLOY,
     provider: 'Release_Gate-2',
+    entry: SAMPLE_ENTRY,
     version: 'beta',
     configurationProperties: [
       { name: 'Stage', required: true, queryable: true, description: 'Polled stage' },
@@ -174,8 +176,11 @@ describe('CustomActionJobWorker with non-default props', () => {
 describe('CustomActionJobWorker validation', () => {
   // Construction only (no synth), and no bundling: the errors come before any asset work.
   const stack = () => new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S');
-  const build = (props: Partial<CustomActionJobWorkerProps>) => () =>
-    new CustomActionJobWorker(stack(), 'W', { ...MINIMAL, ...props });
+  /** The error annotations `cdk synth` would report, one string each. */
+  const errorsOf = (worker: CustomActionJobWorker) =>
+    worker.node.metadata.filter((m) => m.type === 'aws:cdk:error').map((m) => String(m.data));
+  const errors = (props: Partial<CustomActionJobWorkerProps>) =>
+    errorsOf(new CustomActionJobWorker(stack(), 'W', { ...MINIMAL, ...props }));
   const many = (n: number) =>
     Array.from({ length: n }, (_, i) => ({ name: `P${i}`, required: false }));
 
@@ -193,7 +198,7 @@ describe('CustomActionJobWorker validation', () => {
           { name: 'B', required: true, queryable: true },
         ],
       },
-      /at most one .* queryable/,
+      /at most one queryable/,
     ],
     [
       'a queryable secret',
@@ -220,32 +225,63 @@ describe('CustomActionJobWorker validation', () => {
       { configurationProperties: [{ name: 'A', required: false, type: 'Integer' }] },
       /type/,
     ],
-    ['6 input artifacts', { maxInputArtifacts: 6 }, /0-5/],
+    ['6 input artifacts', { maxInputArtifacts: 6 }, /^maxInputArtifacts .*0 to 5/],
     [
       'more minimum than maximum outputs',
       { minOutputArtifacts: 2, maxOutputArtifacts: 1 },
-      /exceeds/,
+      /^minOutputArtifacts must not exceed maxOutputArtifacts/,
     ],
     ['a batch size of 0', { batchSize: 0 }, /batchSize/],
     ['a schedule of 90 minutes', { scheduleRate: Duration.minutes(90) }, /scheduleRate/],
     ['a schedule of 30 seconds', { scheduleRate: Duration.seconds(30) }, /scheduleRate/],
     ['3 retry attempts', { retryAttempts: 3 }, /retryAttempts/],
     ['a maximum event age of 30 seconds', { maxEventAge: Duration.seconds(30) }, /maxEventAge/],
-    ['a timeout within the deadline margin', { timeout: Duration.seconds(25) }, /deadlineMargin/],
+    [
+      'a timeout within the deadline margin',
+      { timeout: Duration.seconds(25) },
+      /^timeout .*deadlineMargin/,
+    ],
     ['a record retention of 1 day', { recordRetention: Duration.days(1) }, /recordRetention/],
-    ['a processor name with capitals', { jobProcessor: 'BakeTime' }, /jobProcessor/],
     ['reserved concurrency 0', { reservedConcurrentExecutions: 0 }, /reservedConcurrent/],
     ['an alarm e-mail without @', { alarmEmail: 'oncall.example.com' }, /alarmEmail/],
-  ])('rejects %s', (_, props, message) => {
-    expect(build(props)).toThrow(message);
+  ])('reports %s as one synth error naming the prop', (_, props, message) => {
+    const found = errors(props);
+
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(message);
+    const [prop] = Object.keys(props);
+    if (!['configurationProperties', 'minOutputArtifacts', 'timeout'].includes(prop ?? '')) {
+      expect(found[0]?.startsWith(`${prop} `)).toBe(true);
+    }
   });
 
-  it('refuses two workers that would share their metrics', () => {
+  it('reports no error for valid props', () => {
+    expect(errors({})).toEqual([]);
+  });
+
+  it('reports every bad value at once, each on one line', () => {
+    const found = errors({
+      provider: 'Bake Time',
+      batchSize: 0,
+      concurrency: 101,
+      timeout: Duration.seconds(901),
+      alarmEmail: 'nobody',
+    });
+
+    expect(found.map((line) => line.split(' ')[0]).sort()).toEqual(
+      ['alarmEmail', 'batchSize', 'concurrency', 'provider', 'timeout'].sort(),
+    );
+    for (const line of found) expect(line).not.toContain('\n');
+  });
+
+  it('refuses two workers that would share their metrics, naming serviceName', () => {
     const shared = stack();
     new CustomActionJobWorker(shared, 'One', MINIMAL);
-    expect(
-      () => new CustomActionJobWorker(shared, 'Two', { ...MINIMAL, provider: 'Other' }),
-    ).toThrow(/give each worker its own serviceName/);
+    const two = new CustomActionJobWorker(shared, 'Two', { ...MINIMAL, provider: 'Other' });
+
+    expect(errorsOf(two)).toEqual([
+      expect.stringMatching(/^serviceName must differ from that of S\/One/),
+    ]);
   });
 });
 

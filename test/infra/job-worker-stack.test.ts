@@ -111,7 +111,6 @@ describe('the worker function', () => {
           LEASE_GRACE_SECONDS: '10',
           RECORD_RETENTION_DAYS: '30',
           SECRET_CONFIGURATION_KEYS: 'NotifyToken',
-          JOB_PROCESSOR: 'bake-time-gate',
           SDK_MAX_ATTEMPTS: '3',
           SDK_REQUEST_TIMEOUT_MS: '5000',
           POWERTOOLS_SERVICE_NAME: 'codepipeline-job-worker',

@@ -4,7 +4,7 @@ import { ActionCategory } from 'aws-cdk-lib/aws-codepipeline';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CustomActionJobWorker } from '../../lib/custom-action-job-worker.js';
-import { createTestApp, expectNoAnnotations, type TestApp } from './synth.js';
+import { createTestApp, expectNoAnnotations, SAMPLE_ENTRY, type TestApp } from './synth.js';
 
 let testApp: TestApp;
 let stack: Stack;
@@ -19,12 +19,14 @@ beforeAll(() => {
   bake = new CustomActionJobWorker(stack, 'BakeTimeGate', {
     category: ActionCategory.TEST,
     provider: 'BakeTimeGate',
+    entry: SAMPLE_ENTRY,
     configurationProperties: [{ name: 'BakeTimeSeconds', required: true, type: 'Number' }],
     alarmEmail: 'bake@example.com',
   });
   approval = new CustomActionJobWorker(stack, 'ChangeWindow', {
     category: ActionCategory.APPROVAL,
     provider: 'ChangeWindow',
+    entry: SAMPLE_ENTRY,
     version: '2',
     configurationProperties: [{ name: 'Token', required: true, secret: true }],
     serviceName: 'change-window-worker',

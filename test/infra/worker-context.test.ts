@@ -1,7 +1,11 @@
 import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STACK_NAME, readWorkerContext } from '../../lib/worker-context.js';
+import {
+  DEFAULT_STACK_NAME,
+  readWorkerContext,
+  SAMPLE_PROCESSORS,
+} from '../../lib/worker-context.js';
 import { cdkJsonContext } from './synth.js';
 
 const read = (context: Record<string, unknown>) => readWorkerContext(new App({ context }).node);
@@ -10,7 +14,8 @@ const withDefaults = (overrides: Record<string, unknown>) =>
 
 describe('readWorkerContext', () => {
   it('turns the cdk.json defaults into the BakeTimeGate worker', () => {
-    const { stackName, worker } = read(cdkJsonContext());
+    const { stackName, worker, problems } = read(cdkJsonContext());
+    expect(problems).toEqual([]);
     expect(stackName).toBe(DEFAULT_STACK_NAME);
     expect(worker).toMatchObject({
       category: 'Test',
@@ -20,7 +25,7 @@ describe('readWorkerContext', () => {
       maxInputArtifacts: 1,
       minOutputArtifacts: 0,
       maxOutputArtifacts: 0,
-      jobProcessor: 'bake-time-gate',
+      entry: SAMPLE_PROCESSORS['bake-time-gate'],
       batchSize: 10,
       concurrency: 10,
       reservedConcurrentExecutions: 5,
@@ -123,7 +128,60 @@ describe('readWorkerContext', () => {
       { configurationProperties: [{ name: 'A', required: true, secret: 'yes' }] },
       /secret' must be a boolean/,
     ],
-  ])('names the key for %s', (_, overrides, message) => {
-    expect(() => withDefaults(overrides)).toThrow(message);
+    [
+      'a processor this app does not have',
+      { jobProcessor: 'securty-scan' },
+      /^CDK context 'jobProcessor' must be one of bake-time-gate/,
+    ],
+    [
+      'a timeout the function cannot have',
+      { timeoutSeconds: '901' },
+      /^CDK context 'timeoutSeconds' must be a whole number of seconds from 1 to 900/,
+    ],
+    [
+      'a batch size the function refuses',
+      { batchSize: '0' },
+      /^CDK context 'batchSize' must be an integer from 1 to 100 \(got 0\)/,
+    ],
+    [
+      'a deadline margin the function refuses',
+      { deadlineMarginMs: '999' },
+      /^CDK context 'deadlineMarginMs' must be a whole number of ms from 1000 to 600000/,
+    ],
+    [
+      'a provider CodePipeline refuses',
+      { actionProvider: 'Bake Time' },
+      /^CDK context 'actionProvider' must be 1-35 characters/,
+    ],
+    [
+      'two queryable properties',
+      {
+        configurationProperties: [
+          { name: 'A', required: true, queryable: true },
+          { name: 'B', required: true, queryable: true },
+        ],
+      },
+      /^CDK context 'configurationProperties' may have at most one queryable property/,
+    ],
+  ])('names the key for %s, on one line', (_, overrides, message) => {
+    const { problems } = withDefaults(overrides);
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+    expect(problems[0]).not.toContain('\n');
+  });
+
+  it('reports every unusable value at once', () => {
+    const { problems } = withDefaults({
+      batchSize: 'ten',
+      concurrency: '0',
+      jobProcessor: 'nope',
+      logLevel: 'TRACE',
+      timeoutSeconds: '25',
+    });
+
+    expect(problems.map((line) => /'([^']+)'/.exec(line)?.[1]).sort()).toEqual(
+      ['batchSize', 'concurrency', 'jobProcessor', 'logLevel', 'timeoutSeconds'].sort(),
+    );
   });
 });

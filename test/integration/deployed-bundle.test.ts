@@ -74,7 +74,7 @@ beforeAll(async () => {
   // Outside the project: the map's sources are then `../../<path of the project>/lambda/...`.
   outdir = mkdtempSync(path.join(tmpdir(), 'job-worker-deployed-'));
   bundleFile = path.join(outdir, 'index.mjs');
-  await build(esbuildOptions(WORKER_BUNDLING, 'lambda/handler.ts', bundleFile));
+  await build(esbuildOptions(WORKER_BUNDLING, 'lambda/handlers/bake-time-gate.ts', bundleFile));
 }, 60_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -283,7 +283,7 @@ describe('X-Ray traces of the deployed bundle', () => {
   it('are those the real cls-hooked gives, with its AsyncLocalStorage namespace', async () => {
     stack = await startLocalStack();
 
-    const sent = await traces(await bundlePair('lambda/handler.ts', 'handler'), 1);
+    const sent = await traces(await bundlePair('lambda/handlers/bake-time-gate.ts', 'handler'), 1);
 
     const [handler] = sent.deployed ?? [];
     expect(sent.deployed).toHaveLength(1);

@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig, type WorkerConfig } from '../../lambda/config.js';
 import { createHandler } from '../../lambda/create-handler.js';
 import { InvalidEventError } from '../../lambda/events.js';
+import { bakeTimeGate } from '../../lambda/processors/bake-time-gate.js';
 import type { JobOutcome, JobProcessor } from '../../lambda/processors/job-processor.js';
 import { LIMITS } from '../../lambda/worker/outcome.js';
 import { EmulatorInputError, type JobView } from '../../local/emulator/index.js';
@@ -366,7 +367,12 @@ describe('configurations AWS would never send (real handler, fake CodePipeline)'
   });
 
   const handler = () =>
-    createHandler({ config, codePipelineClient: codePipeline.client, dynamoDbClient });
+    createHandler({
+      config,
+      processor: bakeTimeGate(),
+      codePipelineClient: codePipeline.client,
+      dynamoDbClient,
+    });
 
   it('fails each with a ConfigurationError naming BakeTimeSeconds and not the value, skips a job it cannot identify, and runs the good jobs of the batch', async () => {
     const bad = IMPOSSIBLE_CONFIGURATIONS.map(([name, configuration, value]) => ({

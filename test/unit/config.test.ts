@@ -76,7 +76,6 @@ describe('loadConfig', () => {
       leaseGraceMs: 10_000,
       recordRetentionSeconds: 30 * 86_400,
       secretConfigurationKeys: new Set(),
-      processorName: 'bake-time-gate',
       sdkMaxAttempts: 3,
       sdkRequestTimeoutMs: 5_000,
     });
@@ -91,7 +90,6 @@ describe('loadConfig', () => {
       LEASE_GRACE_SECONDS: '30',
       RECORD_RETENTION_DAYS: '7',
       SECRET_CONFIGURATION_KEYS: 'ApiToken',
-      JOB_PROCESSOR: 'my-processor',
       SDK_MAX_ATTEMPTS: '5',
       SDK_REQUEST_TIMEOUT_MS: '2500',
     };
@@ -105,7 +103,6 @@ describe('loadConfig', () => {
       leaseGraceMs: 30_000,
       recordRetentionSeconds: 7 * 86_400,
       secretConfigurationKeys: new Set(['ApiToken']),
-      processorName: 'my-processor',
       sdkMaxAttempts: 5,
       sdkRequestTimeoutMs: 2_500,
     });
@@ -128,10 +125,10 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty optional variable as unset', () => {
-    const config = loadConfig({ ...REQUIRED, BATCH_SIZE: '', JOB_PROCESSOR: '  ' });
+    const config = loadConfig({ ...REQUIRED, BATCH_SIZE: '', SECRET_CONFIGURATION_KEYS: '  ' });
 
     expect(config.batchSize).toBe(10);
-    expect(config.processorName).toBe('bake-time-gate');
+    expect(config.secretConfigurationKeys).toEqual(new Set());
   });
 
   it('reads process.env when given no environment', () => {
@@ -303,31 +300,12 @@ describe('loadConfig', () => {
     });
   });
 
-  describe('JOB_PROCESSOR', () => {
-    it.each(['bake-time-gate', 'deploy-2'])('accepts "%s"', (name) => {
-      const config = loadConfig({ ...REQUIRED, JOB_PROCESSOR: name });
-
-      expect(config.processorName).toBe(name);
-    });
-
-    it.each(['BakeTimeGate', 'bake_time_gate', 'p'.repeat(65), '../evil'])(
-      'rejects "%s"',
-      (name) => {
-        const error = configError({ ...REQUIRED, JOB_PROCESSOR: name });
-
-        expect(error.variables).toEqual(['JOB_PROCESSOR']);
-        expect(error.message).toContain('JOB_PROCESSOR must be a processor name');
-      },
-    );
-  });
-
   it('names every bad variable in one error', () => {
     const env = {
       ACTION_CATEGORY: 'Deploys',
       ACTION_VERSION: '1234567890',
       LEDGER_TABLE_NAME: 'x',
       SECRET_CONFIGURATION_KEYS: 'Api Token',
-      JOB_PROCESSOR: 'Bad_Name',
       BATCH_SIZE: '0',
       CONCURRENCY: 'many',
       DEADLINE_MARGIN_MS: '999',

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { COUNTER_METRICS } from '../lambda/worker/counters.js';
-import { BUNDLE_SUBSTITUTES } from '../lib/bundling.js';
+import { checkSubstitutes, substituteFile } from '../lib/bundle-substitutes.js';
 import { bundle, NO_OP_TRACER, stopBundler } from './bundle.js';
 import { measureColdStarts, median, profileColdImport } from './cold-start.js';
 import { estimateCosts } from './cost.js';
@@ -328,7 +328,7 @@ async function main(): Promise<void> {
       loadAfter: [0, 0, 0],
     },
     deployed,
-    substitutes: { ...BUNDLE_SUBSTITUTES },
+    substitutes: substitutesUsed(),
     bundle: {
       bytes: worker.bytes,
       sourceMapBytes: worker.sourceMapBytes,
@@ -430,6 +430,20 @@ async function main(): Promise<void> {
 }
 
 const GIB = 2 ** 30;
+
+/** The import paths the measured bundles substitute, with the module of each. */
+function substitutesUsed(): Record<string, string> {
+  return Object.fromEntries(
+    checkSubstitutes(REPO_ROOT)
+      .filter((verdict) => verdict.used)
+      .flatMap(({ substitute }) =>
+        substitute.replaces.map((name) => [
+          name,
+          path.relative(REPO_ROOT, substituteFile(substitute.module)),
+        ]),
+      ),
+  );
+}
 
 main().then(
   () => process.exit(0),

@@ -23,7 +23,7 @@ import {
   secretPropertyNames,
   validateActionType,
 } from './action-type.js';
-import { BUNDLING_ROOT, WORKER_BUNDLING } from './bundling.js';
+import { BUNDLING_ROOT, workerBundling } from './bundling.js';
 import { dashboardUrl, logsInsightsExecutionUrl } from './console-urls.js';
 import type { CustomActionJobWorkerProps } from './custom-action-job-worker-props.js';
 import { type WorkerAlarmName, WorkerMonitoring } from './worker-monitoring.js';
@@ -269,7 +269,7 @@ export class CustomActionJobWorker extends Construct {
       maxEventAge: settings.maxEventAge,
       environment: this.environment(settings, properties),
       // One definition, shared with `npm run bench`, so what is measured is what is deployed.
-      bundling: WORKER_BUNDLING,
+      bundling: workerBundling({ projectRoot: BUNDLING_ROOT }),
     });
     Validations.of(fn).acknowledge({
       id: 'Serverless-LambdaDLQ',

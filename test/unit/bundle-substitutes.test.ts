@@ -39,7 +39,7 @@ describe('every kept substitute', () => {
   // The whole export set, not the names some bundled code imports: a `require` caller or an
   // `import * as` can read any export, so this guards require callers as well as imports.
   it.each(replaced)(
-    'exports every name that each installed copy of $importPath exports at run time ($module)',
+    'exports every name each installed copy of $importPath exports, for require callers as for importers ($module)',
     async ({ importPath, module }) => {
       const offered = Object.keys((await import(substituteFile(module))) as object);
       const copies = copiesOf(packageOf(importPath));

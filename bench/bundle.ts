@@ -5,7 +5,8 @@
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { build, stop } from 'esbuild';
-import { esbuildOptions, WORKER_BUNDLING } from '../lib/bundling.js';
+import { esbuildOptions, workerBundling } from '../lib/bundling.js';
+import { REPO_ROOT } from './paths.js';
 
 export interface Bundle {
   /** The bundle (`index.mjs`, as NodejsFunction names it). */
@@ -30,9 +31,9 @@ function owner(input: string): string {
  *
  * @param entry - e.g. `lambda/handlers/bake-time-gate.ts`
  * @param outdir - an empty or disposable folder
- * @param options - `withoutSubstitutes`: leave out the packages substituted in the deployed
- *   bundle (lib/bundling.ts), to measure what the substitutes save; `alias`: more packages to
- *   substitute, for reference bundles that are never deployed
+ * @param options - `withoutSubstitutes`: bundle every package as published
+ *   (`workerBundling({ substitutes: false })`), to measure what the substitutes save; `alias`:
+ *   more packages to substitute, for reference bundles that are never deployed
  */
 export async function bundle(
   entry: string,
@@ -41,10 +42,14 @@ export async function bundle(
 ): Promise<Bundle> {
   mkdirSync(outdir, { recursive: true });
   const file = path.join(outdir, 'index.mjs');
-  const buildOptions = esbuildOptions(WORKER_BUNDLING, entry, file);
+  const bundling = workerBundling({
+    projectRoot: REPO_ROOT,
+    substitutes: !options.withoutSubstitutes,
+  });
+  const buildOptions = esbuildOptions(bundling, entry, file, REPO_ROOT);
   const result = await build({
     ...buildOptions,
-    alias: { ...(options.withoutSubstitutes ? {} : buildOptions.alias), ...options.alias },
+    alias: { ...buildOptions.alias, ...options.alias },
     metafile: true,
   });
   const output = Object.entries(result.metafile.outputs).find(([name]) =>

@@ -46,6 +46,9 @@ export interface BenchResult {
     noTracerBytes: number;
     /** A handler that builds the two SDK clients and nothing else (a reference). */
     sdkClientsBytes: number;
+    /** A processor that reads from S3, wired like the sample (`bench/paths.ts`). */
+    s3ProcessorBytes: number;
+    s3ProcessorWithoutSubstitutesBytes: number;
     composition: ReadonlyArray<{ name: string; bytes: number }>;
   };
   coldStart: {
@@ -62,6 +65,10 @@ export interface BenchResult {
     eagerSourceMapsRatio: number;
     sdkClientsMs: number;
     sdkClientsRatio: number;
+    s3ProcessorMs: number;
+    s3ProcessorRatio: number;
+    s3ProcessorWithoutSubstitutesMs: number;
+    s3ProcessorWithoutSubstitutesRatio: number;
     emptyReadyMs: number;
     workerReadyMs: number;
     /** The same bundles, in the environment the benchmark was started from. */
@@ -168,6 +175,12 @@ function profileSentence({ empty, worker }: { empty: ImportProfile; worker: Impo
   return `Under V8's profiler (${worker.runs} processes each, profiler overhead included) the worker's import uses ${ms(extra, 1)} more CPU than the empty one's: V8 compiling the bundle ${ms(worker.compileBundleMs - empty.compileBundleMs, 1)} (${share(worker.compileBundleMs - empty.compileBundleMs)}), the bundle's code running (module bodies, clients, utilities) ${ms(worker.bundleCodeMs - empty.bundleCodeMs, 1)} (${share(worker.bundleCodeMs - empty.bundleCodeMs)}), Node's built-in modules ${ms(worker.builtinsMs - empty.builtinsMs, 1)} (${share(worker.builtinsMs - empty.builtinsMs)}), garbage collection ${ms(worker.garbageCollectionMs - empty.garbageCollectionMs, 1)}; the rest is module loading. Compiling scales with the code: only a much smaller bundle would reach the target.`;
 }
 
+/** What the bundle carries as published because a processor may use it, in one sentence. */
+function asPublishedSentence(composition: BenchResult['bundle']['composition']) {
+  const semver = composition.find((part) => part.name === 'semver');
+  return `Packages the sample does not need as published are still bundled as they are (semver${semver ? `, ${kb(semver.bytes)}` : ''}, which the X-Ray SDK loads; the SDK's event streams, endpoint discovery and JavaScript SHA-256), because a processor may use them: substituting them broke the bundles of processors that do.`;
+}
+
 /** The floor the required SDK clients set, in one sentence. */
 function sdkFloorSentence(c: BenchResult['coldStart']) {
   return `The two AWS SDK v3 clients the worker must use, built as it builds them in a handler that does nothing else, already take ${c.sdkClientsRatio.toFixed(2)}x on their own.`;
@@ -198,7 +211,7 @@ export function summarize(r: BenchResult): TargetCheck[] {
             .map((part) => `${part.name} (${kb(part.bytes)})`)
             .join(
               ', ',
-            )}. The tracer the project requires brings the X-Ray SDK: with a no-op tracer the same bundle is ${kb(r.bundle.noTracerBytes)}. The X-Ray SDK's index also loads its patchers for AWS SDK clients (\`captureAWS\`, \`captureAWSv3Client\`) and the parameter whitelist they read (10.6 KB of JSON), which the worker never calls; they are reached through relative \`require\`s, which NodejsFunction's esbuild flags cannot substitute (\`--alias\` applies to package names only).`,
+            )}. The tracer the project requires brings the X-Ray SDK: with a no-op tracer the same bundle is ${kb(r.bundle.noTracerBytes)}. The X-Ray SDK's index also loads its patchers for AWS SDK clients (\`captureAWS\`, \`captureAWSv3Client\`) and the parameter whitelist they read (10.6 KB of JSON), which the worker never calls; they are reached through relative \`require\`s, which NodejsFunction's esbuild flags cannot substitute (\`--alias\` applies to package names only). ${asPublishedSentence(r.bundle.composition)}`,
         }),
   });
   const coldMet = r.coldStart.ratio <= TARGETS.coldStartRatio;
@@ -344,8 +357,8 @@ Ratios are steadier than absolute times here; every time below is a median.
 - **What runs** is what the stack deploys: the CDK app's default stack is synthesized (bundling
   skipped) to read the function's memory (${r.deployed.memoryMb} MB), timeout (${r.deployed.timeoutSeconds} s), architecture
   (${r.deployed.architectures.join(', ')}), tracing (${r.deployed.tracing}), schedule (\`${r.deployed.scheduleExpression}\`), alarms
-  and environment variables. Bundles are built by esbuild with the options of
-  \`lib/bundling.ts\`, the same object the construct hands to \`NodejsFunction\`. Each
+  and environment variables. Bundles are built by esbuild with the options
+  \`workerBundling\` (\`lib/bundling.ts\`) gives the construct for \`NodejsFunction\`. Each
   process gets the function's variables plus those the Lambda runtime sets
   (\`AWS_EXECUTION_ENV\`, \`LAMBDA_TASK_ROOT\`, \`_X_AMZN_TRACE_ID\` per invocation, ...): the
   tracer is on, and the X-Ray SDK runs in its Lambda mode, sending segments over UDP to a socket
@@ -399,6 +412,20 @@ ${table(
       `${c.withoutSubstitutesRatio.toFixed(2)}x`,
     ],
     [
+      'a processor that reads from S3, bundled as deployed',
+      kb(r.bundle.s3ProcessorBytes),
+      '',
+      ms(c.s3ProcessorMs, 1),
+      `${c.s3ProcessorRatio.toFixed(2)}x`,
+    ],
+    [
+      'the same processor without the substitutes',
+      kb(r.bundle.s3ProcessorWithoutSubstitutesBytes),
+      '',
+      ms(c.s3ProcessorWithoutSubstitutesMs, 1),
+      `${c.s3ProcessorWithoutSubstitutesRatio.toFixed(2)}x`,
+    ],
+    [
       'the two AWS SDK clients alone, built as the worker builds them (reference)',
       kb(r.bundle.sdkClientsBytes),
       '',
@@ -436,9 +463,13 @@ environment as well${c.shell.extraCaCerts ? ' (which sets `NODE_EXTRA_CA_CERTS`:
 the same bundles take ${ms(c.shell.emptyMs, 1)} (empty), ${ms(c.shell.workerMs, 1)} (worker: ${(c.shell.workerMs / c.shell.emptyMs).toFixed(2)}x) and
 ${ms(c.shell.withoutSubstitutesMs, 1)} (without the substitutes: ${(c.shell.withoutSubstitutesMs / c.shell.emptyMs).toFixed(2)}x): a fixed cost added to both sides
 flatters the ratio, which is why the summary uses the function's environment.
-The deployed bundle substitutes ${substitutes}: smaller modules for code this function does
-not need as published (see \`lib/bundling.ts\` for what each replaces, and why). What the
-bundle is made of:
+The deployed bundle substitutes ${substitutes}: modules that are correct for any processor,
+used only where they export every name of every installed copy of what they replace (see
+\`lib/bundling.ts\`). Every other package is bundled as published, whatever a processor
+imports. The rows without the substitutes show what they save: for the sample,
+${kb(r.bundle.withoutSubstitutesBytes - r.bundle.bytes)} and ${ms(c.withoutSubstitutesMs - c.workerMs, 1)} of cold import; for the S3 processor
+(\`bench/fixtures/s3-processor-handler.ts\`), ${kb(r.bundle.s3ProcessorWithoutSubstitutesBytes - r.bundle.s3ProcessorBytes)} and ${ms(c.s3ProcessorWithoutSubstitutesMs - c.s3ProcessorMs, 1)}. What the
+deployed bundle is made of:
 
 ${table(
   ['package', 'bytes'],

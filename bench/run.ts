@@ -18,14 +18,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { COUNTER_METRICS } from '../lambda/worker/counters.js';
-import { BUNDLE_SUBSTITUTES } from '../lib/bundling.js';
+import { checkSubstitutes, substituteFile } from '../lib/bundle-substitutes.js';
 import { bundle, NO_OP_TRACER, stopBundler } from './bundle.js';
 import { measureColdStarts, median, profileColdImport } from './cold-start.js';
 import { estimateCosts } from './cost.js';
 import { type DrainResult, runDrain } from './drain.js';
 import { type DeployedShape, synthesizeDefaultStack } from './infra.js';
 import { lambdaEnvironment } from './lambda-env.js';
-import { REPO_ROOT, WORK_DIR } from './paths.js';
+import { REPO_ROOT, S3_PROCESSOR_ENTRY, SAMPLE_ENTRY, WORK_DIR } from './paths.js';
 import { run } from './processes.js';
 import { type BenchResult, renderMarkdown, summarize, type TargetCheck } from './report.js';
 import { startDynaliteProcess } from './servers.js';
@@ -94,20 +94,20 @@ async function main(): Promise<void> {
   const deployed = synthesizeDefaultStack();
 
   progress('bundling as the stack does');
-  const worker = await bundle('lambda/handlers/bake-time-gate.ts', path.join(WORK_DIR, 'handler'));
+  const worker = await bundle(SAMPLE_ENTRY, path.join(WORK_DIR, 'handler'));
   const empty = await bundle('bench/fixtures/empty-handler.ts', path.join(WORK_DIR, 'empty'));
-  const plain = await bundle(
-    'lambda/handlers/bake-time-gate.ts',
-    path.join(WORK_DIR, 'handler-without-substitutes'),
+  const plain = await bundle(SAMPLE_ENTRY, path.join(WORK_DIR, 'handler-without-substitutes'), {
+    withoutSubstitutes: true,
+  });
+  const s3Processor = await bundle(S3_PROCESSOR_ENTRY, path.join(WORK_DIR, 's3-processor'));
+  const s3ProcessorPlain = await bundle(
+    S3_PROCESSOR_ENTRY,
+    path.join(WORK_DIR, 's3-processor-without-substitutes'),
     { withoutSubstitutes: true },
   );
-  const untracedHandler = await bundle(
-    'lambda/handlers/bake-time-gate.ts',
-    path.join(WORK_DIR, 'handler-no-tracer'),
-    {
-      alias: NO_OP_TRACER,
-    },
-  );
+  const untracedHandler = await bundle(SAMPLE_ENTRY, path.join(WORK_DIR, 'handler-no-tracer'), {
+    alias: NO_OP_TRACER,
+  });
   const sdkClientsOnly = await bundle(
     'bench/fixtures/sdk-clients-handler.ts',
     path.join(WORK_DIR, 'sdk-clients-only'),
@@ -138,26 +138,38 @@ async function main(): Promise<void> {
     }),
     ...(file === eagerMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
   });
-  const [emptySeries, workerSeries, plainSeries, noTracerSeries, eagerMapsSeries, sdkSeries] =
-    await measureColdStarts(
-      [
-        { label: 'empty handler', file: empty.file },
-        { label: 'worker handler', file: worker.file },
-        { label: 'worker without substitutes', file: plain.file },
-        { label: 'worker with a no-op tracer', file: untracedHandler.file },
-        { label: 'worker with --enable-source-maps', file: eagerMaps },
-        { label: 'the two SDK clients alone', file: sdkClientsOnly.file },
-      ],
-      COLD_START_RUNS,
-      coldEnv,
-    );
+  const [
+    emptySeries,
+    workerSeries,
+    plainSeries,
+    noTracerSeries,
+    eagerMapsSeries,
+    sdkSeries,
+    s3Series,
+    s3PlainSeries,
+  ] = await measureColdStarts(
+    [
+      { label: 'empty handler', file: empty.file },
+      { label: 'worker handler', file: worker.file },
+      { label: 'worker without substitutes', file: plain.file },
+      { label: 'worker with a no-op tracer', file: untracedHandler.file },
+      { label: 'worker with --enable-source-maps', file: eagerMaps },
+      { label: 'the two SDK clients alone', file: sdkClientsOnly.file },
+      { label: 'S3 processor', file: s3Processor.file },
+      { label: 'S3 processor without substitutes', file: s3ProcessorPlain.file },
+    ],
+    COLD_START_RUNS,
+    coldEnv,
+  );
   if (
     !emptySeries ||
     !workerSeries ||
     !plainSeries ||
     !noTracerSeries ||
     !eagerMapsSeries ||
-    !sdkSeries
+    !sdkSeries ||
+    !s3Series ||
+    !s3PlainSeries
   ) {
     throw new Error('cold start series missing');
   }
@@ -328,7 +340,7 @@ async function main(): Promise<void> {
       loadAfter: [0, 0, 0],
     },
     deployed,
-    substitutes: { ...BUNDLE_SUBSTITUTES },
+    substitutes: substitutesUsed(),
     bundle: {
       bytes: worker.bytes,
       sourceMapBytes: worker.sourceMapBytes,
@@ -336,6 +348,8 @@ async function main(): Promise<void> {
       withoutSubstitutesBytes: plain.bytes,
       noTracerBytes: untracedHandler.bytes,
       sdkClientsBytes: sdkClientsOnly.bytes,
+      s3ProcessorBytes: s3Processor.bytes,
+      s3ProcessorWithoutSubstitutesBytes: s3ProcessorPlain.bytes,
       composition: worker.composition.slice(0, 14),
     },
     coldStart: {
@@ -351,6 +365,11 @@ async function main(): Promise<void> {
       eagerSourceMapsRatio: eagerMapsSeries.medianProcessMs / emptySeries.medianProcessMs,
       sdkClientsMs: sdkSeries.medianProcessMs,
       sdkClientsRatio: sdkSeries.medianProcessMs / emptySeries.medianProcessMs,
+      s3ProcessorMs: s3Series.medianProcessMs,
+      s3ProcessorRatio: s3Series.medianProcessMs / emptySeries.medianProcessMs,
+      s3ProcessorWithoutSubstitutesMs: s3PlainSeries.medianProcessMs,
+      s3ProcessorWithoutSubstitutesRatio:
+        s3PlainSeries.medianProcessMs / emptySeries.medianProcessMs,
       emptyReadyMs: emptySeries.medianReadyMs,
       workerReadyMs: workerSeries.medianReadyMs,
       shell: {
@@ -430,6 +449,20 @@ async function main(): Promise<void> {
 }
 
 const GIB = 2 ** 30;
+
+/** The import paths the measured bundles substitute, with the module of each. */
+function substitutesUsed(): Record<string, string> {
+  return Object.fromEntries(
+    checkSubstitutes(REPO_ROOT)
+      .filter((verdict) => verdict.used)
+      .flatMap(({ substitute }) =>
+        substitute.replaces.map((name) => [
+          name,
+          path.relative(REPO_ROOT, substituteFile(substitute.module)),
+        ]),
+      ),
+  );
+}
 
 main().then(
   () => process.exit(0),

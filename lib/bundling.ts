@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+import { checkSubstitutes, substituteFile } from './bundle-substitutes.js';
 
 /** The repository root: NodejsFunction runs esbuild here (its `projectRoot`). */
 export const BUNDLING_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -13,62 +14,90 @@ export const BUNDLING_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
 
-/**
- * Packages replaced in the deployed bundle by smaller modules of `lambda/bundle/` (paths
- * relative to {@link BUNDLING_ROOT}). Each stands in for code that can never run in this
- * function; tests and local runs use the real packages.
- *
- * - `@aws-sdk/credential-provider-node`: the SDK's default credential chain (profiles, SSO,
- *   web identity, process, container and instance metadata, and the STS/SSO clients they
- *   need: about 120 KB minified). Lambda gives the function its role's credentials in
- *   environment variables, the chain's first link, so the other links never run there.
- * - `semver`: used only by the X-Ray SDK's patcher for the AWS SDK v2 (`captureAWS`); the
- *   worker uses the v3 SDK, and the v2 SDK is not in the bundle (29 KB, and about 40 regular
- *   expressions compiled at every cold start).
- * - `@smithy/core/event-streams`: loaded by the SDK only for operations that stream events;
- *   DynamoDB and CodePipeline have none (15 KB).
- * - `@aws-sdk/middleware-endpoint-discovery`: the DynamoDB client builds an endpoint cache for
- *   it that none of its operations reads (9 KB with the LRU cache it brings).
- * - `@smithy/core/checksum`: the clients take only `Sha256` from it, whose fallback for
- *   platforms without `node:crypto` is a SHA-256 written in JavaScript (3.3 KB).
- * - `cls-hooked/context`: where the X-Ray SDK keeps the current segment. It tracks every
- *   promise of the process with async hooks from the moment the tracer loads; the substitute
- *   keeps the same contexts in an `AsyncLocalStorage`, which tracks nothing in this function.
- */
-export const BUNDLE_SUBSTITUTES: Readonly<Record<string, string>> = {
-  '@aws-sdk/credential-provider-node': './lambda/bundle/lambda-credentials.ts',
-  semver: './lambda/bundle/no-sdk-v2-capture.ts',
-  '@smithy/core/event-streams': './lambda/bundle/no-event-streams.ts',
-  '@aws-sdk/middleware-endpoint-discovery': './lambda/bundle/no-endpoint-discovery.ts',
-  '@smithy/core/checksum': './lambda/bundle/native-sha256.ts',
-  'cls-hooked/context': './lambda/bundle/async-local-namespace.ts',
-};
+/** What {@link workerBundling} needs to know of the function's project. */
+export interface WorkerBundlingOptions {
+  /**
+   * The folder NodejsFunction bundles from (its `projectRoot`): the substitutes are checked
+   * against the packages installed for it.
+   */
+  readonly projectRoot: string;
+  /**
+   * Whether packages may be replaced by the modules of `lambda/bundle/`; each still is only
+   * where the check proves it safe for this project.
+   * @default true
+   */
+  readonly substitutes?: boolean;
+}
 
 /**
- * The worker's NodejsFunction bundling options.
+ * The worker's NodejsFunction bundling options: one minified ES module for Node.js 24, with
+ * a source map and the SDK bundled (the version the tests ran against, and a faster cold
+ * start than the runtime's copy).
  *
+ * Two packages are replaced in the bundle by modules of `lambda/bundle/`
+ * (`lib/bundle-substitutes.ts`), each correct for any processor, whatever else it imports:
+ *
+ * - `@aws-sdk/credential-provider-node`: the SDK's default credential chain. Lambda gives the
+ *   function its role's credentials in environment variables, the chain's first link; the
+ *   others (profiles, SSO, web identity, processes, container and instance metadata, and
+ *   the STS and SSO clients they bring) never run there, and asking for a profile fails
+ *   with an error that says so.
+ * - `cls-hooked` and `cls-hooked/context`: where the X-Ray SDK keeps the current segment.
+ *   The real package tracks every promise of the process with async hooks from the moment
+ *   the tracer loads; the substitute implements its whole API on `AsyncLocalStorage`.
+ *
+ * Why they hold for any processor: each exports every name that every installed copy of
+ * its package exports (checked here, when this is called, against the project's
+ * `node_modules`; a substitute that falls short is left out and the package bundled as
+ * published), so no importer, by name or through `require`, can miss one; each means in
+ * Lambda what the package means (tests run both against the same scenarios); and both
+ * `cls-hooked` paths lead to one module, so the X-Ray SDK and a processor share one registry
+ * of namespaces. Importing another file of these packages by its path (`cls-hooked/context.js`)
+ * fails the build, as esbuild's alias then points into the substitute: use
+ * `substitutes: false` for such a processor.
+ *
+ * Other packages the sample worker does not need as published (semver, the SDK's event
+ * streams, endpoint discovery, its JavaScript SHA-256) are bundled as they are, because
+ * processors use them: BENCHMARKS.md shows what that costs.
+ *
+ * @param options - the project to bundle from; `substitutes: false` replaces nothing
  * @example
- * new nodejs.NodejsFunction(this, 'Function', { entry, bundling: WORKER_BUNDLING });
+ * new nodejs.NodejsFunction(this, 'Function', {
+ *   entry,
+ *   projectRoot,
+ *   bundling: workerBundling({ projectRoot }),
+ * });
  */
-export const WORKER_BUNDLING = {
-  forceDockerBundling: false,
-  format: nodejs.OutputFormat.ESM,
-  target: 'node24',
-  banner: ESM_REQUIRE_BANNER,
-  // ES module builds of the SDK and Powertools tree-shake; their CommonJS builds do not.
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  // The SDK version the tests ran against, and a faster cold start than the runtime's.
-  bundleAwsSDK: true,
-  esbuildArgs: {
-    '--alias': Object.entries(BUNDLE_SUBSTITUTES).map(([name, path]) => `${name}=${path}`),
-    // Comments that dependencies mark to keep go to index.mjs.LEGAL.txt, shipped alongside,
-    // rather than into the code that every cold start parses.
-    '--legal-comments': 'external',
-  },
-} as const satisfies nodejs.BundlingOptions;
+export function workerBundling(options: WorkerBundlingOptions) {
+  const alias =
+    options.substitutes === false
+      ? []
+      : checkSubstitutes(options.projectRoot)
+          .filter((verdict) => verdict.used)
+          .flatMap(({ substitute }) =>
+            substitute.replaces.map((name) => `${name}=${substituteFile(substitute.module)}`),
+          );
+  return {
+    forceDockerBundling: false,
+    format: nodejs.OutputFormat.ESM,
+    target: 'node24',
+    banner: ESM_REQUIRE_BANNER,
+    // ES module builds of the SDK and Powertools tree-shake; their CommonJS builds do not.
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourceMap: true,
+    sourcesContent: false,
+    bundleAwsSDK: true,
+    // esbuild's size table would be the only output of a `cdk synth --quiet` that succeeds.
+    logLevel: nodejs.LogLevel.ERROR,
+    esbuildArgs: {
+      ...(alias.length > 0 ? { '--alias': alias } : {}),
+      // Comments that dependencies mark to keep go to index.mjs.LEGAL.txt, shipped alongside,
+      // rather than into the code that every cold start parses.
+      '--legal-comments': 'external',
+    },
+  } satisfies nodejs.BundlingOptions;
+}
 
 /** NodejsFunction's externals: with bundleAwsSDK, nothing unless `externalModules` says. */
 function externals(bundling: nodejs.BundlingOptions): string[] {
@@ -93,6 +122,7 @@ const TRANSLATED = new Set([
   'bundleAwsSDK',
   'externalModules',
   'esbuildArgs',
+  'logLevel',
 ]);
 
 /**
@@ -100,16 +130,19 @@ const TRANSLATED = new Set([
  * bundling: `esbuild --bundle <entry> --platform=node ...` in the project root).
  *
  * @param bundling - NodejsFunction bundling options; any option not translated here throws,
- *   so a new option in {@link WORKER_BUNDLING} cannot be silently left out of a measurement
- * @param entry - the entry file
+ *   so a new option in {@link workerBundling} cannot be silently left out of a measurement
+ * @param entry - the entry file, relative to `absWorkingDir`
  * @param outfile - where the bundle goes (`index.mjs` for ESM, as NodejsFunction names it)
+ * @param absWorkingDir - the project root esbuild runs in, as NodejsFunction's `projectRoot`
  * @example
- * await esbuild.build(esbuildOptions(WORKER_BUNDLING, 'lambda/handlers/bake-time-gate.ts', '/tmp/out/index.mjs'));
+ * const bundling = workerBundling({ projectRoot: BUNDLING_ROOT });
+ * await esbuild.build(esbuildOptions(bundling, 'lambda/handlers/bake-time-gate.ts', '/tmp/out/index.mjs'));
  */
 export function esbuildOptions(
   bundling: nodejs.BundlingOptions,
   entry: string,
   outfile: string,
+  absWorkingDir: string = BUNDLING_ROOT,
 ): BuildOptions & { absWorkingDir: string; outfile: string } {
   const unknown = Object.keys(bundling).filter((key) => !TRANSLATED.has(key));
   if (unknown.length > 0) {
@@ -120,9 +153,9 @@ export function esbuildOptions(
   for (const [flag, value] of Object.entries(bundling.esbuildArgs ?? {})) {
     if (flag === '--alias' && Array.isArray(value)) {
       for (const item of value) {
-        const [name, path] = item.split('=');
-        if (!name || !path) throw new Error(`malformed --alias ${item}`);
-        alias[name] = path;
+        const at = item.indexOf('=');
+        if (at < 1 || at === item.length - 1) throw new Error(`malformed --alias ${item}`);
+        alias[item.slice(0, at)] = item.slice(at + 1);
       }
     } else if (flag === '--legal-comments' && LEGAL_COMMENTS.has(String(value))) {
       legalComments = value as BuildOptions['legalComments'];
@@ -131,7 +164,7 @@ export function esbuildOptions(
     }
   }
   return {
-    absWorkingDir: BUNDLING_ROOT,
+    absWorkingDir,
     entryPoints: [entry],
     outfile,
     bundle: true,

@@ -30,7 +30,7 @@ import {
   eventVersionValues,
   secretPropertyNames,
 } from './action-type.js';
-import { WORKER_BUNDLING } from './bundling.js';
+import { workerBundling } from './bundling.js';
 import { dashboardUrl, logsInsightsExecutionUrl } from './console-urls.js';
 import type { CustomActionJobWorkerProps } from './custom-action-job-worker-props.js';
 import { resolveWorkerEntry, type WorkerEntry } from './worker-entry.js';
@@ -309,8 +309,7 @@ export class CustomActionJobWorker extends Construct {
           handler: entry.handler,
           projectRoot: entry.projectRoot,
           depsLockFilePath: entry.depsLockFilePath,
-          // One definition, shared with `npm run bench`, so what is measured is what is deployed.
-          bundling: { ...WORKER_BUNDLING, ...props.bundling },
+          bundling: this.bundling(entry, props),
         })
       : new lambda.Function(this, 'Function', {
           ...common,
@@ -324,6 +323,20 @@ export class CustomActionJobWorker extends Construct {
     });
     this.grantLeastPrivilege(role);
     return fn;
+  }
+
+  /** The worker's bundling (shared with `npm run bench`), with the user's options over it. */
+  private bundling(entry: WorkerEntry, props: CustomActionJobWorkerProps): nodejs.BundlingOptions {
+    const ours = workerBundling({
+      projectRoot: entry.projectRoot,
+      substitutes: props.bundleSubstitutes ?? true,
+    });
+    const theirs = props.bundling ?? {};
+    return {
+      ...ours,
+      ...theirs,
+      esbuildArgs: { ...ours.esbuildArgs, ...theirs.esbuildArgs },
+    };
   }
 
   private environment(

@@ -4,7 +4,10 @@
  * Lambda hands the function its execution role's credentials in environment variables, the
  * first link of the SDK's chain, so the chain's other links (profiles, SSO, web identity,
  * credential processes, container and instance metadata, and the STS and SSO clients they
- * need) never run there. Tests and local runs use the SDK's own chain.
+ * need) never run there. The one way to reach them in Lambda, naming a profile, fails here
+ * with an error that says so, rather than signing with other credentials than the SDK would.
+ * It exports every name the SDK's module exports (a test checks every installed copy).
+ * Tests and local runs use the SDK's own chain.
  */
 
 /** The identity the SDK signs with (`AwsCredentialIdentity` of `@smithy/types`). */
@@ -15,14 +18,21 @@ export interface LambdaCredentials {
   readonly expiration?: Date;
   readonly credentialScope?: string;
   readonly accountId?: string;
+  /** Where the credentials came from, which the SDK reports in its user agent. */
+  readonly $source?: Readonly<Record<string, string>>;
 }
 
-/** The environment holds no credentials: the function is not running in Lambda. */
+/** What the SDK passes to the default provider: its client's configuration. */
+export interface DefaultProviderInit {
+  readonly profile?: string;
+}
+
+/** The credentials this bundle can read are not there, or others were asked for. */
 export class LambdaCredentialsError extends Error {
-  constructor() {
-    super(
-      'No credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY: this bundle reads credentials only from the environment, as Lambda provides them',
-    );
+  constructor(
+    message = 'No credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY: this bundle reads credentials only from the environment, as Lambda provides them',
+  ) {
+    super(message);
     this.name = 'LambdaCredentialsError';
   }
 }
@@ -31,7 +41,8 @@ export class LambdaCredentialsError extends Error {
 const REFRESH_MARGIN_MS = 300_000;
 
 /**
- * Reads the credentials Lambda puts in the environment, the way the SDK's `fromEnv` does.
+ * Reads the credentials Lambda puts in the environment, the way the SDK's `fromEnv` does,
+ * with the same source mark.
  *
  * @param env - the environment (`process.env` by default)
  * @throws LambdaCredentialsError when the key id or the secret is missing
@@ -50,7 +61,13 @@ export function credentialsFromEnv(
     ...(expiration ? { expiration: new Date(expiration) } : {}),
     ...(env.AWS_CREDENTIAL_SCOPE ? { credentialScope: env.AWS_CREDENTIAL_SCOPE } : {}),
     ...(env.AWS_ACCOUNT_ID ? { accountId: env.AWS_ACCOUNT_ID } : {}),
+    $source: { CREDENTIALS_ENV_VARS: 'g' },
   };
+}
+
+/** Whether credentials expire at all, so that the SDK will have to fetch them again. */
+export function credentialsWillNeedRefresh(credentials?: LambdaCredentials): boolean {
+  return credentials?.expiration !== undefined;
 }
 
 /** Whether the SDK should fetch the credentials again before using them. */
@@ -65,13 +82,20 @@ export function credentialsTreatedAsExpired(credentials?: LambdaCredentials): bo
  * `defaultProvider` of `@aws-sdk/credential-provider-node`, with the environment as its only
  * source. Like the SDK's chain it memoizes: the SDK calls it before signing each request.
  *
- * @param _init - the client configuration the SDK passes (profiles and SSO settings do not apply)
+ * @param init - the client configuration the SDK passes; a `profile` is refused, as is
+ *   `AWS_PROFILE`, because the SDK would then read that profile instead of the environment
  */
 export function defaultProvider(
-  _init: object = {},
+  init: DefaultProviderInit = {},
 ): (options?: { forceRefresh?: boolean }) => Promise<LambdaCredentials> {
   let credentials: LambdaCredentials | undefined;
   return async (options) => {
+    const profile = init.profile ?? process.env.AWS_PROFILE;
+    if (profile) {
+      throw new LambdaCredentialsError(
+        `The credentials of profile "${profile}" were asked for: this bundle reads credentials only from the environment, as Lambda provides them. Bundle with workerBundling({ substitutes: false }) to use the SDK's full credential chain.`,
+      );
+    }
     if (
       credentials === undefined ||
       options?.forceRefresh ||
@@ -82,3 +106,6 @@ export function defaultProvider(
     return credentials;
   };
 }
+
+/** The module as `require('@aws-sdk/credential-provider-node')` gives it, for default imports. */
+export default { defaultProvider, credentialsWillNeedRefresh, credentialsTreatedAsExpired };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { esbuildOptions, WORKER_BUNDLING } from '../../lib/bundling.js';
+import { BUNDLING_ROOT, esbuildOptions, workerBundling } from '../../lib/bundling.js';
 import { REPO_ROOT } from './synth.js';
 
 interface Run {
@@ -103,7 +103,13 @@ describe('npx cdk synth', () => {
     const benchDir = mkdtempSync(path.join(tmpdir(), 'job-worker-bundle-'));
     try {
       const file = path.join(benchDir, 'index.mjs');
-      await build(esbuildOptions(WORKER_BUNDLING, 'lambda/handlers/bake-time-gate.ts', file));
+      await build(
+        esbuildOptions(
+          workerBundling({ projectRoot: BUNDLING_ROOT }),
+          'lambda/handlers/bake-time-gate.ts',
+          file,
+        ),
+      );
 
       expect(readFileSync(file, 'utf8')).toBe(deployed);
     } finally {

@@ -4,7 +4,6 @@
  * process with the variables Lambda sets, against the emulator and dynalite: what the tests
  * of the sources cannot see (a substitute that breaks the SDK, stack traces of the bundle).
  */
-import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import {
   copyFileSync,
@@ -19,62 +18,26 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { esbuildOptions, WORKER_BUNDLING } from '../../lib/bundling.js';
+import { BUNDLING_ROOT, esbuildOptions, workerBundling } from '../../lib/bundling.js';
 import { setWorkerEnvironment } from '../../local/worker-env.js';
+import {
+  lambdaRuntimeVariables,
+  runWithBundle,
+  TRACE_PARENT,
+  TRACE_ROOT,
+} from '../helpers/bundle-process.js';
 import { scheduledEvent } from '../helpers/lambda-context.js';
 import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
 
 let outdir: string;
 let bundleFile: string;
-
-const TRACE_ROOT = `1-${Math.floor(Date.now() / 1000).toString(16)}-0123456789abcdef01234567`;
-const TRACE_PARENT = '0123456789abcdef';
-
-/** Runs `body` in a fresh Node process after importing the bundle as `handler`. */
-function runWithBundle(
-  file: string,
-  body: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ stdout: string; stderr: string }> {
-  const code = [
-    `const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});`,
-    'const deadline = Date.now() + 30_000;',
-    "const context = { functionName: 'worker', functionVersion: '$LATEST', awsRequestId: crypto.randomUUID(), memoryLimitInMB: '512', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:worker', getRemainingTimeInMillis: () => deadline - Date.now() };",
-    body,
-  ].join('\n');
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--input-type=module', '-e', code],
-      { env, timeout: 60_000, maxBuffer: 32 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr }),
-    );
-  });
-}
-
-/** What the Lambda runtime sets, besides the function's own variables. */
-function lambdaRuntimeVariables(taskRoot: string, daemon = '127.0.0.1:9'): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    _HANDLER: 'index.handler',
-    AWS_LAMBDA_FUNCTION_NAME: 'worker',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
-    LAMBDA_TASK_ROOT: taskRoot,
-    // X-Ray in its Lambda mode, sending to `daemon` (by default a port where nothing listens).
-    _X_AMZN_TRACE_ID: `Root=${TRACE_ROOT};Parent=${TRACE_PARENT};Sampled=1`,
-    AWS_XRAY_DAEMON_ADDRESS: daemon,
-    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-  };
-}
+const bundling = () => workerBundling({ projectRoot: BUNDLING_ROOT });
 
 beforeAll(async () => {
   // Outside the project: the map's sources are then `../../<path of the project>/lambda/...`.
   outdir = mkdtempSync(path.join(tmpdir(), 'job-worker-deployed-'));
   bundleFile = path.join(outdir, 'index.mjs');
-  await build(esbuildOptions(WORKER_BUNDLING, 'lambda/handlers/bake-time-gate.ts', bundleFile));
+  await build(esbuildOptions(bundling(), 'lambda/handlers/bake-time-gate.ts', bundleFile));
 }, 60_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -82,7 +45,7 @@ describe('the deployed bundle against the emulator and dynalite', () => {
   let stack: LocalStack;
   afterEach(() => stack.close());
 
-  it('drains jobs with tracing on: credentials from the environment, no endpoint discovery', async () => {
+  it('drains jobs with tracing on, with the credentials Lambda puts in the environment', async () => {
     stack = await startLocalStack();
     const good = [stack.enqueue({ BakeTimeSeconds: '0' }), stack.enqueue({ BakeTimeSeconds: '0' })];
     const bad = stack.enqueue({ BakeTimeSeconds: 'soon' });
@@ -231,13 +194,14 @@ describe('X-Ray traces of the deployed bundle', () => {
   async function bundlePair(entry: string, name: string) {
     const deployed = path.join(outdir, name, 'index.mjs');
     const withClsHooked = path.join(outdir, `${name}-cls-hooked`, 'index.mjs');
-    const options = esbuildOptions(WORKER_BUNDLING, entry, deployed);
+    const options = esbuildOptions(bundling(), entry, deployed);
+    expect(options.alias).toHaveProperty('cls-hooked/context');
     await build(options);
     await build({
       ...options,
       outfile: withClsHooked,
       alias: Object.fromEntries(
-        Object.entries(options.alias ?? {}).filter(([alias]) => alias !== 'cls-hooked/context'),
+        Object.entries(options.alias ?? {}).filter(([alias]) => !alias.startsWith('cls-hooked')),
       ),
     });
     return { deployed, 'cls-hooked': withClsHooked };

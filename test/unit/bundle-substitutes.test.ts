@@ -1,20 +1,60 @@
-import { Sha256 as RealSha256 } from '@smithy/core/checksum';
+/**
+ * The modules of lambda/bundle/ that the deployed bundle may use instead of a package: each
+ * must export every name of every installed copy of that package, and mean the same in Lambda.
+ */
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as sdkChain from '@aws-sdk/credential-provider-node';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   credentialsFromEnv,
   credentialsTreatedAsExpired,
+  credentialsWillNeedRefresh,
   defaultProvider,
   LambdaCredentialsError,
 } from '../../lambda/bundle/lambda-credentials.js';
-import { Sha256 } from '../../lambda/bundle/native-sha256.js';
-import * as noEndpointDiscovery from '../../lambda/bundle/no-endpoint-discovery.js';
-import {
-  EventStreamSerde,
-  EventStreamsNotBundledError,
-  eventStreamSerdeProvider,
-} from '../../lambda/bundle/no-event-streams.js';
-import { gte, SdkV2CaptureNotBundledError } from '../../lambda/bundle/no-sdk-v2-capture.js';
+import { BUNDLE_SUBSTITUTES, packageOf, substituteFile } from '../../lib/bundle-substitutes.js';
+import { BUNDLING_ROOT } from '../../lib/bundling.js';
+
+/** Every installed copy of `name` in this project, found by `find`, not by the code under test. */
+function copiesOf(name: string): string[] {
+  const manifests = execFileSync(
+    'find',
+    [path.join(BUNDLING_ROOT, 'node_modules'), '-path', `*/node_modules/${name}/package.json`],
+    { encoding: 'utf8' },
+  );
+  return manifests
+    .split('\n')
+    .filter(Boolean)
+    .map((manifest) => path.dirname(manifest));
+}
+
+const replaced = BUNDLE_SUBSTITUTES.flatMap(({ module, replaces }) =>
+  replaces.map((importPath) => ({ importPath, module })),
+);
+
+describe('every kept substitute', () => {
+  // The whole export set, not the names some bundled code imports: a `require` caller or an
+  // `import * as` can read any export, so this guards require callers as well as imports.
+  it.each(replaced)(
+    'exports every name each installed copy of $importPath exports, for require callers as for importers ($module)',
+    async ({ importPath, module }) => {
+      const offered = Object.keys((await import(substituteFile(module))) as object);
+      const copies = copiesOf(packageOf(importPath));
+      expect(copies.length).toBeGreaterThan(0);
+
+      for (const copy of copies) {
+        const file = path.join(copy, importPath.slice(packageOf(importPath).length));
+        const loaded = createRequire(file)(file) as object;
+        // ES importers of a CommonJS module get its exports object as `default`.
+        const names = [...Object.keys(loaded), 'default'];
+        expect(offered, `${file} exports`).toEqual(expect.arrayContaining(names));
+      }
+    },
+  );
+});
 
 const LAMBDA_ENV = {
   AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE',
@@ -23,22 +63,39 @@ const LAMBDA_ENV = {
 };
 
 describe('lambda-credentials (substitute for @aws-sdk/credential-provider-node)', () => {
+  beforeEach(() => {
+    // The SDK's chain would read a profile instead of the environment if one were set.
+    vi.stubEnv('AWS_PROFILE', undefined);
+    for (const [key, value] of Object.entries(LAMBDA_ENV)) vi.stubEnv(key, value);
+  });
   afterEach(() => vi.unstubAllEnvs());
 
-  it('reads the credentials Lambda puts in the environment', () => {
-    expect(
-      credentialsFromEnv({
-        ...LAMBDA_ENV,
-        AWS_CREDENTIAL_EXPIRATION: '2030-01-01T00:00:00Z',
-        AWS_ACCOUNT_ID: '123456789012',
+  it('gives the credentials the SDK chain gives in Lambda, source mark included', async () => {
+    vi.stubEnv('AWS_CREDENTIAL_EXPIRATION', '2030-01-01T00:00:00Z');
+    vi.stubEnv('AWS_ACCOUNT_ID', '123456789012');
+
+    const expected = await sdkChain.defaultProvider({})();
+
+    expect(await defaultProvider({})()).toEqual(expected);
+    expect(expected).toMatchObject({ accessKeyId: 'ASIAEXAMPLE', sessionToken: 'token' });
+  });
+
+  it('tells whether credentials will need, or need, a refresh as the SDK does', () => {
+    const expiration = fc.option(
+      fc.integer({ min: -600_000, max: 600_000 }).map((offset) => new Date(Date.now() + offset)),
+      { nil: undefined },
+    );
+    fc.assert(
+      fc.property(expiration, (when) => {
+        const credentials = { accessKeyId: 'a', secretAccessKey: 's', expiration: when };
+        expect(credentialsWillNeedRefresh(credentials)).toBe(
+          sdkChain.credentialsWillNeedRefresh(credentials),
+        );
+        expect(credentialsTreatedAsExpired(credentials)).toBe(
+          sdkChain.credentialsTreatedAsExpired(credentials),
+        );
       }),
-    ).toEqual({
-      accessKeyId: 'ASIAEXAMPLE',
-      secretAccessKey: 'secret',
-      sessionToken: 'token',
-      expiration: new Date('2030-01-01T00:00:00Z'),
-      accountId: '123456789012',
-    });
+    );
   });
 
   it.each([
@@ -49,8 +106,20 @@ describe('lambda-credentials (substitute for @aws-sdk/credential-provider-node)'
     expect(() => credentialsFromEnv(env)).toThrow(/as Lambda provides them/);
   });
 
+  it.each([
+    ['AWS_PROFILE', {}, 'deploy'],
+    ["a client's profile", { profile: 'deploy' }, undefined],
+  ])(
+    'refuses a profile named by %s, which the SDK chain would read instead of the environment',
+    async (_by, init, variable) => {
+      vi.stubEnv('AWS_PROFILE', variable);
+
+      await expect(defaultProvider(init)()).rejects.toThrow(LambdaCredentialsError);
+      await expect(defaultProvider(init)()).rejects.toThrow(/profile "deploy".*substitutes: false/);
+    },
+  );
+
   it('reads the environment once, as the SDK expects of its default provider', async () => {
-    for (const [key, value] of Object.entries(LAMBDA_ENV)) vi.stubEnv(key, value);
     const provide = defaultProvider({});
 
     const first = await provide();
@@ -61,7 +130,6 @@ describe('lambda-credentials (substitute for @aws-sdk/credential-provider-node)'
   });
 
   it('reads the environment again once the credentials are about to expire', async () => {
-    for (const [key, value] of Object.entries(LAMBDA_ENV)) vi.stubEnv(key, value);
     vi.stubEnv('AWS_CREDENTIAL_EXPIRATION', new Date(Date.now() + 60_000).toISOString());
     const provide = defaultProvider({});
 
@@ -70,125 +138,5 @@ describe('lambda-credentials (substitute for @aws-sdk/credential-provider-node)'
 
     expect(credentialsTreatedAsExpired(first)).toBe(true);
     expect((await provide()).accessKeyId).toBe('ASIAOTHER');
-  });
-});
-
-describe('no-sdk-v2-capture (substitute for semver)', () => {
-  it('fails clearly if the X-Ray SDK is asked to patch an AWS SDK v2 module', () => {
-    expect(() => gte()).toThrow(SdkV2CaptureNotBundledError);
-    expect(() => gte()).toThrow(/captureAWSv3Client/);
-  });
-});
-
-describe('no-event-streams (substitute for @smithy/core/event-streams)', () => {
-  it('fails clearly if an event-stream operation is ever called', () => {
-    expect(() => new EventStreamSerde()).toThrow(EventStreamsNotBundledError);
-    expect(() => eventStreamSerdeProvider()).toThrow(/not bundled/);
-  });
-});
-
-describe('no-endpoint-discovery (substitute for @aws-sdk/middleware-endpoint-discovery)', () => {
-  const { resolveEndpointDiscoveryConfig, EndpointDiscoveryNotBundledError } = noEndpointDiscovery;
-  class DescribeEndpoints {}
-
-  it('resolves the settings the client reads, without an endpoint cache', async () => {
-    const provider = async () => undefined;
-    const config = resolveEndpointDiscoveryConfig(
-      { region: 'us-east-1', endpointDiscoveryEnabledProvider: provider },
-      { endpointDiscoveryCommandCtor: DescribeEndpoints },
-    );
-
-    expect(config).toMatchObject({
-      region: 'us-east-1',
-      endpointDiscoveryCommandCtor: DescribeEndpoints,
-      endpointDiscoveryEnabled: provider,
-      isClientEndpointDiscoveryEnabled: false,
-    });
-    expect(config).not.toHaveProperty('endpointCache');
-  });
-
-  it('keeps an explicit false, as the real module does', async () => {
-    const config = resolveEndpointDiscoveryConfig(
-      { endpointDiscoveryEnabled: false },
-      { endpointDiscoveryCommandCtor: DescribeEndpoints },
-    );
-
-    expect(config.isClientEndpointDiscoveryEnabled).toBe(true);
-    expect(await config.endpointDiscoveryEnabled?.()).toBe(false);
-  });
-
-  it('fails clearly when a client asks for endpoint discovery', () => {
-    expect(() =>
-      resolveEndpointDiscoveryConfig(
-        { endpointDiscoveryEnabled: true },
-        { endpointDiscoveryCommandCtor: DescribeEndpoints },
-      ),
-    ).toThrow(EndpointDiscoveryNotBundledError);
-  });
-});
-
-describe('native-sha256 (substitute for @smithy/core/checksum)', () => {
-  type Step =
-    | { kind: 'update'; data: string | Uint8Array }
-    | { kind: 'digest' }
-    | { kind: 'reset' };
-  const data = fc.oneof(fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }));
-  const step: fc.Arbitrary<Step> = fc.oneof(
-    { weight: 4, arbitrary: data.map((d) => ({ kind: 'update' as const, data: d })) },
-    { weight: 1, arbitrary: fc.constant({ kind: 'digest' as const }) },
-    { weight: 1, arbitrary: fc.constant({ kind: 'reset' as const }) },
-  );
-  const secret = fc.option(
-    fc.oneof(fc.string({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 })),
-    {
-      nil: undefined,
-    },
-  );
-
-  /** Every digest, and every error's message, in order. */
-  interface Hash {
-    update(data: string | Uint8Array): void;
-    digest(): Promise<Uint8Array>;
-    reset(): void;
-  }
-
-  async function trace(hash: Hash, steps: Step[]) {
-    const seen: string[] = [];
-    for (const s of steps) {
-      try {
-        if (s.kind === 'update') hash.update(s.data);
-        else if (s.kind === 'reset') hash.reset();
-        else seen.push(Buffer.from(await hash.digest()).toString('hex'));
-      } catch (error) {
-        seen.push(`error: ${(error as Error).message}`);
-      }
-    }
-    seen.push(Buffer.from(await hash.digest()).toString('hex'));
-    return seen;
-  }
-
-  it('gives the digests of the real Sha256 for any updates, digests and resets', async () => {
-    await fc.assert(
-      fc.asyncProperty(secret, fc.array(step, { maxLength: 12 }), async (key, steps) => {
-        expect(await trace(new Sha256(key), steps)).toEqual(
-          await trace(new RealSha256(key), steps),
-        );
-      }),
-    );
-  });
-
-  it('is SHA-256 and HMAC-SHA-256', async () => {
-    const plain = new Sha256();
-    plain.update('abc');
-    const hmac = new Sha256('key');
-    hmac.update('The quick brown fox jumps over the lazy dog');
-
-    expect(Buffer.from(await plain.digest()).toString('hex')).toBe(
-      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
-    );
-    expect(Buffer.from(await hmac.digest()).toString('hex')).toBe(
-      'f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8',
-    );
-    expect(() => hmac.update('more')).toThrow(/finished/);
   });
 });

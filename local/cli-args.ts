@@ -2,7 +2,7 @@
  * A small, strict command-line parser for the local scripts: known flags only, numbers
  * checked, a usage line on error.
  */
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -13,9 +13,15 @@ export class UsageError extends Error {
 
 type Spec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
-export function parseCli<T extends Spec>(argv: string[], spec: T) {
+/** The parsed flags of `spec`. */
+export type CliValues<T extends Spec> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: false }>
+>['values'];
+
+export function parseCli<T extends Spec>(argv: string[], spec: T): CliValues<T> {
+  const config = { args: argv, options: spec, strict: true, allowPositionals: false } as const;
   try {
-    return parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }).values;
+    return parseArgs<typeof config & ParseArgsConfig>(config).values as CliValues<T>;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

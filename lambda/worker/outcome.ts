@@ -79,6 +79,50 @@ export interface FailureOutcome {
 
 export type JobOutcome = SuccessOutcome | ContinueOutcome | FailureOutcome;
 
+/**
+ * A success outcome.
+ *
+ * @param details - summary, external execution id, output variables, current revision
+ * @example
+ * return success({ summary: 'Deployed to prod', outputVariables: { Version: '42' } });
+ */
+export function success(details: Omit<SuccessOutcome, 'kind'> = {}): SuccessOutcome {
+  return { kind: 'success', ...details };
+}
+
+/**
+ * A failure outcome.
+ *
+ * @param failureType - `JobFailed`, `ConfigurationError`, `PermissionError`, ...
+ * @param message - what went wrong, for the pipeline's console (no secret values)
+ * @param details - the external execution id
+ * @example
+ * return failure('ConfigurationError', 'Severity must be one of low, high');
+ */
+export function failure(
+  failureType: FailureType,
+  message: string,
+  details: Omit<FailureOutcome, 'kind' | 'failureType' | 'message'> = {},
+): FailureOutcome {
+  return { kind: 'failure', failureType, message, ...details };
+}
+
+/**
+ * A continue outcome: the job needs more time, and CodePipeline hands `continuationToken` to a
+ * new job of this action once this one is reported.
+ *
+ * @param continuationToken - what the next job needs to resume (at most 2,048 characters)
+ * @param details - progress, summary, external execution id
+ * @example
+ * return continueLater(JSON.stringify({ buildId }), { percentComplete: 40 });
+ */
+export function continueLater(
+  continuationToken: string,
+  details: Omit<ContinueOutcome, 'kind' | 'continuationToken'> = {},
+): ContinueOutcome {
+  return { kind: 'continue', continuationToken, ...details };
+}
+
 /** `PutJobSuccessResult` input, in the worker's own terms. */
 export interface SuccessReport {
   readonly kind: 'success';

@@ -1,0 +1,53 @@
+/**
+ * codepipeline-job-worker, the function side: turn a job processor into the Lambda handler
+ * of a CodePipeline custom action's job worker.
+ *
+ * @example
+ * import { createJobWorkerHandler, failure, success, type JobProcessor } from 'codepipeline-job-worker';
+ *
+ * const hello: JobProcessor = {
+ *   name: 'hello',
+ *   async process(job) {
+ *     const target = job.configuration.Target;
+ *     if (!target) return failure('ConfigurationError', 'Target is required');
+ *     return success({ summary: `Deployed to ${target}` });
+ *   },
+ * };
+ * export const handler = createJobWorkerHandler(hello);
+ */
+export { WorkerConfigError } from './config.js';
+export {
+  createJobWorkerHandler,
+  type JobWorkerHandler,
+  type JobWorkerHandlerOptions,
+} from './create-handler.js';
+export type {
+  JobLogger,
+  JobProcessor,
+  OutcomeCheck,
+  ProcessingContext,
+  SdkSettings,
+} from './processors/job-processor.js';
+export type { DrainSummary } from './worker/counters.js';
+export type {
+  Artifact,
+  ArtifactCredentials,
+  Job,
+  JobActionTypeId,
+  PipelineContext,
+} from './worker/job.js';
+export {
+  type ContinueOutcome,
+  type CurrentRevision,
+  continueLater,
+  FAILURE_TYPES,
+  type FailureOutcome,
+  type FailureType,
+  failure,
+  JobFailureError,
+  type JobOutcome,
+  LIMITS,
+  type SuccessOutcome,
+  success,
+} from './worker/outcome.js';
+export { REDACTED, Secret } from './worker/secrets.js';

@@ -1,0 +1,20 @@
+/**
+ * codepipeline-job-worker, the infrastructure side: the CDK construct that deploys a
+ * CodePipeline custom action with its serverless job worker.
+ *
+ * @example
+ * import { CustomActionJobWorker } from 'codepipeline-job-worker/cdk';
+ *
+ * new CustomActionJobWorker(this, 'SecurityScan', {
+ *   category: codepipeline.ActionCategory.TEST,
+ *   provider: 'SecurityScan',
+ *   entry: 'src/handler.ts',
+ * });
+ */
+export type { ActionTypeIdentity } from './action-type.js';
+export { CustomActionJobWorker } from './custom-action-job-worker.js';
+export type {
+  CustomActionJobWorkerProps,
+  WorkerLogLevel,
+} from './custom-action-job-worker-props.js';
+export type { WorkerAlarmName } from './worker-monitoring.js';

@@ -1,0 +1,23 @@
+/**
+ * AWS SDK client options from the worker's SDK settings, shared by the worker's clients and
+ * the artifact API's S3 client: standard retries with an explicit number of attempts, and a
+ * request timeout (the SDK's defaults have none, so a silent endpoint would hang a call until
+ * Lambda kills the invocation).
+ */
+import type { SdkSettings } from './processors/job-processor.js';
+
+export function sdkClientOptions(settings: SdkSettings) {
+  return {
+    // Resolve each command's middleware stack once instead of on every request (about 0.1 ms
+    // of CPU per call). The cache requires that no middleware is added to a client after its
+    // first request; none of these clients adds any.
+    cacheMiddleware: true,
+    retryMode: 'standard',
+    maxAttempts: settings.maxAttempts,
+    requestHandler: {
+      connectionTimeout: Math.min(settings.requestTimeoutMs, 3_000),
+      requestTimeout: settings.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  } as const;
+}

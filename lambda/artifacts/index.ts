@@ -11,6 +11,8 @@
  * const source = await artifacts.extract();            // the job's only input, unzipped
  * await artifacts.uploadDirectory('BuildOutput', dist); // zipped, KMS-encrypted, once
  */
+
+export type { JobArtifacts } from './api.js';
 export {
   ArtifactError,
   type ArtifactErrorOptions,
@@ -24,7 +26,7 @@ export {
   OutputArtifactError,
   UnsafeArchiveError,
 } from './errors.js';
-export { type JobArtifacts, jobArtifacts } from './job-artifacts.js';
+export { jobArtifacts } from './job-artifacts.js';
 export {
   type ArtifactLimits,
   DEFAULT_ARTIFACT_LIMITS,

@@ -9,9 +9,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ProcessingContext } from '../processors/job-processor.js';
-import type { Artifact, Job } from '../worker/job.js';
+import type { Job } from '../worker/job.js';
+import type { JobArtifacts } from './api.js';
 import { JobCredentials } from './credentials.js';
-import { ArtifactError, ArtifactNameError } from './errors.js';
 import { fileError } from './file-errors.js';
 import { limitedStream } from './limited-stream.js';
 import { OutputLedger } from './output-ledger.js';
@@ -30,74 +30,10 @@ import {
   DEFAULT_UPLOAD_CONCURRENCY,
   type JobArtifactsOptions,
 } from './settings.js';
+import { localName, resolveTarget } from './targets.js';
 import { type UploadResult, type UploadSource, uploadObject } from './upload.js';
 import { zipDirectory } from './zip-directory.js';
 import { type ExtractResult, extractZip } from './zip-extract.js';
-
-/** The artifact API of one job; see {@link jobArtifacts}. */
-export interface JobArtifacts {
-  /** The job's input artifact names, in the job's order. */
-  readonly inputNames: readonly string[];
-  /** The job's output artifact names, in the job's order. */
-  readonly outputNames: readonly string[];
-  /**
-   * An input artifact's object as a stream (at most `maxInputBytes`).
-   *
-   * @param name - the input's name; omitted, the job's only input
-   */
-  open(name?: string): Promise<Readable>;
-  /**
-   * Downloads an input artifact's object to a file under the job's work directory and
-   * returns its path. Asked again, returns the same file.
-   *
-   * @param name - the input's name; omitted, the job's only input
-   */
-  download(name?: string): Promise<string>;
-  /**
-   * Downloads an input artifact and extracts it (a zip archive) into a directory of its own
-   * under the job's work directory; returns the directory. Asked again, returns the same one.
-   *
-   * @param name - the input's name; omitted, the job's only input
-   */
-  extract(name?: string): Promise<string>;
-  /**
-   * Zips a directory's contents as it streams them to an output artifact.
-   *
-   * @param name - the output's name
-   * @param directory - the directory whose contents become the archive's root
-   */
-  uploadDirectory(
-    name: string,
-    directory: string,
-    options?: { readonly compress?: boolean },
-  ): Promise<UploadResult>;
-  /**
-   * Uploads a file, as it is, to an output artifact.
-   *
-   * @param name - the output's name
-   */
-  uploadFile(
-    name: string,
-    file: string,
-    options?: { readonly contentType?: string },
-  ): Promise<UploadResult>;
-  /**
-   * Uploads a stream to an output artifact. It cannot be sent twice: prefer `uploadFile`
-   * for long jobs, whose credentials may expire during the upload.
-   *
-   * @param name - the output's name
-   */
-  uploadStream(
-    name: string,
-    body: Readable,
-    options?: { readonly contentType?: string },
-  ): Promise<UploadResult>;
-  /** Closes the S3 client's connections. Done for you when the job reports its outcome. */
-  destroy(): void;
-}
-
-/** Artifact names CodePipeline accepts, which are also safe file names. */
-const PLAIN_NAME = /^[A-Za-z0-9_-]{1,100}$/;
 
 class ArtifactStore implements JobArtifacts {
   readonly #job: Job;
@@ -245,11 +181,6 @@ class ArtifactStore implements JobArtifacts {
     return join(this.#context.workDirectory, 'artifacts');
   }
 
-  #fileName(target: ArtifactTarget): string {
-    if (PLAIN_NAME.test(target.name)) return target.name;
-    return `artifact-${this.#job.inputArtifacts.findIndex((input) => input.name === target.name)}`;
-  }
-
   /** Memoizes one download or extraction per input; a failed one may be tried again. */
   #once(memo: Map<string, Promise<string>>, name: string, work: () => Promise<string>) {
     const known = memo.get(name);
@@ -263,39 +194,11 @@ class ArtifactStore implements JobArtifacts {
   }
 
   #target(kind: ArtifactTarget['kind'], name: string | undefined): ArtifactTarget {
-    const artifacts = kind === 'input' ? this.#job.inputArtifacts : this.#job.outputArtifacts;
-    const label = kind === 'input' ? 'input' : 'output';
-    const names = artifacts.map((artifact) => `"${artifact.name}"`).join(', ') || 'none';
-    let artifact: Artifact | undefined;
-    if (name === undefined) {
-      if (artifacts.length !== 1) {
-        throw new ArtifactNameError(
-          `The job has ${artifacts.length} ${label} artifacts (${names}): name the one to use`,
-        );
-      }
-      artifact = artifacts[0];
-    } else {
-      artifact = artifacts.find((candidate) => candidate.name === name);
-    }
-    if (!artifact) {
-      throw new ArtifactNameError(
-        `The job has no ${label} artifact "${name}" (its ${label} artifacts: ${names})`,
-        { artifactName: name },
-      );
-    }
-    if (!artifact.bucketName || !artifact.objectKey) {
-      throw new ArtifactError(
-        'JobFailed',
-        `The job gives no S3 location for its ${label} artifact "${artifact.name}"`,
-        { artifactName: artifact.name },
-      );
-    }
-    return {
-      kind,
-      name: artifact.name,
-      bucketName: artifact.bucketName,
-      objectKey: artifact.objectKey,
-    };
+    return resolveTarget(this.#job, kind, name);
+  }
+
+  #fileName(target: ArtifactTarget): string {
+    return localName(this.#job, target);
   }
 
   /** Sends an S3 command; once more with fresh credentials if S3 says they expired. */

@@ -2,6 +2,11 @@
  * A local S3 stand-in: s3rver embedded in-process behind an HTTP server of our own, which
  * records every request (with the encryption headers uploads were sent with, which s3rver
  * ignores) and answers for expired or mismatched session credentials as S3 does.
+ *
+ * What s3rver does not do: CreateBucket through the SDK (buckets are made here, in its
+ * store), server-side encryption, and a streamed PutObject body sent aws-chunked with a
+ * trailing checksum (the SDK's default for a stream of unknown length): it answers
+ * InvalidArgument. lib-storage's Upload sends buffered parts, which it takes.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

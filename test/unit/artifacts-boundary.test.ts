@@ -21,9 +21,14 @@ const ARTIFACT_ONLY =
   /(^|\/)artifacts\/|^@aws-sdk\/client-s3$|^@aws-sdk\/lib-storage$|^yauzl$|^yazl$/;
 
 describe('module boundaries of the artifact API and the S3 stand-in', () => {
-  it('nothing in lambda/ outside lambda/artifacts/ imports it, the S3 client or the zip libraries', () => {
+  it("the worker's core imports neither it, the S3 client nor the zip libraries", () => {
+    // Processors that use artifacts import it (and pay for it); the interface they implement
+    // is part of the core.
+    const core = (file: string) =>
+      !file.startsWith('lambda/artifacts/') &&
+      (!file.startsWith('lambda/processors/') || file === 'lambda/processors/job-processor.ts');
     const offending = sources('lambda')
-      .filter((file) => !file.startsWith('lambda/artifacts/'))
+      .filter(core)
       .flatMap((file) =>
         imports(file)
           .filter((specifier) => ARTIFACT_ONLY.test(specifier))

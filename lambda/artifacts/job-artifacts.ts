@@ -289,9 +289,13 @@ class ArtifactStore implements JobArtifacts {
   }
 }
 
+/** One artifacts object per job: two would each keep their own record of the outputs. */
+const perJob = new WeakMap<ProcessingContext, JobArtifacts>();
+
 /**
- * The artifact API for one job: call it once per job, at the start of `process`. It
- * registers a check that fails a success which left a declared output artifact unwritten.
+ * The artifact API for one job, at the start of `process`. It registers a check that fails a
+ * success which left a declared output artifact unwritten. Called again with the same
+ * context, it returns the same object (made with the first call's options).
  *
  * @param job - the job being processed
  * @param context - its processing context (work directory, credentials refresh, SDK settings)
@@ -313,5 +317,9 @@ export function jobArtifacts(
   context: ProcessingContext,
   options: JobArtifactsOptions = {},
 ): JobArtifacts {
-  return new ArtifactStore(job, context, options);
+  const known = perJob.get(context);
+  if (known) return known;
+  const created = new ArtifactStore(job, context, options);
+  perJob.set(context, created);
+  return created;
 }

@@ -5,7 +5,7 @@
  *
  * What s3rver does not do: CreateBucket through the SDK (buckets are made here, in its
  * store), server-side encryption, and a streamed PutObject body sent aws-chunked with a
- * trailing checksum (the SDK's default for a stream of unknown length): it answers
+ * trailing checksum (the SDK's default for a streamed body): it answers
  * InvalidArgument. lib-storage's Upload sends buffered parts, which it takes.
  */
 import { randomUUID } from 'node:crypto';

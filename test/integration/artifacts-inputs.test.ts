@@ -157,6 +157,19 @@ describe('input artifacts through the artifact API (S3 stand-in)', () => {
     },
   );
 
+  it('stops when the job is cancelled (its deadline passed)', async () => {
+    await store.s3.putObject(BUCKET, INPUT_KEY, await zipOf({ 'a.txt': 'a' }));
+    const { artifacts, context } = open();
+    context.abort();
+
+    const error = await failure(artifacts.extract());
+
+    expect(error.failureType).toBe('JobFailed');
+    expect(error.message).toMatch(
+      /^Input artifact "BuildOutput" .*stopped, the job was cancelled$/,
+    );
+  });
+
   it('stops reading an input over the size limit, and leaves no file behind', async () => {
     await store.s3.putObject(BUCKET, INPUT_KEY, Buffer.alloc(3 * 1024 * 1024));
     const { artifacts, context } = open(artifactJob(), { maxInputBytes: 1024 * 1024 });

@@ -207,6 +207,18 @@ describe('output artifacts through the artifact API (S3 stand-in)', () => {
     });
   });
 
+  it('hands out one artifacts object per job, so that outputs are counted once', async () => {
+    const { artifacts, context } = open();
+
+    const again = jobArtifacts(artifactJob(), context);
+    await again.uploadStream('BakedOutput', Readable.from(['once']));
+    const second = await failure(artifacts.uploadStream('BakedOutput', Readable.from(['twice'])));
+
+    expect(again).toBe(artifacts);
+    expect(second).toBeInstanceOf(OutputArtifactError);
+    expect(await context.checked({ kind: 'success' })).toEqual({ kind: 'success' });
+  });
+
   it('counts an output written by an earlier job of a continuation as written', async () => {
     await store.s3.putObject(BUCKET, 'p/Baked/step-1', 'written by the first job');
     const written = [artifact('BakedOutput', 'p/Baked/step-1')];

@@ -20,6 +20,7 @@ import { sdkClientOptions } from '../lambda/sdk-options.js';
 import type { Job } from '../lambda/worker/job.js';
 import { Secret } from '../lambda/worker/secrets.js';
 
+/** The transfers measured: the artifact API's, and the plain calls beside them. */
 export type TransferMode =
   | 'plain-get'
   | 'api-extract'

@@ -6,6 +6,13 @@
  */
 import type { SdkSettings } from './processors/job-processor.js';
 
+/**
+ * Options for any AWS SDK v3 client's constructor.
+ *
+ * @param settings - the worker's SDK settings (`ProcessingContext.sdk`)
+ * @example
+ * new S3Client({ ...sdkClientOptions(context.sdk), credentials });
+ */
 export function sdkClientOptions(settings: SdkSettings) {
   return {
     // Resolve each command's middleware stack once instead of on every request (about 0.1 ms

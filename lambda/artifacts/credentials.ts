@@ -10,6 +10,7 @@ import { safeCause } from './s3-errors.js';
 
 type CredentialProvider = Extract<NonNullable<S3ClientConfig['credentials']>, () => unknown>;
 
+/** What {@link JobCredentials} needs. */
 export interface JobCredentialsOptions {
   /** The job whose `artifactCredentials` are used first. */
   readonly job: Job;

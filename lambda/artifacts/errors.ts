@@ -5,6 +5,7 @@
  */
 import { type FailureType, JobFailureError } from '../worker/outcome.js';
 
+/** Options of the artifact API's errors: `cause`, and the artifact concerned. */
 export interface ArtifactErrorOptions extends ErrorOptions {
   /** The input or output artifact concerned, by its pipeline name. */
   readonly artifactName?: string;

@@ -7,6 +7,7 @@ import { OutputArtifactError } from './errors.js';
 
 type OutputState = 'writing' | 'written';
 
+/** The outputs of one job and which of them were written. */
 export class OutputLedger {
   readonly #declared: readonly string[];
   readonly #states = new Map<string, OutputState>();

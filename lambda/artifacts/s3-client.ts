@@ -7,6 +7,7 @@ import type { SdkSettings } from '../processors/job-processor.js';
 import { sdkClientOptions } from '../sdk-options.js';
 import type { JobCredentials } from './credentials.js';
 
+/** What the artifact S3 client is built from. */
 export interface ArtifactClientSettings {
   readonly credentials: JobCredentials;
   readonly sdk: SdkSettings;

@@ -30,6 +30,7 @@ export interface UploadResult {
   readonly parts: number;
 }
 
+/** What an upload sends. */
 export interface UploadSource {
   /** Opens the bytes to send; called again for a second attempt when `restartable`. */
   open(): Readable;
@@ -37,6 +38,7 @@ export interface UploadSource {
   readonly contentType?: string;
 }
 
+/** How an upload is sent. */
 export interface UploadSettings {
   readonly client: S3Client;
   readonly credentials: JobCredentials;

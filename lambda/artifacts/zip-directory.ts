@@ -13,6 +13,7 @@ import { clip } from './file-errors.js';
 /** A symbolic link's mode: what unzip tools read to recreate a link. */
 const SYMLINK_MODE = 0o120777;
 
+/** Options of {@link zipDirectory}. */
 export interface ZipDirectoryOptions {
   /** Deflate file contents (off: stored as they are, for contents already compressed). */
   readonly compress: boolean;

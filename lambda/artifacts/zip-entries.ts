@@ -10,6 +10,7 @@ const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
 
+/** What an archive entry is; `other` (devices, FIFOs, sockets) is never extracted. */
 export type EntryKind = 'file' | 'directory' | 'symlink' | 'other';
 
 /** yauzl's own name decoder (UTF-8 flag, Info-ZIP Unicode path field, CP437), untyped upstream. */

@@ -23,6 +23,7 @@ import { createLinks, type PendingLink, RefusedLink } from './zip-links.js';
 /** Longest symbolic link target read from an archive (Linux's PATH_MAX). */
 const MAX_LINK_TARGET_BYTES = 4096;
 
+/** Options of {@link extractZip}. */
 export interface ExtractOptions {
   /** How the archive is named in messages (`Input artifact "Name" (s3://...)`). */
   readonly label: string;

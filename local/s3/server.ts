@@ -20,6 +20,7 @@ import AWSAccount from '@20minutes/s3rver/lib/models/account.js';
 import S3Object from '@20minutes/s3rver/lib/models/object.js';
 import { describeRequest, type S3Request, signingKeys, UPLOAD_OPERATIONS } from './requests.js';
 
+/** A key pair the stand-in accepts. */
 export interface S3Credentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
@@ -27,6 +28,7 @@ export interface S3Credentials {
   readonly sessionToken?: string;
 }
 
+/** Options of {@link startS3Server}; all optional. */
 export interface S3ServerOptions {
   /** @default '127.0.0.1' */
   readonly host?: string;

@@ -61,10 +61,9 @@ export function fileError(
     );
   }
   if (isFileSystemError(error)) {
-    return new ArtifactStorageError(
-      `${doing}: the job's temporary storage failed (${code ?? 'unknown error'})`,
-      withCause,
-    );
+    // Node's own message: the code, what failed and the path, e.g. "ENOENT: no such file or
+    // directory, open '/tmp/...'".
+    return new ArtifactStorageError(`${doing}: ${clip((error as Error).message)}`, withCause);
   }
   if (!archive) {
     return new ArtifactError(

@@ -266,6 +266,18 @@ describe('output artifacts through the artifact API (S3 stand-in)', () => {
     expect(await store.s3.getObject(BUCKET, 'p/Baked/unsafe')).toBeUndefined();
   });
 
+  it('fails naming the output and the path when the directory to upload does not exist', async () => {
+    const { artifacts } = open();
+
+    const error = await failure(artifacts.uploadDirectory('BakedOutput', join(scratch, 'none')));
+
+    expect(error.failureType).toBe('JobFailed');
+    expect(error.message).toMatch(
+      /^Output artifact "BakedOutput" .*: reading what to upload: ENOENT: no such file or directory/,
+    );
+    expect(error.message).toContain(join(scratch, 'none'));
+  });
+
   it('refuses an output name the job does not declare', async () => {
     const { artifacts } = open();
 

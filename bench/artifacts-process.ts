@@ -4,7 +4,7 @@
  * directory) or the plain S3 call that moves the same bytes (GetObject to a file, PutObject
  * of a file). Configured by the environment; writes its figures to `BENCH_REPORT_FILE`.
  */
-import { createReadStream, createWriteStream, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -37,10 +37,29 @@ export interface TransferReport {
   readonly cpuMs: number;
   /** Resident set after the imports, before the transfer. */
   readonly rssBeforeMb: number;
-  /** Peak resident set of the whole process. */
+  /** Peak resident set of the whole process (see {@link peakRssMb}). */
+  readonly peakRssMb: number;
+  /** `process.resourceUsage().maxRSS`, which on Linux also counts the parent's at the fork. */
   readonly maxRssMb: number;
   /** Parts of an upload (1: a single PutObject). */
   readonly parts?: number;
+}
+
+/**
+ * The process's peak resident set, from `VmHWM` in /proc/self/status where there is one.
+ * `process.resourceUsage().maxRSS` is no measure of a child process on Linux: the kernel
+ * carries the high-water mark of the process that forked it over the exec, so a child of
+ * the benchmark reports at least the benchmark's own resident set.
+ */
+function peakRssMb(): number {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    if (kb) return Number(kb) / 1024;
+  } catch {
+    // Not Linux: maxRSS is the best there is.
+  }
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 function required(name: string): string {
@@ -171,6 +190,7 @@ const report: TransferReport = {
   wallMs,
   cpuMs: (cpu.user + cpu.system) / 1000,
   rssBeforeMb,
+  peakRssMb: peakRssMb(),
   maxRssMb: process.resourceUsage().maxRSS / 1024,
   parts,
 };

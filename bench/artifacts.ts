@@ -191,6 +191,14 @@ const MODES: Readonly<Record<TransferMode, string>> = {
   'api-upload-directory-stored': '`uploadDirectory(…, { compress: false })`: zip (stored)',
 };
 
+/** Where `maxRSS` read more than the transfer's own peak in this run, say so. */
+function maxRssNote(bench: ArtifactBench): string {
+  const carried = bench.transfers.filter((t) => t.maxRssMb - t.peakRssMb > 5);
+  if (carried.length === 0) return '';
+  const values = carried.map((t) => `${t.maxRssMb.toFixed(0)} MB`).join(', ');
+  return ` In this run it read ${values} for ${carried.length} of the ${bench.transfers.length} transfers, above their own peaks.`;
+}
+
 /** The BENCHMARKS.md section of an {@link ArtifactBench}. */
 export function renderArtifactsSection(bench: ArtifactBench): string {
   const mb = (bytes: number) => bytes / 2 ** 20;
@@ -199,8 +207,8 @@ export function renderArtifactsSection(bench: ArtifactBench): string {
     `${(mb(t.bytes) / (t.wallMs / 1000)).toFixed(0)} MB/s`,
     `${(t.wallMs / 1000).toFixed(2)} s`,
     `${(t.cpuMs / 1000).toFixed(2)} s`,
-    `${t.maxRssMb.toFixed(0)} MB`,
-    `${(t.maxRssMb - t.rssBeforeMb).toFixed(0)} MB`,
+    `${t.peakRssMb.toFixed(0)} MB`,
+    `${(t.peakRssMb - t.rssBeforeMb).toFixed(0)} MB`,
     t.parts === undefined ? '' : String(t.parts),
   ]);
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
@@ -210,7 +218,9 @@ export function renderArtifactsSection(bench: ArtifactBench): string {
 One artifact of ${mb(bench.objectBytes).toFixed(0)} MB (a zip of ${bench.files} files of random,
 incompressible bytes) through the artifact API and through the plain S3 calls that move the same
 bytes, against the local S3 stand-in (s3rver, in a process of its own) on loopback. Each transfer
-ran once, in a fresh process: peak RSS is \`process.resourceUsage().maxRSS\` of that process;
+ran once, in a fresh process. Peak RSS is the process's own high-water mark (\`VmHWM\`), not
+\`process.resourceUsage().maxRSS\`: on Linux, a child's maxRSS can carry the high-water mark of
+the process that forked it.${maxRssNote(bench)}
 "peak − start" is what the transfer added to the process after its imports. The artifact API
 bundled alone (minified) is ${(bench.bundleBytes / 1024).toFixed(0)} KB.
 

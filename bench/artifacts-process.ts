@@ -133,8 +133,13 @@ async function transfer(): Promise<{ bytes: number; parts?: number }> {
       return { bytes: (await stat(file)).size };
     }
     case 'api-extract': {
-      await jobArtifacts(job, context).extract('Input');
-      return { bytes: Number(required('BENCH_OBJECT_BYTES')) };
+      // Limits that let this artifact through whatever its size (the defaults stop at 1 GiB).
+      const bytes = Number(required('BENCH_OBJECT_BYTES'));
+      await jobArtifacts(job, context, {
+        maxInputBytes: bytes,
+        maxExtractedBytes: bytes,
+      }).extract('Input');
+      return { bytes };
     }
     case 'plain-put': {
       const { size } = await stat(source);

@@ -3,6 +3,7 @@
  * the file comes from the run that wrote it.
  */
 import type { StatsView } from '../local/emulator/index.js';
+import { type ArtifactBench, renderArtifactsSection } from './artifacts.js';
 import type { ImportProfile } from './cold-start.js';
 import {
   COLD_STARTS_PER_MONTH,
@@ -128,6 +129,7 @@ export interface BenchResult {
     emulatorCalls: StatsView['calls'];
   };
   cost: CostReport;
+  artifacts: ArtifactBench;
   targets: TargetCheck[];
 }
 
@@ -593,5 +595,6 @@ ${table(['item', 'quantity', 'USD per million jobs'], [...costRows(r.cost.perMil
 A ${r.deployed.memoryMb} MB function gets ${r.cost.vcpuShare.toFixed(2)} of a vCPU, so its duration per job is bounded by its CPU
 per job as well as by the API latency: ${ms(r.cost.projectedMsPerJob, 1)} a job is used above. The CPU figure is this
 machine's core, not Graviton's; treat the duration as an estimate within a factor of two.
-`;
+
+${renderArtifactsSection(r.artifacts)}`;
 }

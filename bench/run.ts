@@ -5,6 +5,7 @@
  *   npm run bench               every measurement; a summary on stdout
  *   npm run -s bench -- --json  the same, as JSON on stdout (-s: without npm's banner)
  *   npm run bench -- --quick    one round of drains instead of three (noisier)
+ *   npm run bench -- --artifact-mb 1024   the artifact benchmark on 1 GB (default 256 MB)
  *
  * 1. Cold start: the handler bundled as the CDK stack bundles it (lib/bundling.ts), its
  *    size, and fresh Node processes importing it against an empty handler bundled alike.
@@ -19,6 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { COUNTER_METRICS } from '../lambda/worker/counters.js';
 import { checkSubstitutes, substituteFile } from '../lib/bundle-substitutes.js';
+import { measureArtifacts } from './artifacts.js';
 import { bundle, NO_OP_TRACER, stopBundler } from './bundle.js';
 import { measureColdStarts, median, profileColdImport } from './cold-start.js';
 import { estimateCosts } from './cost.js';
@@ -34,6 +36,7 @@ const { values: flags } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    'artifact-mb': { type: 'string', default: '256' },
   },
 });
 
@@ -246,6 +249,7 @@ async function main(): Promise<void> {
       }),
     );
   }
+  const artifacts = await measureArtifacts({ sizeMb: Number(flags['artifact-mb']), progress });
   const sdk = {
     calls: sdkRuns[0]?.calls ?? 0,
     cpuMsPerCall: median(sdkRuns.map((run) => run.cpuMsPerCall)),
@@ -428,6 +432,7 @@ async function main(): Promise<void> {
     },
     api,
     cost,
+    artifacts,
     targets: [] as TargetCheck[],
   };
   result.machine.loadAfter = os.loadavg();

@@ -5,24 +5,16 @@
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { WorkerConfig } from './config.js';
+import { sdkClientOptions } from './sdk-options.js';
 
 /** Options shared by every client. Endpoints come from the standard `AWS_ENDPOINT_URL_*`. */
 export function clientOptions(
   config: Pick<WorkerConfig, 'sdkMaxAttempts' | 'sdkRequestTimeoutMs'>,
 ) {
-  return {
-    // Resolve each command's middleware stack once instead of on every request, which costs
-    // CPU on every call. The cache requires that no middleware is added to a client after its
-    // first request; the worker adds none at all.
-    cacheMiddleware: true,
-    retryMode: 'standard',
+  return sdkClientOptions({
     maxAttempts: config.sdkMaxAttempts,
-    requestHandler: {
-      connectionTimeout: Math.min(config.sdkRequestTimeoutMs, 3_000),
-      requestTimeout: config.sdkRequestTimeoutMs,
-      throwOnRequestTimeout: true,
-    },
-  } as const;
+    requestTimeoutMs: config.sdkRequestTimeoutMs,
+  });
 }
 
 export function createCodePipelineClient(config: WorkerConfig): CodePipelineClient {

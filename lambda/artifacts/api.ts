@@ -1,0 +1,67 @@
+/**
+ * The artifact API as a processor sees it.
+ */
+import type { Readable } from 'node:stream';
+import type { UploadResult } from './upload.js';
+
+/** The artifact API of one job; made by `jobArtifacts(job, context)`. */
+export interface JobArtifacts {
+  /** The job's input artifact names, in the job's order. */
+  readonly inputNames: readonly string[];
+  /** The job's output artifact names, in the job's order. */
+  readonly outputNames: readonly string[];
+  /**
+   * An input artifact's object as a stream (at most `maxInputBytes`).
+   *
+   * @param name - the input's name; omitted, the job's only input
+   */
+  open(name?: string): Promise<Readable>;
+  /**
+   * Downloads an input artifact's object to a file under the job's work directory and
+   * returns its path. Asked again, returns the same file.
+   *
+   * @param name - the input's name; omitted, the job's only input
+   */
+  download(name?: string): Promise<string>;
+  /**
+   * Downloads an input artifact and extracts it (a zip archive) into a directory of its own
+   * under the job's work directory; returns the directory. Asked again, returns the same one.
+   *
+   * @param name - the input's name; omitted, the job's only input
+   */
+  extract(name?: string): Promise<string>;
+  /**
+   * Zips a directory's contents as it streams them to an output artifact.
+   *
+   * @param name - the output's name
+   * @param directory - the directory whose contents become the archive's root
+   */
+  uploadDirectory(
+    name: string,
+    directory: string,
+    options?: { readonly compress?: boolean },
+  ): Promise<UploadResult>;
+  /**
+   * Uploads a file, as it is, to an output artifact.
+   *
+   * @param name - the output's name
+   */
+  uploadFile(
+    name: string,
+    file: string,
+    options?: { readonly contentType?: string },
+  ): Promise<UploadResult>;
+  /**
+   * Uploads a stream to an output artifact. It cannot be sent twice: prefer `uploadFile`
+   * for long jobs, whose credentials may expire during the upload.
+   *
+   * @param name - the output's name
+   */
+  uploadStream(
+    name: string,
+    body: Readable,
+    options?: { readonly contentType?: string },
+  ): Promise<UploadResult>;
+  /** Closes the S3 client's connections. Done for you when the job reports its outcome. */
+  destroy(): void;
+}

@@ -1,0 +1,101 @@
+/**
+ * The job's artifact credentials, refreshed through `refreshJob()` (GetJobDetails) when they
+ * get old, and once more when S3 says they expired. JobData carries no expiry time, so age is
+ * the only clue: CodePipeline's credentials last about 15 minutes.
+ */
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import type { ArtifactCredentials, Job } from '../worker/job.js';
+import { ArtifactPermissionError, ArtifactServiceError } from './errors.js';
+import { safeCause } from './s3-errors.js';
+
+type CredentialProvider = Extract<NonNullable<S3ClientConfig['credentials']>, () => unknown>;
+
+/** What {@link JobCredentials} needs. */
+export interface JobCredentialsOptions {
+  /** The job whose `artifactCredentials` are used first. */
+  readonly job: Job;
+  /** Reads the job again with fresh credentials (`ProcessingContext.refreshJob`). */
+  readonly refreshJob: () => Promise<Job>;
+  /** Epoch ms; the age of credentials is measured on this clock. */
+  readonly now: () => number;
+  /** Credentials older than this are refreshed before the next request. */
+  readonly refreshAfterMs: number;
+}
+
+/** One job's artifact credentials, kept fresh; concurrent refreshes are coalesced. */
+export class JobCredentials {
+  readonly #options: JobCredentialsOptions;
+  #current: ArtifactCredentials | undefined;
+  #obtainedAt: number;
+  #refreshing: Promise<void> | undefined;
+  #generation = 0;
+
+  constructor(options: JobCredentialsOptions) {
+    this.#options = options;
+    this.#current = options.job.artifactCredentials?.reveal();
+    // The job's credentials were issued when it was polled, shortly before processing began;
+    // the refresh threshold leaves room for that (see DEFAULT_LIMITS.refreshAfterMs).
+    this.#obtainedAt = options.now();
+  }
+
+  /** Increases with every refresh: tells whether a refresh happened since a request began. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** The credentials to sign the next request with, refreshed first when they are too old. */
+  async get(): Promise<ArtifactCredentials> {
+    if (this.#options.now() - this.#obtainedAt >= this.#options.refreshAfterMs) {
+      await this.#refresh(this.#generation);
+    }
+    if (!this.#current) {
+      throw new ArtifactPermissionError('The job carries no artifact credentials');
+    }
+    return this.#current;
+  }
+
+  /**
+   * Refreshes after S3 refused credentials as expired, unless a refresh already happened
+   * since the refused request began (its `generation`).
+   */
+  async refreshAfterExpiry(generation: number): Promise<void> {
+    await this.#refresh(generation);
+  }
+
+  /**
+   * A credential provider for the S3 client. The SDK caches what a provider returns until 5
+   * minutes before its `expiration`; an expiration of "now" makes it ask again for every
+   * request, so that this class alone decides, on the job's clock, when to refresh.
+   */
+  provider(): CredentialProvider {
+    return async () => ({ ...(await this.get()), expiration: new Date() });
+  }
+
+  async #refresh(generation: number): Promise<void> {
+    if (generation !== this.#generation) return;
+    this.#refreshing ??= this.#load().finally(() => {
+      this.#refreshing = undefined;
+    });
+    await this.#refreshing;
+  }
+
+  async #load(): Promise<void> {
+    let job: Job;
+    try {
+      job = await this.#options.refreshJob();
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      throw new ArtifactServiceError(
+        `Could not refresh the job's artifact credentials (GetJobDetails failed: ${name})`,
+        { cause: safeCause(error) },
+      );
+    }
+    const fresh = job.artifactCredentials?.reveal();
+    if (!fresh) {
+      throw new ArtifactPermissionError('The refreshed job carries no artifact credentials');
+    }
+    this.#current = fresh;
+    this.#obtainedAt = this.#options.now();
+    this.#generation++;
+  }
+}

@@ -1,0 +1,325 @@
+/**
+ * One job's artifacts: inputs read, downloaded or extracted by name, outputs uploaded by name
+ * (each once, all before success), with the job's credentials kept fresh.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { ProcessingContext } from '../processors/job-processor.js';
+import type { Job } from '../worker/job.js';
+import type { JobArtifacts } from './api.js';
+import { JobCredentials } from './credentials.js';
+import { fileError } from './file-errors.js';
+import { limitedStream } from './limited-stream.js';
+import { OutputLedger } from './output-ledger.js';
+import { createArtifactClient } from './s3-client.js';
+import {
+  type ArtifactTarget,
+  artifactErrorFromS3,
+  describeTarget,
+  isCredentialExpiry,
+} from './s3-errors.js';
+import {
+  type ArtifactLimits,
+  DEFAULT_ARTIFACT_LIMITS,
+  DEFAULT_PART_SIZE_BYTES,
+  DEFAULT_REFRESH_AFTER_MS,
+  DEFAULT_UPLOAD_CONCURRENCY,
+  type JobArtifactsOptions,
+} from './settings.js';
+import { localName, resolveTarget } from './targets.js';
+import { type UploadResult, type UploadSource, uploadObject } from './upload.js';
+import { zipDirectory } from './zip-directory.js';
+import { type ExtractResult, extractZip } from './zip-extract.js';
+
+class ArtifactStore implements JobArtifacts {
+  readonly #job: Job;
+  readonly #context: ProcessingContext;
+  readonly #limits: ArtifactLimits;
+  readonly #options: JobArtifactsOptions;
+  readonly #credentials: JobCredentials;
+  readonly #client: S3Client;
+  readonly #outputs: OutputLedger;
+  readonly #downloads = new Map<string, Promise<string>>();
+  readonly #extracts = new Map<string, Promise<string>>();
+
+  constructor(job: Job, context: ProcessingContext, options: JobArtifactsOptions) {
+    this.#job = job;
+    this.#context = context;
+    this.#options = options;
+    this.#limits = {
+      maxInputBytes: options.maxInputBytes ?? DEFAULT_ARTIFACT_LIMITS.maxInputBytes,
+      maxExtractedBytes: options.maxExtractedBytes ?? DEFAULT_ARTIFACT_LIMITS.maxExtractedBytes,
+      maxEntries: options.maxEntries ?? DEFAULT_ARTIFACT_LIMITS.maxEntries,
+    };
+    this.#credentials = new JobCredentials({
+      job,
+      refreshJob: () => context.refreshJob(),
+      now: options.now ?? (() => context.now()),
+      refreshAfterMs: options.refreshAfterMs ?? DEFAULT_REFRESH_AFTER_MS,
+    });
+    this.#client = createArtifactClient({
+      credentials: this.#credentials,
+      sdk: context.sdk,
+      region: options.region,
+      endpoint: options.endpoint,
+      forcePathStyle: options.forcePathStyle,
+    });
+    this.#outputs = new OutputLedger(this.outputNames);
+    context.beforeReport(async (outcome) => {
+      try {
+        return await this.#outputs.check(outcome, (name) => this.#writtenBefore(name));
+      } finally {
+        this.destroy();
+      }
+    });
+  }
+
+  get inputNames(): readonly string[] {
+    return this.#job.inputArtifacts.map((artifact) => artifact.name);
+  }
+
+  get outputNames(): readonly string[] {
+    return this.#job.outputArtifacts.map((artifact) => artifact.name);
+  }
+
+  async open(name?: string): Promise<Readable> {
+    const target = this.#target('input', name);
+    return this.#open(target);
+  }
+
+  async download(name?: string): Promise<string> {
+    const target = this.#target('input', name);
+    return this.#once(this.#downloads, target.name, async () => {
+      const file = join(this.#root, 'downloads', this.#fileName(target));
+      await this.#fetch(target, file);
+      this.#context.logger.info('input artifact downloaded', { artifact: target.name });
+      return file;
+    });
+  }
+
+  async extract(name?: string): Promise<string> {
+    const target = this.#target('input', name);
+    return this.#once(this.#extracts, target.name, async () => {
+      const started = this.#context.now();
+      const downloaded = this.#downloads.get(target.name);
+      const archive = downloaded
+        ? await downloaded
+        : join(this.#root, 'downloads', `${this.#fileName(target)}.extracting`);
+      if (!downloaded) await this.#fetch(target, archive);
+      const directory = join(this.#root, 'inputs', this.#fileName(target));
+      let result: ExtractResult;
+      try {
+        result = await extractZip(archive, directory, {
+          label: describeTarget(target),
+          artifactName: target.name,
+          maxBytes: this.#limits.maxExtractedBytes,
+          maxEntries: this.#limits.maxEntries,
+          signal: this.#context.signal,
+        });
+      } finally {
+        if (!downloaded) await rm(archive, { force: true });
+      }
+      this.#context.logger.info('input artifact extracted', {
+        artifact: target.name,
+        ...result,
+        durationMs: this.#context.now() - started,
+      });
+      return directory;
+    });
+  }
+
+  uploadDirectory(
+    name: string,
+    directory: string,
+    options: { readonly compress?: boolean } = {},
+  ): Promise<UploadResult> {
+    return this.#upload(name, (target) => ({
+      open: () =>
+        zipDirectory(directory, {
+          compress: options.compress ?? true,
+          label: describeTarget(target),
+          artifactName: target.name,
+        }),
+      restartable: true,
+      contentType: 'application/zip',
+    }));
+  }
+
+  uploadFile(
+    name: string,
+    file: string,
+    options: { readonly contentType?: string } = {},
+  ): Promise<UploadResult> {
+    return this.#upload(name, () => ({
+      open: () => createReadStream(file),
+      restartable: true,
+      contentType: options.contentType,
+    }));
+  }
+
+  uploadStream(
+    name: string,
+    body: Readable,
+    options: { readonly contentType?: string } = {},
+  ): Promise<UploadResult> {
+    return this.#upload(name, () => ({
+      open: () => body,
+      restartable: false,
+      contentType: options.contentType,
+    }));
+  }
+
+  destroy(): void {
+    this.#client.destroy();
+  }
+
+  get #root(): string {
+    return join(this.#context.workDirectory, 'artifacts');
+  }
+
+  /** Memoizes one download or extraction per input; a failed one may be tried again. */
+  #once(memo: Map<string, Promise<string>>, name: string, work: () => Promise<string>) {
+    const known = memo.get(name);
+    if (known) return known;
+    const started = work().catch((error: unknown) => {
+      memo.delete(name);
+      throw error;
+    });
+    memo.set(name, started);
+    return started;
+  }
+
+  #target(kind: ArtifactTarget['kind'], name: string | undefined): ArtifactTarget {
+    return resolveTarget(this.#job, kind, name);
+  }
+
+  #fileName(target: ArtifactTarget): string {
+    return localName(this.#job, target);
+  }
+
+  /** Sends an S3 command; once more with fresh credentials if S3 says they expired. */
+  async #send<T>(target: ArtifactTarget, call: () => Promise<T>): Promise<T> {
+    for (let round = 1; ; round++) {
+      const generation = this.#credentials.generation;
+      try {
+        return await call();
+      } catch (error) {
+        if (round === 1 && isCredentialExpiry(error)) {
+          await this.#credentials.refreshAfterExpiry(generation);
+          continue;
+        }
+        throw artifactErrorFromS3(error, target);
+      }
+    }
+  }
+
+  async #open(target: ArtifactTarget): Promise<Readable> {
+    const response = await this.#send(target, () =>
+      this.#client.send(
+        new GetObjectCommand({ Bucket: target.bucketName, Key: target.objectKey }),
+        {
+          abortSignal: this.#context.signal,
+        },
+      ),
+    );
+    return limitedStream(response.Body as Readable, this.#limits.maxInputBytes, target);
+  }
+
+  async #fetch(target: ArtifactTarget, file: string): Promise<void> {
+    const doing = `${describeTarget(target)}: downloading`;
+    try {
+      await mkdir(dirname(file), { recursive: true });
+      const body = await this.#open(target);
+      await pipeline(body, createWriteStream(file, { flags: 'wx' }), {
+        signal: this.#context.signal,
+      });
+    } catch (error) {
+      await rm(file, { force: true });
+      throw fileError(error, doing, { artifactName: target.name }, false);
+    }
+  }
+
+  async #upload(
+    name: string,
+    source: (target: ArtifactTarget) => UploadSource,
+  ): Promise<UploadResult> {
+    const target = this.#target('output', name);
+    return this.#outputs.write(target.name, describeTarget(target), async () => {
+      const started = this.#context.now();
+      const key = this.#job.encryptionKey;
+      const result = await uploadObject(target, source(target), {
+        client: this.#client,
+        credentials: this.#credentials,
+        partSizeBytes: this.#options.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES,
+        queueSize: this.#options.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY,
+        signal: this.#context.signal,
+        kmsKeyId: key && key.type === 'KMS' ? key.id : undefined,
+      });
+      this.#context.logger.info('output artifact uploaded', {
+        artifact: target.name,
+        bytes: result.bytes,
+        parts: result.parts,
+        durationMs: this.#context.now() - started,
+      });
+      return result;
+    });
+  }
+
+  /**
+   * Whether an output this job did not write is already in the store, written by an earlier
+   * job of the same action execution: only a continuation can have one.
+   */
+  async #writtenBefore(name: string): Promise<boolean> {
+    if (!this.#job.continuationToken) return false;
+    const target = this.#target('output', name);
+    try {
+      await this.#send(target, () =>
+        this.#client.send(
+          new HeadObjectCommand({ Bucket: target.bucketName, Key: target.objectKey }),
+        ),
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** One artifacts object per job: two would each keep their own record of the outputs. */
+const perJob = new WeakMap<ProcessingContext, JobArtifacts>();
+
+/**
+ * The artifact API for one job, at the start of `process`. It registers a check that fails a
+ * success which left a declared output artifact unwritten. Called again with the same
+ * context, it returns the same object (made with the first call's options).
+ *
+ * @param job - the job being processed
+ * @param context - its processing context (work directory, credentials refresh, SDK settings)
+ * @param options - limits, refresh threshold, endpoint; see {@link JobArtifactsOptions}
+ * @example
+ * const processor: JobProcessor = {
+ *   name: 'lint',
+ *   async process(job, context) {
+ *     const artifacts = jobArtifacts(job, context);
+ *     const source = await artifacts.extract('SourceOutput');
+ *     const report = await lint(source, join(context.workDirectory, 'report'));
+ *     await artifacts.uploadDirectory('LintReport', report);
+ *     return { kind: 'success', summary: 'lint passed' };
+ *   },
+ * };
+ */
+export function jobArtifacts(
+  job: Job,
+  context: ProcessingContext,
+  options: JobArtifactsOptions = {},
+): JobArtifacts {
+  const known = perJob.get(context);
+  if (known) return known;
+  const created = new ArtifactStore(job, context, options);
+  perJob.set(context, created);
+  return created;
+}

@@ -1,0 +1,172 @@
+/**
+ * Extracts a zip archive into a directory of its own, refusing anything that would land
+ * outside it, and stopping at the limits by counting the bytes actually written (an entry's
+ * declared sizes are only the zip reader's consistency check, never the limit).
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, realpath, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type Readable, Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ArtifactLimitError, UnsafeArchiveError } from './errors.js';
+import { clip, fileError } from './file-errors.js';
+import {
+  entryKind,
+  entryName,
+  fileMode,
+  openZip,
+  relativeEntryPath,
+  type ZipReader,
+} from './zip-entries.js';
+import { createLinks, type PendingLink, RefusedLink } from './zip-links.js';
+
+/** Longest symbolic link target read from an archive (Linux's PATH_MAX). */
+const MAX_LINK_TARGET_BYTES = 4096;
+
+/** Options of {@link extractZip}. */
+export interface ExtractOptions {
+  /** How the archive is named in messages (`Input artifact "Name" (s3://...)`). */
+  readonly label: string;
+  /** The artifact's name, carried by errors. */
+  readonly artifactName: string;
+  /** Most bytes written in all (files and link targets). */
+  readonly maxBytes: number;
+  /** Most entries (files, directories and links). */
+  readonly maxEntries: number;
+  readonly signal?: AbortSignal;
+  /**
+   * Opens the file an entry is written to. The default creates it exclusively (an existing
+   * file or link at that path is an error, never followed or overwritten).
+   */
+  readonly createFile?: (path: string, mode: number) => Writable;
+}
+
+/** What an extraction wrote. */
+export interface ExtractResult {
+  readonly files: number;
+  readonly directories: number;
+  readonly symlinks: number;
+  /** Bytes written (files and link targets). */
+  readonly bytes: number;
+}
+
+const exclusiveFile = (path: string, mode: number): Writable =>
+  createWriteStream(path, { flags: 'wx', mode });
+
+function overLimit(options: ExtractOptions): ArtifactLimitError {
+  return new ArtifactLimitError(
+    `${options.label}: extracting it writes more than the limit of ${options.maxBytes} bytes`,
+    { artifactName: options.artifactName },
+  );
+}
+
+/** Passes bytes on while the running total stays within the limit. */
+function limiter(state: { bytes: number }, options: ExtractOptions): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      state.bytes += chunk.length;
+      if (state.bytes > options.maxBytes) callback(overLimit(options));
+      else callback(null, chunk);
+    },
+  });
+}
+
+/** A link entry's text, or undefined when it is longer than any path can be. */
+async function readLinkTarget(
+  stream: Readable,
+  state: { bytes: number },
+  options: ExtractOptions,
+): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    const bytes = chunk as Buffer;
+    length += bytes.length;
+    state.bytes += bytes.length;
+    if (state.bytes > options.maxBytes) throw overLimit(options);
+    if (length > MAX_LINK_TARGET_BYTES) return undefined;
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Extracts the zip archive `file` into `destination`, which must not exist yet. On any
+ * failure the destination is removed and an {@link ArtifactError} says why.
+ *
+ * Symbolic links are kept when they lead somewhere inside the destination (source trees
+ * use them; writing them as files would change the tree), and refuse the archive otherwise.
+ * Files keep their execute bit; other mode bits are not restored.
+ */
+export async function extractZip(
+  file: string,
+  destination: string,
+  options: ExtractOptions,
+): Promise<ExtractResult> {
+  const doing = `${options.label}: extracting`;
+  const unsafe = (entry: string, reason: string) =>
+    new UnsafeArchiveError(`${doing}: entry "${clip(entry)}" is refused: ${reason}`, {
+      artifactName: options.artifactName,
+    });
+  const createFile = options.createFile ?? exclusiveFile;
+  const state = { bytes: 0 };
+  const counts = { files: 0, directories: 0, symlinks: 0 };
+  const fail = (error: unknown, archive: boolean) =>
+    fileError(error, doing, { artifactName: options.artifactName }, archive);
+  try {
+    await mkdir(dirname(destination), { recursive: true });
+    await mkdir(destination);
+  } catch (error) {
+    throw fail(error, false);
+  }
+  let zip: ZipReader | undefined;
+  try {
+    zip = await openZip(file);
+    if (zip.entryCount > options.maxEntries) {
+      throw new ArtifactLimitError(
+        `${doing}: it has ${zip.entryCount} entries; the limit is ${options.maxEntries}`,
+        { artifactName: options.artifactName },
+      );
+    }
+    const root = await realpath(destination);
+    const links: PendingLink[] = [];
+    for (let entry = await zip.next(); entry; entry = await zip.next()) {
+      options.signal?.throwIfAborted();
+      const name = entryName(entry);
+      const checked = relativeEntryPath(name);
+      if ('refused' in checked) throw unsafe(name, checked.refused);
+      const kind = entryKind(entry, name);
+      if (kind === 'other') throw unsafe(name, 'it is neither a file, a directory nor a link');
+      if (checked.path === '') continue;
+      const path = join(root, checked.path);
+      if (kind === 'directory') {
+        await mkdir(path, { recursive: true });
+        counts.directories++;
+        continue;
+      }
+      if (kind === 'symlink') {
+        const target = await readLinkTarget(await zip.open(entry), state, options);
+        if (target === undefined) throw unsafe(name, 'its link target is too long');
+        links.push({ entry: name, path: checked.path, target });
+        continue;
+      }
+      await mkdir(dirname(path), { recursive: true });
+      // The entry's stream flows as soon as it is open: hand it to the pipeline at once, so
+      // that none of its errors is emitted with no one listening.
+      const stream = await zip.open(entry);
+      await pipeline(stream, limiter(state, options), createFile(path, fileMode(entry)), {
+        signal: options.signal,
+      });
+      counts.files++;
+    }
+    await createLinks(root, links);
+    counts.symlinks = links.length;
+    return { ...counts, bytes: state.bytes };
+  } catch (error) {
+    await rm(destination, { recursive: true, force: true }).catch(() => undefined);
+    if (error instanceof RefusedLink) throw unsafe(error.link.entry, error.reason);
+    throw fail(error, true);
+  } finally {
+    zip?.close();
+  }
+}

@@ -1,0 +1,290 @@
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  ArtifactNameError,
+  ArtifactPermissionError,
+  type JobArtifacts,
+  type JobArtifactsOptions,
+  jobArtifacts,
+  OutputArtifactError,
+  UnsafeArchiveError,
+} from '../../lambda/artifacts/index.js';
+import { extractZip } from '../../lambda/artifacts/zip-extract.js';
+import type { Job } from '../../lambda/worker/job.js';
+import {
+  type ArtifactStoreFixture,
+  artifact,
+  artifactJob,
+  artifactStore,
+  BUCKET,
+  JOB_CREDENTIALS,
+  OUTPUT_KEY,
+} from '../helpers/artifact-store.js';
+import { ACCOUNT_ID } from '../helpers/jobs.js';
+
+const MIB = 1024 * 1024;
+const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT_ID}:alias/aws/s3`;
+
+describe('output artifacts through the artifact API (S3 stand-in)', () => {
+  let store: ArtifactStoreFixture;
+  let scratch: string;
+  const opened: JobArtifacts[] = [];
+  let mark = 0;
+  const uploads = () => store.s3.requests.slice(mark).filter((r) => r.operation !== 'UploadPart');
+
+  beforeAll(async () => {
+    store = await artifactStore();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+  beforeEach(async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_S3', store.s3.endpoint);
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    mark = store.s3.requests.length;
+    scratch = await mkdtemp(join(tmpdir(), 'artifact-outputs-'));
+  });
+  afterEach(async () => {
+    for (const artifacts of opened.splice(0)) artifacts.destroy();
+    vi.unstubAllEnvs();
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  function open(job: Job = artifactJob(), options: JobArtifactsOptions = {}) {
+    const context = store.context();
+    const artifacts = jobArtifacts(job, context, options);
+    opened.push(artifacts);
+    return { artifacts, context };
+  }
+
+  async function failure(promise: Promise<unknown>) {
+    const error = await promise.then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(Error);
+    return error as Error & { failureType: string; artifactName?: string };
+  }
+
+  /** The uploaded output, extracted back. */
+  async function uploadedTree(): Promise<string> {
+    const zip = join(scratch, 'uploaded.zip');
+    await writeFile(zip, (await store.s3.getObject(BUCKET, OUTPUT_KEY)) ?? Buffer.alloc(0));
+    const directory = join(scratch, 'uploaded');
+    await extractZip(zip, directory, {
+      label: 'uploaded',
+      artifactName: 'BakedOutput',
+      maxBytes: 64 * MIB,
+      maxEntries: 100,
+    });
+    return directory;
+  }
+
+  it('zips a directory to the output, encrypted with the job key, signed with the job credentials', async () => {
+    const report = join(scratch, 'report');
+    await mkdir(join(report, 'html'), { recursive: true });
+    await writeFile(join(report, 'html/index.html'), '<h1>ok</h1>');
+    await writeFile(join(report, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    await symlink('html/index.html', join(report, 'latest'));
+    const { artifacts, context } = open();
+
+    const result = await artifacts.uploadDirectory('BakedOutput', report);
+
+    expect(result).toMatchObject({
+      name: 'BakedOutput',
+      bucketName: BUCKET,
+      objectKey: OUTPUT_KEY,
+    });
+    expect(uploads()).toEqual([
+      expect.objectContaining({
+        operation: 'PutObject',
+        key: OUTPUT_KEY,
+        accessKeyId: JOB_CREDENTIALS.accessKeyId,
+        serverSideEncryption: 'aws:kms',
+        kmsKeyId: KEY_ARN,
+        status: 200,
+      }),
+    ]);
+    const tree = await uploadedTree();
+    expect(await readFile(join(tree, 'html/index.html'), 'utf8')).toBe('<h1>ok</h1>');
+    expect(await readFile(join(tree, 'latest'), 'utf8')).toBe('<h1>ok</h1>');
+    expect(await context.checked({ kind: 'success' })).toEqual({ kind: 'success' });
+  });
+
+  it("asks for S3's default KMS key when the job has no encryption key", async () => {
+    const file = join(scratch, 'out.bin');
+    await writeFile(file, 'bytes');
+    const { artifacts } = open(artifactJob({ encryptionKey: undefined }));
+
+    await artifacts.uploadFile('BakedOutput', file);
+
+    expect(uploads()).toEqual([
+      expect.objectContaining({ serverSideEncryption: 'aws:kms', kmsKeyId: undefined }),
+    ]);
+  });
+
+  it('uploads a file and a stream as they are, to the outputs named', async () => {
+    const twoOutputs = artifactJob({
+      outputArtifacts: [artifact('Report', 'p/Report/r1'), artifact('Logs', 'p/Logs/l1')],
+    });
+    const file = join(scratch, 'report.json');
+    await writeFile(file, '{"ok":true}');
+    const { artifacts, context } = open(twoOutputs);
+
+    await artifacts.uploadStream('Logs', Readable.from(['line 1\n', 'line 2\n']), {
+      contentType: 'text/plain',
+    });
+    await artifacts.uploadFile('Report', file);
+
+    expect((await store.s3.getObject(BUCKET, 'p/Report/r1'))?.toString()).toBe('{"ok":true}');
+    expect((await store.s3.getObject(BUCKET, 'p/Logs/l1'))?.toString()).toBe('line 1\nline 2\n');
+    expect(uploads().map((u) => [u.key, u.serverSideEncryption, u.kmsKeyId])).toEqual([
+      ['p/Logs/l1', 'aws:kms', KEY_ARN],
+      ['p/Report/r1', 'aws:kms', KEY_ARN],
+    ]);
+    expect(await context.checked({ kind: 'success' })).toEqual({ kind: 'success' });
+  });
+
+  it('uploads a large output in parts, each part sent as it is read', async () => {
+    const file = join(scratch, 'large.bin');
+    await writeFile(file, Buffer.alloc(12 * MIB, 7));
+    const { artifacts } = open(artifactJob(), { partSizeBytes: 5 * MIB });
+
+    const result = await artifacts.uploadFile('BakedOutput', file);
+
+    expect(result).toMatchObject({ bytes: 12 * MIB, parts: 3 });
+    expect(uploads().map((u) => [u.operation, u.serverSideEncryption, u.kmsKeyId])).toEqual([
+      ['CreateMultipartUpload', 'aws:kms', KEY_ARN],
+      ['CompleteMultipartUpload', undefined, undefined],
+    ]);
+    const parts = store.s3.requests.slice(mark).filter((r) => r.operation === 'UploadPart');
+    expect(parts).toHaveLength(3);
+    expect((await store.s3.getObject(BUCKET, OUTPUT_KEY))?.equals(Buffer.alloc(12 * MIB, 7))).toBe(
+      true,
+    );
+  });
+
+  it('refuses a second write of the same output, while it runs and after', async () => {
+    const { artifacts } = open();
+
+    const first = artifacts.uploadStream('BakedOutput', Readable.from(['first']));
+    const during = await failure(artifacts.uploadStream('BakedOutput', Readable.from(['x'])));
+    await first;
+    const after = await failure(artifacts.uploadStream('BakedOutput', Readable.from(['second'])));
+
+    for (const error of [during, after]) {
+      expect(error).toBeInstanceOf(OutputArtifactError);
+      expect(error.failureType).toBe('JobFailed');
+      expect(error.artifactName).toBe('BakedOutput');
+    }
+    expect(after.message).toContain('Output artifact "BakedOutput"');
+    expect(after.message).toContain('was already written');
+    expect((await store.s3.getObject(BUCKET, OUTPUT_KEY))?.toString()).toBe('first');
+    expect(uploads()).toHaveLength(1);
+  });
+
+  it('fails a success that left an output unwritten, naming it; other outcomes pass', async () => {
+    const twoOutputs = artifactJob({
+      outputArtifacts: [artifact('Report', 'p/Report/r2'), artifact('Logs', 'p/Logs/l2')],
+    });
+    const { artifacts, context } = open(twoOutputs);
+    await artifacts.uploadStream('Logs', Readable.from(['logs']));
+    const failed = { kind: 'failure', failureType: 'JobFailed', message: 'no' } as const;
+
+    expect(await context.checked({ kind: 'success', externalExecutionId: 'run-1' })).toEqual({
+      kind: 'failure',
+      failureType: 'JobFailed',
+      message: expect.stringContaining('without writing its output artifact "Report"'),
+      externalExecutionId: 'run-1',
+    });
+    expect(await context.checked(failed)).toEqual(failed);
+    expect(await context.checked({ kind: 'continue', continuationToken: 't' })).toEqual({
+      kind: 'continue',
+      continuationToken: 't',
+    });
+  });
+
+  it('hands out one artifacts object per job, so that outputs are counted once', async () => {
+    const { artifacts, context } = open();
+
+    const again = jobArtifacts(artifactJob(), context);
+    await again.uploadStream('BakedOutput', Readable.from(['once']));
+    const second = await failure(artifacts.uploadStream('BakedOutput', Readable.from(['twice'])));
+
+    expect(again).toBe(artifacts);
+    expect(second).toBeInstanceOf(OutputArtifactError);
+    expect(await context.checked({ kind: 'success' })).toEqual({ kind: 'success' });
+  });
+
+  it('counts an output written by an earlier job of a continuation as written', async () => {
+    await store.s3.putObject(BUCKET, 'p/Baked/step-1', 'written by the first job');
+    const written = [artifact('BakedOutput', 'p/Baked/step-1')];
+    const resumed = open(artifactJob({ continuationToken: 'step-2', outputArtifacts: written }));
+    const notResumed = open(artifactJob({ outputArtifacts: written }));
+    const neverWritten = open(
+      artifactJob({
+        continuationToken: 'step-2',
+        outputArtifacts: [artifact('BakedOutput', 'p/no')],
+      }),
+    );
+
+    expect(await resumed.context.checked({ kind: 'success' })).toEqual({ kind: 'success' });
+    expect((await notResumed.context.checked({ kind: 'success' })).kind).toBe('failure');
+    expect((await neverWritten.context.checked({ kind: 'success' })).kind).toBe('failure');
+  });
+
+  it('leaves an output unwritten when its upload fails, so that success is refused', async () => {
+    const { artifacts, context } = open(
+      artifactJob({
+        artifactCredentials: { ...JOB_CREDENTIALS, secretAccessKey: 'not-the-right-secret' },
+      }),
+    );
+
+    const error = await failure(artifacts.uploadStream('BakedOutput', Readable.from(['x'])));
+
+    expect(error).toBeInstanceOf(ArtifactPermissionError);
+    expect((await context.checked({ kind: 'success' })).kind).toBe('failure');
+  });
+
+  it('refuses to zip a directory with a link leading outside it, and uploads nothing', async () => {
+    const report = join(scratch, 'report');
+    await mkdir(report);
+    await writeFile(join(report, 'ok.txt'), 'ok');
+    await symlink('../../../../etc/passwd', join(report, 'passwd'));
+    const { artifacts } = open(
+      artifactJob({ outputArtifacts: [artifact('BakedOutput', 'p/Baked/unsafe')] }),
+    );
+
+    const error = await failure(artifacts.uploadDirectory('BakedOutput', report));
+
+    expect(error).toBeInstanceOf(UnsafeArchiveError);
+    expect(error.message).toContain('Output artifact "BakedOutput"');
+    expect(error.message).toContain('"passwd"');
+    expect(await store.s3.getObject(BUCKET, 'p/Baked/unsafe')).toBeUndefined();
+  });
+
+  it('fails naming the output and the path when the directory to upload does not exist', async () => {
+    const { artifacts } = open();
+
+    const error = await failure(artifacts.uploadDirectory('BakedOutput', join(scratch, 'none')));
+
+    expect(error.failureType).toBe('JobFailed');
+    expect(error.message).toMatch(
+      /^Output artifact "BakedOutput" .*: reading what to upload: ENOENT: no such file or directory/,
+    );
+    expect(error.message).toContain(join(scratch, 'none'));
+  });
+
+  it('refuses an output name the job does not declare', async () => {
+    const { artifacts } = open();
+
+    const error = await failure(artifacts.uploadStream('Report', Readable.from(['x'])));
+
+    expect(error).toBeInstanceOf(ArtifactNameError);
+    expect(error.failureType).toBe('ConfigurationError');
+    expect(error.message).toContain('"BakedOutput"');
+  });
+});

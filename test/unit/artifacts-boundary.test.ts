@@ -1,0 +1,51 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function sources(directory: string): string[] {
+  return readdirSync(join(ROOT, directory), { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)));
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((match) => match[1] ?? '');
+}
+
+/** What only the artifact entry point may load: processors that never use it do not pay for it. */
+const ARTIFACT_ONLY =
+  /(^|\/)artifacts\/|^@aws-sdk\/client-s3$|^@aws-sdk\/lib-storage$|^yauzl$|^yazl$/;
+
+describe('module boundaries of the artifact API and the S3 stand-in', () => {
+  it("the worker's core imports neither it, the S3 client nor the zip libraries", () => {
+    // Processors that use artifacts import it (and pay for it); the interface they implement
+    // is part of the core.
+    const core = (file: string) =>
+      !file.startsWith('lambda/artifacts/') &&
+      (!file.startsWith('lambda/processors/') || file === 'lambda/processors/job-processor.ts');
+    const offending = sources('lambda')
+      .filter(core)
+      .flatMap((file) =>
+        imports(file)
+          .filter((specifier) => ARTIFACT_ONLY.test(specifier))
+          .map((specifier) => `${file} imports ${specifier}`),
+      );
+
+    expect(offending).toEqual([]);
+  });
+
+  it('the S3 stand-in imports nothing from lambda/', () => {
+    const offending = sources('local/s3').flatMap((file) =>
+      imports(file)
+        .filter((specifier) => specifier.includes('lambda/'))
+        .map((specifier) => `${file} imports ${specifier}`),
+    );
+
+    expect(sources('local/s3').length).toBeGreaterThan(0);
+    expect(offending).toEqual([]);
+  });
+});

@@ -37,6 +37,7 @@ export const SAMPLE_PROPERTIES = context.configurationProperties.map((property) 
   secret: false,
   queryable: false,
   ...property,
+  type: property.type as 'String' | 'Number' | 'Boolean' | undefined,
 }));
 
 /** The sample's action type, as a local run registers it. */

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export const NOT_EMULATED_MESSAGE =
-  'This local run emulates CodePipeline and DynamoDB only: point this service at a stand-in of your own with AWS_ENDPOINT_URL_<SERVICE> (runLocally option env)';
+  'This local run emulates CodePipeline and DynamoDB only: point this service at a stand-in of your own with its AWS_ENDPOINT_URL_ variable, such as AWS_ENDPOINT_URL_S3 (runLocally option env)';
 
 export interface NotEmulatedServer {
   readonly url: string;
@@ -17,9 +17,13 @@ export interface NotEmulatedServer {
   close(): Promise<void>;
 }
 
+const escapeXml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Starts the refusing server on a free loopback port. */
 export async function startNotEmulated(): Promise<NotEmulatedServer> {
   let refused = 0;
-  const xml = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotEmulated</Code><Message>${NOT_EMULATED_MESSAGE}</Message></Error>`;
+  const xml = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotEmulated</Code><Message>${escapeXml(NOT_EMULATED_MESSAGE)}</Message></Error>`;
   const server = createServer((req, res) => {
     refused++;
     req.resume();

@@ -17,7 +17,8 @@ export interface LocalConfigurationProperty {
   /** @default false */
   readonly queryable?: boolean;
   readonly description?: string;
-  readonly type?: 'String' | 'Number' | 'Boolean';
+  /** `String`, `Number` or `Boolean` (typed `string`, as the CDK's `CustomActionProperty`). */
+  readonly type?: string;
 }
 
 /**

@@ -328,6 +328,8 @@ export function actionTypeDefaults(type: LocalActionType) {
       secret: false,
       queryable: false,
       ...p,
+      // checkPlan has made sure it is one of these.
+      type: p.type as 'String' | 'Number' | 'Boolean' | undefined,
     })),
     inputArtifacts: {
       minimumCount: type.minInputArtifacts ?? 0,

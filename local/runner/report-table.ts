@@ -10,6 +10,7 @@ export interface ReportColumn {
   cell(job: LocalJobReport): string;
 }
 
+/** The columns of the job table, in order: add one here to show more of each job. */
 export const REPORT_COLUMNS: readonly ReportColumn[] = [
   { header: 'job', cell: (job) => job.jobId.slice(0, 8) },
   { header: 'kind', cell: (job) => job.name },

@@ -310,9 +310,15 @@ export async function readJobsFile(file: string): Promise<LocalRunPlan> {
 }
 
 /** The jobs of a plan, one per queued job (repeats expanded), each with its display name. */
-export function expandJobs(jobs: readonly LocalJob[]): { name: string; job: LocalJob }[] {
+export function expandJobs(
+  jobs: readonly LocalJob[],
+): { name: string; job: LocalJob; planIndex: number }[] {
   return jobs.flatMap((job, i) =>
-    Array.from({ length: job.repeat ?? 1 }, () => ({ name: job.name ?? `job-${i + 1}`, job })),
+    Array.from({ length: job.repeat ?? 1 }, () => ({
+      name: job.name ?? `job-${i + 1}`,
+      job,
+      planIndex: i,
+    })),
   );
 }
 

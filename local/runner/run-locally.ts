@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { createJobWorkerHandler } from '../../lambda/create-handler.js';
 import { type LocalDynamoDb, startDynalite } from '../dynamodb.js';
-import { type RunningEmulator, startEmulator } from '../emulator/index.js';
+import { EmulatorInputError, type RunningEmulator, startEmulator } from '../emulator/index.js';
 import { jobChain } from '../job-chain.js';
 import { localContext, scheduledEvent } from '../lambda-runtime.js';
 import { captureLogs } from '../log-capture.js';
@@ -21,7 +21,7 @@ import { FINAL_STATUSES, reportJob, runTotals } from './job-report.js';
 import { importEntryHandler, type LambdaHandler } from './load-handler.js';
 import { type NotEmulatedServer, startNotEmulated } from './not-emulated.js';
 import type { LocalJob, LocalRunResult, RunLocallyOptions } from './options.js';
-import { actionTypeDefaults, checkPlan, expandJobs } from './plan.js';
+import { actionTypeDefaults, checkPlan, expandJobs, LocalRunPlanError } from './plan.js';
 import { withEnvironment, workerEnvironment } from './worker-environment.js';
 
 /** How long an unacknowledged dispatch waits before the emulator queues the job again. */
@@ -93,6 +93,22 @@ function enqueueInput(job: LocalJob, actionType: ActionTypeDefaults) {
   };
 }
 
+/** Queues one job; what the emulator refuses (CodePipeline would too) is named by the job. */
+function enqueue(
+  emulator: RunningEmulator,
+  entry: { job: LocalJob; planIndex: number },
+  actionType: ActionTypeDefaults,
+): string {
+  try {
+    return emulator.enqueueJob(enqueueInput(entry.job, actionType));
+  } catch (error) {
+    if (!(error instanceof EmulatorInputError)) throw error;
+    throw new LocalRunPlanError('runLocally options', [
+      `jobs[${entry.planIndex}]: ${error.message}`,
+    ]);
+  }
+}
+
 /**
  * Runs a processor (or an entry file's handler) end to end through the local CodePipeline
  * emulator and a local DynamoDB (dynalite), exactly as `npm start` runs the sample, and
@@ -135,7 +151,7 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
     const planned = expandJobs(options.jobs).map((entry, index) => ({ ...entry, index }));
     const abandoned = planned.filter(({ job }) => job.firstDispatchAbandoned === true);
     const queued = [...abandoned, ...planned.filter(({ job }) => !job.firstDispatchAbandoned)].map(
-      (entry) => ({ ...entry, jobId: emulator.enqueueJob(enqueueInput(entry.job, actionType)) }),
+      (entry) => ({ ...entry, jobId: enqueue(emulator, entry, actionType) }),
     );
     if (abandoned.length > 0) {
       await client.send(

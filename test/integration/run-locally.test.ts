@@ -163,4 +163,21 @@ describe('runLocally', () => {
       }),
     ).rejects.toThrow('exactly one of processor and entry');
   });
+
+  it('names the job whose configuration CodePipeline would refuse', async () => {
+    const queryable = {
+      category: 'Test',
+      provider: 'Queried',
+      configurationProperties: [{ name: 'Team', required: true, key: true, queryable: true }],
+    } as const;
+
+    const run = runLocally({
+      processor: stepDeploy,
+      actionType: queryable,
+      jobs: [{ configuration: { Team: 'core' } }, { configuration: { Team: 'has spaces' } }],
+    });
+
+    await expect(run).rejects.toThrow(LocalRunPlanError);
+    await expect(run).rejects.toThrow(/jobs\[1\]: .*queryable 'Team'/);
+  });
 });

@@ -4,11 +4,13 @@
  * own package.json, and no import reaches outside the app's folder. (`.ci/consumer-app.sh`
  * then installs the packed package into a copy of each and runs them.)
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { parseTrigger } from '../../lambda/events.js';
+import { checkPlan } from '../../local/runner/plan.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const EXAMPLES = path.join(ROOT, 'examples');
@@ -91,6 +93,23 @@ describe('example apps', () => {
     it('imports this package by its public names only, and nothing outside its folder', () => {
       expect(sourceFiles(app).length).toBeGreaterThan(0);
       expect(importProblems(app)).toEqual([]);
+    });
+
+    it('has a jobs file the runner accepts, and STARTED events the worker accepts for its type', () => {
+      const jobsFile = path.join(app, 'jobs.json');
+      const plan = checkPlan(JSON.parse(readFileSync(jobsFile, 'utf8')), jobsFile, true);
+      const events = path.join(app, 'events');
+      const type = {
+        owner: 'Custom' as const,
+        category: plan.actionType.category,
+        provider: plan.actionType.provider,
+        version: plan.actionType.version ?? '1',
+      };
+
+      for (const file of existsSync(events) ? readdirSync(events) : []) {
+        const event: unknown = JSON.parse(readFileSync(path.join(events, file), 'utf8'));
+        expect(parseTrigger(event, type)).toMatchObject({ kind: 'action-started' });
+      }
     });
 
     it("depends on this package's current version", () => {

@@ -24,7 +24,8 @@ SECONDS=0
 step() { printf '\n== consumer app: %s (%d s so far)\n' "$1" "$SECONDS"; }
 
 step "npm pack (builds the package through its prepare script)"
-TARBALL=$(npm pack --silent --pack-destination "$WORK")
+# The last line of its output is the tarball's file name.
+TARBALL=$(npm pack --silent --pack-destination "$WORK" | tail -n 1)
 TARBALL="$WORK/$TARBALL"
 echo "$TARBALL"
 

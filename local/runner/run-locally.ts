@@ -12,6 +12,7 @@ import {
   PollForJobsCommand,
 } from '@aws-sdk/client-codepipeline';
 import { createJobWorkerHandler } from '../../lambda/create-handler.js';
+import { REDACTED } from '../../lambda/worker/secrets.js';
 import { type LocalDynamoDb, startDynalite } from '../dynamodb.js';
 import { EmulatorInputError, type RunningEmulator, startEmulator } from '../emulator/index.js';
 import { jobChain } from '../job-chain.js';
@@ -230,7 +231,15 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         jobs,
         totals,
         logFile: logs.path,
-        invocationErrors: [...invocationErrors],
+        // Printed on the terminal: no secret value the emulator handed out may show there.
+        invocationErrors: [...invocationErrors].map((message) =>
+          emulator
+            .secrets()
+            .values.reduce(
+              (text, secret) => (secret ? text.replaceAll(secret, REDACTED) : text),
+              message,
+            ),
+        ),
         ok: totals.unfinished === 0 && totals.processedTwice === 0 && totals.secretsInLogs === 0,
       };
     });

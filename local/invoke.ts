@@ -1,68 +1,37 @@
 /**
- * `npm run invoke`: runs the real handler once, as the schedule would, against whatever
- * endpoints the standard AWS variables name, with the same environment variables the
- * deployed Lambda gets. Prints the invocation's result; exits non-zero if the handler threw.
+ * `npm run invoke`: runs the sample's handler (or `--entry`'s) once, as the schedule would,
+ * against whatever endpoints the standard AWS variables name, with the same environment
+ * variables the deployed Lambda gets. Prints the invocation's result; exits non-zero if the
+ * handler threw.
  *
  *   AWS_ENDPOINT_URL_CODEPIPELINE=http://127.0.0.1:4000 \
  *   AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:4567 \
  *   ACTION_CATEGORY=Test ACTION_PROVIDER=BakeTimeGate ACTION_VERSION=1 \
- *   LEDGER_TABLE_NAME=ledger npm run invoke -- --timeout-ms 30000
+ *   LEDGER_TABLE_NAME=ledger npm run invoke -- --create-table --timeout-ms 30000
  *
  * `--event manual|schedule` picks the event (default: schedule); `--event-file F` sends the
- * JSON in F instead (for example a CodePipeline action execution event).
+ * JSON in F instead (`local/events/action-started.json` is a CodePipeline STARTED event);
+ * `--create-table` first creates the ledger table named by LEDGER_TABLE_NAME if it is missing.
  */
-import { readFileSync } from 'node:fs';
-import { integerFlag, parseCli, UsageError } from './cli-args.js';
-import { importHandler, localContext, scheduledEvent } from './worker-env.js';
+import { UsageError } from './cli-args.js';
+import { INVOKE_FLAGS, invokeCommand } from './commands/invoke-command.js';
+import { SAMPLE_ENTRY } from './sample.js';
 
-const USAGE =
-  'usage: npm run invoke -- [--timeout-ms N] [--event schedule|manual | --event-file FILE]';
+const USAGE = `usage: npm run invoke -- ${INVOKE_FLAGS}`;
 
-function eventFrom(flags: { event?: string | boolean; 'event-file'?: string | boolean }): unknown {
-  if (typeof flags['event-file'] === 'string') {
-    return JSON.parse(readFileSync(flags['event-file'], 'utf8'));
-  }
-  switch (flags.event ?? 'schedule') {
-    case 'schedule':
-      return scheduledEvent();
-    case 'manual':
-      return {};
-    default:
-      throw new UsageError('--event must be schedule or manual');
-  }
-}
-
-async function main(): Promise<void> {
-  const flags = parseCli(process.argv.slice(2), {
-    'timeout-ms': { type: 'string' },
-    event: { type: 'string' },
-    'event-file': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (flags.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const timeoutMs = integerFlag(flags['timeout-ms'], 'timeout-ms', 60_000, 1_000, 900_000);
-  const event = eventFrom(flags);
-  const handler = await importHandler();
-  try {
-    const result = await handler(event, localContext(timeoutMs));
-    process.stdout.write(`${JSON.stringify({ ok: true, result })}\n`);
-  } catch (error) {
-    const failure =
-      error instanceof Error
-        ? { name: error.name, message: error.message }
-        : { message: String(error) };
-    process.stdout.write(`${JSON.stringify({ ok: false, error: failure })}\n`);
-    process.exitCode = 1;
-  }
-}
-
-main().catch((error: unknown) => {
-  const usage = error instanceof UsageError;
-  process.stderr.write(
-    `${error instanceof Error ? error.message : String(error)}\n${usage ? `${USAGE}\n` : ''}`,
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`${USAGE}\n`);
+} else {
+  invokeCommand(process.argv.slice(2), SAMPLE_ENTRY).then(
+    (status) => {
+      process.exitCode = status;
+    },
+    (error: unknown) => {
+      const usage = error instanceof UsageError;
+      process.stderr.write(
+        `${error instanceof Error ? error.message : String(error)}\n${usage ? `${USAGE}\n` : ''}`,
+      );
+      process.exitCode = usage ? 2 : 1;
+    },
   );
-  process.exitCode = usage ? 2 : 1;
-});
+}

@@ -1,12 +1,13 @@
 /**
- * Diverts what the handler writes to stdout (its JSON logs and EMF metrics) into a file,
- * so the terminal shows progress and the summary, and the logs can be searched afterwards.
+ * Diverts what the handler writes to stdout and stderr (its JSON logs, errors included, and
+ * EMF metrics) into a file, so the terminal shows progress and the summary, and every log
+ * line can be searched afterwards (for secret values, among others).
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface LogCapture {
   readonly path: string;
-  /** Runs `work` with stdout diverted to the log file. */
+  /** Runs `work` with stdout and stderr diverted to the log file. */
   around<T>(work: () => Promise<T>): Promise<T>;
   /** Everything captured so far. */
   text(): string;
@@ -16,7 +17,10 @@ export interface LogCapture {
 
 export function captureLogs(path: string): LogCapture {
   writeFileSync(path, '');
-  const original = process.stdout.write.bind(process.stdout);
+  const original = {
+    stdout: process.stdout.write,
+    stderr: process.stderr.write,
+  };
   let depth = 0;
   const divert = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     appendFileSync(path, chunk);
@@ -27,11 +31,17 @@ export function captureLogs(path: string): LogCapture {
   return {
     path,
     async around(work) {
-      if (depth++ === 0) process.stdout.write = divert;
+      if (depth++ === 0) {
+        process.stdout.write = divert;
+        process.stderr.write = divert;
+      }
       try {
         return await work();
       } finally {
-        if (--depth === 0) process.stdout.write = original;
+        if (--depth === 0) {
+          process.stdout.write = original.stdout;
+          process.stderr.write = original.stderr;
+        }
       }
     },
     text: () => readFileSync(path, 'utf8'),

@@ -1,45 +1,20 @@
 /**
- * `npm start`: the worker end to end on this machine, with no AWS account and no setup.
+ * `npm start`: the sample worker end to end on this machine, with no AWS account and no setup.
  *
  *   npm start                  10 jobs, progress and a summary table
  *   npm start -- --jobs 25     more jobs
  *   npm start -- --json        the totals as one JSON object on stdout
  *
  * Exit status 0 only if every job finished, none was processed twice and no secret value
- * reached a log line.
+ * reached a log line. The runner is the one `codepipeline-job-worker run` and `runLocally`
+ * use; only the action type, the entry and the job mix are the sample's.
  */
 import { integerFlag, parseCli, UsageError } from './cli-args.js';
-import { type DemoResult, runDemo } from './demo.js';
+import { progressLine, runReport, totalsJson } from './runner/report-table.js';
+import { runLocally } from './runner/run-locally.js';
+import { SAMPLE_ENTRY, SAMPLE_LOCAL_ACTION_TYPE, sampleJobs } from './sample.js';
 
 const USAGE = 'usage: npm start -- [--jobs N] [--json]';
-
-function table(result: DemoResult): string {
-  const header = ['job', 'kind', 'outcome', 'jobs', 'acks', 'nonces', 'results', 'time'];
-  const rows = result.jobs.map((job) => [
-    job.jobId.slice(0, 8),
-    job.kind,
-    job.failureType ? `${job.outcome} (${job.failureType})` : job.outcome,
-    String(job.jobs),
-    String(job.acknowledgements),
-    String(job.nonces),
-    String(job.results),
-    `${job.seconds.toFixed(1)} s`,
-  ]);
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
-  );
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-function totals(result: DemoResult): string {
-  const t = result.totals;
-  return [
-    `succeeded ${t.succeeded}, failed ${t.failed}, continued ${t.continued}, unfinished ${t.unfinished}, duplicates skipped ${t.duplicatesSkipped}`,
-    `duplicate dispatches ${t.duplicateDispatches}, re-dispatches ${t.redispatches}, processed twice ${t.processedTwice}, secret values in logs ${t.secretsInLogs}`,
-    `${t.invocations} invocations (${t.failedInvocations} failed) in ${t.seconds.toFixed(1)} s; worker logs: ${result.logFile}`,
-  ].join('\n');
-}
 
 async function main(): Promise<void> {
   const flags = parseCli(process.argv.slice(2), {
@@ -52,27 +27,17 @@ async function main(): Promise<void> {
     return;
   }
   const jobs = integerFlag(flags.jobs, 'jobs', 10, 1, 1_000);
-  // The Lambda runtime is Node.js 22; this local run may be on 20, which the SDK warns about.
+  // The Lambda runtime is Node.js 22 or newer; this local run may be on 20, which the SDK warns about.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const quiet = flags.json === true;
   if (!quiet) process.stderr.write(`Running ${jobs} jobs through the worker, locally...\n`);
-  const result = await runDemo({
-    jobs,
-    onProgress: quiet
-      ? undefined
-      : (p) =>
-          process.stderr.write(
-            `  tick ${p.tick}: ${p.finished}/${p.total} jobs finished (${(p.elapsedMs / 1000).toFixed(1)} s)\n`,
-          ),
+  const result = await runLocally({
+    entry: SAMPLE_ENTRY,
+    actionType: SAMPLE_LOCAL_ACTION_TYPE,
+    jobs: sampleJobs(jobs),
+    onProgress: quiet ? undefined : (p) => process.stderr.write(progressLine(p)),
   });
-  if (quiet) {
-    process.stdout.write(`${JSON.stringify({ ok: result.ok, ...result.totals })}\n`);
-  } else {
-    process.stdout.write(`\n${table(result)}\n\n${totals(result)}\n`);
-    process.stdout.write(
-      result.ok ? 'OK: every job finished exactly once.\n' : 'FAILED: see above.\n',
-    );
-  }
+  process.stdout.write(quiet ? totalsJson(result) : runReport(result));
   process.exitCode = result.ok ? 0 : 1;
 }
 

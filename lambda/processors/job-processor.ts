@@ -29,6 +29,7 @@ export interface SdkSettings {
  */
 export type OutcomeCheck = (outcome: JobOutcome) => JobOutcome | Promise<JobOutcome>;
 
+/** What the worker hands a processor with each job, besides the job itself. */
 export interface ProcessingContext {
   /** Epoch ms by which `process` must have returned; past it the job is failed. */
   readonly deadline: number;

@@ -10,6 +10,7 @@ export interface MetricsSink {
   addMetric(name: string, unit: 'Count' | 'Milliseconds', value: number): unknown;
 }
 
+/** What one invocation did, counter by counter (the handler's result; also its metrics). */
 export type DrainSummary = Record<CounterName, number>;
 
 /** A summary with every counter at zero. */

@@ -4,6 +4,7 @@
  */
 import type { Secret } from './secrets.js';
 
+/** The custom action type a job belongs to (owner `Custom`). */
 export interface JobActionTypeId {
   readonly owner: string;
   readonly category: string;
@@ -11,6 +12,7 @@ export interface JobActionTypeId {
   readonly version: string;
 }
 
+/** Where the job comes from: the pipeline, its execution, the stage and the action. */
 export interface PipelineContext {
   readonly pipelineName?: string;
   readonly pipelineArn?: string;
@@ -20,6 +22,7 @@ export interface PipelineContext {
   readonly actionExecutionId?: string;
 }
 
+/** An input or output artifact of the job, and where it lies in the artifact store (S3). */
 export interface Artifact {
   readonly name: string;
   readonly revision?: string;
@@ -27,6 +30,7 @@ export interface Artifact {
   readonly objectKey?: string;
 }
 
+/** Temporary credentials CodePipeline hands the job for its artifact store, wrapped in `Secret`. */
 export interface ArtifactCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;

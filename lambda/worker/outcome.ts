@@ -11,6 +11,7 @@ export const FAILURE_TYPES = [
   'RevisionUnavailable',
   'SystemUnavailable',
 ] as const;
+/** How CodePipeline classifies a failed job. */
 export type FailureType = (typeof FAILURE_TYPES)[number];
 
 const JOB_FAILURE = Symbol.for('codepipeline-job-worker.JobFailureError');
@@ -44,6 +45,7 @@ export class JobFailureError extends Error {
   }
 }
 
+/** The revision a source-like action reports with its success (`currentRevision`). */
 export interface CurrentRevision {
   readonly revision: string;
   readonly changeIdentifier: string;
@@ -77,6 +79,7 @@ export interface FailureOutcome {
   readonly externalExecutionId?: string;
 }
 
+/** How a processor says a job ended: {@link success}, {@link continueLater} or {@link failure}. */
 export type JobOutcome = SuccessOutcome | ContinueOutcome | FailureOutcome;
 
 /**

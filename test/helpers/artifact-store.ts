@@ -7,12 +7,12 @@ import type { JobData } from '@aws-sdk/client-codepipeline';
 import yazl from 'yazl';
 import type { Job } from '../../lambda/worker/job.js';
 import { type RunningS3Server, startS3Server } from '../../local/s3/index.js';
-import { parsedJob, SECRETS } from './jobs.js';
 import {
   type ProcessingContextOptions,
   processingContext,
   type TestProcessingContext,
-} from './processing-context.js';
+} from '../../local/testing/index.js';
+import { parsedJob, SECRETS } from './jobs.js';
 
 /** The default job's artifact bucket and object keys (see `rawJob`). */
 export const BUCKET = 'codepipeline-eu-west-1-123456789012';

@@ -12,6 +12,11 @@ import {
 } from '../../lambda/artifacts/index.js';
 import type { Job } from '../../lambda/worker/job.js';
 import {
+  type FakeClock,
+  fakeClock,
+  type TestProcessingContext,
+} from '../../local/testing/index.js';
+import {
   ALL_SECRET_VALUES,
   type ArtifactStoreFixture,
   artifactJob,
@@ -22,11 +27,6 @@ import {
   JOB_CREDENTIALS,
   zipOf,
 } from '../helpers/artifact-store.js';
-import {
-  type FakeClock,
-  fakeClock,
-  type TestProcessingContext,
-} from '../helpers/processing-context.js';
 
 describe('artifact credentials: the job credentials, refreshed, and never shown', () => {
   let store: ArtifactStoreFixture;

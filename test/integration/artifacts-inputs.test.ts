@@ -13,6 +13,7 @@ import {
   jobArtifacts,
 } from '../../lambda/artifacts/index.js';
 import type { Job } from '../../lambda/worker/job.js';
+import type { TestProcessingContext } from '../../local/testing/index.js';
 import {
   ALL_SECRET_VALUES,
   type ArtifactStoreFixture,
@@ -24,7 +25,6 @@ import {
   JOB_CREDENTIALS,
   zipOf,
 } from '../helpers/artifact-store.js';
-import type { TestProcessingContext } from '../helpers/processing-context.js';
 
 describe('input artifacts through the artifact API (S3 stand-in)', () => {
   let store: ArtifactStoreFixture;

@@ -1,5 +1,6 @@
 /**
- * The README's local commands, run as a user runs them: `npm start` and `npm run invoke`.
+ * The README's local commands, run as a user runs them: `npm start` and `npm run invoke`
+ * (with `--create-table` and the sample STARTED event file).
  */
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -83,6 +84,27 @@ describe('npm run invoke', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, result: { succeeded: 1 } });
     expect(stack.emulator.getJob(id)?.status).toBe('Succeeded');
+  });
+
+  it('creates the ledger table named by LEDGER_TABLE_NAME, then answers the sample STARTED event', async () => {
+    const id = stack.enqueue({ BakeTimeSeconds: '0' });
+    const fresh = { ...env, LEDGER_TABLE_NAME: `ledger-from-invoke-${process.pid}` };
+    const args = [
+      'local/invoke.ts',
+      '--create-table',
+      '--event-file',
+      'local/events/action-started.json',
+    ];
+
+    const first = await script(args, fresh);
+    const second = await script(args, fresh);
+
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`ledger table ${fresh.LEDGER_TABLE_NAME}: created`);
+    expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, result: { succeeded: 1 } });
+    expect(stack.emulator.getJob(id)?.status).toBe('Succeeded');
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain(`ledger table ${fresh.LEDGER_TABLE_NAME}: exists`);
   });
 
   it('exits non-zero and prints the error when the handler throws', async () => {

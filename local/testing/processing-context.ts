@@ -1,6 +1,7 @@
 /**
- * A {@link ProcessingContext} for calling a job processor directly, with a clock the test
- * controls, an abort switch and a logger that records what it is told.
+ * A {@link ProcessingContext} for calling a job processor directly in a unit test, with a
+ * clock the test controls, an abort switch, a logger that records what it is told, and the
+ * `beforeReport` checks run on demand.
  */
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -11,18 +12,29 @@ import type {
   JobOutcome,
   OutcomeCheck,
   ProcessingContext,
+  SdkSettings,
 } from '../../lambda/processors/job-processor.js';
 
 /** 2025-01-15T10:00:00Z: a fixed instant to start fake clocks at. */
 export const T0 = Date.UTC(2025, 0, 15, 10, 0, 0);
 
+/** A clock that moves only when told to. */
 export interface FakeClock {
   /** Epoch ms; pass it as `now`. */
   readonly now: () => number;
+  /** Moves the clock forward by `ms`. */
   advance(ms: number): void;
 }
 
-/** A clock that moves only when told to. */
+/**
+ * A clock that moves only when told to.
+ *
+ * @param start - its first reading, epoch ms (default {@link T0})
+ * @example
+ * const clock = fakeClock();
+ * const context = processingContext({ now: clock.now, deadline: clock.now() + 30_000 });
+ * clock.advance(10_000);
+ */
 export function fakeClock(start: number = T0): FakeClock {
   let current = start;
   return {
@@ -33,42 +45,52 @@ export function fakeClock(start: number = T0): FakeClock {
   };
 }
 
+/** One line the processor logged. */
 export interface LogLine {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
   readonly message: string;
   readonly attributes?: Record<string, unknown>;
 }
 
+/** A processing context with what a test needs to look at and drive. */
 export interface TestProcessingContext extends ProcessingContext {
-  /** Every line the processor logged. */
+  /** Every line the processor logged, in order. */
   readonly logs: readonly LogLine[];
   /** Aborts `signal`, as the worker does when the deadline passes. */
   abort(): void;
-  /** Runs the registered `beforeReport` checks on `outcome`, as the worker does. */
+  /** Runs the registered `beforeReport` checks on `outcome`, in order, as the worker does. */
   checked(outcome: JobOutcome): Promise<JobOutcome>;
   /** How many times `refreshJob` was called. */
   readonly refreshes: number;
 }
 
+/** Options of {@link processingContext}; every one has a default. */
 export interface ProcessingContextOptions {
-  /** @default Date.now (so that vitest fake timers drive it) */
+  /** The clock. @default Date.now (so that vitest fake timers drive it) */
   readonly now?: () => number;
-  /** Epoch ms. @default now() + 60 s */
+  /** Epoch ms by which `process` must return. @default now() + 60 s */
   readonly deadline?: number;
   /** @default 1 */
   readonly attempt?: number;
-  /** @default a fresh path under the OS temp dir (not created) */
+  /** @default a fresh path under the OS temp dir (not created, as in the worker) */
   readonly workDirectory?: string;
-  /** What `refreshJob` answers. @default it throws */
-  readonly refreshJob?: () => Promise<Job>;
+  /** What `refreshJob` answers: a job, or a function giving one. @default it rejects */
+  readonly refreshJob?: Job | (() => Promise<Job>);
+  /** @default 1 attempt, 5,000 ms per request */
+  readonly sdk?: SdkSettings;
 }
 
 /**
- * A context as the worker passes it to `JobProcessor.process`.
+ * A context as the worker passes it to `JobProcessor.process`, for unit tests of a processor.
  *
+ * @param options - the clock, deadline, attempt and answers to use instead of the defaults
  * @example
- * const clock = fakeClock();
- * const context = processingContext({ now: clock.now, deadline: clock.now() + 30_000 });
+ * import { jobFixture, processingContext } from 'codepipeline-job-worker/testing';
+ *
+ * const context = processingContext();
+ * const outcome = await context.checked(await myProcessor.process(jobFixture(), context));
+ * expect(outcome).toEqual({ kind: 'success', summary: 'done' });
+ * expect(context.logs).toContainEqual(expect.objectContaining({ message: 'scanning' }));
  */
 export function processingContext(options: ProcessingContextOptions = {}): TestProcessingContext {
   const now = options.now ?? (() => Date.now());
@@ -76,7 +98,7 @@ export function processingContext(options: ProcessingContextOptions = {}): TestP
   const logs: LogLine[] = [];
   const write =
     (level: LogLine['level']) => (message: string, attributes?: Record<string, unknown>) => {
-      logs.push({ level, message, attributes });
+      logs.push(attributes === undefined ? { level, message } : { level, message, attributes });
     };
   const logger: JobLogger = {
     debug: write('debug'),
@@ -85,6 +107,7 @@ export function processingContext(options: ProcessingContextOptions = {}): TestP
     error: write('error'),
   };
   const checks: OutcomeCheck[] = [];
+  const refresh = options.refreshJob;
   let refreshes = 0;
   return {
     deadline: options.deadline ?? now() + 60_000,
@@ -92,11 +115,16 @@ export function processingContext(options: ProcessingContextOptions = {}): TestP
     attempt: options.attempt ?? 1,
     logger,
     workDirectory: options.workDirectory ?? join(tmpdir(), `processing-context-${randomUUID()}`),
-    sdk: { maxAttempts: 1, requestTimeoutMs: 5_000 },
+    sdk: options.sdk ?? { maxAttempts: 1, requestTimeoutMs: 5_000 },
     now,
     refreshJob: () => {
       refreshes++;
-      return options.refreshJob?.() ?? Promise.reject(new Error('refreshJob is not set up'));
+      if (refresh === undefined) {
+        return Promise.reject(
+          new Error('refreshJob is not set up: pass processingContext({ refreshJob })'),
+        );
+      }
+      return typeof refresh === 'function' ? refresh() : Promise.resolve(refresh);
     },
     beforeReport: (check) => {
       checks.push(check);

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * The `codepipeline-job-worker` command, for projects that build their own custom action:
+ *
+ *   codepipeline-job-worker run --entry src/handler.ts --jobs jobs.json [--json]
+ *   codepipeline-job-worker invoke --entry src/handler.ts [--create-table] [--event-file F]
+ *   codepipeline-job-worker emulator [--port 4599] [--action-types types.json]
+ *
+ * Exit status: 0 on success, 1 when the run or the invocation failed, 2 on a usage error or
+ * an invalid jobs file.
+ */
+import { UsageError } from './cli-args.js';
+import { INVOKE_FLAGS, invokeCommand } from './commands/invoke-command.js';
+import { RUN_FLAGS, runCommand } from './commands/run-command.js';
+import { emulatorCli } from './emulator/emulator-cli.js';
+import { LocalRunPlanError } from './runner/plan.js';
+
+const PROGRAM = 'codepipeline-job-worker';
+const USAGE = `usage: ${PROGRAM} <command> [flags]
+
+  run       ${RUN_FLAGS}
+            runs the jobs of a jobs file through your entry's handler, with the local
+            CodePipeline emulator and DynamoDB ledger, and prints what happened to each job
+  invoke    --entry FILE ${INVOKE_FLAGS.replace('[--entry FILE] ', '')}
+            invokes your entry's handler once against the endpoints the AWS variables name
+  emulator  [--port N] [--action-types FILE] [--quiet] ... (emulator --help for all)
+            runs the CodePipeline emulator alone until Ctrl-C`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  // The Lambda runtime is Node.js 22 or newer; a local run may be on 20, which the SDK warns about.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  switch (command) {
+    case 'run':
+      return runCommand(rest);
+    case 'invoke':
+      return invokeCommand(rest);
+    case 'emulator':
+      await emulatorCli(rest, `${PROGRAM} emulator`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof LocalRunPlanError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,85 @@
+/**
+ * The invoke command (`npm run invoke`, `codepipeline-job-worker invoke`): runs an entry's
+ * handler once, as the schedule would, against whatever endpoints the standard AWS variables
+ * name, with the environment variables the deployed function gets. Prints the invocation's
+ * result as one JSON line on stdout.
+ */
+import { readFileSync } from 'node:fs';
+import { integerFlag, parseCli, UsageError } from '../cli-args.js';
+import { localContext, scheduledEvent } from '../lambda-runtime.js';
+import { importEntryHandler } from '../runner/load-handler.js';
+import { ensureLedgerTable } from './create-ledger-table.js';
+
+export const INVOKE_FLAGS =
+  '[--entry FILE] [--handler NAME] [--timeout-ms N] [--event schedule|manual | --event-file FILE] [--create-table]';
+
+function eventFrom(flags: { event?: string; 'event-file'?: string }): unknown {
+  if (flags['event-file'] !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(flags['event-file'], 'utf8');
+    } catch (error) {
+      throw new UsageError(
+        `--event-file: cannot read ${flags['event-file']}: ${(error as Error).message}`,
+      );
+    }
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(
+        `--event-file: ${flags['event-file']} is not JSON: ${(error as Error).message}`,
+      );
+    }
+  }
+  switch (flags.event ?? 'schedule') {
+    case 'schedule':
+      return scheduledEvent();
+    case 'manual':
+      return {};
+    default:
+      throw new UsageError('--event must be schedule or manual');
+  }
+}
+
+/**
+ * Runs the invoke command.
+ *
+ * @param argv - its flags
+ * @param defaultEntry - the entry to run without `--entry` (none: `--entry` is required)
+ * @returns the exit status: 0 when the handler returned, 1 when it threw
+ * @throws UsageError on a bad flag
+ */
+export async function invokeCommand(argv: string[], defaultEntry?: string): Promise<number> {
+  const flags = parseCli(argv, {
+    entry: { type: 'string' },
+    handler: { type: 'string' },
+    'timeout-ms': { type: 'string' },
+    event: { type: 'string' },
+    'event-file': { type: 'string' },
+    'create-table': { type: 'boolean' },
+  });
+  const entry = flags.entry ?? defaultEntry;
+  if (entry === undefined) throw new UsageError('--entry is required');
+  if (flags.event !== undefined && flags['event-file'] !== undefined) {
+    throw new UsageError('give --event or --event-file, not both');
+  }
+  const timeoutMs = integerFlag(flags['timeout-ms'], 'timeout-ms', 60_000, 1_000, 900_000);
+  const event = eventFrom(flags);
+  if (flags['create-table']) {
+    const table = await ensureLedgerTable();
+    process.stderr.write(`ledger table ${process.env.LEDGER_TABLE_NAME}: ${table}\n`);
+  }
+  const handler = await importEntryHandler(entry, flags.handler ?? 'handler');
+  try {
+    const result = await handler(event, localContext(timeoutMs));
+    process.stdout.write(`${JSON.stringify({ ok: true, result })}\n`);
+    return 0;
+  } catch (error) {
+    const failure =
+      error instanceof Error
+        ? { name: error.name, message: error.message }
+        : { message: String(error) };
+    process.stdout.write(`${JSON.stringify({ ok: false, error: failure })}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * What happened to each job, read from the emulator's own record of every call it received
+ * (never from the worker's word): outcome, results, nonces, acknowledgements, continuations.
+ */
+import type { CallRecord, JobView, RunningEmulator } from '../emulator/index.js';
+import { jobChain } from '../job-chain.js';
+import type { LocalJobReport, LocalRunTotals } from './options.js';
+
+/** Job statuses after which nothing more happens. */
+export const FINAL_STATUSES: ReadonlySet<string> = new Set(['Succeeded', 'Failed', 'TimedOut']);
+
+type Loose = Record<string, unknown>;
+const record = (value: unknown): Loose =>
+  typeof value === 'object' && value !== null ? (value as Loose) : {};
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : undefined;
+
+/** The fields of a PutJob*Result request the report shows. */
+function resultFields(call: CallRecord | undefined) {
+  const request = record(call?.request);
+  if (call?.operation === 'PutJobFailureResult') {
+    const details = record(request.failureDetails);
+    return { failureType: text(details.type), failureMessage: text(details.message) };
+  }
+  const variables = record(request.outputVariables);
+  const outputVariables = Object.fromEntries(
+    Object.entries(variables).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
+  );
+  return {
+    summary: text(record(request.executionDetails).summary),
+    ...(Object.keys(outputVariables).length > 0 ? { outputVariables } : {}),
+  };
+}
+
+/** Extra deliveries of each nonce, less the extra results: the duplicates that were skipped. */
+function skippedDuplicates(view: JobView): number {
+  const extraDeliveries = view.nonces.reduce(
+    (n, nonce) => n + Math.max(0, nonce.deliveries - 1),
+    0,
+  );
+  return Math.max(0, extraDeliveries - Math.max(0, view.results.length - 1));
+}
+
+export function reportJob(emulator: RunningEmulator, jobId: string, name: string): LocalJobReport {
+  const views = jobChain(emulator, jobId);
+  const last = views.at(-1);
+  const start = Date.parse(views[0]?.createdAt ?? '');
+  const end = last?.completedAt ? Date.parse(last.completedAt) : Date.now();
+  const tokens = views.flatMap((view) => {
+    const token = text(record(view.results.at(-1)?.request).continuationToken);
+    return token === undefined ? [] : [token];
+  });
+  return {
+    jobId,
+    name,
+    outcome: last?.status ?? 'Unknown',
+    ...resultFields(last?.results.at(-1)),
+    jobs: views.length,
+    continuations: views.length - 1,
+    continuationTokens: tokens,
+    acknowledgements: views.reduce((n, v) => n + v.acknowledgements.length, 0),
+    nonces: views.reduce((n, v) => n + v.nonces.length, 0),
+    results: views.reduce((n, v) => n + v.results.length, 0),
+    duplicatesSkipped: views.reduce((n, v) => n + skippedDuplicates(v), 0),
+    seconds: (end - start) / 1000,
+  };
+}
+
+export interface RunCounts {
+  readonly duplicatesSkipped: number;
+  readonly invocations: number;
+  readonly failedInvocations: number;
+  readonly secretsInLogs: number;
+  readonly seconds: number;
+}
+
+export function runTotals(
+  emulator: RunningEmulator,
+  jobs: readonly LocalJobReport[],
+  counts: RunCounts,
+): LocalRunTotals {
+  const allViews = jobs.flatMap(({ jobId }) => jobChain(emulator, jobId));
+  return {
+    jobs: jobs.length,
+    succeeded: jobs.filter((j) => j.outcome === 'Succeeded').length,
+    failed: jobs.filter((j) => j.outcome === 'Failed' || j.outcome === 'TimedOut').length,
+    continued: jobs.reduce((n, j) => n + j.continuations, 0),
+    unfinished: jobs.filter((j) => !FINAL_STATUSES.has(j.outcome)).length,
+    duplicatesSkipped: counts.duplicatesSkipped,
+    duplicateDispatches: allViews.reduce(
+      (n, v) => n + v.nonces.filter((nonce) => nonce.deliveries > 1).length,
+      0,
+    ),
+    redispatches: allViews.reduce((n, v) => n + Math.max(0, v.nonces.length - 1), 0),
+    processedTwice: allViews.filter((v) => v.results.length > 1).length,
+    invocations: counts.invocations,
+    failedInvocations: counts.failedInvocations,
+    secretsInLogs: counts.secretsInLogs,
+    seconds: counts.seconds,
+  };
+}

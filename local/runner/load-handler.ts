@@ -1,0 +1,54 @@
+/**
+ * The handler of a function's entry file, imported as Lambda's cold start imports it: after
+ * the environment is set, and afresh on every call (the entry builds its handler from the
+ * environment when it loads). TypeScript entries are compiled on the fly by tsx.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import { tsImport } from 'tsx/esm/api';
+
+/** What Lambda calls. */
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** The entry file cannot be used: missing, failing at load, or without the handler export. */
+export class EntryError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'EntryError';
+  }
+}
+
+/**
+ * Imports `entry` and returns its `exportName` export.
+ *
+ * @param entry - the entry file, relative to the current directory or absolute
+ * @param exportName - the export that is the handler
+ * @throws EntryError naming the file and what is wrong
+ */
+export async function importEntryHandler(
+  entry: string,
+  exportName: string,
+): Promise<LambdaHandler> {
+  const file = path.resolve(entry);
+  if (!existsSync(file)) throw new EntryError(`entry ${file} does not exist`);
+  let module: Record<string, unknown>;
+  try {
+    // A namespace of its own per call: the entry module is evaluated again, with the
+    // environment as it is now.
+    module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  } catch (error) {
+    throw new EntryError(`entry ${file} failed to load: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const handler = module[exportName];
+  if (typeof handler !== 'function') {
+    const found = Object.keys(module).join(', ') || 'nothing';
+    throw new EntryError(
+      `entry ${file} does not export a function '${exportName}' (it exports ${found}): export const ${exportName} = createJobWorkerHandler(processor)`,
+    );
+  }
+  return handler as LambdaHandler;
+}

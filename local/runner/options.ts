@@ -1,0 +1,202 @@
+/**
+ * What a local run takes (the action type, the jobs, how to run them) and what it returns:
+ * the shapes shared by {@link runLocally}, the jobs file of `codepipeline-job-worker run`
+ * and `npm start`.
+ */
+import type { ActionCategory } from '../../lambda/contract.js';
+import type { JobProcessor } from '../../lambda/processors/job-processor.js';
+
+/** A configuration property of the action type, as `CustomActionJobWorker` declares it. */
+export interface LocalConfigurationProperty {
+  readonly name: string;
+  readonly required: boolean;
+  /** @default false */
+  readonly key?: boolean;
+  /** Its values are wrapped in `Secret` and kept out of logs. @default false */
+  readonly secret?: boolean;
+  /** @default false */
+  readonly queryable?: boolean;
+  readonly description?: string;
+  /** `String`, `Number` or `Boolean` (typed `string`, as the CDK's `CustomActionProperty`). */
+  readonly type?: string;
+}
+
+/**
+ * The custom action type the jobs belong to, registered with `CreateCustomActionType` as
+ * `cdk deploy` would. The names and defaults are those of `CustomActionJobWorker`'s props, so
+ * an app can hand one object to both.
+ */
+export interface LocalActionType {
+  /** One of CodePipeline's categories (`Test`, `Build`, ...; a CDK `ActionCategory` value works). */
+  readonly category: ActionCategory;
+  /** 1-35 characters of `[0-9A-Za-z_-]`. */
+  readonly provider: string;
+  /** @default '1' */
+  readonly version?: string;
+  /** @default - none */
+  readonly configurationProperties?: readonly LocalConfigurationProperty[];
+  /** @default 0 */
+  readonly minInputArtifacts?: number;
+  /** @default 1 */
+  readonly maxInputArtifacts?: number;
+  /** @default 0 */
+  readonly minOutputArtifacts?: number;
+  /** @default 0 */
+  readonly maxOutputArtifacts?: number;
+}
+
+/**
+ * An artifact of a job, by name. Only the name and revision exist locally for now: the job
+ * points at an S3 location that nothing serves, so a processor that reads it needs a stand-in
+ * of its own (`env: { AWS_ENDPOINT_URL_S3 }`). Kept as an object so that contents (files to
+ * upload, outputs to collect) can be added without changing the jobs file.
+ */
+export interface LocalArtifact {
+  /** 1-100 characters of `[a-zA-Z0-9_-]`. */
+  readonly name: string;
+  /** @default a random revision for inputs, none for outputs */
+  readonly revision?: string;
+}
+
+/** One job to queue (or several alike, with `repeat`). */
+export interface LocalJob {
+  /** Shown in the report's `kind` column. @default `job-N`, N its place in the list (from 1) */
+  readonly name?: string;
+  /** The action configuration, secret properties included (they arrive wrapped). @default {} */
+  readonly configuration?: Readonly<Record<string, string>>;
+  /**
+   * Queues the job as CodePipeline queues the continuation of an earlier job: carrying this
+   * token. @default none
+   */
+  readonly continuationToken?: string;
+  /**
+   * Hands the job's first dispatch to a poller that crashes before acknowledging it: the
+   * dispatch times out and the job is dispatched again with a new nonce. @default false
+   */
+  readonly firstDispatchAbandoned?: boolean;
+  /** How many such jobs to queue; each gets its own line in the report. @default 1 */
+  readonly repeat?: number;
+  /** @default the emulator's (pipeline `emulator`, stage the category, action the provider) */
+  readonly pipelineContext?: {
+    readonly pipelineName?: string;
+    readonly stageName?: string;
+    readonly actionName?: string;
+  };
+  /** @default as many as `minInputArtifacts`, named `Input`, `Input2`, ... */
+  readonly inputArtifacts?: readonly LocalArtifact[];
+  /** @default as many as `minOutputArtifacts`, named `Output`, `Output2`, ... */
+  readonly outputArtifacts?: readonly LocalArtifact[];
+}
+
+/** The part of a local run that a jobs file can hold: pure data. */
+export interface LocalRunPlan {
+  readonly actionType: LocalActionType;
+  readonly jobs: readonly LocalJob[];
+  /**
+   * Share (0 to 1) of dispatches the emulator hands to two pollers at once, from the first
+   * invocation on. @default 0.3
+   */
+  readonly duplicateRate?: number;
+  /** Gives up on unfinished jobs after this long (ms). @default 120_000 */
+  readonly timeLimitMs?: number;
+}
+
+/** Progress after each round of invocations. */
+export interface LocalRunProgress {
+  readonly tick: number;
+  readonly finished: number;
+  readonly total: number;
+  readonly elapsedMs: number;
+}
+
+/** Options of {@link runLocally}: a plan, and either a processor or an entry file. */
+export interface RunLocallyOptions extends LocalRunPlan {
+  /** The processor to run, wrapped by `createJobWorkerHandler` as an entry file does. */
+  readonly processor?: JobProcessor;
+  /**
+   * Instead of `processor`: the function's entry file (TypeScript or JavaScript), imported
+   * afresh once the worker's environment is set, as Lambda's cold start does.
+   */
+  readonly entry?: string;
+  /** The entry's export that is the handler. @default 'handler' */
+  readonly handler?: string;
+  /**
+   * More environment variables for the worker (its settings, such as `CONCURRENCY`, or
+   * `AWS_ENDPOINT_URL_S3` for a stand-in of your own), set only while the run lasts.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Concurrent invocations per round (a scheduled one and the event fast path). @default 2 */
+  readonly pollers?: number;
+  /** Pause between rounds (ms). @default 500 */
+  readonly tickMs?: number;
+  /** The simulated Lambda timeout of each invocation (ms). @default 60_000 */
+  readonly invocationTimeoutMs?: number;
+  /** Where the worker's log lines go. @default a new file under the OS temp dir */
+  readonly logFile?: string;
+  /** Called after every round of invocations. */
+  readonly onProgress?: (progress: LocalRunProgress) => void;
+}
+
+/** What happened to one queued job (and the jobs its continuation tokens created). */
+export interface LocalJobReport {
+  /** Id of the first job of the chain. */
+  readonly jobId: string;
+  /** Its `name` in the plan. */
+  readonly name: string;
+  /** Final status of the last job of the chain: `Succeeded`, `Failed`, `TimedOut`, or not final. */
+  readonly outcome: string;
+  readonly failureType?: string;
+  readonly failureMessage?: string;
+  /** The execution summary of the last result. */
+  readonly summary?: string;
+  /** The output variables of the final success. */
+  readonly outputVariables?: Readonly<Record<string, string>>;
+  /** Jobs in the chain: 1 + continuations. */
+  readonly jobs: number;
+  readonly continuations: number;
+  /** The continuation tokens the processor returned, in order. */
+  readonly continuationTokens: readonly string[];
+  /** AcknowledgeJob calls received for the chain. */
+  readonly acknowledgements: number;
+  /** Nonces issued (one per dispatch; more than one when a dispatch was abandoned). */
+  readonly nonces: number;
+  /** Results reported (PutJobSuccessResult / PutJobFailureResult); one per job when all is well. */
+  readonly results: number;
+  /** Extra deliveries of a dispatch that the worker did not process again. */
+  readonly duplicatesSkipped: number;
+  /** From queueing to the last result, in seconds. */
+  readonly seconds: number;
+}
+
+/** The figures of a whole run. */
+export interface LocalRunTotals {
+  readonly jobs: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly continued: number;
+  readonly unfinished: number;
+  /** Duplicates the worker counted and skipped (its `DuplicatesSkipped` metric). */
+  readonly duplicatesSkipped: number;
+  readonly duplicateDispatches: number;
+  readonly redispatches: number;
+  /** Jobs (of any chain) that received more than one result: must be 0. */
+  readonly processedTwice: number;
+  readonly invocations: number;
+  readonly failedInvocations: number;
+  /** Log lines that contain a secret value the emulator handed out: must be 0. */
+  readonly secretsInLogs: number;
+  readonly seconds: number;
+}
+
+/** What {@link runLocally} returns. */
+export interface LocalRunResult {
+  /** One per queued job, in the order of the plan. */
+  readonly jobs: readonly LocalJobReport[];
+  readonly totals: LocalRunTotals;
+  /** The worker's log lines (JSON) and metrics (EMF). */
+  readonly logFile: string;
+  /** Distinct errors of failed invocations, if any. */
+  readonly invocationErrors: readonly string[];
+  /** True when every job finished, none was processed twice and no secret reached a log. */
+  readonly ok: boolean;
+}

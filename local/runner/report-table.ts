@@ -1,0 +1,67 @@
+/**
+ * The text report of a local run, shared by `npm start` and `codepipeline-job-worker run`: a
+ * table with one line per job, then the totals. A column is one entry of {@link REPORT_COLUMNS}.
+ */
+import type { LocalJobReport, LocalRunProgress, LocalRunResult } from './options.js';
+
+/** One column of the job table: its header and how a job's cell reads. */
+export interface ReportColumn {
+  readonly header: string;
+  cell(job: LocalJobReport): string;
+}
+
+/** The columns of the job table, in order: add one here to show more of each job. */
+export const REPORT_COLUMNS: readonly ReportColumn[] = [
+  { header: 'job', cell: (job) => job.jobId.slice(0, 8) },
+  { header: 'kind', cell: (job) => job.name },
+  {
+    header: 'outcome',
+    cell: (job) => (job.failureType ? `${job.outcome} (${job.failureType})` : job.outcome),
+  },
+  { header: 'jobs', cell: (job) => String(job.jobs) },
+  { header: 'acks', cell: (job) => String(job.acknowledgements) },
+  { header: 'nonces', cell: (job) => String(job.nonces) },
+  { header: 'results', cell: (job) => String(job.results) },
+  { header: 'time', cell: (job) => `${job.seconds.toFixed(1)} s` },
+];
+
+/** The job table, columns padded to their widest cell. */
+export function jobTable(
+  jobs: readonly LocalJobReport[],
+  columns: readonly ReportColumn[] = REPORT_COLUMNS,
+): string {
+  const header = columns.map((column) => column.header);
+  const rows = jobs.map((job) => columns.map((column) => column.cell(job)));
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
+  );
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** The run's totals, three lines. */
+export function totalsText(result: LocalRunResult): string {
+  const t = result.totals;
+  return [
+    `succeeded ${t.succeeded}, failed ${t.failed}, continued ${t.continued}, unfinished ${t.unfinished}, duplicates skipped ${t.duplicatesSkipped}`,
+    `duplicate dispatches ${t.duplicateDispatches}, re-dispatches ${t.redispatches}, processed twice ${t.processedTwice}, secret values in logs ${t.secretsInLogs}`,
+    `${t.invocations} invocations (${t.failedInvocations} failed) in ${t.seconds.toFixed(1)} s; worker logs: ${result.logFile}`,
+  ].join('\n');
+}
+
+/** The whole report: the table, the totals, the errors of failed invocations, the verdict. */
+export function runReport(result: LocalRunResult): string {
+  const errors = result.invocationErrors.map((error) => `invocation failed: ${error}\n`).join('');
+  const verdict = result.ok ? 'OK: every job finished exactly once.' : 'FAILED: see above.';
+  return `\n${jobTable(result.jobs)}\n\n${totalsText(result)}\n${errors}${verdict}\n`;
+}
+
+/** One progress line, for stderr. */
+export function progressLine(progress: LocalRunProgress): string {
+  return `  tick ${progress.tick}: ${progress.finished}/${progress.total} jobs finished (${(progress.elapsedMs / 1000).toFixed(1)} s)\n`;
+}
+
+/** The `--json` output: the verdict and the totals on one line. */
+export function totalsJson(result: LocalRunResult): string {
+  return `${JSON.stringify({ ok: result.ok, ...result.totals })}\n`;
+}

@@ -1,0 +1,249 @@
+/**
+ * A processor end to end on one machine, as `npm start` runs the sample: the CodePipeline
+ * emulator and dynalite on loopback, the action type registered through the real AWS SDK,
+ * the ledger table created from the contract's schema, the jobs queued, and the real Lambda
+ * handler invoked as the schedule would invoke it until every job is finished.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CodePipelineClient,
+  CreateCustomActionTypeCommand,
+  PollForJobsCommand,
+} from '@aws-sdk/client-codepipeline';
+import { createJobWorkerHandler } from '../../lambda/create-handler.js';
+import { REDACTED } from '../../lambda/worker/secrets.js';
+import { type LocalDynamoDb, startDynalite } from '../dynamodb.js';
+import { EmulatorInputError, type RunningEmulator, startEmulator } from '../emulator/index.js';
+import { jobChain } from '../job-chain.js';
+import { localContext, scheduledEvent } from '../lambda-runtime.js';
+import { captureLogs } from '../log-capture.js';
+import { FINAL_STATUSES, reportJob, runTotals } from './job-report.js';
+import { importEntryHandler, type LambdaHandler } from './load-handler.js';
+import { type NotEmulatedServer, startNotEmulated } from './not-emulated.js';
+import type { LocalJob, LocalRunResult, RunLocallyOptions } from './options.js';
+import { actionTypeDefaults, checkPlan, expandJobs, LocalRunPlanError } from './plan.js';
+import { withEnvironment, workerEnvironment } from './worker-environment.js';
+
+/** How long an unacknowledged dispatch waits before the emulator queues the job again. */
+const DISPATCH_TIMEOUT_MS = 3_000;
+let runs = 0;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The servers of one run; each is stopped by `close`, whichever were started. */
+class LocalServers {
+  emulator?: RunningEmulator;
+  dynamo?: LocalDynamoDb;
+  otherServices?: NotEmulatedServer;
+  client?: CodePipelineClient;
+
+  async start(): Promise<Required<Omit<LocalServers, 'start' | 'close'>>> {
+    this.emulator = await startEmulator({
+      dispatchTimeoutMs: DISPATCH_TIMEOUT_MS,
+      faults: { seed: 7 },
+    });
+    this.dynamo = await startDynalite();
+    this.otherServices = await startNotEmulated();
+    this.client = new CodePipelineClient({
+      endpoint: this.emulator.url,
+      region: this.emulator.region,
+      credentials: this.emulator.credentials,
+    });
+    const { emulator, dynamo, otherServices, client } = this;
+    return { emulator, dynamo, otherServices, client };
+  }
+
+  async close(): Promise<void> {
+    this.client?.destroy();
+    const stopping = [this.emulator?.close(), this.dynamo?.close(), this.otherServices?.close()];
+    const failures = (await Promise.allSettled(stopping)).filter((s) => s.status === 'rejected');
+    if (failures.length > 0) throw (failures[0] as PromiseRejectedResult).reason;
+  }
+}
+
+type ActionTypeDefaults = ReturnType<typeof actionTypeDefaults>;
+
+/** The four fields that identify the action type, and nothing else of it. */
+function idOf(type: ActionTypeDefaults) {
+  return {
+    owner: type.owner,
+    category: type.category,
+    provider: type.provider,
+    version: type.version,
+  };
+}
+
+function enqueueInput(job: LocalJob, actionType: ActionTypeDefaults) {
+  const context = job.pipelineContext;
+  return {
+    actionTypeId: idOf(actionType),
+    configuration: { ...job.configuration },
+    ...(job.continuationToken !== undefined ? { continuationToken: job.continuationToken } : {}),
+    ...(context
+      ? {
+          pipelineContext: {
+            pipelineName: context.pipelineName,
+            stage: { name: context.stageName },
+            action: { name: context.actionName },
+          },
+        }
+      : {}),
+    ...(job.inputArtifacts ? { inputArtifacts: job.inputArtifacts.map((a) => ({ ...a })) } : {}),
+    ...(job.outputArtifacts ? { outputArtifacts: job.outputArtifacts.map((a) => ({ ...a })) } : {}),
+  };
+}
+
+/** Queues one job; what the emulator refuses (CodePipeline would too) is named by the job. */
+function enqueue(
+  emulator: RunningEmulator,
+  entry: { job: LocalJob; planIndex: number },
+  actionType: ActionTypeDefaults,
+): string {
+  try {
+    return emulator.enqueueJob(enqueueInput(entry.job, actionType));
+  } catch (error) {
+    if (!(error instanceof EmulatorInputError)) throw error;
+    throw new LocalRunPlanError('runLocally options', [
+      `jobs[${entry.planIndex}]: ${error.message}`,
+    ]);
+  }
+}
+
+/**
+ * Runs a processor (or an entry file's handler) end to end through the local CodePipeline
+ * emulator and a local DynamoDB (dynalite), exactly as `npm start` runs the sample, and
+ * reports what happened to every job. Creates everything it needs, stops every server it
+ * started (also when it throws), and leaves `process.env` as it found it.
+ *
+ * @param options - the action type, the jobs, and the processor or entry to run
+ * @throws LocalRunPlanError naming every wrong field of the plan, before anything starts
+ * @throws EntryError when the entry cannot be imported or has no handler export
+ * @example
+ * const result = await runLocally({
+ *   processor: securityScan(),
+ *   actionType: { category: 'Test', provider: 'SecurityScan' },
+ *   jobs: [{ configuration: { MaxSizeMB: '10' }, repeat: 3 }],
+ * });
+ * expect(result.ok).toBe(true);
+ * expect(result.jobs.map((job) => job.outcome)).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
+ */
+export async function runLocally(options: RunLocallyOptions): Promise<LocalRunResult> {
+  checkPlan(options, 'runLocally options', false);
+  if ((options.processor === undefined) === (options.entry === undefined)) {
+    throw new TypeError('runLocally needs exactly one of processor and entry');
+  }
+  const started = Date.now();
+  const actionType = actionTypeDefaults(options.actionType);
+  const servers = new LocalServers();
+  try {
+    const { emulator, dynamo, otherServices, client } = await servers.start();
+    await client.send(
+      new CreateCustomActionTypeCommand({
+        category: actionType.category,
+        provider: actionType.provider,
+        version: actionType.version,
+        configurationProperties: actionType.configurationProperties,
+        inputArtifactDetails: actionType.inputArtifacts,
+        outputArtifactDetails: actionType.outputArtifacts,
+      }),
+    );
+    // Abandoned dispatches first, so that the poll of the crashing poller takes them alone.
+    const planned = expandJobs(options.jobs).map((entry, index) => ({ ...entry, index }));
+    const abandoned = planned.filter(({ job }) => job.firstDispatchAbandoned === true);
+    const queued = [...abandoned, ...planned.filter(({ job }) => !job.firstDispatchAbandoned)].map(
+      (entry) => ({ ...entry, jobId: enqueue(emulator, entry, actionType) }),
+    );
+    if (abandoned.length > 0) {
+      await client.send(
+        new PollForJobsCommand({ actionTypeId: idOf(actionType), maxBatchSize: abandoned.length }),
+      );
+    }
+    queued.sort((a, b) => a.index - b.index);
+    // From now on, some dispatches are handed to two pollers at once.
+    emulator.setFaults({ duplicateRate: options.duplicateRate ?? 0.3 });
+    const tableName = await dynamo.createLedgerTable();
+    const environment = {
+      ...workerEnvironment({
+        endpoints: {
+          codePipeline: emulator.url,
+          dynamoDb: dynamo.endpoint,
+          otherServices: otherServices.url,
+        },
+        actionType,
+        tableName,
+        secretKeys: actionType.configurationProperties.filter((p) => p.secret).map((p) => p.name),
+      }),
+      ...options.env,
+    };
+    const logs = captureLogs(
+      options.logFile ?? join(tmpdir(), `codepipeline-job-worker-${process.pid}-${++runs}.log`),
+    );
+    return await withEnvironment(environment, async () => {
+      const handler: LambdaHandler = options.entry
+        ? await importEntryHandler(options.entry, options.handler ?? 'handler')
+        : (createJobWorkerHandler(
+            options.processor as NonNullable<typeof options.processor>,
+          ) as LambdaHandler);
+      let invocations = 0;
+      let failedInvocations = 0;
+      let duplicatesSkipped = 0;
+      const invocationErrors = new Set<string>();
+      const unfinished = () =>
+        queued.filter(
+          ({ jobId }) => !FINAL_STATUSES.has(jobChain(emulator, jobId).at(-1)?.status ?? ''),
+        );
+      const timeLimitMs = options.timeLimitMs ?? 120_000;
+      for (let tick = 1; unfinished().length > 0 && Date.now() - started < timeLimitMs; tick++) {
+        const settled = await logs.around(() =>
+          Promise.allSettled(
+            Array.from({ length: options.pollers ?? 2 }, () => {
+              invocations++;
+              return handler(scheduledEvent(), localContext(options.invocationTimeoutMs ?? 60_000));
+            }),
+          ),
+        );
+        for (const outcome of settled) {
+          if (outcome.status === 'rejected') {
+            failedInvocations++;
+            invocationErrors.add(String((outcome.reason as Error)?.message ?? outcome.reason));
+          } else {
+            duplicatesSkipped += (outcome.value as { duplicates?: number }).duplicates ?? 0;
+          }
+        }
+        options.onProgress?.({
+          tick,
+          finished: queued.length - unfinished().length,
+          total: queued.length,
+          elapsedMs: Date.now() - started,
+        });
+        if (unfinished().length > 0) await sleep(options.tickMs ?? 500);
+      }
+      const jobs = queued.map(({ jobId, name }) => reportJob(emulator, jobId, name));
+      const totals = runTotals(emulator, jobs, {
+        duplicatesSkipped,
+        invocations,
+        failedInvocations,
+        secretsInLogs: logs.countLinesWith(emulator.secrets().values),
+        seconds: (Date.now() - started) / 1000,
+      });
+      return {
+        jobs,
+        totals,
+        logFile: logs.path,
+        // Printed on the terminal: no secret value the emulator handed out may show there.
+        invocationErrors: [...invocationErrors].map((message) =>
+          emulator
+            .secrets()
+            .values.reduce(
+              (text, secret) => (secret ? text.replaceAll(secret, REDACTED) : text),
+              message,
+            ),
+        ),
+        ok: totals.unfinished === 0 && totals.processedTwice === 0 && totals.secretsInLogs === 0,
+      };
+    });
+  } finally {
+    await servers.close();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * codepipeline-job-worker/testing: helpers for testing a job processor in your own project.
+ *
+ * - {@link jobFixture}: a job exactly as the worker hands it to `process` (secrets wrapped);
+ * - {@link processingContext}: the context `process` receives, with logs to read, a clock to
+ *   drive, the `beforeReport` checks to run and an abort switch;
+ * - {@link runLocally}: the processor end to end through the local CodePipeline emulator and
+ *   a local DynamoDB ledger, the same run as `npm start` and `codepipeline-job-worker run`,
+ *   with what happened to each job.
+ *
+ * @example
+ * import { describe, expect, it } from 'vitest';
+ * import { jobFixture, processingContext, runLocally } from 'codepipeline-job-worker/testing';
+ * import { securityScan } from '../src/security-scan.js';
+ *
+ * it('fails a job without MaxSizeMB as a configuration error', async () => {
+ *   const outcome = await securityScan().process(jobFixture(), processingContext());
+ *   expect(outcome).toMatchObject({ kind: 'failure', failureType: 'ConfigurationError' });
+ * });
+ *
+ * it('finishes every job once through the emulator', async () => {
+ *   const result = await runLocally({
+ *     processor: securityScan(),
+ *     actionType: { category: 'Test', provider: 'SecurityScan' },
+ *     jobs: [{ configuration: { MaxSizeMB: '10' }, repeat: 3 }],
+ *   });
+ *   expect(result.ok).toBe(true);
+ * });
+ */
+export type { Job, JobOutcome, ProcessingContext } from '../../lambda/processors/job-processor.js';
+export type { Secret } from '../../lambda/worker/secrets.js';
+export { EntryError, type LambdaHandler } from '../runner/load-handler.js';
+export type {
+  LocalActionType,
+  LocalArtifact,
+  LocalConfigurationProperty,
+  LocalJob,
+  LocalJobReport,
+  LocalRunPlan,
+  LocalRunProgress,
+  LocalRunResult,
+  LocalRunTotals,
+  RunLocallyOptions,
+} from '../runner/options.js';
+export { LocalRunPlanError, readJobsFile } from '../runner/plan.js';
+export { jobTable, REPORT_COLUMNS, type ReportColumn, runReport } from '../runner/report-table.js';
+export { runLocally } from '../runner/run-locally.js';
+export {
+  type ArtifactFixture,
+  FIXTURE_CREDENTIALS,
+  type JobFixtureOptions,
+  jobFixture,
+} from './job-fixture.js';
+export {
+  type FakeClock,
+  fakeClock,
+  type LogLine,
+  type ProcessingContextOptions,
+  processingContext,
+  T0,
+  type TestProcessingContext,
+} from './processing-context.js';

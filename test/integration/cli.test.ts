@@ -1,0 +1,129 @@
+/**
+ * The package's bin, `codepipeline-job-worker`, run as a user runs it (here from the sources,
+ * through tsx; .ci/consumer-app.sh runs the built one installed from the packed tarball).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+const SAMPLE_ENTRY = 'lambda/handlers/bake-time-gate.ts';
+
+async function bin(args: string[]) {
+  try {
+    const { stdout, stderr } = await run(TSX, ['local/cli.ts', ...args], { timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const ACTION_TYPE = {
+  category: 'Test',
+  provider: 'BakeTimeGate',
+  configurationProperties: [
+    { name: 'BakeTimeSeconds', required: true, key: true, type: 'Number' },
+    { name: 'NotifyToken', required: false, secret: true },
+  ],
+};
+
+describe('codepipeline-job-worker', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-jobs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const jobsFile = (plan: unknown) => {
+    const file = join(dir, `jobs-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(plan));
+    return file;
+  };
+
+  it('run: runs a jobs file through an entry and prints the table, exit 0', async () => {
+    const file = jobsFile({
+      actionType: ACTION_TYPE,
+      jobs: [
+        {
+          name: 'quick',
+          configuration: { BakeTimeSeconds: '0', NotifyToken: 'ntk-12345678' },
+          repeat: 2,
+        },
+        { name: 'bad', configuration: { BakeTimeSeconds: 'ten' } },
+        {
+          name: 'resumed',
+          configuration: { BakeTimeSeconds: '0' },
+          continuationToken: '{"v":1,"startedAt":0}',
+        },
+      ],
+    });
+
+    const { code, stdout } = await bin(['run', '--entry', SAMPLE_ENTRY, '--jobs', file]);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^job\s+kind\s+outcome\s+jobs\s+acks\s+nonces\s+results\s+time\s*$/m);
+    expect(stdout).toMatch(/^\w{8}\s+bad\s+Failed \(ConfigurationError\)\s+1\s+1\s+1\s+1\s/m);
+    expect(stdout.match(/^\w{8}\s+(quick|resumed)\s+Succeeded\s/gm)).toHaveLength(3);
+    expect(stdout).toContain('OK: every job finished exactly once.');
+  }, 120_000);
+
+  it('run --json: prints the totals only', async () => {
+    const file = jobsFile({
+      actionType: ACTION_TYPE,
+      jobs: [{ configuration: { BakeTimeSeconds: '0' } }],
+    });
+
+    const { code, stdout } = await bin(['run', '--entry', SAMPLE_ENTRY, '--jobs', file, '--json']);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, jobs: 1, succeeded: 1, unfinished: 0 });
+  }, 120_000);
+
+  it('run: names each wrong field of the jobs file, exit 2, before starting anything', async () => {
+    const file = jobsFile({
+      actionType: { ...ACTION_TYPE, category: 'Tests' },
+      jobs: [{ configuration: { NotifyToken: 'x' }, repeats: 2 }],
+    });
+
+    const { code, stderr } = await bin(['run', '--entry', SAMPLE_ENTRY, '--jobs', file]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${file} is not a valid local run:`);
+    expect(stderr).toContain('actionType.category must be one of');
+    expect(stderr).toContain(
+      'jobs[0].configuration.BakeTimeSeconds is required by the action type',
+    );
+    expect(stderr).toContain('jobs[0].repeats is not a known field');
+  });
+
+  it('run: names an entry without the handler export, exit 1', async () => {
+    const file = jobsFile({
+      actionType: ACTION_TYPE,
+      jobs: [{ configuration: { BakeTimeSeconds: '0' } }],
+    });
+
+    const { code, stderr } = await bin(['run', '--entry', 'lambda/index.ts', '--jobs', file]);
+
+    expect(code).toBe(1);
+    expect(stderr).toContain("does not export a function 'handler'");
+  }, 120_000);
+
+  it('refuses an unknown command or a missing flag with its usage, exit 2', async () => {
+    const unknown = await bin(['deploy']);
+    const missing = await bin(['run', '--entry', SAMPLE_ENTRY]);
+
+    expect(unknown).toMatchObject({ code: 2 });
+    expect(unknown.stderr).toContain("unknown command 'deploy'");
+    expect(unknown.stderr).toContain('usage: codepipeline-job-worker <command>');
+    expect(missing).toMatchObject({ code: 2 });
+    expect(missing.stderr).toContain('--jobs is required');
+  });
+
+  it('invoke: requires --entry, which npm run invoke defaults to the sample', async () => {
+    const { code, stderr } = await bin(['invoke']);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('--entry is required');
+  });
+});

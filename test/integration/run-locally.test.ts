@@ -1,0 +1,183 @@
+/**
+ * runLocally (`codepipeline-job-worker/testing`): a processor end to end through the emulator
+ * and dynalite, with the report read from the emulator's own record of every call.
+ */
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { describe, expect, it, vi } from 'vitest';
+import type { JobProcessor } from '../../lambda/processors/job-processor.js';
+import { continueLater, failure, success } from '../../lambda/worker/outcome.js';
+import { EntryError, LocalRunPlanError, runLocally } from '../../local/testing/index.js';
+
+const ACTION_TYPE = {
+  category: 'Deploy',
+  provider: 'StepDeploy',
+  version: '3',
+  configurationProperties: [
+    { name: 'Mode', required: true, key: true },
+    { name: 'Token', required: false, secret: true },
+  ],
+} as const;
+
+/** Continues once, then succeeds; `Mode: broken` fails as a configuration error. */
+const stepDeploy: JobProcessor = {
+  name: 'step-deploy',
+  async process(job) {
+    if (job.configuration.Mode === 'broken') return failure('ConfigurationError', 'Mode is broken');
+    if (job.continuationToken === undefined)
+      return continueLater('step-1', { percentComplete: 50 });
+    return success({
+      summary: `deployed after ${job.continuationToken}`,
+      outputVariables: { Step: job.continuationToken },
+    });
+  },
+};
+
+const listeningServers = () =>
+  process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length;
+
+describe('runLocally', () => {
+  it('runs every job to its end and reports continuations, abandoned dispatches and results', async () => {
+    const envBefore = { ...process.env };
+    const serversBefore = listeningServers();
+
+    const result = await runLocally({
+      processor: stepDeploy,
+      actionType: ACTION_TYPE,
+      env: { CONCURRENCY: '4' },
+      jobs: [
+        { name: 'steps', configuration: { Mode: 'ok', Token: 'tok-0123456789' }, repeat: 2 },
+        { name: 'broken', configuration: { Mode: 'broken' } },
+        { name: 'resumed', configuration: { Mode: 'ok' }, continuationToken: 'step-0' },
+        { name: 'abandoned', configuration: { Mode: 'broken' }, firstDispatchAbandoned: true },
+      ],
+    });
+
+    expect(result.ok).toBe(true);
+    expect(
+      result.jobs.map((j) => [j.name, j.outcome, j.failureType, j.jobs, j.results, j.nonces]),
+    ).toEqual([
+      ['steps', 'Succeeded', undefined, 2, 2, 2],
+      ['steps', 'Succeeded', undefined, 2, 2, 2],
+      ['broken', 'Failed', 'ConfigurationError', 1, 1, 1],
+      ['resumed', 'Succeeded', undefined, 1, 1, 1],
+      ['abandoned', 'Failed', 'ConfigurationError', 1, 1, 2],
+    ]);
+    expect(result.jobs[0]).toMatchObject({
+      continuations: 1,
+      continuationTokens: ['step-1'],
+      summary: 'deployed after step-1',
+      outputVariables: { Step: 'step-1' },
+    });
+    expect(result.jobs[2]?.failureMessage).toBe('Mode is broken');
+    expect(result.jobs[3]?.summary).toBe('deployed after step-0');
+    expect(result.totals).toMatchObject({
+      jobs: 5,
+      succeeded: 3,
+      failed: 2,
+      continued: 2,
+      unfinished: 0,
+      processedTwice: 0,
+      secretsInLogs: 0,
+      failedInvocations: 0,
+    });
+    expect(result.totals.redispatches).toBeGreaterThanOrEqual(1);
+    expect(process.env).toEqual(envBefore);
+    // A closed server's handle is released on a later turn of the event loop.
+    await vi.waitFor(() => expect(listeningServers()).toBe(serversBefore));
+  }, 60_000);
+
+  it('counts the log lines, on stdout or stderr, that carry a secret value, and is then not ok', async () => {
+    const leaky: JobProcessor = {
+      name: 'leaky',
+      async process(job) {
+        process.stdout.write(`debugging with ${job.secrets.Token?.reveal()}\n`);
+        process.stderr.write(`still debugging with ${job.secrets.Token?.reveal()}\n`);
+        return success();
+      },
+    };
+
+    const result = await runLocally({
+      processor: leaky,
+      actionType: ACTION_TYPE,
+      jobs: [{ configuration: { Mode: 'ok', Token: 'tok-leaked-0123' } }],
+      duplicateRate: 0,
+    });
+
+    expect(result.totals.secretsInLogs).toBe(2);
+    expect(result.ok).toBe(false);
+  }, 60_000);
+
+  it('refuses calls to AWS services it does not emulate, on this machine, with a message that says so', async () => {
+    const reader: JobProcessor = {
+      name: 'reader',
+      async process() {
+        const client = new S3Client({ maxAttempts: 1 });
+        try {
+          await client.send(new GetObjectCommand({ Bucket: 'artifacts', Key: 'build.zip' }));
+          return success();
+        } finally {
+          client.destroy();
+        }
+      },
+    };
+
+    const result = await runLocally({
+      processor: reader,
+      actionType: ACTION_TYPE,
+      jobs: [{ configuration: { Mode: 'ok' } }],
+      duplicateRate: 0,
+    });
+
+    expect(result.jobs[0]).toMatchObject({ outcome: 'Failed', failureType: 'JobFailed' });
+    expect(result.jobs[0]?.failureMessage).toContain('emulates CodePipeline and DynamoDB only');
+  }, 60_000);
+
+  it('names an entry without the handler export, and stops its servers and restores the environment', async () => {
+    const envBefore = { ...process.env };
+    const serversBefore = listeningServers();
+
+    const run = runLocally({
+      entry: 'lambda/handlers/bake-time-gate.ts',
+      handler: 'main',
+      actionType: ACTION_TYPE,
+      jobs: [{ configuration: { Mode: 'ok' } }],
+    });
+
+    await expect(run).rejects.toThrow(EntryError);
+    await expect(run).rejects.toThrow("does not export a function 'main' (it exports handler)");
+    expect(process.env).toEqual(envBefore);
+    // A closed server's handle is released on a later turn of the event loop.
+    await vi.waitFor(() => expect(listeningServers()).toBe(serversBefore));
+  }, 60_000);
+
+  it('refuses a bad plan, or both a processor and an entry, before starting anything', async () => {
+    await expect(
+      runLocally({ processor: stepDeploy, actionType: ACTION_TYPE, jobs: [{ configuration: {} }] }),
+    ).rejects.toThrow(LocalRunPlanError);
+    await expect(
+      runLocally({
+        processor: stepDeploy,
+        entry: 'lambda/handlers/bake-time-gate.ts',
+        actionType: ACTION_TYPE,
+        jobs: [{ configuration: { Mode: 'ok' } }],
+      }),
+    ).rejects.toThrow('exactly one of processor and entry');
+  });
+
+  it('names the job whose configuration CodePipeline would refuse', async () => {
+    const queryable = {
+      category: 'Test',
+      provider: 'Queried',
+      configurationProperties: [{ name: 'Team', required: true, key: true, queryable: true }],
+    } as const;
+
+    const run = runLocally({
+      processor: stepDeploy,
+      actionType: queryable,
+      jobs: [{ configuration: { Team: 'core' } }, { configuration: { Team: 'has spaces' } }],
+    });
+
+    await expect(run).rejects.toThrow(LocalRunPlanError);
+    await expect(run).rejects.toThrow(/jobs\[1\]: .*queryable 'Team'/);
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * The plan of a local run (a jobs file, or runLocally's options): every wrong field is named
+ * by its path before any server starts.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkPlan, expandJobs, LocalRunPlanError, readJobsFile } from '../../local/runner/plan.js';
+
+const ACTION_TYPE = {
+  category: 'Test',
+  provider: 'SecurityScan',
+  configurationProperties: [
+    { name: 'MaxSizeMB', required: true, type: 'Number' },
+    { name: 'Token', required: false, secret: true },
+  ],
+};
+const plan = (changes: Record<string, unknown> = {}) => ({
+  actionType: ACTION_TYPE,
+  jobs: [{ configuration: { MaxSizeMB: '10' } }],
+  ...changes,
+});
+
+function problemsOf(value: unknown, strict = true): readonly string[] {
+  try {
+    checkPlan(value, 'jobs.json', strict);
+  } catch (error) {
+    if (error instanceof LocalRunPlanError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('checkPlan', () => {
+  it('accepts a plan with every field', () => {
+    const full = plan({
+      duplicateRate: 0.5,
+      timeLimitMs: 60_000,
+      jobs: [
+        {
+          name: 'resumed',
+          configuration: { MaxSizeMB: '10', Token: 'secret-value' },
+          continuationToken: 'tok',
+          firstDispatchAbandoned: true,
+          repeat: 3,
+          pipelineContext: { pipelineName: 'shop', stageName: 'Checks', actionName: 'Scan' },
+          inputArtifacts: [{ name: 'Build', revision: 'abc' }],
+        },
+      ],
+    });
+
+    expect(problemsOf(full)).toEqual([]);
+    expect(checkPlan(full, 'jobs.json', true)).toBe(full);
+  });
+
+  it.each([
+    [
+      { actionType: { ...ACTION_TYPE, category: 'Testing' } },
+      'actionType.category must be one of Source, Build, Deploy, Test, Invoke, Approval, Compute',
+    ],
+    [
+      { actionType: { ...ACTION_TYPE, provider: 'Security Scan' } },
+      'actionType.provider must be 1-35 of [0-9A-Za-z_-]',
+    ],
+    [{ actionType: { category: 'Test' } }, 'actionType.provider is required'],
+    [
+      { actionType: { ...ACTION_TYPE, maxInputArtifacts: 6 } },
+      'actionType.maxInputArtifacts must be an integer from 0 to 5',
+    ],
+    [
+      { actionType: { ...ACTION_TYPE, minOutputArtifacts: 2 } },
+      'actionType.minOutputArtifacts is above max (0)',
+    ],
+    [
+      {
+        actionType: {
+          ...ACTION_TYPE,
+          configurationProperties: [{ name: 'A', required: true, type: 'Text' }],
+        },
+      },
+      'actionType.configurationProperties[0].type must be one of String, Number, Boolean',
+    ],
+    [{ jobs: [] }, 'jobs must be a non-empty array'],
+    [
+      { jobs: [{ configuration: { MaxSizeMB: 10 } }] },
+      'jobs[0].configuration.MaxSizeMB must be a string',
+    ],
+    [
+      { jobs: [{ configuration: { MaxSizeMB: '' } }] },
+      'jobs[0].configuration.MaxSizeMB must be 1-1000 characters, as CodePipeline allows',
+    ],
+    [
+      { jobs: [{ configuration: {} }] },
+      'jobs[0].configuration.MaxSizeMB is required by the action type',
+    ],
+    [
+      { jobs: [{ configuration: { MaxSizeMB: '1', Size: '2' } }] },
+      'jobs[0].configuration.Size is not a configuration property of the action type (declared: MaxSizeMB, Token)',
+    ],
+    [
+      { jobs: [{ configuration: { MaxSizeMB: '1' }, continuationtoken: 'x' }] },
+      'jobs[0].continuationtoken is not a known field (known: name, configuration, continuationToken, firstDispatchAbandoned, repeat, pipelineContext, inputArtifacts, outputArtifacts)',
+    ],
+    [
+      { jobs: [{ configuration: { MaxSizeMB: '1' }, repeat: 0 }] },
+      'jobs[0].repeat must be an integer from 1 to 1000',
+    ],
+    [
+      { jobs: [{ configuration: { MaxSizeMB: '1' }, firstDispatchAbandoned: 'yes' }] },
+      'jobs[0].firstDispatchAbandoned must be true or false',
+    ],
+    [
+      {
+        jobs: [
+          { configuration: { MaxSizeMB: '1' }, inputArtifacts: [{ name: 'a' }, { name: 'b' }] },
+        ],
+      },
+      'jobs[0].inputArtifacts must hold 0 to 1 artifacts, as the action type declares',
+    ],
+    [
+      { jobs: [{ configuration: { MaxSizeMB: '1' }, inputArtifacts: [{ name: 'has space' }] }] },
+      'jobs[0].inputArtifacts[0].name must be 1-100 of [a-zA-Z0-9_-]',
+    ],
+    [
+      {
+        jobs: [
+          { configuration: { MaxSizeMB: '1' }, repeat: 600 },
+          { configuration: { MaxSizeMB: '1' }, repeat: 600 },
+        ],
+      },
+      'jobs queue 1200 jobs; at most 1000',
+    ],
+    [{ duplicateRate: 1.5 }, 'duplicateRate must be a number from 0 to 1'],
+    [{ timeLimitMs: 10 }, 'timeLimitMs must be an integer from 1000 to 3600000'],
+    [
+      { job: [] },
+      '(top level).job is not a known field (known: actionType, jobs, duplicateRate, timeLimitMs)',
+    ],
+  ])('names the field: %o', (changes, problem) => {
+    expect(problemsOf(plan(changes))).toContain(problem);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf(
+      plan({ duplicateRate: -1, jobs: [{ configuration: {}, repeat: 0 }] }),
+    );
+
+    expect(problems).toHaveLength(3);
+  });
+
+  it('ignores fields other than the plan when not strict (runLocally options)', () => {
+    expect(problemsOf({ ...plan(), entry: 'src/handler.ts' }, false)).toEqual([]);
+    expect(problemsOf({ ...plan(), entry: 'src/handler.ts' }, true)).toHaveLength(1);
+  });
+});
+
+describe('expandJobs', () => {
+  it('repeats jobs and names them by their place in the list', () => {
+    const jobs = expandJobs([{ repeat: 2 }, { name: 'named' }]);
+
+    expect(jobs.map((job) => job.name)).toEqual(['job-1', 'job-1', 'named']);
+  });
+});
+
+describe('readJobsFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobs-file-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a valid file', async () => {
+    const file = join(dir, 'ok.json');
+    writeFileSync(file, JSON.stringify(plan()));
+
+    await expect(readJobsFile(file)).resolves.toEqual(plan());
+  });
+
+  it('names the file when it is missing or not JSON', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{ "jobs": [');
+
+    await expect(readJobsFile(join(dir, 'missing.json'))).rejects.toThrow(
+      /missing\.json is not a valid local run:\n {2}- cannot be read/,
+    );
+    await expect(readJobsFile(bad)).rejects.toThrow(
+      /bad\.json is not a valid local run:\n {2}- is not JSON/,
+    );
+  });
+});

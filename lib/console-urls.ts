@@ -41,6 +41,16 @@ export function dashboardUrl(scope: IConstruct, dashboardName: string): string {
 }
 
 /**
+ * A link to a Lambda function's page in the console, on its monitoring tab.
+ *
+ * @param scope - any construct in the stack
+ * @param functionName - the function's name (a token is fine)
+ */
+export function functionUrl(scope: IConstruct, functionName: string): string {
+  return `https://${consoleDomain(scope)}/lambda/home?region=${Aws.REGION}#/functions/${functionName}?tab=monitoring`;
+}
+
+/**
  * A CodePipeline execution URL template that opens a CloudWatch Logs Insights query over
  * the worker's log group, showing every log line that mentions the job's external
  * execution id (the worker reports the action execution id there, and every log line of

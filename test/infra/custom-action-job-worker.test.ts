@@ -1,8 +1,10 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ActionCategory } from 'aws-cdk-lib/aws-codepipeline';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMITTED_METRICS } from '../../lambda/contract.js';
 import { eventVersionValues } from '../../lib/action-type.js';
 import {
   CustomActionJobWorker,
@@ -20,6 +22,7 @@ const MINIMAL: CustomActionJobWorkerProps = {
 let testApp: TestApp;
 let variant: Template;
 let byoTopic: Template;
+let shared: Template;
 let report: { pluginReports: readonly unknown[] };
 
 beforeAll(() => {
@@ -35,6 +38,11 @@ beforeAll(() => {
       { name: 'ApiKey', required: true, secret: true },
       { name: 'Token', required: false, secret: true },
     ],
+    queryParam: { Stage: 'prod-eu_1' },
+    dashboard: true,
+    ledgerEncryption: 'aws-owned',
+    maxContinuations: 50,
+    maxContinuationAge: Duration.hours(2),
     minInputArtifacts: 1,
     maxInputArtifacts: 5,
     minOutputArtifacts: 0,
@@ -57,7 +65,18 @@ beforeAll(() => {
       'arn:aws:sns:eu-west-1:111122223333:ops-alarms',
     ),
   });
+  const sharedStack = new Stack(testApp.app, 'SharedDashboard');
+  const dashboard = new cloudwatch.Dashboard(sharedStack, 'Workers');
+  for (const provider of ['GateA', 'GateB']) {
+    new CustomActionJobWorker(sharedStack, provider, {
+      ...MINIMAL,
+      provider,
+      serviceName: provider.toLowerCase(),
+      dashboard,
+    });
+  }
   report = testApp.synth();
+  shared = Template.fromStack(sharedStack);
   variant = Template.fromStack(variantStack);
   byoTopic = Template.fromStack(topicStack);
 });
@@ -111,6 +130,9 @@ describe('CustomActionJobWorker with non-default props', () => {
           ACTION_VERSION: 'beta',
           BATCH_SIZE: '25',
           POWERTOOLS_LOG_LEVEL: 'DEBUG',
+          QUERY_PARAM: '{"Stage":"prod-eu_1"}',
+          MAX_CONTINUATIONS: '50',
+          MAX_CONTINUATION_MINUTES: '120',
         }),
       },
       MemorySize: 1024,
@@ -132,12 +154,40 @@ describe('CustomActionJobWorker with non-default props', () => {
     });
   });
 
+  it("encrypts the ledger with DynamoDB's own key when asked: no key, no KMS permission", () => {
+    variant.resourceCountIs('AWS::KMS::Key', 0);
+    // SSEEnabled false is DynamoDB's own encryption at rest, under a key AWS owns.
+    variant.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: false },
+    });
+    expect(JSON.stringify(variant.findResources('AWS::DynamoDB::Table'))).not.toContain('KMS');
+    const policies = JSON.stringify(variant.findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('kms:');
+  });
+
+  it('charts every metric the worker emits on its own dashboard when asked', () => {
+    const [dashboard] = Object.values(variant.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
+    for (const metric of [...EMITTED_METRICS, 'Invocations', 'Errors', 'Throttles', 'Duration']) {
+      expect(body, metric).toContain(`\\"${metric}\\"`);
+    }
+    expect(body).toContain('ApproximateNumberOfMessagesVisible');
+    expect(body).toContain('{\\"value\\":300000,\\"label\\":\\"Timeout\\"');
+  });
+
+  it('puts several workers on one shared dashboard', () => {
+    shared.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const [dashboard] = Object.values(shared.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
+    expect(body).toContain('\\"service\\",\\"gatea\\"');
+    expect(body).toContain('\\"service\\",\\"gateb\\"');
+  });
+
   it('deletes the ledger, its key and the logs with the stack under DESTROY', () => {
     variant.hasResource('AWS::DynamoDB::Table', {
       Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
       DeletionPolicy: 'Delete',
     });
-    variant.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
     variant.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
   });
 
@@ -161,7 +211,7 @@ describe('CustomActionJobWorker with non-default props', () => {
 
   it('sends alarms to an existing topic when given one', () => {
     byoTopic.resourceCountIs('AWS::SNS::Topic', 0);
-    byoTopic.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    byoTopic.resourceCountIs('AWS::CloudWatch::Alarm', 12);
     byoTopic.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: ['arn:aws:sns:eu-west-1:111122223333:ops-alarms'],
       OKActions: ['arn:aws:sns:eu-west-1:111122223333:ops-alarms'],
@@ -202,12 +252,18 @@ describe('CustomActionJobWorker validation', () => {
     ],
     [
       'a queryable secret',
-      { configurationProperties: [{ name: 'A', required: true, queryable: true, secret: true }] },
+      {
+        configurationProperties: [{ name: 'A', required: true, queryable: true, secret: true }],
+        queryParam: { A: 'x' },
+      },
       /must be required and not secret/,
     ],
     [
       'a queryable optional property',
-      { configurationProperties: [{ name: 'A', required: false, queryable: true }] },
+      {
+        configurationProperties: [{ name: 'A', required: false, queryable: true }],
+        queryParam: { A: 'x' },
+      },
       /must be required and not secret/,
     ],
     [
@@ -244,13 +300,63 @@ describe('CustomActionJobWorker validation', () => {
     ['a record retention of 1 day', { recordRetention: Duration.days(1) }, /recordRetention/],
     ['reserved concurrency 0', { reservedConcurrentExecutions: 0 }, /reservedConcurrent/],
     ['an alarm e-mail without @', { alarmEmail: 'oncall.example.com' }, /alarmEmail/],
+    [
+      'a queryable property without a queryParam',
+      { configurationProperties: [{ name: 'Severity', required: true, queryable: true }] },
+      /^queryParam is required: configuration property 'Severity' is queryable/,
+    ],
+    [
+      'a queryParam without a queryable property',
+      { queryParam: { Severity: 'high' } },
+      /^queryParam must be unset: no configuration property is queryable/,
+    ],
+    [
+      'a queryParam naming another property',
+      {
+        configurationProperties: [{ name: 'Severity', required: true, queryable: true }],
+        queryParam: { Level: 'high' },
+      },
+      /^queryParam must name the queryable property 'Severity' \(got 'Level'\)/,
+    ],
+    [
+      'a queryParam value CodePipeline could never match',
+      {
+        configurationProperties: [{ name: 'Severity', required: true, queryable: true }],
+        queryParam: { Severity: 'h'.repeat(21) },
+      },
+      /^queryParam must map 'Severity' to 1-20 characters of \[A-Za-z0-9_-\]/,
+    ],
+    ['a namespace CloudWatch reserves', { metricsNamespace: 'AWS/Lambda' }, /^metricsNamespace /],
+    ['an empty service name', { serviceName: '' }, /^serviceName must be 1-1024/],
+    [
+      'a reservation while reserveConcurrency is false',
+      { reserveConcurrency: false, reservedConcurrentExecutions: 5 },
+      /^reservedConcurrentExecutions is set while reserveConcurrency is false/,
+    ],
+    [
+      'an unknown ledger encryption',
+      { ledgerEncryption: 'none' as never },
+      /^ledgerEncryption must be one of customer-managed, aws-owned/,
+    ],
+    ['an error alarm threshold of 0', { errorAlarmThreshold: 0 }, /^errorAlarmThreshold /],
+    [
+      'a continuation age past the action timeout',
+      { maxContinuationAge: Duration.hours(25) },
+      /^maxContinuationAge must be a whole number of minutes from 1 to 1440/,
+    ],
   ])('reports %s as one synth error naming the prop', (_, props, message) => {
     const found = errors(props);
 
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(message);
     const [prop] = Object.keys(props);
-    if (!['configurationProperties', 'minOutputArtifacts', 'timeout'].includes(prop ?? '')) {
+    const named = [
+      'configurationProperties',
+      'minOutputArtifacts',
+      'timeout',
+      'reserveConcurrency',
+    ];
+    if (!named.includes(prop ?? '')) {
       expect(found[0]?.startsWith(`${prop} `)).toBe(true);
     }
   });

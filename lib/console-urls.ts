@@ -53,8 +53,8 @@ export function functionUrl(scope: IConstruct, functionName: string): string {
 /**
  * A CodePipeline execution URL template that opens a CloudWatch Logs Insights query over
  * the worker's log group, showing every log line that mentions the job's external
- * execution id (the worker reports the action execution id there, and every log line of
- * a job carries `actionExecutionId` and `jobId`).
+ * execution id (every log line of a job carries `externalExecutionId`, the id the job is
+ * reported with: the processor's own when it gave one, else the action execution id).
  *
  * The log group name is inserted without encoding: pass a CloudFormation-generated name
  * (letters, digits and hyphens only), which every encoding step leaves unchanged.
@@ -69,7 +69,7 @@ export function logsInsightsExecutionUrl(
   lookbackDays: number,
 ): string {
   const query = [
-    'fields @timestamp, level, message, jobId, actionExecutionId',
+    'fields @timestamp, level, message, jobId, externalExecutionId',
     `| filter @message like "${EXECUTION_ID_MARKER}"`,
     '| sort @timestamp asc',
     '| limit 1000',

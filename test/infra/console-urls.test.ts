@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   dashboardUrl,
   EXTERNAL_EXECUTION_ID,
+  functionUrl,
   logsInsightsExecutionUrl,
 } from '../../lib/console-urls.js';
 
@@ -23,7 +24,7 @@ describe('logsInsightsExecutionUrl', () => {
   it('queries every log line that mentions the external execution id, oldest first', () => {
     expect(decodeInsightsLink(url).query).toBe(
       [
-        'fields @timestamp, level, message, jobId, actionExecutionId',
+        'fields @timestamp, level, message, jobId, externalExecutionId',
         `| filter @message like "${EXTERNAL_EXECUTION_ID}"`,
         '| sort @timestamp asc',
         '| limit 1000',
@@ -58,5 +59,14 @@ describe('dashboardUrl', () => {
     expect(resolved).toContain(
       '"Fn::FindInMap":["ConsoleDomainByPartition",{"Ref":"AWS::Partition"},"domain"]',
     );
+  });
+});
+
+describe('functionUrl', () => {
+  it("opens the function's monitoring tab in the stack region", () => {
+    const stack = new Stack();
+    const resolved = JSON.stringify(stack.resolve(functionUrl(stack, 'my-worker')));
+    expect(resolved).toContain('/lambda/home?region=');
+    expect(resolved).toContain('#/functions/my-worker?tab=monitoring');
   });
 });

@@ -51,6 +51,20 @@ export function functionUrl(scope: IConstruct, functionName: string): string {
 }
 
 /**
+ * Several log groups for {@link logsInsightsExecutionUrl}'s `logGroupName`: the names, joined by
+ * the console's encoding of the separator between two sources of a query.
+ *
+ * @param names - CloudFormation-generated log group names (tokens are fine)
+ */
+export function logGroupList(names: readonly string[]): string {
+  const separator = encodeURIComponent(`~'`.replace(/[~']/g, (c) => `%${hex(c)}`)).replace(
+    /%/g,
+    '$',
+  );
+  return names.join(separator);
+}
+
+/**
  * A CodePipeline execution URL template that opens a CloudWatch Logs Insights query over
  * the worker's log group, showing every log line that mentions the job's external
  * execution id (every log line of a job carries `externalExecutionId`, the id the job is
@@ -60,7 +74,8 @@ export function functionUrl(scope: IConstruct, functionName: string): string {
  * (letters, digits and hyphens only), which every encoding step leaves unchanged.
  *
  * @param scope - any construct in the stack
- * @param logGroupName - the worker's log group name (a token is fine)
+ * @param logGroupName - the worker's log group name (a token is fine), or several joined by
+ *   {@link logGroupList}
  * @param lookbackDays - how far back the query searches
  */
 export function logsInsightsExecutionUrl(

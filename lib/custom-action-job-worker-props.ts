@@ -4,6 +4,7 @@ import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { CustomActionJobWorker } from './custom-action-job-worker.js';
 
 /** Log levels Powertools Logger accepts. */
 export type WorkerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
@@ -46,6 +47,16 @@ export interface CustomActionJobWorkerProps {
    * @default - no queryParam (the action type has no queryable property)
    */
   readonly queryParam?: Readonly<Record<string, string>>;
+  /**
+   * Another worker of the same action type that registers it: this worker then only polls it
+   * (for another `queryParam` value), and its log group joins the registering worker's Details
+   * link, so that the link finds the jobs of every worker. Category, provider, version and
+   * configuration properties must be the registering worker's (the properties are taken from
+   * it when left out). Adding a worker later changes the action type's execution URL, which
+   * replaces the action type: deploy the workers of one type together, or bump its version.
+   * @default - this worker registers the action type itself
+   */
+  readonly registeredBy?: CustomActionJobWorker;
   /**
    * Minimum number of input artifacts (0-5).
    * @default 0

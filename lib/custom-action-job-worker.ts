@@ -1,4 +1,13 @@
-import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  Aws,
+  Duration,
+  Lazy,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -32,7 +41,12 @@ import {
   secretPropertyNames,
 } from './action-type.js';
 import { workerBundling } from './bundling.js';
-import { dashboardUrl, functionUrl, logsInsightsExecutionUrl } from './console-urls.js';
+import {
+  dashboardUrl,
+  functionUrl,
+  logGroupList,
+  logsInsightsExecutionUrl,
+} from './console-urls.js';
 import type { CustomActionJobWorkerProps } from './custom-action-job-worker-props.js';
 import { resolveWorkerEntry, type WorkerEntry } from './worker-entry.js';
 import { type WorkerAlarmName, WorkerMonitoring } from './worker-monitoring.js';
@@ -96,13 +110,28 @@ export class CustomActionJobWorker extends Construct {
   public readonly dashboardUrl?: string;
   /** `namespace/service` of the worker's metrics. */
   public readonly metricsIdentity: string;
+  /** The action type's configuration properties, every flag spelled out. */
+  public readonly configurationProperties: readonly codepipeline.CustomActionProperty[];
+  /** The queryable property and the value this worker polls for, if any. */
+  public readonly queryParam?: Readonly<Record<string, string>>;
+  /** The action type's registration; undefined when another worker registers it. */
+  public readonly registration?: codepipeline.CustomActionRegistration;
+  /** Log groups the Details link searches: this worker's, and those of workers it registers for. */
+  private readonly detailsLogGroups: logs.ILogGroup[] = [];
 
   constructor(scope: Construct, id: string, props: CustomActionJobWorkerProps) {
     super(scope, id);
     const { settings, problems } = resolveSettings(props);
     this.metricsIdentity = `${settings.metricsNamespace}/${settings.serviceName}`;
     problems.push(...this.metricsProblems());
-    const properties = (props.configurationProperties ?? []).map(normalizeProperty);
+    const registrar = props.registeredBy;
+    const properties = (
+      props.configurationProperties ??
+      registrar?.configurationProperties ??
+      []
+    ).map(normalizeProperty);
+    this.configurationProperties = properties;
+    this.queryParam = props.queryParam;
     this.actionType = {
       owner: 'Custom',
       category: props.category,
@@ -112,6 +141,7 @@ export class CustomActionJobWorker extends Construct {
     problems.push(
       ...actionTypeProblems(this.actionType, properties, settings.artifactBounds, props.queryParam),
     );
+    if (registrar) problems.push(...this.registrarProblems(registrar));
     const entry = resolveWorkerEntry(props);
     problems.push(...entry.problems);
     if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail)) {
@@ -179,22 +209,31 @@ export class CustomActionJobWorker extends Construct {
       ? dashboardUrl(this, this.dashboard.dashboardName)
       : undefined;
 
-    const registration = new codepipeline.CustomActionRegistration(this, 'ActionType', {
-      category: this.actionType.category,
-      provider: this.actionType.provider,
-      version: this.actionType.version,
-      artifactBounds: settings.artifactBounds,
-      actionProperties: properties,
-      // The pipeline's "Details" link: this job's log lines, found by its external execution id.
-      executionUrl: logsInsightsExecutionUrl(
-        this,
-        this.logGroup.logGroupName,
-        EXECUTION_LINK_LOOKBACK_DAYS,
-      ),
-      // The function's own console page (its monitoring tab is free): not the dashboard, which
-      // is optional, because changing this URL replaces the action type.
-      entityUrl: functionUrl(this, this.workerFunction.functionName),
-    });
+    this.detailsLogGroups.push(this.logGroup);
+    if (registrar) {
+      registrar.detailsLogGroups.push(this.logGroup);
+    } else {
+      this.registration = new codepipeline.CustomActionRegistration(this, 'ActionType', {
+        category: this.actionType.category,
+        provider: this.actionType.provider,
+        version: this.actionType.version,
+        artifactBounds: settings.artifactBounds,
+        actionProperties: properties,
+        // The pipeline's "Details" link: this job's log lines, found by its external execution
+        // id, in the log groups of every worker of the type.
+        executionUrl: logsInsightsExecutionUrl(
+          this,
+          Lazy.string({
+            produce: () => logGroupList(this.detailsLogGroups.map((group) => group.logGroupName)),
+          }),
+          EXECUTION_LINK_LOOKBACK_DAYS,
+        ),
+        // The function's own console page (its monitoring tab is free): not the dashboard,
+        // which is optional, because changing this URL replaces the action type.
+        entityUrl: functionUrl(this, this.workerFunction.functionName),
+      });
+    }
+    const registration = registrar?.registration ?? this.registration;
 
     const target = new targets.LambdaFunction(this.workerFunction, {
       deadLetterQueue: this.deadLetterQueue,
@@ -224,8 +263,48 @@ export class CustomActionJobWorker extends Construct {
       targets: [target],
     });
     // Polling an action type that does not exist yet fails with ActionTypeNotFoundException.
-    this.scheduleRule.node.addDependency(registration);
-    this.startedEventRule.node.addDependency(registration);
+    if (registration) {
+      this.scheduleRule.node.addDependency(registration);
+      this.startedEventRule.node.addDependency(registration);
+    }
+  }
+
+  /** A worker that polls another's action type must describe the same type, with its own value. */
+  private registrarProblems(registrar: CustomActionJobWorker): SettingProblem[] {
+    const problems: SettingProblem[] = [];
+    const other = registrar.node.path;
+    if (registrar.registration === undefined) {
+      problems.push({
+        setting: 'registeredBy',
+        problem: `must be a worker that registers its action type (${other} polls another's)`,
+      });
+    }
+    const mine = this.actionType;
+    const theirs = registrar.actionType;
+    for (const key of ['category', 'provider', 'version'] as const) {
+      if (mine[key] !== theirs[key]) {
+        problems.push({
+          setting: key,
+          problem: `must be that of ${other}, which registers the action type (got '${mine[key]}', not '${theirs[key]}')`,
+        });
+      }
+    }
+    if (
+      JSON.stringify(this.configurationProperties) !==
+      JSON.stringify(registrar.configurationProperties)
+    ) {
+      problems.push({
+        setting: 'configurationProperties',
+        problem: `must be those of ${other}, which registers the action type (or be left out)`,
+      });
+    }
+    if (JSON.stringify(this.queryParam) === JSON.stringify(registrar.queryParam)) {
+      problems.push({
+        setting: 'queryParam',
+        problem: `must differ from that of ${other}: both would poll the same jobs`,
+      });
+    }
+    return problems;
   }
 
   /** Reports every problem as an error of `cdk synth`, one line each, naming the prop. */

@@ -4,6 +4,7 @@ import {
   dashboardUrl,
   EXTERNAL_EXECUTION_ID,
   functionUrl,
+  logGroupList,
   logsInsightsExecutionUrl,
 } from '../../lib/console-urls.js';
 
@@ -36,6 +37,13 @@ describe('logsInsightsExecutionUrl', () => {
     const { structure } = decodeInsightsLink(url);
     expect(structure).toMatch(/^~\(end~0~start~-604800~timeType~'RELATIVE~unit~'seconds~/);
     expect(structure).toMatch(new RegExp(`~source~\\(~'${LOG_GROUP}\\)\\)$`));
+  });
+
+  it('searches several log groups given as a list', () => {
+    const { structure } = decodeInsightsLink(
+      logsInsightsExecutionUrl(new Stack(), logGroupList([LOG_GROUP, `${LOG_GROUP}-2`]), 7),
+    );
+    expect(structure).toMatch(new RegExp(`~source~\\(~'${LOG_GROUP}~'${LOG_GROUP}-2\\)\\)$`));
   });
 
   it('keeps the {ExternalExecutionId} placeholder literal, once, for CodePipeline to fill in', () => {

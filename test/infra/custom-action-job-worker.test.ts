@@ -23,6 +23,7 @@ let testApp: TestApp;
 let variant: Template;
 let byoTopic: Template;
 let shared: Template;
+let twoValues: Template;
 let report: { pluginReports: readonly unknown[] };
 
 beforeAll(() => {
@@ -75,8 +76,25 @@ beforeAll(() => {
       dashboard,
     });
   }
+  const valuesStack = new Stack(testApp.app, 'TwoValues');
+  const severity = [{ name: 'Severity', required: true, queryable: true }];
+  const high = new CustomActionJobWorker(valuesStack, 'High', {
+    ...MINIMAL,
+    provider: 'Scan',
+    serviceName: 'scan-high',
+    configurationProperties: severity,
+    queryParam: { Severity: 'high' },
+  });
+  new CustomActionJobWorker(valuesStack, 'Low', {
+    ...MINIMAL,
+    provider: 'Scan',
+    serviceName: 'scan-low',
+    queryParam: { Severity: 'low' },
+    registeredBy: high,
+  });
   report = testApp.synth();
   shared = Template.fromStack(sharedStack);
+  twoValues = Template.fromStack(valuesStack);
   variant = Template.fromStack(variantStack);
   byoTopic = Template.fromStack(topicStack);
 });
@@ -220,6 +238,42 @@ describe('CustomActionJobWorker with non-default props', () => {
 
   it('passes cdk-nag in every variant', () => {
     expect(report.pluginReports).toEqual([]);
+  });
+});
+
+describe('two workers of one action type, polling two values', () => {
+  const functionOf = (service: string) =>
+    Object.entries(twoValues.findResources('AWS::Lambda::Function')).find(
+      ([, fn]) => fn.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+    );
+
+  it('registers the type once; each function polls its own value', () => {
+    twoValues.resourceCountIs('AWS::CodePipeline::CustomActionType', 1);
+    expect(functionOf('scan-high')?.[1].Properties.Environment.Variables.QUERY_PARAM).toBe(
+      '{"Severity":"high"}',
+    );
+    expect(functionOf('scan-low')?.[1].Properties.Environment.Variables.QUERY_PARAM).toBe(
+      '{"Severity":"low"}',
+    );
+  });
+
+  it("searches both workers' log groups from the Details link", () => {
+    const [actionType] = Object.values(
+      twoValues.findResources('AWS::CodePipeline::CustomActionType'),
+    );
+    const url = JSON.stringify(actionType?.Properties.Settings.ExecutionUrlTemplate);
+    const logGroups = Object.keys(twoValues.findResources('AWS::Logs::LogGroup'));
+    expect(logGroups).toHaveLength(2);
+    for (const logGroup of logGroups) expect(url).toContain(`{"Ref":"${logGroup}"}`);
+  });
+
+  it('starts both schedules only once the type is registered', () => {
+    const [registration] = Object.keys(
+      twoValues.findResources('AWS::CodePipeline::CustomActionType'),
+    );
+    const rules = Object.values(twoValues.findResources('AWS::Events::Rule'));
+    expect(rules).toHaveLength(4);
+    for (const rule of rules) expect(rule.DependsOn).toContain(registration);
   });
 });
 
@@ -378,6 +432,30 @@ describe('CustomActionJobWorker validation', () => {
       ['alarmEmail', 'batchSize', 'concurrency', 'provider', 'timeout'].sort(),
     );
     for (const line of found) expect(line).not.toContain('\n');
+  });
+
+  it('refuses a worker of a registered type that describes another type or polls the same value', () => {
+    const scope = stack();
+    const severity = [{ name: 'Severity', required: true, queryable: true }];
+    const high = new CustomActionJobWorker(scope, 'High', {
+      ...MINIMAL,
+      configurationProperties: severity,
+      queryParam: { Severity: 'high' },
+    });
+    const other = new CustomActionJobWorker(scope, 'Other', {
+      ...MINIMAL,
+      provider: 'Other',
+      serviceName: 'other',
+      configurationProperties: [...severity, { name: 'Extra', required: false }],
+      queryParam: { Severity: 'high' },
+      registeredBy: high,
+    });
+
+    expect(
+      errorsOf(other)
+        .map((line) => line.split(' ')[0])
+        .sort(),
+    ).toEqual(['configurationProperties', 'provider', 'queryParam']);
   });
 
   it('refuses two workers that would share their metrics, naming serviceName', () => {

@@ -25,7 +25,7 @@ export const PRICE_NOTES = [
   'DynamoDB on-demand, Standard table class (us-east-1): $0.625 per million write request units, $0.125 per million read request units: the prices since the on-demand price cut of November 2024, checked in November 2026 against aws.amazon.com/dynamodb/pricing/on-demand/ (which states the terms but not the figures in the stored copy) and a third-party summary of the us-east-1 list (airbyte.com/data-engineering-resources/dynamodb-pricing).',
   'EventBridge scheduled rules: free. CloudWatch Logs ingestion (standard class): $0.50 per GB (GB = 2^30 bytes), counted on each event plus 26 bytes (the per-event overhead CloudWatch Logs counts in PutLogEvents batch sizes; a conservative assumption for billing).',
   'X-Ray: $5.00 per million traces recorded; the first 100,000 traces a month are free (perpetual free tier).',
-  'CloudWatch: dashboard $3.00 a month, standard-resolution alarm $0.10 a month, custom metric $0.30 a month (first 10,000 metrics); KMS customer-managed key $1.00 a month.',
+  "CloudWatch: dashboard $3.00 a month; standard-resolution alarm $0.10 a month per metric it evaluates (a metric math alarm pays for each metric in it); custom metric $0.30 a month (first 10,000 metrics), prorated by the hour: a metric is billed for each of the month's 730 hours in which it is published, so one published only in the hours something happened costs that share; KMS customer-managed key $1.00 a month.",
   'Free tiers (Lambda, DynamoDB, X-Ray) are not subtracted except where said.',
 ];
 
@@ -64,8 +64,8 @@ export interface CostInputs {
     readonly dynamoReads: number;
   };
   readonly ledgerItemBytes: number;
-  /** Distinct custom metrics the function publishes (EMF). */
-  readonly customMetrics: number;
+  /** The custom metrics (EMF) the idle invocation published: those billed every hour. */
+  readonly idleMetrics: readonly string[];
 }
 
 export interface CostLine {
@@ -81,6 +81,8 @@ export interface CostReport {
   readonly idleXRay: CostLine;
   readonly fixed: CostLine[];
   readonly fixedTotal: number;
+  /** An idle month and its fixed monitoring: what a worker costs before its first job. */
+  readonly idleWithMonitoringTotal: number;
   readonly perMillionJobs: CostLine[];
   readonly perMillionJobsTotal: number;
   readonly vcpuShare: number;
@@ -93,6 +95,44 @@ const sum = (lines: readonly CostLine[]) => lines.reduce((total, line) => total 
 
 function logCost(bytes: number, events: number): number {
   return ((bytes + events * LOG_EVENT_OVERHEAD_BYTES) / GIB) * PRICES.logsIngestionPerGb;
+}
+
+/**
+ * The monitoring a worker pays for whatever its load: dashboards, alarms (per metric they
+ * evaluate), the custom metrics it publishes even when idle (every hour of the month), and the
+ * customer-managed keys. Counters sent only when something happened are billed per hour used,
+ * which the per-job figures do not include: at most $0.30 a month each, in a month with jobs
+ * every hour.
+ *
+ * @param deployed - what the stack deploys
+ * @param idleMetrics - the metrics an idle invocation publishes
+ */
+export function fixedMonitoring(
+  deployed: Pick<DeployedShape, 'dashboards' | 'alarmMetrics' | 'customerManagedKeys'>,
+  idleMetrics: readonly string[],
+): CostLine[] {
+  return [
+    {
+      item: 'CloudWatch dashboard',
+      quantity: String(deployed.dashboards),
+      usd: deployed.dashboards * PRICES.dashboardPerMonth,
+    },
+    {
+      item: 'CloudWatch alarms (standard), per metric evaluated',
+      quantity: String(deployed.alarmMetrics),
+      usd: deployed.alarmMetrics * PRICES.standardAlarmPerMonth,
+    },
+    {
+      item: 'CloudWatch custom metrics (EMF) published by an idle worker, every hour',
+      quantity: `${idleMetrics.length}${idleMetrics.length > 0 ? ` (${idleMetrics.join(', ')})` : ''}`,
+      usd: idleMetrics.length * PRICES.customMetricPerMonth,
+    },
+    {
+      item: 'KMS customer-managed key (ledger)',
+      quantity: String(deployed.customerManagedKeys),
+      usd: deployed.customerManagedKeys * PRICES.kmsCustomerManagedKeyPerMonth,
+    },
+  ];
 }
 
 /** Prices an idle month, the fixed monitoring, and a million jobs. */
@@ -131,28 +171,7 @@ export function estimateCosts(inputs: CostInputs): CostReport {
       usd: invocations * logCost(idleLogBytes, idleLogEvents),
     },
   ];
-  const fixed: CostLine[] = [
-    {
-      item: 'CloudWatch dashboard',
-      quantity: String(deployed.dashboards),
-      usd: deployed.dashboards * PRICES.dashboardPerMonth,
-    },
-    {
-      item: 'CloudWatch alarms (standard)',
-      quantity: String(deployed.alarms),
-      usd: deployed.alarms * PRICES.standardAlarmPerMonth,
-    },
-    {
-      item: 'CloudWatch custom metrics (EMF)',
-      quantity: String(inputs.customMetrics),
-      usd: inputs.customMetrics * PRICES.customMetricPerMonth,
-    },
-    {
-      item: 'KMS customer-managed key (ledger)',
-      quantity: String(deployed.customerManagedKeys),
-      usd: deployed.customerManagedKeys * PRICES.kmsCustomerManagedKeyPerMonth,
-    },
-  ];
+  const fixed = fixedMonitoring(deployed, inputs.idleMetrics);
   const vcpuShare = Math.min(1, deployed.memoryMb / MB_PER_VCPU);
   const measuredMsPerJob = drain.durationMs / drain.jobs;
   const cpuMsPerJob = drain.cpuMs / drain.jobs;
@@ -209,6 +228,7 @@ export function estimateCosts(inputs: CostInputs): CostReport {
     },
     fixed,
     fixedTotal: sum(fixed),
+    idleWithMonitoringTotal: sum(idleLines) + sum(fixed),
     perMillionJobs: perMillion,
     perMillionJobsTotal: sum(perMillion),
     vcpuShare,

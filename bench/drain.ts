@@ -35,6 +35,8 @@ export interface DrainOptions {
 export interface InvocationResult extends InvocationReport {
   readonly logBytes: number;
   readonly logLines: number;
+  /** The names of the metrics the invocation published (EMF), sorted. */
+  readonly metricNames: string[];
 }
 
 export interface DrainResult {
@@ -62,7 +64,31 @@ function withLogs(invocation: InvocationReport, logs: Buffer): InvocationResult 
   const slice = logs.subarray(invocation.logStart, invocation.logEnd);
   let lines = 0;
   for (let at = slice.indexOf(10); at !== -1; at = slice.indexOf(10, at + 1)) lines++;
-  return { ...invocation, logBytes: slice.length, logLines: lines };
+  return {
+    ...invocation,
+    logBytes: slice.length,
+    logLines: lines,
+    metricNames: emfMetricNames(slice.toString('utf8')),
+  };
+}
+
+/** The metric names of every EMF record among `text`'s lines. */
+export function emfMetricNames(text: string): string[] {
+  const names = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (!line.includes('"_aws"')) continue;
+    try {
+      const record = JSON.parse(line) as {
+        _aws?: { CloudWatchMetrics?: { Metrics?: { Name: string }[] }[] };
+      };
+      for (const group of record._aws?.CloudWatchMetrics ?? []) {
+        for (const metric of group.Metrics ?? []) names.add(metric.Name);
+      }
+    } catch {
+      // Not a JSON line: a plain log line.
+    }
+  }
+  return [...names].sort();
 }
 
 /** Runs one drain and checks that every job succeeded exactly as expected. */

@@ -20,6 +20,8 @@ export interface DeployedShape {
   readonly scheduleExpression: string;
   readonly scheduleMinutes: number;
   readonly alarms: number;
+  /** Metrics the alarms evaluate: CloudWatch bills an alarm per metric in it. */
+  readonly alarmMetrics: number;
   readonly dashboards: number;
   readonly customerManagedKeys: number;
   readonly environment: Record<string, string>;
@@ -67,6 +69,13 @@ export function synthesizeDefaultStack(): DeployedShape {
       scheduleExpression: schedule,
       scheduleMinutes: minutesOf(schedule),
       alarms: count('AWS::CloudWatch::Alarm'),
+      alarmMetrics: resources
+        .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+        .reduce((total, alarm) => {
+          const queries =
+            (alarm.Properties?.Metrics as { MetricStat?: unknown }[] | undefined) ?? [];
+          return total + Math.max(1, queries.filter((query) => query.MetricStat).length);
+        }, 0),
       dashboards: count('AWS::CloudWatch::Dashboard'),
       customerManagedKeys: count('AWS::KMS::Key'),
       environment: Object.fromEntries(

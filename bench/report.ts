@@ -143,6 +143,7 @@ export const TARGETS = {
   dynamoWritesPerJob: 2,
   dynamoReadsPerJob: 0,
   idleUsdPerMonth: 0.1,
+  idleWithMonitoringUsdPerMonth: 3,
 } as const;
 
 const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
@@ -299,6 +300,19 @@ export function summarize(r: BenchResult): TargetCheck[] {
       : {
           miss: over(r.cost.idleTotal, TARGETS.idleUsdPerMonth, usd),
           why: `The largest item is ${[...r.cost.idle].sort((a, b) => b.usd - a.usd)[0]?.item}.`,
+        }),
+  });
+  const monitoredMet = r.cost.idleWithMonitoringTotal <= TARGETS.idleWithMonitoringUsdPerMonth;
+  add({
+    name: 'Idle month with its monitoring (fixed costs included)',
+    target: `<= ${usd(TARGETS.idleWithMonitoringUsdPerMonth)}`,
+    value: usd(r.cost.idleWithMonitoringTotal),
+    met: monitoredMet,
+    ...(monitoredMet
+      ? {}
+      : {
+          miss: over(r.cost.idleWithMonitoringTotal, TARGETS.idleWithMonitoringUsdPerMonth, usd),
+          why: `The largest fixed item is ${[...r.cost.fixed].sort((a, b) => b.usd - a.usd)[0]?.item}.`,
         }),
   });
   return checks;
@@ -587,6 +601,20 @@ poll); cold starts are assumed once an hour (${COLD_STARTS_PER_MONTH} a month) a
 ### Fixed monitoring, whatever the load
 
 ${table(['item', 'count', 'USD a month'], [...costRows(r.cost.fixed), ['**total**', '', `**${usd(r.cost.fixedTotal)}**`]])}
+
+Counters are published only when they are not zero, so an idle worker pays for the metrics above
+alone; each other counter costs $0.30/730 for every hour in which something happened.
+
+### An idle month with its monitoring
+
+${table(
+  ['part', 'USD a month'],
+  [
+    ['idle month', usd(r.cost.idleTotal)],
+    ['fixed monitoring', usd(r.cost.fixedTotal)],
+    ['**total**', `**${usd(r.cost.idleWithMonitoringTotal)}**`],
+  ],
+)}
 
 ### A million jobs
 

@@ -18,7 +18,6 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { COUNTER_METRICS } from '../lambda/worker/counters.js';
 import { checkSubstitutes, substituteFile } from '../lib/bundle-substitutes.js';
 import { measureArtifacts } from './artifacts.js';
 import { bundle, NO_OP_TRACER, stopBundler } from './bundle.js';
@@ -327,8 +326,7 @@ async function main(): Promise<void> {
       dynamoReads: api.dynamo.queriesPerInvocation + api.dynamo.readsPerJob * DRAIN_JOBS,
     },
     ledgerItemBytes: first.ledgerItemBytes,
-    // Every counter, ProcessingDuration, and Powertools' ColdStart.
-    customMetrics: Object.keys(COUNTER_METRICS).length + 2,
+    idleMetrics: idle.metricNames,
   });
 
   const result: BenchResult = {

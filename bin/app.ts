@@ -9,6 +9,21 @@ import { JobWorkerStack } from '../lib/job-worker-stack.js';
 import { addNagChecks } from '../lib/nag.js';
 import { readWorkerContext } from '../lib/worker-context.js';
 
+/**
+ * aws-cdk-lib announces every asset it bundles with a line on stderr, which the CLI prints as
+ * an error even with `--quiet`: that line alone is dropped, so a clean synth prints nothing.
+ * Everything else written to stderr (esbuild's own errors and warnings included) still is.
+ */
+function dropBundlingNotices(): void {
+  const write = process.stderr.write.bind(process.stderr);
+  const notice = /^Bundling asset \S+\.\.\.\r?\n$/;
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) =>
+    typeof chunk === 'string' && notice.test(chunk)
+      ? true
+      : (write as (...args: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stderr.write;
+}
+
+dropBundlingNotices();
 const app = new App();
 const config = readWorkerContext(app.node);
 new JobWorkerStack(app, config.stackName, {

@@ -11,6 +11,8 @@ import {
   LEDGER_TABLE_ENV,
   PROPERTY_NAME_PATTERN,
   PROVIDER_PATTERN,
+  QUERY_PARAM_ENV,
+  queryParamProblem,
   SECRET_KEYS_ENV,
   TABLE_NAME_PATTERN,
   VERSION_PATTERN,
@@ -45,6 +47,12 @@ export interface WorkerConfig {
   /** AWS SDK retry attempts (standard mode) and per-request timeout. */
   readonly sdkMaxAttempts: number;
   readonly sdkRequestTimeoutMs: number;
+  /** The queryable property and the value every poll asks for; undefined without one. */
+  readonly queryParam?: Readonly<Record<string, string>>;
+  /** Continuations an action execution may have before its job is failed instead. */
+  readonly maxContinuations: number;
+  /** How long after its first job an action execution may still continue (ms). */
+  readonly maxContinuationAgeMs: number;
 }
 
 /** Raised at cold start when an environment variable is missing or invalid. */
@@ -77,6 +85,23 @@ class Reader {
     const problem = check(raw);
     if (problem) this.problems.push({ variable, problem });
     return raw;
+  }
+
+  /** An optional JSON value; `check` says what is wrong with it, if anything. */
+  json(variable: string, check: (value: unknown) => string | undefined): unknown {
+    const raw = this.env[variable]?.trim();
+    if (raw === undefined || raw === '') return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      this.problems.push({ variable, problem: 'must be JSON' });
+      return undefined;
+    }
+    const problem = check(value);
+    if (problem === undefined) return value;
+    this.problems.push({ variable, problem });
+    return undefined;
   }
 
   integer({ variable, min, max, default: fallback }: IntegerSetting): number {
@@ -128,6 +153,7 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
         : 'must be a comma-separated list of configuration property names',
     '',
   );
+  const queryParam = read.json(QUERY_PARAM_ENV, queryParamProblem);
   const config: WorkerConfig = {
     actionType: { owner: 'Custom', category, provider, version },
     ledgerTableName,
@@ -139,6 +165,9 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     secretConfigurationKeys: new Set(splitList(secretKeys)),
     sdkMaxAttempts: read.integer(INTEGER_SETTINGS.sdkMaxAttempts),
     sdkRequestTimeoutMs: read.integer(INTEGER_SETTINGS.sdkRequestTimeout),
+    queryParam: queryParam as Record<string, string> | undefined,
+    maxContinuations: read.integer(INTEGER_SETTINGS.maxContinuations),
+    maxContinuationAgeMs: read.integer(INTEGER_SETTINGS.maxContinuationAge) * 60_000,
   };
   if (read.problems.length > 0) throw new WorkerConfigError(read.problems);
   return config;

@@ -15,11 +15,13 @@ import { CodePipelineJobService } from './adapters/codepipeline-job-service.js';
 import { DynamoDbNonceLedger } from './adapters/dynamodb-nonce-ledger.js';
 import { createCodePipelineClient, createDynamoDbClient } from './clients.js';
 import { loadConfig, type WorkerConfig } from './config.js';
-import { parseTrigger } from './events.js';
+import type { Trigger } from './events.js';
+import { triggerValidation } from './middleware/trigger-validation.js';
 import type { JobService, NonceLedger } from './ports.js';
 import { createPowertools, type Powertools, workerLogger } from './powertools.js';
 import type { JobProcessor } from './processors/job-processor.js';
 import { mapStackTracesLazily } from './source-maps.js';
+import { trackContinuations } from './worker/continuation.js';
 import type { DrainSummary } from './worker/counters.js';
 import { Worker } from './worker/drain.js';
 import { SecretScrubber } from './worker/secrets.js';
@@ -107,6 +109,7 @@ export function createHandler(deps: HandlerDeps): JobWorkerHandler {
     new CodePipelineJobService({
       actionType: config.actionType,
       secretConfigurationKeys: config.secretConfigurationKeys,
+      queryParam: config.queryParam,
       client: deps.codePipelineClient ?? createCodePipelineClient(config),
       onMalformedJob: (error) => logger.error('malformed job skipped', { error: error.message }),
     });
@@ -122,7 +125,11 @@ export function createHandler(deps: HandlerDeps): JobWorkerHandler {
   const worker = new Worker({
     jobs,
     ledger,
-    processor,
+    processor: trackContinuations(
+      processor,
+      { maxContinuations: config.maxContinuations, maxAgeMs: config.maxContinuationAgeMs },
+      metrics,
+    ),
     logger: workerLogger(logger),
     metrics,
     scrubber,
@@ -133,8 +140,8 @@ export function createHandler(deps: HandlerDeps): JobWorkerHandler {
     workRoot: deps.workRoot,
   });
 
-  const lambdaHandler = async (event: unknown, context: Context): Promise<DrainSummary> => {
-    const trigger = parseTrigger(event, config.actionType);
+  // The event reaches the handler already checked: triggerValidation replaces it with its Trigger.
+  const lambdaHandler = async (trigger: Trigger, context: Context): Promise<DrainSummary> => {
     logger.info('invocation started', { trigger: trigger.kind });
     const summary = await worker.drain({
       deadline: now() + context.getRemainingTimeInMillis(),
@@ -144,8 +151,11 @@ export function createHandler(deps: HandlerDeps): JobWorkerHandler {
     return summary;
   };
 
-  return middy(lambdaHandler)
+  // Cold starts are not a metric: the REPORT line of each one gives its Init Duration, and a
+  // metric published once an hour would cost as much as one published every minute.
+  return middy(lambdaHandler as (event: unknown, context: Context) => Promise<DrainSummary>)
     .use(captureLambdaHandler(tracer))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(injectLambdaContext(logger)) as JobWorkerHandler;
+    .use(logMetrics(metrics))
+    .use(injectLambdaContext(logger))
+    .use(triggerValidation({ actionType: config.actionType, logger, metrics })) as JobWorkerHandler;
 }

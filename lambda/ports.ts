@@ -74,6 +74,12 @@ export interface ClaimRequest {
   readonly leaseExpiresAt: number;
 }
 
+/** A claim whose worker died: its job, and when its lease ended (epoch ms). */
+export interface ExpiredClaim {
+  readonly jobId: string;
+  readonly leaseExpiresAt: number;
+}
+
 /** The nonce ledger: conditional writes that make sure a job is worked on once at a time. */
 export interface NonceLedger {
   /** Claims (jobId, nonce), or says why not. */
@@ -84,6 +90,9 @@ export interface NonceLedger {
   complete(claim: Claim, outcome: LedgerOutcome, now: number): Promise<boolean>;
   /** Gives the claim up at once, so another dispatch of the job can be claimed. */
   release(claim: Claim, now: number): Promise<boolean>;
-  /** Jobs whose claim expired before `now` without an outcome (their worker died). */
-  findExpired(now: number, limit: number): Promise<string[]>;
+  /**
+   * Claims whose lease expired before `now` without an outcome (their worker died), the
+   * longest expired first.
+   */
+  findExpired(now: number, limit: number): Promise<ExpiredClaim[]>;
 }

@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { ActionCategory, type CustomActionProperty } from 'aws-cdk-lib/aws-codepipeline';
-import { PROVIDER_PATTERN, VERSION_PATTERN } from '../lambda/contract.js';
+import { PROVIDER_PATTERN, queryParamProblem, VERSION_PATTERN } from '../lambda/contract.js';
 import type { SettingProblem } from './worker-settings.js';
 
 /**
@@ -34,11 +34,13 @@ const MAX_ARTIFACTS = 5;
  * @param identity - category, provider and version
  * @param properties - the configuration properties
  * @param bounds - the artifact counts
+ * @param queryParam - what the worker polls for (the queryable property and a value)
  */
 export function actionTypeProblems(
   identity: ActionTypeIdentity,
   properties: readonly CustomActionProperty[],
   bounds: ArtifactBounds,
+  queryParam?: Readonly<Record<string, string>>,
 ): SettingProblem[] {
   const problems: SettingProblem[] = [];
   if (!Object.values(ActionCategory).includes(identity.category)) {
@@ -60,7 +62,46 @@ export function actionTypeProblems(
       problem: `must be 1-9 characters of [0-9A-Za-z_-] (got '${identity.version}')`,
     });
   }
-  return [...problems, ...propertyProblems(properties), ...boundProblems(bounds)];
+  return [
+    ...problems,
+    ...propertyProblems(properties),
+    ...boundProblems(bounds),
+    ...queryProblems(properties, queryParam),
+  ];
+}
+
+/**
+ * A queryable property and the worker's `queryParam` go together: CodePipeline refuses every
+ * poll of such a type without a value for it, and every poll of another type with one.
+ */
+function queryProblems(
+  properties: readonly CustomActionProperty[],
+  queryParam: Readonly<Record<string, string>> | undefined,
+): SettingProblem[] {
+  const queryable = properties.filter((property) => property.queryable);
+  const problem = (text: string) => [{ setting: 'queryParam', problem: text }];
+  if (queryParam === undefined) {
+    const [property] = queryable;
+    return queryable.length === 1 && property
+      ? problem(
+          `is required: configuration property '${property.name}' is queryable, and CodePipeline refuses every poll that does not give a value for it`,
+        )
+      : [];
+  }
+  const shape = queryParamProblem(queryParam);
+  if (shape) return problem(shape);
+  const [name = ''] = Object.keys(queryParam);
+  if (queryable.length === 0) {
+    return problem(
+      'must be unset: no configuration property is queryable, and CodePipeline refuses every poll that gives one',
+    );
+  }
+  if (queryable.length === 1 && queryable[0]?.name !== name) {
+    return problem(
+      `must name the queryable property '${queryable[0]?.name}' (got '${name}'), or CodePipeline refuses every poll`,
+    );
+  }
+  return [];
 }
 
 function propertyProblems(properties: readonly CustomActionProperty[]): SettingProblem[] {

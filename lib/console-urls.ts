@@ -41,16 +41,41 @@ export function dashboardUrl(scope: IConstruct, dashboardName: string): string {
 }
 
 /**
+ * A link to a Lambda function's page in the console, on its monitoring tab.
+ *
+ * @param scope - any construct in the stack
+ * @param functionName - the function's name (a token is fine)
+ */
+export function functionUrl(scope: IConstruct, functionName: string): string {
+  return `https://${consoleDomain(scope)}/lambda/home?region=${Aws.REGION}#/functions/${functionName}?tab=monitoring`;
+}
+
+/**
+ * Several log groups for {@link logsInsightsExecutionUrl}'s `logGroupName`: the names, joined by
+ * the console's encoding of the separator between two sources of a query.
+ *
+ * @param names - CloudFormation-generated log group names (tokens are fine)
+ */
+export function logGroupList(names: readonly string[]): string {
+  const separator = encodeURIComponent(`~'`.replace(/[~']/g, (c) => `%${hex(c)}`)).replace(
+    /%/g,
+    '$',
+  );
+  return names.join(separator);
+}
+
+/**
  * A CodePipeline execution URL template that opens a CloudWatch Logs Insights query over
  * the worker's log group, showing every log line that mentions the job's external
- * execution id (the worker reports the action execution id there, and every log line of
- * a job carries `actionExecutionId` and `jobId`).
+ * execution id (every log line of a job carries `externalExecutionId`, the id the job is
+ * reported with: the processor's own when it gave one, else the action execution id).
  *
  * The log group name is inserted without encoding: pass a CloudFormation-generated name
  * (letters, digits and hyphens only), which every encoding step leaves unchanged.
  *
  * @param scope - any construct in the stack
- * @param logGroupName - the worker's log group name (a token is fine)
+ * @param logGroupName - the worker's log group name (a token is fine), or several joined by
+ *   {@link logGroupList}
  * @param lookbackDays - how far back the query searches
  */
 export function logsInsightsExecutionUrl(
@@ -59,7 +84,7 @@ export function logsInsightsExecutionUrl(
   lookbackDays: number,
 ): string {
   const query = [
-    'fields @timestamp, level, message, jobId, actionExecutionId',
+    'fields @timestamp, level, message, jobId, externalExecutionId',
     `| filter @message like "${EXECUTION_ID_MARKER}"`,
     '| sort @timestamp asc',
     '| limit 1000',

@@ -1,11 +1,20 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { CustomActionJobWorker } from './custom-action-job-worker.js';
 
 /** Log levels Powertools Logger accepts. */
 export type WorkerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+
+/**
+ * How the ledger table is encrypted at rest: with a customer-managed KMS key of its own
+ * (every use audited in CloudTrail, the data cut off by disabling the key; $1 a month), or
+ * with the key DynamoDB owns (free; the ledger holds job ids, nonces, states and times only).
+ */
+export type LedgerEncryption = 'customer-managed' | 'aws-owned';
 
 /**
  * Properties of {@link CustomActionJobWorker}.
@@ -28,6 +37,26 @@ export interface CustomActionJobWorkerProps {
    * @default - no configuration properties
    */
   readonly configurationProperties?: codepipeline.CustomActionProperty[];
+  /**
+   * The `queryParam` of every poll: the action type's queryable property and the value this
+   * worker polls for, `{ Severity: 'high' }` (at most 20 characters of `[A-Za-z0-9_-]`, the
+   * values CodePipeline accepts for a queryable property). Required when a configuration
+   * property is queryable (CodePipeline refuses every poll without it), refused otherwise. One
+   * worker polls one value: pipelines whose actions carry another value need a worker of their
+   * own for it.
+   * @default - no queryParam (the action type has no queryable property)
+   */
+  readonly queryParam?: Readonly<Record<string, string>>;
+  /**
+   * Another worker of the same action type that registers it: this worker then only polls it
+   * (for another `queryParam` value), and its log group joins the registering worker's Details
+   * link, so that the link finds the jobs of every worker. Category, provider, version and
+   * configuration properties must be the registering worker's (the properties are taken from
+   * it when left out). Adding a worker later changes the action type's execution URL, which
+   * replaces the action type: deploy the workers of one type together, or bump its version.
+   * @default - this worker registers the action type itself
+   */
+  readonly registeredBy?: CustomActionJobWorker;
   /**
    * Minimum number of input artifacts (0-5).
    * @default 0
@@ -102,18 +131,20 @@ export interface CustomActionJobWorkerProps {
    */
   readonly concurrency?: number;
   /**
-   * Reserved concurrency of the function: the most invocations that run at once. It bounds
-   * the load on the CodePipeline API and DynamoDB when many pipelines start together, and
-   * keeps that capacity for the worker whatever else runs in the account. Throughput comes
-   * from `batchSize` and `concurrency` inside an invocation, so a few invocations suffice.
-   * @default 5
+   * Reserved concurrency of the function, when `reserveConcurrency` is on: the most
+   * invocations that run at once. It bounds the load on the CodePipeline API and DynamoDB when
+   * many pipelines start together, and keeps that capacity for the worker whatever else runs
+   * in the account. Throughput comes from `batchSize` and `concurrency` inside an invocation,
+   * so a few invocations suffice. Setting it turns `reserveConcurrency` on.
+   * @default 5 (when reserving)
    */
   readonly reservedConcurrentExecutions?: number;
   /**
-   * Whether to reserve concurrency at all. Set `false` in accounts whose concurrency quota is
-   * too small to reserve from (Lambda keeps at least 10 unreserved, and new accounts may have
-   * a quota of 10); the function then shares the account's pool without a cap.
-   * @default true
+   * Whether to reserve concurrency. Off by default so that the stack deploys in any account:
+   * Lambda keeps at least 10 of the account's quota unreserved, and a new account's quota may
+   * be 10, in which case CloudFormation fails the deployment of any reservation. Turn it on
+   * where the quota leaves room (the quota minus every reservation stays at least 10).
+   * @default - true when `reservedConcurrentExecutions` is set, else false
    */
   readonly reserveConcurrency?: boolean;
   /**
@@ -126,6 +157,19 @@ export interface CustomActionJobWorkerProps {
    * @default Duration.seconds(60)
    */
   readonly timeout?: Duration;
+  /**
+   * Continuations one action execution may have (`MAX_CONTINUATIONS`): a processor that asks to
+   * continue once more is failed with a message instead, and the continuation-limit alarm fires.
+   * @default 3000
+   */
+  readonly maxContinuations?: number;
+  /**
+   * How long after its first job an action execution may still continue, whole minutes up to
+   * the custom action's 24-hour timeout (`MAX_CONTINUATION_MINUTES`): past it, a continue
+   * outcome fails the job with a message, and the continuation-limit alarm fires.
+   * @default Duration.hours(23)
+   */
+  readonly maxContinuationAge?: Duration;
   /**
    * Time kept free before the timeout to report the jobs in hand (`DEADLINE_MARGIN_MS`).
    * @default Duration.seconds(20)
@@ -185,6 +229,24 @@ export interface CustomActionJobWorkerProps {
    * @default Duration.minutes(10)
    */
   readonly maxEventAge?: Duration;
+  /**
+   * How the ledger table is encrypted at rest.
+   * @default 'customer-managed'
+   */
+  readonly ledgerEncryption?: LedgerEncryption;
+  /**
+   * A CloudWatch dashboard of the worker ($3 a month each): `true` for one of its own, or a
+   * dashboard shared by several workers, to which this worker adds its widgets. The alarms do
+   * not depend on it.
+   * @default false
+   */
+  readonly dashboard?: boolean | cloudwatch.Dashboard;
+  /**
+   * Acknowledge, report or ledger errors (each kind counted on its own) in 5 minutes at which
+   * that kind's alarm fires. The SDK has already retried each of them.
+   * @default 3
+   */
+  readonly errorAlarmThreshold?: number;
   /**
    * What happens to the ledger table, its KMS key and the log group when they leave the
    * stack. RETAIN keeps the claims and the audit trail (and turns on the table's deletion

@@ -1,5 +1,14 @@
-import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Annotations,
+  Aws,
+  Duration,
+  Lazy,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -20,6 +29,7 @@ import {
   LEDGER_SCHEMA,
   LEDGER_TABLE_ENV,
   POWERTOOLS_ENV,
+  QUERY_PARAM_ENV,
   SECRET_KEYS_ENV,
 } from '../lambda/contract.js';
 import {
@@ -31,7 +41,12 @@ import {
   secretPropertyNames,
 } from './action-type.js';
 import { workerBundling } from './bundling.js';
-import { dashboardUrl, logsInsightsExecutionUrl } from './console-urls.js';
+import {
+  dashboardUrl,
+  functionUrl,
+  logGroupList,
+  logsInsightsExecutionUrl,
+} from './console-urls.js';
 import type { CustomActionJobWorkerProps } from './custom-action-job-worker-props.js';
 import { resolveWorkerEntry, type WorkerEntry } from './worker-entry.js';
 import { type WorkerAlarmName, WorkerMonitoring } from './worker-monitoring.js';
@@ -39,6 +54,7 @@ import { resolveSettings, type SettingProblem, type WorkerSettings } from './wor
 
 export type {
   CustomActionJobWorkerProps,
+  LedgerEncryption,
   WorkerLogLevel,
 } from './custom-action-job-worker-props.js';
 
@@ -76,8 +92,8 @@ export class CustomActionJobWorker extends Construct {
   public readonly logGroup: logs.LogGroup;
   /** The nonce ledger. */
   public readonly ledgerTable: dynamodb.Table;
-  /** The customer-managed key of the ledger. */
-  public readonly encryptionKey: kms.Key;
+  /** The customer-managed key of the ledger; undefined with `ledgerEncryption: 'aws-owned'`. */
+  public readonly encryptionKey?: kms.Key;
   /** Receives failed invocations and the events EventBridge could not deliver. */
   public readonly deadLetterQueue: sqs.Queue;
   /** Invokes the worker at the schedule rate. */
@@ -88,26 +104,44 @@ export class CustomActionJobWorker extends Construct {
   public readonly alarmTopic?: sns.ITopic;
   /** Every alarm, by role. */
   public readonly alarms: Readonly<Record<WorkerAlarmName, cloudwatch.Alarm>>;
-  /** Name of the worker's CloudWatch dashboard. */
-  public readonly dashboardName: string;
-  /** Console link to the dashboard. */
-  public readonly dashboardUrl: string;
+  /** The dashboard the worker's widgets are on, when `dashboard` asked for one. */
+  public readonly dashboard?: cloudwatch.Dashboard;
+  /** Console link to that dashboard. */
+  public readonly dashboardUrl?: string;
   /** `namespace/service` of the worker's metrics. */
   public readonly metricsIdentity: string;
+  /** The action type's configuration properties, every flag spelled out. */
+  public readonly configurationProperties: readonly codepipeline.CustomActionProperty[];
+  /** The queryable property and the value this worker polls for, if any. */
+  public readonly queryParam?: Readonly<Record<string, string>>;
+  /** The action type's registration; undefined when another worker registers it. */
+  public readonly registration?: codepipeline.CustomActionRegistration;
+  /** Log groups the Details link searches: this worker's, and those of workers it registers for. */
+  private readonly detailsLogGroups: logs.ILogGroup[] = [];
 
   constructor(scope: Construct, id: string, props: CustomActionJobWorkerProps) {
     super(scope, id);
     const { settings, problems } = resolveSettings(props);
     this.metricsIdentity = `${settings.metricsNamespace}/${settings.serviceName}`;
     problems.push(...this.metricsProblems());
-    const properties = (props.configurationProperties ?? []).map(normalizeProperty);
+    const registrar = props.registeredBy;
+    const properties = (
+      props.configurationProperties ??
+      registrar?.configurationProperties ??
+      []
+    ).map(normalizeProperty);
+    this.configurationProperties = properties;
+    this.queryParam = props.queryParam;
     this.actionType = {
       owner: 'Custom',
       category: props.category,
       provider: props.provider,
       version: props.version ?? '1',
     };
-    problems.push(...actionTypeProblems(this.actionType, properties, settings.artifactBounds));
+    problems.push(
+      ...actionTypeProblems(this.actionType, properties, settings.artifactBounds, props.queryParam),
+    );
+    if (registrar) problems.push(...this.registrarProblems(registrar));
     const entry = resolveWorkerEntry(props);
     problems.push(...entry.problems);
     if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail)) {
@@ -122,24 +156,39 @@ export class CustomActionJobWorker extends Construct {
     this.actionTypeLabel = actionTypeLabel(this.actionType);
     this.actionTypeArn = actionTypeArn(this.actionType, Aws.PARTITION, Aws.REGION, Aws.ACCOUNT_ID);
 
-    this.encryptionKey = new kms.Key(this, 'LedgerKey', {
-      description: `Encrypts the nonce ledger of the ${this.actionTypeLabel} job worker`,
-      enableKeyRotation: true,
-      removalPolicy: settings.removalPolicy,
-    });
+    this.encryptionKey =
+      settings.ledgerEncryption === 'customer-managed'
+        ? new kms.Key(this, 'LedgerKey', {
+            description: `Encrypts the nonce ledger of the ${this.actionTypeLabel} job worker`,
+            enableKeyRotation: true,
+            removalPolicy: settings.removalPolicy,
+          })
+        : undefined;
     this.ledgerTable = this.createLedger(settings.removalPolicy);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: settings.logRetention,
       removalPolicy: settings.removalPolicy,
     });
     this.deadLetterQueue = this.createDeadLetterQueue();
-    this.workerFunction = this.createFunction(props, entry.entry, settings, properties);
+    this.workerFunction = this.createFunction(
+      props,
+      entry.entry,
+      settings,
+      properties,
+      problems.some((p) => p.setting === 'queryParam') ? undefined : props.queryParam,
+    );
 
     this.alarmTopic =
       props.alarmTopic ??
       (problems.some((p) => p.setting === 'alarmEmail')
         ? undefined
         : this.createAlarmTopic(props.alarmEmail));
+    this.dashboard =
+      props.dashboard instanceof cloudwatch.Dashboard
+        ? props.dashboard
+        : props.dashboard === true
+          ? new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) })
+          : undefined;
     const monitoring = new WorkerMonitoring(this, 'Monitoring', {
       fn: this.workerFunction,
       logGroup: this.logGroup,
@@ -149,28 +198,42 @@ export class CustomActionJobWorker extends Construct {
       serviceName: settings.serviceName,
       scheduleRate: settings.scheduleRate,
       missedPollPeriods: settings.missedPollPeriods,
+      errorAlarmThreshold: settings.errorAlarmThreshold,
       reservedConcurrentExecutions: settings.reservedConcurrentExecutions,
       actionLabel: this.actionTypeLabel,
       alarmTopic: this.alarmTopic,
+      dashboard: this.dashboard,
     });
     this.alarms = monitoring.alarms;
-    this.dashboardName = monitoring.dashboard.dashboardName;
-    this.dashboardUrl = dashboardUrl(this, this.dashboardName);
+    this.dashboardUrl = this.dashboard
+      ? dashboardUrl(this, this.dashboard.dashboardName)
+      : undefined;
 
-    const registration = new codepipeline.CustomActionRegistration(this, 'ActionType', {
-      category: this.actionType.category,
-      provider: this.actionType.provider,
-      version: this.actionType.version,
-      artifactBounds: settings.artifactBounds,
-      actionProperties: properties,
-      // The pipeline's "Details" link: this job's log lines, found by its external execution id.
-      executionUrl: logsInsightsExecutionUrl(
-        this,
-        this.logGroup.logGroupName,
-        EXECUTION_LINK_LOOKBACK_DAYS,
-      ),
-      entityUrl: this.dashboardUrl,
-    });
+    this.detailsLogGroups.push(this.logGroup);
+    if (registrar) {
+      registrar.detailsLogGroups.push(this.logGroup);
+    } else {
+      this.registration = new codepipeline.CustomActionRegistration(this, 'ActionType', {
+        category: this.actionType.category,
+        provider: this.actionType.provider,
+        version: this.actionType.version,
+        artifactBounds: settings.artifactBounds,
+        actionProperties: properties,
+        // The pipeline's "Details" link: this job's log lines, found by its external execution
+        // id, in the log groups of every worker of the type.
+        executionUrl: logsInsightsExecutionUrl(
+          this,
+          Lazy.string({
+            produce: () => logGroupList(this.detailsLogGroups.map((group) => group.logGroupName)),
+          }),
+          EXECUTION_LINK_LOOKBACK_DAYS,
+        ),
+        // The function's own console page (its monitoring tab is free): not the dashboard,
+        // which is optional, because changing this URL replaces the action type.
+        entityUrl: functionUrl(this, this.workerFunction.functionName),
+      });
+    }
+    const registration = registrar?.registration ?? this.registration;
 
     const target = new targets.LambdaFunction(this.workerFunction, {
       deadLetterQueue: this.deadLetterQueue,
@@ -200,8 +263,48 @@ export class CustomActionJobWorker extends Construct {
       targets: [target],
     });
     // Polling an action type that does not exist yet fails with ActionTypeNotFoundException.
-    this.scheduleRule.node.addDependency(registration);
-    this.startedEventRule.node.addDependency(registration);
+    if (registration) {
+      this.scheduleRule.node.addDependency(registration);
+      this.startedEventRule.node.addDependency(registration);
+    }
+  }
+
+  /** A worker that polls another's action type must describe the same type, with its own value. */
+  private registrarProblems(registrar: CustomActionJobWorker): SettingProblem[] {
+    const problems: SettingProblem[] = [];
+    const other = registrar.node.path;
+    if (registrar.registration === undefined) {
+      problems.push({
+        setting: 'registeredBy',
+        problem: `must be a worker that registers its action type (${other} polls another's)`,
+      });
+    }
+    const mine = this.actionType;
+    const theirs = registrar.actionType;
+    for (const key of ['category', 'provider', 'version'] as const) {
+      if (mine[key] !== theirs[key]) {
+        problems.push({
+          setting: key,
+          problem: `must be that of ${other}, which registers the action type (got '${mine[key]}', not '${theirs[key]}')`,
+        });
+      }
+    }
+    if (
+      JSON.stringify(this.configurationProperties) !==
+      JSON.stringify(registrar.configurationProperties)
+    ) {
+      problems.push({
+        setting: 'configurationProperties',
+        problem: `must be those of ${other}, which registers the action type (or be left out)`,
+      });
+    }
+    if (JSON.stringify(this.queryParam) === JSON.stringify(registrar.queryParam)) {
+      problems.push({
+        setting: 'queryParam',
+        problem: `must differ from that of ${other}: both would poll the same jobs`,
+      });
+    }
+    return problems;
   }
 
   /** Reports every problem as an error of `cdk synth`, one line each, naming the prop. */
@@ -240,8 +343,12 @@ export class CustomActionJobWorker extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: LEDGER_SCHEMA.timeToLiveAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: this.encryptionKey,
+      ...(this.encryptionKey
+        ? {
+            encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryptionKey: this.encryptionKey,
+          }
+        : { encryption: dynamodb.TableEncryption.DEFAULT }),
       // A retained table is worth protecting from a stray console or CLI delete too.
       deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
       removalPolicy,
@@ -278,6 +385,7 @@ export class CustomActionJobWorker extends Construct {
     entry: WorkerEntry | undefined,
     settings: WorkerSettings,
     properties: readonly codepipeline.CustomActionProperty[],
+    queryParam: Readonly<Record<string, string>> | undefined,
   ): lambda.Function {
     // A role of our own instead of AWSLambdaBasicExecutionRole (which may create log groups
     // and write to any of them): here log writes are scoped to this function's log group.
@@ -298,7 +406,7 @@ export class CustomActionJobWorker extends Construct {
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
       retryAttempts: settings.retryAttempts,
       maxEventAge: settings.maxEventAge,
-      environment: this.environment(settings, properties),
+      environment: this.environment(settings, properties, queryParam),
     };
     // With an unusable entry, synth already failed: the function stays a placeholder so the
     // rest of the worker can still be built and every problem reported at once.
@@ -342,6 +450,7 @@ export class CustomActionJobWorker extends Construct {
   private environment(
     settings: WorkerSettings,
     properties: readonly codepipeline.CustomActionProperty[],
+    queryParam: Readonly<Record<string, string>> | undefined,
   ): Record<string, string> {
     const v = INTEGER_SETTINGS;
     return {
@@ -357,6 +466,9 @@ export class CustomActionJobWorker extends Construct {
       [SECRET_KEYS_ENV]: secretPropertyNames(properties),
       [v.sdkMaxAttempts.variable]: String(settings.sdkMaxAttempts),
       [v.sdkRequestTimeout.variable]: String(settings.sdkRequestTimeout.toMilliseconds()),
+      [v.maxContinuations.variable]: String(settings.maxContinuations),
+      [v.maxContinuationAge.variable]: String(settings.maxContinuationAge.toMinutes()),
+      ...(queryParam ? { [QUERY_PARAM_ENV]: JSON.stringify(queryParam) } : {}),
       [POWERTOOLS_ENV.serviceName]: settings.serviceName,
       [POWERTOOLS_ENV.metricsNamespace]: settings.metricsNamespace,
       [POWERTOOLS_ENV.logLevel]: settings.logLevel,
@@ -403,16 +515,18 @@ export class CustomActionJobWorker extends Construct {
     );
     // DynamoDB uses the table's key on the caller's behalf; ViaService keeps the role from
     // using the key directly.
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'UseLedgerKeyThroughDynamoDB',
-        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-        resources: [this.encryptionKey.keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.${Aws.URL_SUFFIX}` },
-        },
-      }),
-    );
+    if (this.encryptionKey) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'UseLedgerKeyThroughDynamoDB',
+          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+          resources: [this.encryptionKey.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.${Aws.URL_SUFFIX}` },
+          },
+        }),
+      );
+    }
     const policy = role.node.tryFindChild('DefaultPolicy');
     if (policy) {
       const reason =

@@ -51,10 +51,12 @@ export class JobWorkerStack extends Stack {
       description: 'The DynamoDB nonce ledger',
       value: worker.ledgerTable.tableName,
     });
-    new CfnOutput(this, 'DashboardUrl', {
-      description: 'The CloudWatch dashboard of the worker',
-      value: worker.dashboardUrl,
-    });
+    if (worker.dashboardUrl) {
+      new CfnOutput(this, 'DashboardUrl', {
+        description: 'The CloudWatch dashboard of the worker',
+        value: worker.dashboardUrl,
+      });
+    }
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       description: 'Failed invocations and undeliverable events',
       value: worker.deadLetterQueue.queueUrl,

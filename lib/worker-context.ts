@@ -3,12 +3,19 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ActionCategory, CustomActionProperty } from 'aws-cdk-lib/aws-codepipeline';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { INTEGER_SETTINGS, type IntegerSettingName } from '../lambda/contract.js';
 import { actionTypeProblems } from './action-type.js';
 import type {
   CustomActionJobWorkerProps,
+  LedgerEncryption,
   WorkerLogLevel,
 } from './custom-action-job-worker-props.js';
-import { resolveSettings, type SettingProblem } from './worker-settings.js';
+import {
+  CONTRACT_PROPS,
+  resolveSettings,
+  type SettingProblem,
+  toDuration,
+} from './worker-settings.js';
 
 /** What `bin/app.ts` builds: a stack name, the worker's props, and what is wrong with them. */
 export interface WorkerAppConfig {
@@ -26,24 +33,43 @@ export const SAMPLE_PROCESSORS: Readonly<Record<string, string>> = {
   'bake-time-gate': fileURLToPath(new URL('../lambda/handlers/bake-time-gate.ts', import.meta.url)),
 };
 
+/**
+ * The context key of each of the function's integer settings, by the contract's name, in the
+ * setting's unit: a setting added to the contract does not compile until it has a key here.
+ */
+export const CONTRACT_CONTEXT_KEYS: Readonly<Record<IntegerSettingName, string>> = {
+  batchSize: 'batchSize',
+  concurrency: 'concurrency',
+  deadlineMargin: 'deadlineMarginMs',
+  leaseGrace: 'leaseGraceSeconds',
+  recordRetention: 'recordRetentionDays',
+  sdkMaxAttempts: 'sdkMaxAttempts',
+  sdkRequestTimeout: 'sdkRequestTimeoutMs',
+  maxContinuations: 'maxContinuations',
+  maxContinuationAge: 'maxContinuationMinutes',
+};
+
 /** The context key of each prop whose problems the construct reports by the prop's name. */
 const CONTEXT_KEYS: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(
+    Object.entries(CONTRACT_PROPS).map(([name, prop]) => [
+      prop,
+      CONTRACT_CONTEXT_KEYS[name as IntegerSettingName],
+    ]),
+  ),
   category: 'actionCategory',
   provider: 'actionProvider',
   version: 'actionVersion',
   scheduleRate: 'scheduleRateMinutes',
   reservedConcurrentExecutions: 'reservedConcurrency',
   timeout: 'timeoutSeconds',
-  deadlineMargin: 'deadlineMarginMs',
-  leaseGrace: 'leaseGraceSeconds',
-  recordRetention: 'recordRetentionDays',
-  sdkRequestTimeout: 'sdkRequestTimeoutMs',
   logRetention: 'logRetentionDays',
   maxEventAge: 'maxEventAgeMinutes',
   entry: 'jobProcessor',
 };
 
 const LOG_LEVELS: readonly string[] = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'];
+const LEDGER_ENCRYPTIONS: readonly LedgerEncryption[] = ['customer-managed', 'aws-owned'];
 const PROPERTY_KEYS = ['name', 'required', 'key', 'secret', 'queryable', 'description', 'type'];
 
 /**
@@ -70,6 +96,7 @@ export function readWorkerContext(node: Node): WorkerAppConfig {
       },
       worker.configurationProperties ?? [],
       settings.artifactBounds,
+      worker.queryParam,
     ),
   );
   // A key whose value could not be read at all is reported once, for that.
@@ -93,6 +120,18 @@ function contextProblem({ setting, problem }: SettingProblem): string {
   return `CDK context '${contextKey(setting)}' ${problem}`;
 }
 
+/** The contract's integer settings, each read from its context key in its unit. */
+function contractProps(ctx: ContextReader): Partial<CustomActionJobWorkerProps> {
+  return Object.fromEntries(
+    (Object.entries(CONTRACT_CONTEXT_KEYS) as [IntegerSettingName, string][]).map(([name, key]) => {
+      const { unit } = INTEGER_SETTINGS[name];
+      const amount = ctx.number(key, unit !== 'count');
+      const value = amount === undefined || unit === 'count' ? amount : toDuration(unit, amount);
+      return [CONTRACT_PROPS[name], value];
+    }),
+  );
+}
+
 function readWorkerProps(ctx: ContextReader): CustomActionJobWorkerProps {
   const reservedConcurrency = ctx.raw('reservedConcurrency');
   const unreserved = reservedConcurrency === false || reservedConcurrency === 'none';
@@ -108,18 +147,13 @@ function readWorkerProps(ctx: ContextReader): CustomActionJobWorkerProps {
     minOutputArtifacts: ctx.number('minOutputArtifacts'),
     maxOutputArtifacts: ctx.number('maxOutputArtifacts'),
     entry: SAMPLE_PROCESSORS[processor] ?? '',
+    queryParam: ctx.queryParam('queryParam'),
     scheduleRate: ctx.duration('scheduleRateMinutes', Duration.minutes),
-    batchSize: ctx.number('batchSize'),
-    concurrency: ctx.number('concurrency'),
+    ...contractProps(ctx),
     reserveConcurrency: unreserved ? false : undefined,
     reservedConcurrentExecutions: unreserved ? undefined : ctx.number('reservedConcurrency'),
     memorySize: ctx.number('memorySize'),
     timeout: ctx.duration('timeoutSeconds', Duration.seconds),
-    deadlineMargin: ctx.duration('deadlineMarginMs', Duration.millis),
-    leaseGrace: ctx.duration('leaseGraceSeconds', Duration.seconds),
-    recordRetention: ctx.duration('recordRetentionDays', Duration.days),
-    sdkMaxAttempts: ctx.number('sdkMaxAttempts'),
-    sdkRequestTimeout: ctx.duration('sdkRequestTimeoutMs', Duration.millis),
     serviceName: ctx.string('serviceName'),
     metricsNamespace: ctx.string('metricsNamespace'),
     logLevel: ctx.oneOf('logLevel', LOG_LEVELS) as WorkerLogLevel | undefined,
@@ -134,6 +168,11 @@ function readWorkerProps(ctx: ContextReader): CustomActionJobWorkerProps {
           : RemovalPolicy.RETAIN,
     alarmEmail: ctx.string('alarmEmail'),
     missedPollPeriods: ctx.number('missedPollPeriods'),
+    errorAlarmThreshold: ctx.number('errorAlarmThreshold'),
+    dashboard: ctx.boolean('dashboard'),
+    ledgerEncryption: ctx.oneOf('ledgerEncryption', LEDGER_ENCRYPTIONS) as
+      | LedgerEncryption
+      | undefined,
   };
 }
 
@@ -181,18 +220,40 @@ class ContextReader {
     return value;
   }
 
-  number(key: string): number | undefined {
+  /** A number; `aTime` refuses a negative one (a Duration cannot be negative). */
+  number(key: string, aTime = false): number | undefined {
     const value = this.raw(key);
     if (value === undefined) return undefined;
     const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : value;
     if (typeof parsed !== 'number' || !Number.isFinite(parsed)) {
       return this.#refuse(key, 'must be a number', value);
     }
+    if (aTime && parsed < 0) return this.#refuse(key, 'must not be negative', value);
     return parsed;
   }
 
+  boolean(key: string): boolean | undefined {
+    const value = this.raw(key);
+    if (value === undefined || typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    return this.#refuse(key, 'must be true or false', value);
+  }
+
+  /** `{"Property":"value"}`, as JSON text (from `-c`) or an object (from cdk.json). */
+  queryParam(key: string): Record<string, string> | undefined {
+    let value = this.raw(key);
+    if (typeof value === 'string') {
+      try {
+        value = JSON.parse(value);
+      } catch {
+        return this.#refuse(key, 'must be a JSON object such as {"Severity":"high"}', value);
+      }
+    }
+    return value as Record<string, string> | undefined;
+  }
+
   duration(key: string, unit: (amount: number) => Duration): Duration | undefined {
-    const amount = this.number(key);
+    const amount = this.number(key, true);
     return amount === undefined ? undefined : unit(amount);
   }
 

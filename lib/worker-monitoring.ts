@@ -6,19 +6,33 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  COUNTER_METRICS as C,
+  CONTINUATION_LIMIT_METRIC,
+  EVENTS_REJECTED_METRIC,
+  METRICS_DIMENSION,
+  OLDEST_EXPIRED_CLAIM_METRIC,
+  PROCESSING_DURATION_METRIC,
+} from '../lambda/contract.js';
 
-/** The EMF metrics the worker emits, by the names it uses. */
+/**
+ * Every metric the worker emits, by the dashboard widget that charts it. The infra tests check
+ * that this is every metric of the contract, so a new one cannot be left off by accident.
+ */
 export const WORKER_METRICS = {
-  flow: ['JobsPolled', 'JobsAcknowledged', 'JobsSucceeded', 'JobsFailed', 'JobsContinued'],
-  anomalies: [
-    'DuplicatesSkipped',
-    'ClaimsLost',
-    'AcknowledgeErrors',
-    'ReportErrors',
-    'JobsRecovered',
+  flow: [C.polled, C.acknowledged, C.succeeded, C.failed, C.continued],
+  troubles: [
+    C.acknowledgeErrors,
+    C.reportErrors,
+    C.ledgerErrors,
+    C.abandoned,
+    CONTINUATION_LIMIT_METRIC,
+    EVENTS_REJECTED_METRIC,
   ],
-  polls: 'PollsSucceeded',
-  duration: 'ProcessingDuration',
+  claims: [C.duplicates, C.claimsLost, C.deferred, C.recovered, C.expiredClaims],
+  polls: C.polls,
+  oldestExpiredClaim: OLDEST_EXPIRED_CLAIM_METRIC,
+  duration: PROCESSING_DURATION_METRIC,
 } as const;
 
 /** Properties of {@link WorkerMonitoring}. */
@@ -39,23 +53,32 @@ export interface WorkerMonitoringProps {
   readonly scheduleRate: Duration;
   /** Consecutive periods without a successful poll before the poll alarm fires. */
   readonly missedPollPeriods: number;
+  /** Errors of one kind in a period at which that kind's alarm fires. */
+  readonly errorAlarmThreshold: number;
   /** The function's reserved concurrency, drawn on the concurrency graph when set. */
   readonly reservedConcurrentExecutions?: number;
   /** `Custom/Category/Provider/Version`, shown on the dashboard. */
   readonly actionLabel: string;
   /** Where alarm and OK notifications go, if anywhere. */
   readonly alarmTopic?: sns.ITopic;
+  /** The dashboard to add the worker's widgets to, if any. */
+  readonly dashboard?: cloudwatch.Dashboard;
 }
 
 const PERIOD = Duration.minutes(5);
 const DURATION_ALARM_RATIO = 0.9;
+/** The oldest expired claim may wait this many poll periods for a recovery before the alarm. */
+const EXPIRED_CLAIM_PERIODS = 2;
 
 /**
- * Dashboard and alarms of one job worker. Internal to {@link CustomActionJobWorker}.
+ * The alarms and (optionally) the dashboard widgets of one job worker. Internal to
+ * {@link CustomActionJobWorker}.
+ *
+ * Counters are published only when they are not zero, so for every alarm on a counter missing
+ * data means "none happened" (`notBreaching`); only the poll alarm, whose metric a healthy
+ * worker publishes at every tick, reads missing data as breaching.
  */
 export class WorkerMonitoring extends Construct {
-  /** The worker's dashboard. */
-  public readonly dashboard: cloudwatch.Dashboard;
   /** Every alarm, by role. */
   public readonly alarms: Readonly<Record<WorkerAlarmName, cloudwatch.Alarm>>;
 
@@ -69,10 +92,9 @@ export class WorkerMonitoring extends Construct {
         alarm.addOkAction(action);
       }
     }
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      defaultInterval: Duration.hours(3),
-      widgets: this.widgets(props),
-    });
+    if (props.dashboard) {
+      for (const row of this.widgets(props)) props.dashboard.addWidgets(...row);
+    }
   }
 
   private workerMetric(
@@ -84,73 +106,120 @@ export class WorkerMonitoring extends Construct {
     return new cloudwatch.Metric({
       namespace: props.metricsNamespace,
       metricName,
-      dimensionsMap: { service: props.serviceName },
+      dimensionsMap: { [METRICS_DIMENSION]: props.serviceName },
       statistic,
       period,
     });
   }
 
   private createAlarms(props: WorkerMonitoringProps): Record<WorkerAlarmName, cloudwatch.Alarm> {
-    const { fn } = props;
+    const { fn, actionLabel: label } = props;
     const timeoutMs = props.timeout.toMilliseconds();
     // A poll alarm period shorter than the schedule would see empty periods in normal operation.
     const pollPeriod = Duration.seconds(
       Math.max(PERIOD.toSeconds(), props.scheduleRate.toSeconds()),
     );
+    const expiredClaimMs = EXPIRED_CLAIM_PERIODS * pollPeriod.toMilliseconds();
     const notBreaching = cloudwatch.TreatMissingData.NOT_BREACHING;
-    const atLeastOne = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
-    return {
-      errors: new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-        alarmDescription: `${props.actionLabel}: the worker function failed (an invocation threw). Open the dashboard's error log query; failed invocations also land in the dead-letter queue.`,
-        metric: fn.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
-        threshold: 1,
-        comparisonOperator: atLeastOne,
+    const atLeast = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+    /** An alarm that fires on one period at or over the threshold; missing data is fine. */
+    const whenAtLeast = (
+      id: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      alarmDescription: string,
+    ) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription: `${label}: ${alarmDescription}`,
+        metric,
+        threshold,
+        comparisonOperator: atLeast,
         evaluationPeriods: 1,
         treatMissingData: notBreaching,
-      }),
+      });
+    const errors = props.errorAlarmThreshold;
+    const worker = (name: string, statistic?: string) => this.workerMetric(props, name, statistic);
+    return {
+      errors: whenAtLeast(
+        'ErrorsAlarm',
+        fn.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+        1,
+        "the worker function failed (an invocation threw, or its event was rejected). Read the function's error log lines; failed invocations also land in the dead-letter queue.",
+      ),
       throttles: new cloudwatch.Alarm(this, 'ThrottlesAlarm', {
-        alarmDescription: `${props.actionLabel}: invocations were throttled for 15 minutes: the reserved concurrency is saturated. Check for a burst of pipeline starts or slow jobs; raise reservedConcurrency if the load is real.`,
+        alarmDescription: `${label}: invocations were throttled for 15 minutes: the reserved concurrency, or the account's, is saturated. Check for a burst of pipeline starts or slow jobs; reserve or raise reservedConcurrency if the load is real.`,
         metric: fn.metricThrottles({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
         threshold: 1,
-        comparisonOperator: atLeastOne,
+        comparisonOperator: atLeast,
         evaluationPeriods: 3,
         treatMissingData: notBreaching,
       }),
-      duration: new cloudwatch.Alarm(this, 'DurationAlarm', {
-        alarmDescription: `${props.actionLabel}: an invocation ran past ${DURATION_ALARM_RATIO * 100}% of the ${props.timeout.toSeconds()} s timeout; the deadline margin did not leave enough time to report. Raise the timeout or DEADLINE_MARGIN_MS, or lower the batch size.`,
-        metric: fn.metricDuration({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
-        threshold: Math.floor(timeoutMs * DURATION_ALARM_RATIO),
-        comparisonOperator: atLeastOne,
-        evaluationPeriods: 1,
-        treatMissingData: notBreaching,
-      }),
-      deadLetters: new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-        alarmDescription: `${props.actionLabel}: messages are waiting in the dead-letter queue (failed invocations or undeliverable events). Read them, fix the cause, then purge the queue.`,
-        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      duration: whenAtLeast(
+        'DurationAlarm',
+        fn.metricDuration({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
+        Math.floor(timeoutMs * DURATION_ALARM_RATIO),
+        `an invocation ran past ${DURATION_ALARM_RATIO * 100}% of the ${props.timeout.toSeconds()} s timeout; the deadline margin did not leave enough time to report. Raise the timeout or DEADLINE_MARGIN_MS, or lower the batch size.`,
+      ),
+      deadLetters: whenAtLeast(
+        'DeadLetterAlarm',
+        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: PERIOD,
           statistic: cloudwatch.Stats.MAXIMUM,
         }),
-        threshold: 1,
-        comparisonOperator: atLeastOne,
-        evaluationPeriods: 1,
-        treatMissingData: notBreaching,
-      }),
-      jobFailures: new cloudwatch.Alarm(this, 'JobFailuresAlarm', {
-        alarmDescription: `${props.actionLabel}: the worker reported at least one job as failed. Open the failed action's Details link in CodePipeline for the job's logs; ConfigurationError means the pipeline's action configuration is wrong.`,
-        metric: this.workerMetric(props, 'JobsFailed'),
-        threshold: 1,
-        comparisonOperator: atLeastOne,
-        evaluationPeriods: 1,
-        treatMissingData: notBreaching,
-      }),
+        1,
+        'messages are waiting in the dead-letter queue (failed invocations or undeliverable events). Read them, fix the cause, then purge the queue.',
+      ),
+      jobFailures: whenAtLeast(
+        'JobFailuresAlarm',
+        worker(C.failed),
+        1,
+        "the worker reported at least one job as failed. Open the failed action's Details link in CodePipeline for the job's logs; ConfigurationError means the pipeline's action configuration is wrong.",
+      ),
       noSuccessfulPoll: new cloudwatch.Alarm(this, 'NoSuccessfulPollAlarm', {
-        alarmDescription: `${props.actionLabel}: no successful PollForJobs for ${props.missedPollPeriods} periods of ${pollPeriod.toMinutes()} min: jobs of this action type are not being picked up. Check the schedule rule is enabled, the function's errors and throttles, and the CodePipeline permissions.`,
-        metric: this.workerMetric(props, WORKER_METRICS.polls, cloudwatch.Stats.SUM, pollPeriod),
+        alarmDescription: `${label}: no successful PollForJobs for ${props.missedPollPeriods} periods of ${pollPeriod.toMinutes()} min: jobs of this action type are not being picked up. Check the schedule rule is enabled, the function's errors and throttles, and the CodePipeline permissions.`,
+        metric: this.workerMetric(props, C.polls, cloudwatch.Stats.SUM, pollPeriod),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: props.missedPollPeriods,
+        // A healthy worker publishes a successful poll at every tick: silence is the failure.
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
+      acknowledgeErrors: whenAtLeast(
+        'AcknowledgeErrorsAlarm',
+        worker(C.acknowledgeErrors),
+        errors,
+        `${errors} or more AcknowledgeJob calls failed in 5 minutes: polled jobs are not being started. Read the 'acknowledge' log lines: InvalidNonce means another poller got the job first (a few are normal); throttling or 5xx answers mean CodePipeline is refusing the worker.`,
+      ),
+      reportErrors: whenAtLeast(
+        'ReportErrorsAlarm',
+        worker(C.reportErrors),
+        errors,
+        `${errors} or more results (or job reads) could not be reported in 5 minutes: those jobs stay in progress until a later invocation reports them or their action times out. Read the 'could not report' log lines for CodePipeline's answer.`,
+      ),
+      ledgerErrors: whenAtLeast(
+        'LedgerErrorsAlarm',
+        worker(C.ledgerErrors),
+        errors,
+        `${errors} or more nonce-ledger calls failed in 5 minutes: jobs cannot be claimed, so none is worked on. Check the DynamoDB table, its KMS key (disabled, pending deletion, or its policy) and the role's permissions.`,
+      ),
+      abandonedJobs: whenAtLeast(
+        'AbandonedJobsAlarm',
+        worker(C.abandoned),
+        1,
+        "a job was abandoned: CodePipeline no longer took its result (it timed out, or another worker reported it). Open the action's Details link; a processor slower than the action's timeout must continue instead.",
+      ),
+      expiredClaims: whenAtLeast(
+        'ExpiredClaimsAlarm',
+        worker(OLDEST_EXPIRED_CLAIM_METRIC, cloudwatch.Stats.MAXIMUM),
+        expiredClaimMs,
+        `a job's claim has been past its lease for ${expiredClaimMs / 60_000} minutes: its worker died and no invocation could finish the job since. Read the 'expired claim' log lines; look for ledger errors and for invocations that time out.`,
+      ),
+      continuationLimits: whenAtLeast(
+        'ContinuationLimitsAlarm',
+        worker(CONTINUATION_LIMIT_METRIC),
+        1,
+        'a job was failed because its action execution continued too often or too long (MAX_CONTINUATIONS, MAX_CONTINUATION_MINUTES). Open its Details link: the processor keeps asking to continue.',
+      ),
     };
   }
 
@@ -164,7 +233,7 @@ export class WorkerMonitoring extends Construct {
     return [
       [
         new cloudwatch.TextWidget({
-          markdown: `# Job worker for ${props.actionLabel}\nInvocations come from the schedule (every ${props.scheduleRate.toMinutes()} min) and from CodePipeline STARTED events. Worker metrics: namespace \`${props.metricsNamespace}\`, service \`${props.serviceName}\`.`,
+          markdown: `# Job worker for ${props.actionLabel}\nInvocations come from the schedule (every ${props.scheduleRate.toMinutes()} min) and from CodePipeline STARTED events. Worker metrics: namespace \`${props.metricsNamespace}\`, service \`${props.serviceName}\`; a counter is published only when it is not zero.`,
           width: 24,
           height: 2,
         }),
@@ -206,12 +275,20 @@ export class WorkerMonitoring extends Construct {
         new cloudwatch.GraphWidget({
           title: 'Jobs',
           left: WORKER_METRICS.flow.map(sum),
-          width: 12,
+          width: 8,
         }),
         new cloudwatch.GraphWidget({
-          title: 'Duplicates, lost claims, API errors, recoveries',
-          left: WORKER_METRICS.anomalies.map(sum),
-          width: 12,
+          title: 'Errors, abandoned jobs, continuation limits, rejected events',
+          left: WORKER_METRICS.troubles.map(sum),
+          width: 8,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Claims: duplicates, lost, deferred, recovered, expired',
+          left: WORKER_METRICS.claims.map(sum),
+          right: [
+            this.workerMetric(props, WORKER_METRICS.oldestExpiredClaim, cloudwatch.Stats.MAXIMUM),
+          ],
+          width: 8,
         }),
       ],
       [
@@ -248,7 +325,7 @@ export class WorkerMonitoring extends Construct {
       ],
       [
         new cloudwatch.AlarmStatusWidget({
-          title: 'Alarms',
+          title: `Alarms of ${props.actionLabel}`,
           alarms: Object.values(this.alarms),
           width: 24,
           height: 3,
@@ -259,7 +336,7 @@ export class WorkerMonitoring extends Construct {
           title: 'Recent warnings and errors',
           logGroupNames: [props.logGroup.logGroupName],
           queryLines: [
-            'fields @timestamp, level, message, jobId, actionExecutionId',
+            'fields @timestamp, level, message, jobId, externalExecutionId',
             'filter level in ["WARN", "ERROR", "CRITICAL"] or @message like "Task timed out"',
             'sort @timestamp desc',
             'limit 50',
@@ -279,4 +356,10 @@ export type WorkerAlarmName =
   | 'duration'
   | 'deadLetters'
   | 'jobFailures'
-  | 'noSuccessfulPoll';
+  | 'noSuccessfulPoll'
+  | 'acknowledgeErrors'
+  | 'reportErrors'
+  | 'ledgerErrors'
+  | 'abandonedJobs'
+  | 'expiredClaims'
+  | 'continuationLimits';

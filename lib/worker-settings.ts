@@ -10,6 +10,7 @@ import {
 } from '../lambda/contract.js';
 import type {
   CustomActionJobWorkerProps,
+  LedgerEncryption,
   WorkerLogLevel,
 } from './custom-action-job-worker-props.js';
 
@@ -27,6 +28,8 @@ export interface WorkerSettings {
   readonly recordRetention: Duration;
   readonly sdkMaxAttempts: number;
   readonly sdkRequestTimeout: Duration;
+  readonly maxContinuations: number;
+  readonly maxContinuationAge: Duration;
   readonly serviceName: string;
   readonly metricsNamespace: string;
   readonly logLevel: WorkerLogLevel;
@@ -35,6 +38,8 @@ export interface WorkerSettings {
   readonly maxEventAge: Duration;
   readonly removalPolicy: RemovalPolicy;
   readonly missedPollPeriods: number;
+  readonly ledgerEncryption: LedgerEncryption;
+  readonly errorAlarmThreshold: number;
 }
 
 /** A value the construct cannot deploy as given: the prop it came from, and why. */
@@ -61,13 +66,20 @@ export const WORKER_DEFAULTS = {
   retryAttempts: 2,
   maxEventAgeMinutes: 10,
   missedPollPeriods: 3,
+  ledgerEncryption: 'customer-managed',
+  errorAlarmThreshold: 3,
 } as const;
 
 /** Poll-alarm periods are at least this long, or the schedule rate if that is longer. */
 export const MIN_ALARM_PERIOD = Duration.minutes(5);
 
-/** The props that set the function's integer settings, by the contract's name. */
-const CONTRACT_PROPS: Readonly<Record<IntegerSettingName, keyof CustomActionJobWorkerProps>> = {
+/**
+ * The prop that sets each of the function's integer settings, by the contract's name: a
+ * setting added to the contract does not compile until it has a prop here.
+ */
+export const CONTRACT_PROPS: Readonly<
+  Record<IntegerSettingName, keyof CustomActionJobWorkerProps>
+> = {
   batchSize: 'batchSize',
   concurrency: 'concurrency',
   deadlineMargin: 'deadlineMargin',
@@ -75,22 +87,32 @@ const CONTRACT_PROPS: Readonly<Record<IntegerSettingName, keyof CustomActionJobW
   recordRetention: 'recordRetention',
   sdkMaxAttempts: 'sdkMaxAttempts',
   sdkRequestTimeout: 'sdkRequestTimeout',
+  maxContinuations: 'maxContinuations',
+  maxContinuationAge: 'maxContinuationAge',
 };
 
 const UNIT_NAMES: Readonly<Record<IntegerSetting['unit'], string>> = {
   count: '',
   ms: ' ms',
   s: ' s',
+  min: ' minutes',
   days: ' days',
 };
 
-/** A Duration in the setting's unit, not rounded. */
-function inUnit(duration: Duration, unit: IntegerSetting['unit']): number {
+/**
+ * A Duration in the setting's unit, not rounded.
+ *
+ * @param duration - the prop's value
+ * @param unit - the contract setting's unit (not `count`)
+ */
+export function inUnit(duration: Duration, unit: IntegerSetting['unit']): number {
   switch (unit) {
     case 'ms':
       return duration.toMilliseconds({ integral: false });
     case 's':
       return duration.toSeconds({ integral: false });
+    case 'min':
+      return duration.toMinutes({ integral: false });
     case 'days':
       return duration.toDays({ integral: false });
     default:
@@ -123,9 +145,16 @@ export function contractValue(
   return { value: raw };
 }
 
-function toDuration(unit: IntegerSetting['unit'], amount: number): Duration {
+/**
+ * A Duration of `amount` of the setting's unit.
+ *
+ * @param unit - the contract setting's unit (not `count`)
+ * @param amount - how many of it
+ */
+export function toDuration(unit: IntegerSetting['unit'], amount: number): Duration {
   if (unit === 'ms') return Duration.millis(amount);
   if (unit === 's') return Duration.seconds(amount);
+  if (unit === 'min') return Duration.minutes(amount);
   return Duration.days(amount);
 }
 
@@ -158,6 +187,23 @@ class Collector {
       return fallback;
     }
     return value;
+  }
+
+  /** A string matching `pattern`, or `fallback` when refused. */
+  text(setting: string, value: string, pattern: RegExp, rule: string, fallback: string): string {
+    if (Token.isUnresolved(value) || pattern.test(value)) return value;
+    this.problems.push({ setting, problem: `${rule} (got '${value}')` });
+    return fallback;
+  }
+
+  /** One of `allowed`, or the first of them when refused. */
+  oneOf<T extends string>(setting: string, value: T, allowed: readonly [T, ...T[]]): T {
+    if (allowed.includes(value)) return value;
+    this.problems.push({
+      setting,
+      problem: `must be one of ${allowed.join(', ')} (got '${value}')`,
+    });
+    return allowed[0];
   }
 
   /** A Duration counted in `unit`, or `fallback` when refused. */
@@ -224,16 +270,7 @@ export function resolveSettings(props: CustomActionJobWorkerProps): {
     scheduleRate,
     batchSize: c.contract(props, 'batchSize'),
     concurrency: c.contract(props, 'concurrency'),
-    reservedConcurrentExecutions:
-      props.reserveConcurrency === false
-        ? undefined
-        : c.integer(
-            'reservedConcurrentExecutions',
-            props.reservedConcurrentExecutions ?? d.reservedConcurrentExecutions,
-            1,
-            1000,
-            d.reservedConcurrentExecutions,
-          ),
+    reservedConcurrentExecutions: reservation(c, props),
     memorySize: c.integer(
       'memorySize',
       props.memorySize ?? d.memorySize,
@@ -247,8 +284,22 @@ export function resolveSettings(props: CustomActionJobWorkerProps): {
     recordRetention: c.contractDuration(props, 'recordRetention'),
     sdkMaxAttempts: c.contract(props, 'sdkMaxAttempts'),
     sdkRequestTimeout: c.contractDuration(props, 'sdkRequestTimeout'),
-    serviceName: props.serviceName ?? d.serviceName,
-    metricsNamespace: props.metricsNamespace ?? d.metricsNamespace,
+    maxContinuations: c.contract(props, 'maxContinuations'),
+    maxContinuationAge: c.contractDuration(props, 'maxContinuationAge'),
+    serviceName: c.text(
+      'serviceName',
+      props.serviceName ?? d.serviceName,
+      SERVICE_NAME_PATTERN,
+      'must be 1-1024 characters, none of them a control character',
+      d.serviceName,
+    ),
+    metricsNamespace: c.text(
+      'metricsNamespace',
+      props.metricsNamespace ?? d.metricsNamespace,
+      NAMESPACE_PATTERN,
+      "must be 1-255 characters of letters, digits, spaces and . - _ / # : and not start with 'AWS/' (CloudWatch reserves it)",
+      d.metricsNamespace,
+    ),
     logLevel: props.logLevel ?? d.logLevel,
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     retryAttempts: c.integer(
@@ -274,8 +325,44 @@ export function resolveSettings(props: CustomActionJobWorkerProps): {
       24,
       d.missedPollPeriods,
     ),
+    ledgerEncryption: c.oneOf('ledgerEncryption', props.ledgerEncryption ?? d.ledgerEncryption, [
+      'customer-managed',
+      'aws-owned',
+    ] as const),
+    errorAlarmThreshold: c.integer(
+      'errorAlarmThreshold',
+      props.errorAlarmThreshold ?? d.errorAlarmThreshold,
+      1,
+      1_000,
+      d.errorAlarmThreshold,
+    ),
   };
   return { settings, problems: [...c.problems, ...crossChecks(settings)] };
+}
+
+/**
+ * CloudWatch namespaces: letters, digits, spaces and `. - _ / # :`, 1-255 characters, and not
+ * `AWS/...`, which is reserved for AWS services (PutMetricData and EMF refuse it).
+ */
+const NAMESPACE_PATTERN = /^(?!AWS\/)[A-Za-z0-9 ._\-/#:]{1,255}$/;
+/** A dimension value (the service name): 1-1024 characters; a log key, so no control ones. */
+const SERVICE_NAME_PATTERN = /^[^\p{Cc}]{1,1024}$/u;
+
+/** The reservation: none unless asked for, by `reserveConcurrency` or a number. */
+function reservation(c: Collector, props: CustomActionJobWorkerProps): number | undefined {
+  const given = props.reservedConcurrentExecutions;
+  const reserve = props.reserveConcurrency ?? given !== undefined;
+  if (!reserve) {
+    if (given !== undefined) {
+      c.problems.push({
+        setting: 'reservedConcurrentExecutions',
+        problem: 'is set while reserveConcurrency is false: drop one of them',
+      });
+    }
+    return undefined;
+  }
+  const fallback = WORKER_DEFAULTS.reservedConcurrentExecutions;
+  return c.integer('reservedConcurrentExecutions', given ?? fallback, 1, 1000, fallback);
 }
 
 /** Rules between settings. */

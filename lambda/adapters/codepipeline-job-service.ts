@@ -22,6 +22,12 @@ export interface CodePipelineJobServiceOptions {
   readonly actionType: ActionTypeId;
   /** Configuration properties whose values are secret. */
   readonly secretConfigurationKeys: ReadonlySet<string>;
+  /**
+   * The queryable property and the value to poll for: required when the action type declares
+   * a queryable property (the service refuses every poll without it), refused when it does not.
+   * @default - no queryParam
+   */
+  readonly queryParam?: Readonly<Record<string, string>>;
   /** @default new CodePipelineClient({}) */
   readonly client?: CodePipelineClient;
   /** Called with every job the service hands out that cannot be parsed. */
@@ -32,18 +38,24 @@ export class CodePipelineJobService implements JobService {
   readonly #client: CodePipelineClient;
   readonly #actionType: ActionTypeId;
   readonly #secretKeys: ReadonlySet<string>;
+  readonly #queryParam: Readonly<Record<string, string>> | undefined;
   readonly #onMalformedJob: (error: Error) => void;
 
   constructor(options: CodePipelineJobServiceOptions) {
     this.#client = options.client ?? new CodePipelineClient({});
     this.#actionType = options.actionType;
     this.#secretKeys = options.secretConfigurationKeys;
+    this.#queryParam = options.queryParam;
     this.#onMalformedJob = options.onMalformedJob ?? (() => {});
   }
 
   async poll(maxBatchSize: number): Promise<Job[]> {
     const result = await this.#client.send(
-      new PollForJobsCommand({ actionTypeId: { ...this.#actionType }, maxBatchSize }),
+      new PollForJobsCommand({
+        actionTypeId: { ...this.#actionType },
+        maxBatchSize,
+        ...(this.#queryParam ? { queryParam: { ...this.#queryParam } } : {}),
+      }),
     );
     const jobs: Job[] = [];
     for (const raw of result.jobs ?? []) {

@@ -9,6 +9,7 @@ import type {
   AWSSessionCredentials as SdkCredentials,
   Job as SdkJob,
 } from '@aws-sdk/client-codepipeline';
+import { unwrapToken } from '../worker/continuation.js';
 import type { Artifact, ArtifactCredentials, Job } from '../worker/job.js';
 import { Secret } from '../worker/secrets.js';
 
@@ -101,6 +102,7 @@ export function parseJob(raw: SdkJob, secretKeys: ReadonlySet<string>): Job {
     outputArtifacts: parseArtifacts(data.outputArtifacts),
     artifactCredentials: parseCredentials(data.artifactCredentials),
     encryptionKey: keyId ? { id: keyId, type: text(data.encryptionKey?.type) ?? 'KMS' } : undefined,
-    continuationToken: text(data.continuationToken),
+    // The worker's envelope comes off here: the processor sees only its own token.
+    ...unwrapToken(text(data.continuationToken)),
   };
 }

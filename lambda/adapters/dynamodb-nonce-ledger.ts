@@ -13,7 +13,14 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { LEDGER_SCHEMA } from '../contract.js';
-import type { Claim, ClaimRequest, ClaimResult, LedgerOutcome, NonceLedger } from '../ports.js';
+import type {
+  Claim,
+  ClaimRequest,
+  ClaimResult,
+  ExpiredClaim,
+  LedgerOutcome,
+  NonceLedger,
+} from '../ports.js';
 import {
   ATTRIBUTES as A,
   decodeRecord,
@@ -170,7 +177,7 @@ export class DynamoDbNonceLedger implements NonceLedger {
     });
   }
 
-  async findExpired(now: number, limit: number): Promise<string[]> {
+  async findExpired(now: number, limit: number): Promise<ExpiredClaim[]> {
     const result = await this.#client.send(
       new QueryCommand({
         TableName: this.#table,
@@ -181,7 +188,11 @@ export class DynamoDbNonceLedger implements NonceLedger {
         Limit: limit,
       }),
     );
-    return (result.Items ?? []).flatMap((item) => decodeRecord(item)?.jobId ?? []);
+    // The index's sort key is the lease: the items come back longest expired first.
+    return (result.Items ?? []).flatMap((item) => {
+      const record = decodeRecord(item);
+      return record ? [{ jobId: record.jobId, leaseExpiresAt: record.leaseExpiresAt ?? now }] : [];
+    });
   }
 
   /**

@@ -6,7 +6,13 @@
  */
 import type { Claim, JobService, NonceLedger } from '../ports.js';
 import type { JobProcessor, SdkSettings } from '../processors/job-processor.js';
-import { type DrainSummary, emptySummary, type MetricsSink, publishSummary } from './counters.js';
+import {
+  type DrainSummary,
+  emptySummary,
+  type MetricsSink,
+  OLDEST_EXPIRED_CLAIM_METRIC,
+  publishSummary,
+} from './counters.js';
 import type { Job } from './job.js';
 import { describeError, type WorkerLogger } from './logging.js';
 import { type JobRun, JobRunner } from './run-job.js';
@@ -305,14 +311,27 @@ class Drain {
 
   async #findExpiredClaims(): Promise<void> {
     try {
-      const jobIds = await this.#deps.ledger.findExpired(
-        this.#deps.now(),
-        this.#settings.concurrency,
-      );
+      const asked = this.#deps.now();
+      const expired = await this.#deps.ledger.findExpired(asked, this.#settings.concurrency);
+      const [oldest] = expired;
+      if (oldest) {
+        // The query this invocation makes anyway says how long the oldest dead claim has
+        // waited: its alarm fires when recoveries keep failing.
+        this.#summary.expiredClaims += expired.length;
+        this.#deps.metrics.addMetric(
+          OLDEST_EXPIRED_CLAIM_METRIC,
+          'Milliseconds',
+          asked - oldest.leaseExpiresAt,
+        );
+        this.#deps.logger.info('found expired claims', {
+          count: expired.length,
+          oldestExpiredMs: asked - oldest.leaseExpiresAt,
+        });
+      }
       const now = this.#deps.now();
       // Ahead of polled jobs: these have waited longest.
       this.#buffer.unshift(
-        ...jobIds.map((jobId) => ({ kind: 'recover' as const, jobId, bufferedAt: now })),
+        ...expired.map(({ jobId }) => ({ kind: 'recover' as const, jobId, bufferedAt: now })),
       );
     } catch (error) {
       this.#summary.ledgerErrors++;

@@ -2,6 +2,7 @@
  * The job as the worker sees it (parsed once by the CodePipeline adapter), with artifact
  * credentials and secret configuration values wrapped in {@link Secret}.
  */
+import type { ContinuationState } from './continuation.js';
 import type { Secret } from './secrets.js';
 
 /** The custom action type a job belongs to (owner `Custom`). */
@@ -52,7 +53,10 @@ export interface Job {
   readonly outputArtifacts: readonly Artifact[];
   readonly artifactCredentials?: Secret<ArtifactCredentials>;
   readonly encryptionKey?: { readonly id: string; readonly type: string };
+  /** The processor's own continuation token, when this job continues an earlier one. */
   readonly continuationToken?: string;
+  /** The worker's record of the execution's continuations (read from the token it wrapped). */
+  readonly continuation?: ContinuationState;
 }
 
 /** Every secret value the job carries, for the scrubber. */
@@ -63,7 +67,27 @@ export function secretValues(job: Job): string[] {
   return values;
 }
 
-/** The keys every log line about this job carries. */
-export function jobLogKeys(job: Job): { jobId: string; actionExecutionId?: string } {
-  return { jobId: job.id, actionExecutionId: job.pipelineContext.actionExecutionId };
+/**
+ * The external execution id the job is reported with unless its processor gives another: the
+ * one an earlier job of the execution reported, else the pipeline's action execution id
+ * (stable across continuations), else the job id.
+ */
+export function reportedExecutionId(job: Job): string {
+  return job.continuation?.externalExecutionId ?? job.pipelineContext.actionExecutionId ?? job.id;
+}
+
+/**
+ * The keys every log line about this job carries. `externalExecutionId` is the id the job is
+ * reported with, which the action's Details link searches the logs for.
+ */
+export function jobLogKeys(job: Job): {
+  jobId: string;
+  actionExecutionId?: string;
+  externalExecutionId: string;
+} {
+  return {
+    jobId: job.id,
+    actionExecutionId: job.pipelineContext.actionExecutionId,
+    externalExecutionId: reportedExecutionId(job),
+  };
 }

@@ -26,7 +26,7 @@ import type {
 } from '../processors/job-processor.js';
 import type { DrainSummary, MetricsSink } from './counters.js';
 import { PROCESSING_DURATION_METRIC } from './counters.js';
-import { type Job, jobLogKeys, secretValues } from './job.js';
+import { type Job, jobLogKeys, reportedExecutionId, secretValues } from './job.js';
 import { describeError, type WorkerLogger, withKeys } from './logging.js';
 import {
   failureReport,
@@ -316,6 +316,11 @@ export class JobRunner {
     run.summary[outcome]++;
     log.info('job reported', {
       outcome,
+      // The processor's own id, when it gave one: the Details link searches for it.
+      externalExecutionId:
+        (report.kind === 'failure'
+          ? report.externalExecutionId
+          : report.executionDetails?.externalExecutionId) ?? defaultExecutionId(job),
       ...(report.kind === 'failure' ? { failureType: report.failureType } : {}),
       durationMs: this.#deps.now() - started,
     });
@@ -425,7 +430,7 @@ export class JobRunner {
 
 /** The execution id reported when the processor gives none: stable across continuations. */
 export function defaultExecutionId(job: Job): string {
-  return job.pipelineContext.actionExecutionId ?? job.id;
+  return reportedExecutionId(job);
 }
 
 /** The outcome with every held secret removed from its free text (summary, message). */

@@ -2,6 +2,8 @@
  * What happened to each job, read from the emulator's own record of every call it received
  * (never from the worker's word): outcome, results, nonces, acknowledgements, continuations.
  */
+
+import { unwrapToken } from '../../lambda/worker/continuation.js';
 import type { CallRecord, JobView, RunningEmulator } from '../emulator/index.js';
 import { jobChain } from '../job-chain.js';
 import type { LocalJobReport, LocalRunTotals } from './options.js';
@@ -49,8 +51,9 @@ export function reportJob(emulator: RunningEmulator, jobId: string, name: string
   const start = Date.parse(views[0]?.createdAt ?? '');
   const end = last?.completedAt ? Date.parse(last.completedAt) : Date.now();
   const tokens = views.flatMap((view) => {
-    const token = text(record(view.results.at(-1)?.request).continuationToken);
-    return token === undefined ? [] : [token];
+    // On the wire the worker's envelope holds the processor's token: report the processor's.
+    const token = unwrapToken(text(record(view.results.at(-1)?.request).continuationToken));
+    return token.continuationToken === undefined ? [] : [token.continuationToken];
   });
   return {
     jobId,

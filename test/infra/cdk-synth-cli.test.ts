@@ -60,12 +60,10 @@ describe('npx cdk synth', () => {
     expect(result.code, result.stderr).toBe(0);
   });
 
-  it('prints nothing with --quiet when nothing is wrong but aws-cdk-lib progress line', () => {
+  it('prints nothing at all with --quiet when nothing is wrong', () => {
+    // aws-cdk-lib announces each asset it bundles on stderr; the app drops that line.
     expect(result.stdout).toBe('');
-    // aws-cdk-lib writes this line for every asset it bundles, whatever the CLI's flags.
-    expect(result.stderr.split('\n').filter((line) => line !== '')).toEqual([
-      'Bundling asset CodePipelineJobWorker/Worker/Function/Code/Stage...',
-    ]);
+    expect(result.stderr).toBe('');
   });
 
   it('writes the stack with the context overrides applied', () => {

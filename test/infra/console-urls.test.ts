@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   dashboardUrl,
   EXTERNAL_EXECUTION_ID,
+  functionUrl,
+  logGroupList,
   logsInsightsExecutionUrl,
 } from '../../lib/console-urls.js';
 
@@ -23,7 +25,7 @@ describe('logsInsightsExecutionUrl', () => {
   it('queries every log line that mentions the external execution id, oldest first', () => {
     expect(decodeInsightsLink(url).query).toBe(
       [
-        'fields @timestamp, level, message, jobId, actionExecutionId',
+        'fields @timestamp, level, message, jobId, externalExecutionId',
         `| filter @message like "${EXTERNAL_EXECUTION_ID}"`,
         '| sort @timestamp asc',
         '| limit 1000',
@@ -35,6 +37,13 @@ describe('logsInsightsExecutionUrl', () => {
     const { structure } = decodeInsightsLink(url);
     expect(structure).toMatch(/^~\(end~0~start~-604800~timeType~'RELATIVE~unit~'seconds~/);
     expect(structure).toMatch(new RegExp(`~source~\\(~'${LOG_GROUP}\\)\\)$`));
+  });
+
+  it('searches several log groups given as a list', () => {
+    const { structure } = decodeInsightsLink(
+      logsInsightsExecutionUrl(new Stack(), logGroupList([LOG_GROUP, `${LOG_GROUP}-2`]), 7),
+    );
+    expect(structure).toMatch(new RegExp(`~source~\\(~'${LOG_GROUP}~'${LOG_GROUP}-2\\)\\)$`));
   });
 
   it('keeps the {ExternalExecutionId} placeholder literal, once, for CodePipeline to fill in', () => {
@@ -58,5 +67,14 @@ describe('dashboardUrl', () => {
     expect(resolved).toContain(
       '"Fn::FindInMap":["ConsoleDomainByPartition",{"Ref":"AWS::Partition"},"domain"]',
     );
+  });
+});
+
+describe('functionUrl', () => {
+  it("opens the function's monitoring tab in the stack region", () => {
+    const stack = new Stack();
+    const resolved = JSON.stringify(stack.resolve(functionUrl(stack, 'my-worker')));
+    expect(resolved).toContain('/lambda/home?region=');
+    expect(resolved).toContain('#/functions/my-worker?tab=monitoring');
   });
 });

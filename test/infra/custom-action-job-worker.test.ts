@@ -1,8 +1,10 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ActionCategory } from 'aws-cdk-lib/aws-codepipeline';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMITTED_METRICS } from '../../lambda/contract.js';
 import { eventVersionValues } from '../../lib/action-type.js';
 import {
   CustomActionJobWorker,
@@ -20,6 +22,8 @@ const MINIMAL: CustomActionJobWorkerProps = {
 let testApp: TestApp;
 let variant: Template;
 let byoTopic: Template;
+let shared: Template;
+let twoValues: Template;
 let report: { pluginReports: readonly unknown[] };
 
 beforeAll(() => {
@@ -35,6 +39,11 @@ beforeAll(() => {
       { name: 'ApiKey', required: true, secret: true },
       { name: 'Token', required: false, secret: true },
     ],
+    queryParam: { Stage: 'prod-eu_1' },
+    dashboard: true,
+    ledgerEncryption: 'aws-owned',
+    maxContinuations: 50,
+    maxContinuationAge: Duration.hours(2),
     minInputArtifacts: 1,
     maxInputArtifacts: 5,
     minOutputArtifacts: 0,
@@ -57,7 +66,35 @@ beforeAll(() => {
       'arn:aws:sns:eu-west-1:111122223333:ops-alarms',
     ),
   });
+  const sharedStack = new Stack(testApp.app, 'SharedDashboard');
+  const dashboard = new cloudwatch.Dashboard(sharedStack, 'Workers');
+  for (const provider of ['GateA', 'GateB']) {
+    new CustomActionJobWorker(sharedStack, provider, {
+      ...MINIMAL,
+      provider,
+      serviceName: provider.toLowerCase(),
+      dashboard,
+    });
+  }
+  const valuesStack = new Stack(testApp.app, 'TwoValues');
+  const severity = [{ name: 'Severity', required: true, queryable: true }];
+  const high = new CustomActionJobWorker(valuesStack, 'High', {
+    ...MINIMAL,
+    provider: 'Scan',
+    serviceName: 'scan-high',
+    configurationProperties: severity,
+    queryParam: { Severity: 'high' },
+  });
+  new CustomActionJobWorker(valuesStack, 'Low', {
+    ...MINIMAL,
+    provider: 'Scan',
+    serviceName: 'scan-low',
+    queryParam: { Severity: 'low' },
+    registeredBy: high,
+  });
   report = testApp.synth();
+  shared = Template.fromStack(sharedStack);
+  twoValues = Template.fromStack(valuesStack);
   variant = Template.fromStack(variantStack);
   byoTopic = Template.fromStack(topicStack);
 });
@@ -111,6 +148,9 @@ describe('CustomActionJobWorker with non-default props', () => {
           ACTION_VERSION: 'beta',
           BATCH_SIZE: '25',
           POWERTOOLS_LOG_LEVEL: 'DEBUG',
+          QUERY_PARAM: '{"Stage":"prod-eu_1"}',
+          MAX_CONTINUATIONS: '50',
+          MAX_CONTINUATION_MINUTES: '120',
         }),
       },
       MemorySize: 1024,
@@ -132,12 +172,40 @@ describe('CustomActionJobWorker with non-default props', () => {
     });
   });
 
+  it("encrypts the ledger with DynamoDB's own key when asked: no key, no KMS permission", () => {
+    variant.resourceCountIs('AWS::KMS::Key', 0);
+    // SSEEnabled false is DynamoDB's own encryption at rest, under a key AWS owns.
+    variant.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: false },
+    });
+    expect(JSON.stringify(variant.findResources('AWS::DynamoDB::Table'))).not.toContain('KMS');
+    const policies = JSON.stringify(variant.findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('kms:');
+  });
+
+  it('charts every metric the worker emits on its own dashboard when asked', () => {
+    const [dashboard] = Object.values(variant.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
+    for (const metric of [...EMITTED_METRICS, 'Invocations', 'Errors', 'Throttles', 'Duration']) {
+      expect(body, metric).toContain(`\\"${metric}\\"`);
+    }
+    expect(body).toContain('ApproximateNumberOfMessagesVisible');
+    expect(body).toContain('{\\"value\\":300000,\\"label\\":\\"Timeout\\"');
+  });
+
+  it('puts several workers on one shared dashboard', () => {
+    shared.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const [dashboard] = Object.values(shared.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
+    expect(body).toContain('\\"service\\",\\"gatea\\"');
+    expect(body).toContain('\\"service\\",\\"gateb\\"');
+  });
+
   it('deletes the ledger, its key and the logs with the stack under DESTROY', () => {
     variant.hasResource('AWS::DynamoDB::Table', {
       Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
       DeletionPolicy: 'Delete',
     });
-    variant.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
     variant.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
   });
 
@@ -161,7 +229,7 @@ describe('CustomActionJobWorker with non-default props', () => {
 
   it('sends alarms to an existing topic when given one', () => {
     byoTopic.resourceCountIs('AWS::SNS::Topic', 0);
-    byoTopic.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    byoTopic.resourceCountIs('AWS::CloudWatch::Alarm', 12);
     byoTopic.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: ['arn:aws:sns:eu-west-1:111122223333:ops-alarms'],
       OKActions: ['arn:aws:sns:eu-west-1:111122223333:ops-alarms'],
@@ -170,6 +238,42 @@ describe('CustomActionJobWorker with non-default props', () => {
 
   it('passes cdk-nag in every variant', () => {
     expect(report.pluginReports).toEqual([]);
+  });
+});
+
+describe('two workers of one action type, polling two values', () => {
+  const functionOf = (service: string) =>
+    Object.entries(twoValues.findResources('AWS::Lambda::Function')).find(
+      ([, fn]) => fn.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+    );
+
+  it('registers the type once; each function polls its own value', () => {
+    twoValues.resourceCountIs('AWS::CodePipeline::CustomActionType', 1);
+    expect(functionOf('scan-high')?.[1].Properties.Environment.Variables.QUERY_PARAM).toBe(
+      '{"Severity":"high"}',
+    );
+    expect(functionOf('scan-low')?.[1].Properties.Environment.Variables.QUERY_PARAM).toBe(
+      '{"Severity":"low"}',
+    );
+  });
+
+  it("searches both workers' log groups from the Details link", () => {
+    const [actionType] = Object.values(
+      twoValues.findResources('AWS::CodePipeline::CustomActionType'),
+    );
+    const url = JSON.stringify(actionType?.Properties.Settings.ExecutionUrlTemplate);
+    const logGroups = Object.keys(twoValues.findResources('AWS::Logs::LogGroup'));
+    expect(logGroups).toHaveLength(2);
+    for (const logGroup of logGroups) expect(url).toContain(`{"Ref":"${logGroup}"}`);
+  });
+
+  it('starts both schedules only once the type is registered', () => {
+    const [registration] = Object.keys(
+      twoValues.findResources('AWS::CodePipeline::CustomActionType'),
+    );
+    const rules = Object.values(twoValues.findResources('AWS::Events::Rule'));
+    expect(rules).toHaveLength(4);
+    for (const rule of rules) expect(rule.DependsOn).toContain(registration);
   });
 });
 
@@ -202,12 +306,18 @@ describe('CustomActionJobWorker validation', () => {
     ],
     [
       'a queryable secret',
-      { configurationProperties: [{ name: 'A', required: true, queryable: true, secret: true }] },
+      {
+        configurationProperties: [{ name: 'A', required: true, queryable: true, secret: true }],
+        queryParam: { A: 'x' },
+      },
       /must be required and not secret/,
     ],
     [
       'a queryable optional property',
-      { configurationProperties: [{ name: 'A', required: false, queryable: true }] },
+      {
+        configurationProperties: [{ name: 'A', required: false, queryable: true }],
+        queryParam: { A: 'x' },
+      },
       /must be required and not secret/,
     ],
     [
@@ -244,13 +354,63 @@ describe('CustomActionJobWorker validation', () => {
     ['a record retention of 1 day', { recordRetention: Duration.days(1) }, /recordRetention/],
     ['reserved concurrency 0', { reservedConcurrentExecutions: 0 }, /reservedConcurrent/],
     ['an alarm e-mail without @', { alarmEmail: 'oncall.example.com' }, /alarmEmail/],
+    [
+      'a queryable property without a queryParam',
+      { configurationProperties: [{ name: 'Severity', required: true, queryable: true }] },
+      /^queryParam is required: configuration property 'Severity' is queryable/,
+    ],
+    [
+      'a queryParam without a queryable property',
+      { queryParam: { Severity: 'high' } },
+      /^queryParam must be unset: no configuration property is queryable/,
+    ],
+    [
+      'a queryParam naming another property',
+      {
+        configurationProperties: [{ name: 'Severity', required: true, queryable: true }],
+        queryParam: { Level: 'high' },
+      },
+      /^queryParam must name the queryable property 'Severity' \(got 'Level'\)/,
+    ],
+    [
+      'a queryParam value CodePipeline could never match',
+      {
+        configurationProperties: [{ name: 'Severity', required: true, queryable: true }],
+        queryParam: { Severity: 'h'.repeat(21) },
+      },
+      /^queryParam must map 'Severity' to 1-20 characters of \[A-Za-z0-9_-\]/,
+    ],
+    ['a namespace CloudWatch reserves', { metricsNamespace: 'AWS/Lambda' }, /^metricsNamespace /],
+    ['an empty service name', { serviceName: '' }, /^serviceName must be 1-1024/],
+    [
+      'a reservation while reserveConcurrency is false',
+      { reserveConcurrency: false, reservedConcurrentExecutions: 5 },
+      /^reservedConcurrentExecutions is set while reserveConcurrency is false/,
+    ],
+    [
+      'an unknown ledger encryption',
+      { ledgerEncryption: 'none' as never },
+      /^ledgerEncryption must be one of customer-managed, aws-owned/,
+    ],
+    ['an error alarm threshold of 0', { errorAlarmThreshold: 0 }, /^errorAlarmThreshold /],
+    [
+      'a continuation age past the action timeout',
+      { maxContinuationAge: Duration.hours(25) },
+      /^maxContinuationAge must be a whole number of minutes from 1 to 1440/,
+    ],
   ])('reports %s as one synth error naming the prop', (_, props, message) => {
     const found = errors(props);
 
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(message);
     const [prop] = Object.keys(props);
-    if (!['configurationProperties', 'minOutputArtifacts', 'timeout'].includes(prop ?? '')) {
+    const named = [
+      'configurationProperties',
+      'minOutputArtifacts',
+      'timeout',
+      'reserveConcurrency',
+    ];
+    if (!named.includes(prop ?? '')) {
       expect(found[0]?.startsWith(`${prop} `)).toBe(true);
     }
   });
@@ -272,6 +432,30 @@ describe('CustomActionJobWorker validation', () => {
       ['alarmEmail', 'batchSize', 'concurrency', 'provider', 'timeout'].sort(),
     );
     for (const line of found) expect(line).not.toContain('\n');
+  });
+
+  it('refuses a worker of a registered type that describes another type or polls the same value', () => {
+    const scope = stack();
+    const severity = [{ name: 'Severity', required: true, queryable: true }];
+    const high = new CustomActionJobWorker(scope, 'High', {
+      ...MINIMAL,
+      configurationProperties: severity,
+      queryParam: { Severity: 'high' },
+    });
+    const other = new CustomActionJobWorker(scope, 'Other', {
+      ...MINIMAL,
+      provider: 'Other',
+      serviceName: 'other',
+      configurationProperties: [...severity, { name: 'Extra', required: false }],
+      queryParam: { Severity: 'high' },
+      registeredBy: high,
+    });
+
+    expect(
+      errorsOf(other)
+        .map((line) => line.split(' ')[0])
+        .sort(),
+    ).toEqual(['configurationProperties', 'provider', 'queryParam']);
   });
 
   it('refuses two workers that would share their metrics, naming serviceName', () => {

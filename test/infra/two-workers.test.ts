@@ -54,8 +54,9 @@ describe('two workers in one stack', () => {
       ['AWS::DynamoDB::Table', 2],
       ['AWS::SQS::Queue', 2],
       ['AWS::Events::Rule', 4],
-      ['AWS::CloudWatch::Dashboard', 2],
-      ['AWS::CloudWatch::Alarm', 12],
+      // A dashboard only when asked for (neither is).
+      ['AWS::CloudWatch::Dashboard', 0],
+      ['AWS::CloudWatch::Alarm', 24],
       ['AWS::SNS::Topic', 2],
       ['AWS::KMS::Key', 4],
     ] as const) {

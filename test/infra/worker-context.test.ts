@@ -28,7 +28,10 @@ describe('readWorkerContext', () => {
       entry: SAMPLE_PROCESSORS['bake-time-gate'],
       batchSize: 10,
       concurrency: 10,
-      reservedConcurrentExecutions: 5,
+      reserveConcurrency: false,
+      reservedConcurrentExecutions: undefined,
+      dashboard: false,
+      ledgerEncryption: 'customer-managed',
       memorySize: 512,
       removalPolicy: RemovalPolicy.RETAIN,
       alarmEmail: undefined,
@@ -54,7 +57,7 @@ describe('readWorkerContext', () => {
   });
 
   it('parses -c overrides, which arrive as strings', () => {
-    const { stackName, worker } = withDefaults({
+    const { stackName, worker, problems } = withDefaults({
       stackName: 'GateWorker',
       actionVersion: 2,
       batchSize: '25',
@@ -69,7 +72,15 @@ describe('readWorkerContext', () => {
       alarmEmail: 'oncall@example.com',
       configurationProperties:
         '[{"name":"Window","required":true,"queryable":true,"description":"Change window"}]',
+      queryParam: '{"Window":"weekend"}',
+      reservedConcurrency: '8',
+      dashboard: 'true',
+      ledgerEncryption: 'aws-owned',
+      maxContinuations: '20',
+      maxContinuationMinutes: '90',
+      errorAlarmThreshold: '5',
     });
+    expect(problems).toEqual([]);
     expect(stackName).toBe('GateWorker');
     expect(worker).toMatchObject({
       version: '2',
@@ -79,6 +90,12 @@ describe('readWorkerContext', () => {
       logRetention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
       alarmEmail: 'oncall@example.com',
+      queryParam: { Window: 'weekend' },
+      reservedConcurrentExecutions: 8,
+      dashboard: true,
+      ledgerEncryption: 'aws-owned',
+      maxContinuations: 20,
+      errorAlarmThreshold: 5,
       configurationProperties: [
         { name: 'Window', required: true, queryable: true, description: 'Change window' },
       ],
@@ -87,6 +104,7 @@ describe('readWorkerContext', () => {
     expect(worker.timeout?.toSeconds()).toBe(120);
     expect(worker.deadlineMargin?.toMilliseconds()).toBe(30_000);
     expect(worker.maxEventAge).toEqual(Duration.minutes(30));
+    expect(worker.maxContinuationAge?.toMinutes()).toBe(90);
   });
 
   it.each([['none'], [false]])(
@@ -162,6 +180,40 @@ describe('readWorkerContext', () => {
         ],
       },
       /^CDK context 'configurationProperties' may have at most one queryable property/,
+    ],
+    [
+      'a queryable property without a queryParam',
+      { configurationProperties: [{ name: 'Severity', required: true, queryable: true }] },
+      /^CDK context 'queryParam' is required: configuration property 'Severity' is queryable/,
+    ],
+    [
+      'a queryParam that is not JSON',
+      {
+        configurationProperties: [{ name: 'Severity', required: true, queryable: true }],
+        queryParam: 'Severity=high',
+      },
+      /^CDK context 'queryParam' must be a JSON object such as/,
+    ],
+    [
+      'a queryParam for an action type without a queryable property',
+      { queryParam: '{"Severity":"high"}' },
+      /^CDK context 'queryParam' must be unset/,
+    ],
+    [
+      'a continuation age past the action timeout',
+      { maxContinuationMinutes: '1441' },
+      /^CDK context 'maxContinuationMinutes' must be a whole number of minutes from 1 to 1440/,
+    ],
+    ['a dashboard flag that is not a boolean', { dashboard: 'yes' }, /'dashboard' must be true/],
+    [
+      'an unknown ledger encryption',
+      { ledgerEncryption: 'none' },
+      /^CDK context 'ledgerEncryption' must be one of customer-managed, aws-owned/,
+    ],
+    [
+      'a namespace CloudWatch reserves',
+      { metricsNamespace: 'AWS/Lambda' },
+      /^CDK context 'metricsNamespace' .*AWS\//,
     ],
   ])('names the key for %s, on one line', (_, overrides, message) => {
     const { problems } = withDefaults(overrides);

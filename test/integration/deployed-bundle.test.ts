@@ -110,7 +110,8 @@ describe('stack traces of the deployed bundle', () => {
     expect(mapsEnabled).toBe(false);
     expect(stack).toMatch(/^InvalidEventError: Rejected invocation event/);
     expect(stack).toMatch(/\n {4}at parseTrigger \(lambda\/events\.ts:\d+:\d+\)/);
-    expect(stack).toMatch(/\n {4}at lambdaHandler \(lambda\/create-handler\.ts:\d+:\d+\)/);
+    // The event is checked by the Middy middleware, before the handler.
+    expect(stack).toMatch(/\n {4}at \S+ \(lambda\/middleware\/trigger-validation\.ts:\d+:\d+\)/);
     expect(stack).not.toContain('index.mjs');
   });
 

@@ -5,6 +5,7 @@
 import { CodePipelineClient, PollForJobsCommand } from '@aws-sdk/client-codepipeline';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobProcessor } from '../../lambda/processors/job-processor.js';
+import { unwrapToken } from '../../lambda/worker/continuation.js';
 import { DEMO_ACTION_TYPE } from '../../local/worker-env.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
 import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
@@ -50,8 +51,15 @@ describe('worker against the emulator', () => {
 
     const chain = stack.chain(id);
     expect(chain.map((job) => job.status)).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
-    expect(chain[1]?.data.continuationToken).toBe('1');
-    expect(chain[2]?.data.continuationToken).toBe('2');
+    // On the wire, the worker's envelope counts the continuations around the processor's token.
+    expect(unwrapToken(chain[1]?.data.continuationToken)).toMatchObject({
+      continuationToken: '1',
+      continuation: { count: 1 },
+    });
+    expect(unwrapToken(chain[2]?.data.continuationToken)).toMatchObject({
+      continuationToken: '2',
+      continuation: { count: 2 },
+    });
     expect(chain.every((job) => job.results.length === 1)).toBe(true);
   });
 

@@ -165,7 +165,7 @@ async function checkNothingLost(ledger: DynamoDbNonceLedger, history: History): 
   const latest = Math.max(T0, ...[...open.values()].map((a) => a.claim.leaseExpiresAt));
   const now = latest + 1;
 
-  const found = await ledger.findExpired(now, 100);
+  const found = (await ledger.findExpired(now, 100)).map((claim) => claim.jobId);
 
   expect(found.sort(), 'findExpired finds every open claim whose lease expired').toEqual(
     [...open.keys()].sort(),
@@ -385,10 +385,15 @@ class FindExpiredCommand implements fc.AsyncCommand<Model, Real, false> {
       .sort(([, a], [, b]) => a.lease - b.lease);
     const leaseOf = (jobId: JobId) => model.jobs.get(jobId)?.lease;
     // Oldest first: the same leases as the model's first `limit`, whichever of equal ones.
-    expect(found.map(leaseOf), `${this} at ${model.now}`).toEqual(
-      expired.slice(0, this.limit).map(([, job]) => job.lease),
+    expect(
+      found.map(({ jobId }) => leaseOf(jobId)),
+      `${this} at ${model.now}`,
+    ).toEqual(expired.slice(0, this.limit).map(([, job]) => job.lease));
+    // Each with its own lease, as the alarm on the oldest one reads it.
+    expect(found.map((claim) => claim.leaseExpiresAt)).toEqual(
+      found.map(({ jobId }) => leaseOf(jobId)),
     );
-    expect(found.every((jobId) => expired.some(([id]) => id === jobId))).toBe(true);
+    expect(found.every(({ jobId }) => expired.some(([id]) => id === jobId))).toBe(true);
   }
   toString = () => `findExpired(${this.limit})`;
 }
@@ -401,7 +406,7 @@ class RecoverCommand implements fc.AsyncCommand<Model, Real, false> {
     const now = model.now;
     const lease = now + this.leaseMs;
     const found = await real.ledger.findExpired(now, 100);
-    for (const jobId of found) {
+    for (const { jobId } of found) {
       const job = model.jobs.get(jobId) as JobModel;
       const racers = await Promise.all(
         Array.from({ length: WORKERS }, (_, worker) =>
@@ -529,7 +534,9 @@ async function runWorker(
         const jobIds =
           step.kind === 'takeOver'
             ? [JOBS[step.job] as JobId]
-            : await s.schedule(ledger.findExpired(now, 1), `w${id} findExpired answer`);
+            : (await s.schedule(ledger.findExpired(now, 1), `w${id} findExpired answer`)).map(
+                (claim) => claim.jobId,
+              );
         for (const jobId of jobIds) {
           const call = ledger.takeOver(jobId, now, now + step.leaseMs);
           const taken = await s.schedule(call, `w${id} takeOver answer`);

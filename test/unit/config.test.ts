@@ -78,6 +78,9 @@ describe('loadConfig', () => {
       secretConfigurationKeys: new Set(),
       sdkMaxAttempts: 3,
       sdkRequestTimeoutMs: 5_000,
+      queryParam: undefined,
+      maxContinuations: 3_000,
+      maxContinuationAgeMs: 1_380 * 60_000,
     });
   });
 
@@ -92,11 +95,17 @@ describe('loadConfig', () => {
       SECRET_CONFIGURATION_KEYS: 'ApiToken',
       SDK_MAX_ATTEMPTS: '5',
       SDK_REQUEST_TIMEOUT_MS: '2500',
+      QUERY_PARAM: '{"Severity":"high"}',
+      MAX_CONTINUATIONS: '40',
+      MAX_CONTINUATION_MINUTES: '90',
     };
 
     const config = loadConfig(env);
 
     expect(config).toMatchObject({
+      queryParam: { Severity: 'high' },
+      maxContinuations: 40,
+      maxContinuationAgeMs: 90 * 60_000,
       batchSize: 5,
       concurrency: 2,
       deadlineMarginMs: 15_000,
@@ -106,6 +115,17 @@ describe('loadConfig', () => {
       sdkMaxAttempts: 5,
       sdkRequestTimeoutMs: 2_500,
     });
+  });
+
+  it.each([
+    ['not JSON', 'Severity=high', /QUERY_PARAM must be JSON/],
+    ['an array', '["high"]', /QUERY_PARAM must be a JSON object of one entry/],
+    ['two entries', '{"A":"x","B":"y"}', /QUERY_PARAM must be a JSON object of one entry/],
+    ['a value of 21 characters', `{"A":"${'x'.repeat(21)}"}`, /QUERY_PARAM must map 'A'/],
+    ['a value with a dot', '{"A":"v1.2"}', /QUERY_PARAM must map 'A'/],
+    ['a number', '{"A":3}', /QUERY_PARAM must map 'A'/],
+  ])('refuses a QUERY_PARAM that is %s, naming the variable', (_, value, message) => {
+    expect(() => loadConfig({ ...REQUIRED, QUERY_PARAM: value })).toThrow(message);
   });
 
   it('trims whitespace around every value', () => {

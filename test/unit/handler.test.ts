@@ -80,6 +80,29 @@ describe('handler (Middy, Powertools, real ledger)', () => {
     expect(codePipeline.mock.commandCalls(PollForJobsCommand)).toHaveLength(0);
   });
 
+  it('logs and counts a rejected event once, in the invocation context, with no other metric', async () => {
+    const handler = build();
+
+    await expect(handler({ source: 'aws.s3' }, lambdaContext())).rejects.toBeInstanceOf(
+      InvalidEventError,
+    );
+
+    const records = output.records();
+    const rejections = records.filter((record) => record.level === 'ERROR');
+    expect(rejections).toEqual([
+      expect.objectContaining({
+        message: 'invocation event rejected; nothing polled',
+        function_request_id: expect.any(String),
+      }),
+    ]);
+    const emf = records.filter((record) => '_aws' in record);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({ EventsRejected: 1 });
+    expect(Object.keys(emf[0] ?? {}).filter((key) => /^[A-Z]/.test(key))).toEqual([
+      'EventsRejected',
+    ]);
+  });
+
   it('drains the queue on a scheduled event and returns the summary', async () => {
     codePipeline.enqueue(
       uniqueJob({ configuration: { BakeTimeSeconds: '0' } }),
@@ -130,6 +153,7 @@ describe('handler (Middy, Powertools, real ledger)', () => {
         message: 'job reported',
         jobId: job.id,
         actionExecutionId: 'exec-7',
+        externalExecutionId: 'exec-7',
         service: 'codepipeline-job-worker',
         function_request_id: expect.any(String),
       }),

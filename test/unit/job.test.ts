@@ -228,10 +228,20 @@ describe('secretValues', () => {
 });
 
 describe('jobLogKeys', () => {
-  it('gives the job id and the action execution id', () => {
+  it('gives the job id, the action execution id, and the id the job is reported with', () => {
     const job = parsedJob();
 
-    expect(jobLogKeys(job)).toEqual({ jobId: JOB_ID, actionExecutionId: ACTION_EXECUTION_ID });
+    expect(jobLogKeys(job)).toEqual({
+      jobId: JOB_ID,
+      actionExecutionId: ACTION_EXECUTION_ID,
+      externalExecutionId: ACTION_EXECUTION_ID,
+    });
+  });
+
+  it('carries the external execution id an earlier job of the execution reported', () => {
+    const job = { ...parsedJob(), continuation: { count: 2, externalExecutionId: 'build-7' } };
+
+    expect(jobLogKeys(job).externalExecutionId).toBe('build-7');
   });
 
   it('carries no secret and no nonce', () => {

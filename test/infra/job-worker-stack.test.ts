@@ -84,12 +84,13 @@ describe('the custom action type', () => {
 });
 
 describe('the worker function', () => {
-  it('runs Node.js 24 on arm64 with tracing, its own log group and reserved concurrency', () => {
+  it('runs Node.js 24 on arm64 with tracing, 512 MiB of /tmp, its own log group and reserved concurrency', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       MemorySize: 512,
+      EphemeralStorage: { Size: 512 },
       Timeout: 60,
       TracingConfig: { Mode: 'Active' },
       ReservedConcurrentExecutions: 5,

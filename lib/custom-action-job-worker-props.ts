@@ -1,4 +1,4 @@
-import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -152,6 +152,13 @@ export interface CustomActionJobWorkerProps {
    * @default 512
    */
   readonly memorySize?: number;
+  /**
+   * The function's temporary storage (`/tmp`), 512 MiB to 10,240 MiB in whole MiB. The jobs of
+   * one invocation share it: a processor that downloads or extracts artifacts needs room for
+   * them (raise the artifact API's limits with it).
+   * @default Size.mebibytes(512)
+   */
+  readonly ephemeralStorageSize?: Size;
   /**
    * Timeout of the function. Must exceed `deadlineMargin` by at least 10 seconds.
    * @default Duration.seconds(60)

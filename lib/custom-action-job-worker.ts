@@ -398,6 +398,7 @@ export class CustomActionJobWorker extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: settings.memorySize,
+      ephemeralStorageSize: settings.ephemeralStorageSize,
       timeout: settings.timeout,
       role,
       logGroup: this.logGroup,

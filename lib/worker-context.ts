@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import type { ActionCategory, CustomActionProperty } from 'aws-cdk-lib/aws-codepipeline';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
@@ -10,6 +9,7 @@ import type {
   LedgerEncryption,
   WorkerLogLevel,
 } from './custom-action-job-worker-props.js';
+import { presetOverrides, SAMPLE_PRESETS } from './sample-presets.js';
 import {
   CONTRACT_PROPS,
   resolveSettings,
@@ -29,9 +29,22 @@ export interface WorkerAppConfig {
 export const DEFAULT_STACK_NAME = 'CodePipelineJobWorker';
 
 /** The sample processors this app deploys, by the name `jobProcessor` selects: their entries. */
-export const SAMPLE_PROCESSORS: Readonly<Record<string, string>> = {
-  'bake-time-gate': fileURLToPath(new URL('../lambda/handlers/bake-time-gate.ts', import.meta.url)),
-};
+export const SAMPLE_PROCESSORS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(SAMPLE_PRESETS).map(([name, preset]) => [name, preset.entry]),
+);
+
+/** The sample deployed when neither cdk.json nor `-c` names one. */
+const DEFAULT_PROCESSOR = 'bake-time-gate';
+
+/** Options of {@link readWorkerContext}. */
+export interface WorkerContextOptions {
+  /**
+   * cdk.json's `context` block: its action type describes its own `jobProcessor`, so another
+   * processor selected with `-c` replaces those values with its preset.
+   * @default {} (a preset then fills only the keys left unset)
+   */
+  readonly cdkJson?: Readonly<Record<string, unknown>>;
+}
 
 /**
  * The context key of each of the function's integer settings, by the contract's name, in the
@@ -65,6 +78,7 @@ const CONTEXT_KEYS: Readonly<Record<string, string>> = {
   timeout: 'timeoutSeconds',
   logRetention: 'logRetentionDays',
   maxEventAge: 'maxEventAgeMinutes',
+  ephemeralStorageSize: 'ephemeralStorageMiB',
   entry: 'jobProcessor',
 };
 
@@ -80,11 +94,22 @@ const PROPERTY_KEYS = ['name', 'required', 'key', 'secret', 'queryable', 'descri
  * checks it (the same ranges the function checks at cold start), and every problem is
  * returned, one line each, naming its context key.
  *
+ * `jobProcessor` selects a sample and its preset (action type, stack and service names) for
+ * the keys not given otherwise; see {@link presetOverrides}. An unknown name is one problem,
+ * and the rest is read as for cdk.json's processor.
+ *
  * @param node - the App's node
+ * @param options - cdk.json's context, to tell its values from `-c` ones
  */
-export function readWorkerContext(node: Node): WorkerAppConfig {
+export function readWorkerContext(node: Node, options: WorkerContextOptions = {}): WorkerAppConfig {
+  const cdkJson = options.cdkJson ?? {};
   const ctx = new ContextReader(node);
-  const worker = readWorkerProps(ctx);
+  const fallback = SAMPLE_PRESETS[String(cdkJson.jobProcessor)]
+    ? String(cdkJson.jobProcessor)
+    : DEFAULT_PROCESSOR;
+  const processor = ctx.oneOf('jobProcessor', Object.keys(SAMPLE_PRESETS)) ?? fallback;
+  ctx.overrides = presetOverrides(processor, (key) => ctx.raw(key), cdkJson);
+  const worker = readWorkerProps(ctx, processor);
   const { settings, problems } = resolveSettings(worker);
   problems.push(
     ...actionTypeProblems(
@@ -132,11 +157,11 @@ function contractProps(ctx: ContextReader): Partial<CustomActionJobWorkerProps> 
   );
 }
 
-function readWorkerProps(ctx: ContextReader): CustomActionJobWorkerProps {
+function readWorkerProps(ctx: ContextReader, processor: string): CustomActionJobWorkerProps {
   const reservedConcurrency = ctx.raw('reservedConcurrency');
   const unreserved = reservedConcurrency === false || reservedConcurrency === 'none';
   const removalPolicy = ctx.oneOf('removalPolicy', ['retain', 'destroy']);
-  const processor = ctx.oneOf('jobProcessor', Object.keys(SAMPLE_PROCESSORS)) ?? 'bake-time-gate';
+  const ephemeralStorageMiB = ctx.number('ephemeralStorageMiB');
   return {
     category: ctx.requiredString('actionCategory') as ActionCategory,
     provider: ctx.requiredString('actionProvider'),
@@ -153,6 +178,8 @@ function readWorkerProps(ctx: ContextReader): CustomActionJobWorkerProps {
     reserveConcurrency: unreserved ? false : undefined,
     reservedConcurrentExecutions: unreserved ? undefined : ctx.number('reservedConcurrency'),
     memorySize: ctx.number('memorySize'),
+    ephemeralStorageSize:
+      ephemeralStorageMiB === undefined ? undefined : Size.mebibytes(ephemeralStorageMiB),
     timeout: ctx.duration('timeoutSeconds', Duration.seconds),
     serviceName: ctx.string('serviceName'),
     metricsNamespace: ctx.string('metricsNamespace'),
@@ -179,6 +206,8 @@ function readWorkerProps(ctx: ContextReader): CustomActionJobWorkerProps {
 /** Reads context keys; an unusable value is recorded (and read as unset), never thrown. */
 class ContextReader {
   readonly problems: string[] = [];
+  /** Values that take the place of the App's (a sample's preset). */
+  overrides: Readonly<Record<string, unknown>> = {};
 
   constructor(private readonly node: Node) {}
 
@@ -188,7 +217,8 @@ class ContextReader {
   }
 
   raw(key: string): unknown {
-    const value: unknown = this.node.tryGetContext(key);
+    const value: unknown =
+      key in this.overrides ? this.overrides[key] : this.node.tryGetContext(key);
     return value === '' || value === null ? undefined : value;
   }
 

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import {
@@ -22,6 +22,7 @@ export interface WorkerSettings {
   readonly concurrency: number;
   readonly reservedConcurrentExecutions: number | undefined;
   readonly memorySize: number;
+  readonly ephemeralStorageSize: Size;
   readonly timeout: Duration;
   readonly deadlineMargin: Duration;
   readonly leaseGrace: Duration;
@@ -59,6 +60,7 @@ export const WORKER_DEFAULTS = {
   scheduleRateMinutes: 1,
   reservedConcurrentExecutions: 5,
   memorySize: 512,
+  ephemeralStorageMiB: 512,
   timeoutSeconds: 60,
   serviceName: DEFAULT_SERVICE_NAME,
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,
@@ -206,6 +208,20 @@ class Collector {
     return allowed[0];
   }
 
+  /** A Size of whole MiB from `min` to `max`, or `fallback` when refused. */
+  mebibytes(setting: string, value: Size, min: number, max: number, fallback: Size): Size {
+    if (value.isUnresolved()) return value;
+    const amount = value.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    if (!Number.isInteger(amount) || amount < min || amount > max) {
+      this.problems.push({
+        setting,
+        problem: `must be a whole number of MiB from ${min} to ${max} (got ${amount} MiB)`,
+      });
+      return fallback;
+    }
+    return value;
+  }
+
   /** A Duration counted in `unit`, or `fallback` when refused. */
   duration(
     setting: string,
@@ -277,6 +293,14 @@ export function resolveSettings(props: CustomActionJobWorkerProps): {
       128,
       10_240,
       d.memorySize,
+    ),
+    // Lambda's range; CDK would throw on a value outside it, so a refused one is replaced.
+    ephemeralStorageSize: c.mebibytes(
+      'ephemeralStorageSize',
+      props.ephemeralStorageSize ?? Size.mebibytes(d.ephemeralStorageMiB),
+      512,
+      10_240,
+      Size.mebibytes(d.ephemeralStorageMiB),
     ),
     timeout,
     deadlineMargin: c.contractDuration(props, 'deadlineMargin'),

@@ -3,14 +3,52 @@ import { EmulatorInputError, sendJson } from './protocol.js';
 import type { EmulatorState } from './state.js';
 import { jobSummaries, jobView } from './views.js';
 
-type Route = (state: EmulatorState, body: unknown, params: string[]) => [number, unknown];
+/** An answer that is bytes, not JSON (an uploaded object, a file of it). */
+class RawAnswer {
+  constructor(readonly body: Buffer) {}
+}
+
+type Answer = [number, unknown];
+type Route = (state: EmulatorState, body: unknown, params: string[]) => Answer | Promise<Answer>;
+
+const decoded = (value = '') => decodeURIComponent(value);
 
 const ROUTES: Array<[method: string, pattern: RegExp, route: Route]> = [
   ['GET', /^\/emulator\/health$/, () => [200, { ok: true }]],
   ['GET', /^\/emulator\/action-types$/, (s) => [200, { actionTypes: s.registry.list() }]],
   ['POST', /^\/emulator\/action-types$/, (s, b) => [201, { actionType: s.createActionType(b) }]],
   ['GET', /^\/emulator\/jobs$/, (s) => [200, { jobs: jobSummaries(s.store) }]],
-  ['POST', /^\/emulator\/jobs$/, (s, b) => [201, { jobId: s.enqueueJob(b) }]],
+  [
+    'POST',
+    /^\/emulator\/jobs$/,
+    async (s, b) => {
+      // Answered once the job is queued: its input artifacts are then in the store.
+      const jobId = s.enqueueJob(b);
+      await s.whenQueued(jobId);
+      return [201, { jobId }];
+    },
+  ],
+  [
+    'GET',
+    /^\/emulator\/jobs\/([^/]+)\/outputs\/([^/]+)$/,
+    async (s, _b, [jobId, name]) => [200, await s.jobOutput(decoded(jobId), decoded(name))],
+  ],
+  [
+    'GET',
+    /^\/emulator\/jobs\/([^/]+)\/outputs\/([^/]+)\/object$/,
+    async (s, _b, [jobId, name]) => [
+      200,
+      new RawAnswer(await s.jobOutputBytes(decoded(jobId), decoded(name))),
+    ],
+  ],
+  [
+    'GET',
+    /^\/emulator\/jobs\/([^/]+)\/outputs\/([^/]+)\/files\/(.+)$/,
+    async (s, _b, [jobId, name, path]) => {
+      const entry = (path ?? '').split('/').map(decodeURIComponent).join('/');
+      return [200, new RawAnswer(await s.jobOutputBytes(decoded(jobId), decoded(name), entry))];
+    },
+  ],
   [
     'GET',
     /^\/emulator\/jobs\/([^/]+)$/,
@@ -56,12 +94,12 @@ function parseBody(body: Buffer): unknown {
  * The emulator's own API under `/emulator/`: plain JSON, no SigV4, no faults.
  * Errors answer `{"error": "BadRequest" | "NotFound" | ..., "message": "..."}`.
  */
-export function handleAdmin(
+export async function handleAdmin(
   req: IncomingMessage,
   res: ServerResponse,
   body: Buffer,
   state: EmulatorState,
-): void {
+): Promise<void> {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   const matching = ROUTES.filter(([, pattern]) => pattern.test(path));
   const route = matching.find(([method]) => method === req.method);
@@ -75,7 +113,15 @@ export function handleAdmin(
     }
     const [, pattern, handler] = route;
     const params = pattern.exec(path)?.slice(1) ?? [];
-    const [status, payload] = handler(state, parseBody(body), params);
+    const [status, payload] = await handler(state, parseBody(body), params);
+    if (payload instanceof RawAnswer) {
+      res.writeHead(status, {
+        'content-type': 'application/octet-stream',
+        'content-length': payload.body.length,
+      });
+      res.end(payload.body);
+      return;
+    }
     sendJson(res, status, payload, 'application/json');
   } catch (error) {
     if (!(error instanceof EmulatorInputError)) throw error;

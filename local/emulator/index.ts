@@ -1,11 +1,18 @@
 /**
  * Local emulator of the CodePipeline job-worker API (PollForJobs, AcknowledgeJob,
  * PutJobSuccessResult, PutJobFailureResult, GetJobDetails, Create/DeleteCustomActionType,
- * ListActionTypes). Imports nothing from `lambda/`, so it cannot share a bug with the worker.
+ * ListActionTypes), with jobs whose artifacts live in an S3-compatible store when given one
+ * (`local/s3`). Imports nothing from `lambda/`, so it cannot share a bug with the worker.
  */
 export type { RequestLogEntry } from './api.js';
+export type {
+  ArtifactStore,
+  CredentialsSource,
+  OutputView,
+  UploadView,
+} from './artifact-store.js';
 export type { FaultConfig, FaultKind, StatsView } from './faults.js';
-export type { EnqueueJobInput } from './job-data.js';
+export type { EnqueueJobInput, InputArtifactInput } from './job-data.js';
 export type { CallRecord, JobEvent } from './job-store.js';
 export { OUTPUT_VARIABLES_MAX_BYTES } from './job-store.js';
 export { EmulatorInputError } from './protocol.js';
@@ -14,3 +21,4 @@ export type { EmulatorCredentials, EmulatorOptions, RunningEmulator } from './se
 export { startEmulator } from './server.js';
 export type * from './types.js';
 export type { JobSummary, JobView } from './views.js';
+export type { ZipEntryView } from './zip-listing.js';

@@ -3,7 +3,14 @@ import { secretConfigurationValues } from './job-data.js';
 import { apiErrors } from './protocol.js';
 import { newArtifactCredentials, newJobId, newNonce } from './random.js';
 import type { SecretLedger } from './secrets.js';
-import type { ActionType, Job, JobData, JobStatus, JobTemplate } from './types.js';
+import type {
+  ActionType,
+  ArtifactCredentials,
+  Job,
+  JobData,
+  JobStatus,
+  JobTemplate,
+} from './types.js';
 
 /** CodePipeline's limit on the output variables of one action. */
 export const OUTPUT_VARIABLES_MAX_BYTES = 122_880;
@@ -22,6 +29,8 @@ export interface JobEvent {
   at: string;
   type:
     | 'created'
+    | 'queued'
+    | 'inputs-failed'
     | 'dispatched'
     | 'redelivered'
     | 'requeued'
@@ -30,7 +39,27 @@ export interface JobEvent {
     | 'succeeded'
     | 'failed';
   nonce?: string;
+  /** Why, for `inputs-failed`. */
+  detail?: string;
 }
+
+/** What else must know of a job's artifact credentials and of its end (an artifact store). */
+export interface JobStoreHooks {
+  /**
+   * Credentials were handed out for a job by a poll or GetJobDetails; `live` is false when the
+   * job has already ended.
+   */
+  credentialsIssued(
+    jobId: string,
+    source: 'PollForJobs' | 'GetJobDetails',
+    credentials: ArtifactCredentials,
+    live: boolean,
+  ): void;
+  /** The job reached Succeeded, Failed or TimedOut. */
+  jobEnded(jobId: string): void;
+}
+
+const FINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['Succeeded', 'Failed', 'TimedOut']);
 
 interface JobRecord {
   id: string;
@@ -82,15 +111,25 @@ export class JobStore {
   constructor(
     private readonly settings: StoreSettings,
     private readonly secrets: SecretLedger,
+    private readonly hooks?: JobStoreHooks,
   ) {}
 
-  enqueue(actionType: ActionType, template: JobTemplate, continuationOf?: string): string {
+  /**
+   * Creates a job. A `held` job stays Created (no poll hands it out) until `release`: its
+   * input artifacts are being written to the artifact store.
+   */
+  enqueue(
+    actionType: ActionType,
+    template: JobTemplate,
+    continuationOf?: string,
+    held = false,
+  ): string {
     const now = this.settings.now();
     const job: JobRecord = {
       id: newJobId(),
       actionType,
       template: structuredClone(template),
-      status: 'Queued',
+      status: held ? 'Created' : 'Queued',
       createdAt: now,
       nonces: [],
       acknowledgements: [],
@@ -100,6 +139,23 @@ export class JobStore {
     };
     this.jobs.set(job.id, job);
     return job.id;
+  }
+
+  /** Queues a held job; a job that is not (any more) Created is left as it is. */
+  release(jobId: string): void {
+    const job = this.jobs.get(jobId);
+    if (job?.status !== 'Created') return;
+    job.status = 'Queued';
+    job.events.push({ at: iso(this.settings.now()), type: 'queued' });
+  }
+
+  /** Notes why a held job's inputs could not be written; it stays Created. */
+  recordHoldFailure(jobId: string, detail: string): void {
+    this.jobs.get(jobId)?.events.push({
+      at: iso(this.settings.now()),
+      type: 'inputs-failed',
+      detail,
+    });
   }
 
   poll(request: PollRequest): Job[] {
@@ -241,6 +297,7 @@ export class JobStore {
       ...(job.currentNonce ? { nonce: job.currentNonce } : {}),
     });
     this.record(job, operation, status, request);
+    this.hooks?.jobEnded(job.id);
   }
 
   private record(job: JobRecord, operation: string, outcome: string, request: unknown): void {
@@ -270,6 +327,7 @@ export class JobStore {
       const at = (job.acknowledgedAt ?? now) + actionTimeoutMs;
       job.events.push({ at: iso(at), type: 'timed-out', nonce: job.currentNonce });
       Object.assign(job, { status: 'TimedOut', completedAt: at });
+      this.hooks?.jobEnded(job.id);
     }
   }
 
@@ -294,6 +352,7 @@ export class JobStore {
       kind: 'artifactCredentials',
       values: Object.values(credentials),
     });
+    this.hooks?.credentialsIssued(job.id, source, credentials, !FINAL_STATUSES.has(job.status));
     this.secrets.record({
       jobId: job.id,
       at,

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { handleAdmin } from './admin.js';
 import { handleApi, type RequestLogEntry } from './api.js';
+import type { ArtifactStore, OutputView } from './artifact-store.js';
 import type { FaultConfig, StatsView } from './faults.js';
 import type { EnqueueJobInput } from './job-data.js';
 import { apiErrors, readBody, sendJson } from './protocol.js';
@@ -34,6 +35,16 @@ export interface EmulatorOptions extends Partial<Omit<EmulatorSettings, 'faults'
   faults?: Partial<FaultConfig>;
   /** Called after every API call (not admin calls); bodies are never included. */
   onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * An S3-compatible store for the jobs' artifacts, started by the caller (who closes it after
+   * the emulator): `await startS3Server()` from `local/s3`. The emulator creates the artifact
+   * bucket in it, writes each job's input artifacts there before queuing the job, registers
+   * the artifact credentials it hands out (and revokes them when the job ends, on reset and on
+   * close), and gives each pipeline a KMS key ARN. Point the worker's S3 client at its
+   * `endpoint` (`AWS_ENDPOINT_URL_S3`).
+   * @default none: artifact locations point at nothing and credentials are never checked
+   */
+  artifactStore?: ArtifactStore;
 }
 
 /** A started emulator: its address, and an in-process handle on its state. */
@@ -49,8 +60,31 @@ export interface RunningEmulator {
   close(): Promise<void>;
   /** Registers a custom action type, as CreateCustomActionType would. */
   createActionType(input: CustomActionTypeInput): ActionType;
-  /** Queues a job for a registered custom action type; returns the job id. */
+  /** The artifact bucket in the artifact store; undefined without one. */
+  readonly artifactBucket: string | undefined;
+  /**
+   * Queues a job for a registered custom action type; returns the job id. With an artifact
+   * store, a job whose input artifacts must be written stays Created (no poll hands it out)
+   * until they are: await `whenQueued(jobId)` before polling for it.
+   */
   enqueueJob(input: EnqueueJobInput): string;
+  /**
+   * Resolves once the job is queued (its input artifacts in the store), at once for a job that
+   * never waited; rejects with the store's error when its inputs could not be written.
+   */
+  whenQueued(jobId: string): Promise<void>;
+  /**
+   * What a job uploaded to its output artifact `name`: the object's size, digest and zip
+   * entries, and every upload request with the encryption headers it was sent with.
+   * @throws EmulatorInputError without an artifact store, or for an unknown job or output
+   */
+  jobOutput(jobId: string, name: string): Promise<OutputView>;
+  /**
+   * The bytes a job uploaded to its output `name`, or those of the file `entryPath` of that
+   * zip archive.
+   * @throws EmulatorInputError when nothing (or no such file) was uploaded
+   */
+  jobOutputBytes(jobId: string, name: string, entryPath?: string): Promise<Buffer>;
   getJob(jobId: string): JobView | undefined;
   listJobs(): JobSummary[];
   faults(): FaultConfig;
@@ -75,6 +109,7 @@ function settingsFrom(options: EmulatorOptions): EmulatorSettings {
     actionTimeoutMs: options.actionTimeoutMs ?? 24 * 60 * 60 * 1000,
     actionTypes: options.actionTypes ?? [],
     faults: resolveFaults(options.faults),
+    ...(options.artifactStore ? { artifactStore: options.artifactStore } : {}),
   };
 }
 
@@ -84,6 +119,8 @@ function settingsFrom(options: EmulatorOptions): EmulatorSettings {
  * @param options - see {@link EmulatorOptions}
  * @example
  * const emulator = await startEmulator({ now: () => clock });
+ * // with real artifacts: const s3 = await startS3Server();
+ * // const emulator = await startEmulator({ artifactStore: s3 }); ... await s3.close();
  * const client = new CodePipelineClient({
  *   endpoint: emulator.url, region: 'us-east-1', credentials: emulator.credentials,
  * });
@@ -91,6 +128,7 @@ function settingsFrom(options: EmulatorOptions): EmulatorSettings {
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const state = new EmulatorState(settingsFrom(options));
+  await state.artifacts?.open();
   const credentials = options.credentials ?? [{ accessKeyId: 'local', secretAccessKey: 'local' }];
   const auth: SigV4Settings = {
     service: 'codepipeline',
@@ -108,7 +146,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/emulator' || path?.startsWith('/emulator/')) {
-      handleAdmin(req, res, body, state);
+      await handleAdmin(req, res, body, state);
     } else if (req.method !== 'POST' || path !== '/') {
       const error = apiErrors.unknownOperation(
         'The API is POST / with X-Amz-Target; the admin API is under /emulator/',
@@ -142,13 +180,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     accountId: state.settings.accountId,
     region: state.settings.region,
     credentials: credentials[0] ?? { accessKeyId: 'local', secretAccessKey: 'local' },
+    artifactBucket: state.artifacts?.bucketName,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        // The store's key registry outlives the emulator: nothing it handed out stays valid.
+        state.artifacts?.revokeAll();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
     createActionType: (input) => state.createActionType(input),
     enqueueJob: (input) => state.enqueueJob(input),
+    whenQueued: (jobId) => state.whenQueued(jobId),
+    jobOutput: (jobId, name) => state.jobOutput(jobId, name),
+    jobOutputBytes: (jobId, name, entryPath) => state.jobOutputBytes(jobId, name, entryPath),
     getJob: (jobId) => jobView(state.store, state.settings.accountId, jobId),
     listJobs: () => jobSummaries(state.store),
     faults: () => state.faults.current,

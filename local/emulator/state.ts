@@ -1,5 +1,6 @@
 import { ActionTypeRegistry } from './action-type-registry.js';
 import { parseCustomActionTypeInput } from './action-types.js';
+import { type ArtifactStore, ArtifactStoreLink, type OutputView } from './artifact-store.js';
 import { DEFAULT_FAULTS, type FaultConfig, FaultInjector, mergeFaults, Stats } from './faults.js';
 import { buildJobTemplate, type EnqueueJobInput } from './job-data.js';
 import { JobStore } from './job-store.js';
@@ -24,6 +25,8 @@ export interface EmulatorSettings {
   /** Action types registered at start (and again on reset). @default [] */
   actionTypes: CustomActionTypeInput[];
   faults: FaultConfig;
+  /** Where jobs' artifacts live; without one, their locations point at nothing. */
+  artifactStore?: ArtifactStore;
 }
 
 /** The emulator's moving parts, shared by the API, the admin API and the in-process handle. */
@@ -33,11 +36,17 @@ export class EmulatorState {
   readonly stats = new Stats();
   readonly faults: FaultInjector;
   readonly store: JobStore;
+  /** The artifact store's side of the emulator, when it has one. */
+  readonly artifacts: ArtifactStoreLink | undefined;
+  /** Jobs whose inputs are being written (or failed to be), by id. */
+  private readonly holds = new Map<string, Promise<void>>();
   private offsetMs = 0;
 
   constructor(readonly settings: EmulatorSettings) {
     if (!/^[0-9]{12}$/.test(settings.accountId)) throw new Error('accountId must be 12 digits');
     this.faults = new FaultInjector(settings.faults);
+    const { artifactStore } = settings;
+    this.artifacts = artifactStore && new ArtifactStoreLink(artifactStore, settings);
     this.store = new JobStore(
       {
         accountId: settings.accountId,
@@ -46,6 +55,7 @@ export class EmulatorState {
         now: () => this.now(),
       },
       this.secrets,
+      this.artifacts,
     );
     this.registerInitialTypes();
   }
@@ -75,15 +85,62 @@ export class EmulatorState {
     }
   }
 
-  /** Queues a job as a pipeline run would; returns its id. */
+  /**
+   * Queues a job as a pipeline run would; returns its id. A job whose input artifacts must be
+   * written to the artifact store stays Created until they are (see `whenQueued`).
+   */
   enqueueJob(input: EnqueueJobInput | unknown): string {
     const { accountId, region } = this.settings;
-    const { actionType, template } = buildJobTemplate(this.registry, input, { accountId, region });
-    return this.store.enqueue(actionType, template);
+    const { actionType, template, inputSources } = buildJobTemplate(this.registry, input, {
+      accountId,
+      region,
+      artifactStore: this.artifacts !== undefined,
+    });
+    if (this.artifacts === undefined || inputSources.size === 0) {
+      return this.store.enqueue(actionType, template);
+    }
+    const jobId = this.store.enqueue(actionType, template, undefined, true);
+    const writing = this.artifacts.writeInputs(template, inputSources).then(
+      () => {
+        this.store.release(jobId);
+        this.holds.delete(jobId);
+      },
+      (error: unknown) => {
+        this.store.recordHoldFailure(jobId, String(error));
+        throw error;
+      },
+    );
+    // Observed through whenQueued; a caller that never asks must not crash the process.
+    writing.catch(() => undefined);
+    this.holds.set(jobId, writing);
+    return jobId;
+  }
+
+  /**
+   * Resolves once the job is past Created (its input artifacts are in the store); at once for
+   * any other job. Rejects with the store's error when they could not be written.
+   */
+  async whenQueued(jobId: string): Promise<void> {
+    if (this.store.get(jobId) === undefined) {
+      throw new EmulatorInputError(`job ${jobId} not found`, 404);
+    }
+    await this.holds.get(jobId);
+  }
+
+  /** What a job uploaded to its output artifact `name`. */
+  async jobOutput(jobId: string, name: string): Promise<OutputView> {
+    return this.requireArtifacts().output(this.requireJob(jobId), name);
+  }
+
+  /** The bytes a job uploaded to its output `name`, or of one file of that archive. */
+  async jobOutputBytes(jobId: string, name: string, entryPath?: string): Promise<Buffer> {
+    return this.requireArtifacts().outputBytes(this.requireJob(jobId), name, entryPath);
   }
 
   /** Back to the state right after start: no jobs, stats or secrets; initial types and faults. */
   reset(): void {
+    this.artifacts?.revokeAll();
+    this.holds.clear();
     this.store.reset();
     this.secrets.reset();
     this.stats.reset();
@@ -91,6 +148,22 @@ export class EmulatorState {
     this.faults.replace(this.settings.faults);
     this.offsetMs = 0;
     this.registerInitialTypes();
+  }
+
+  private requireArtifacts(): ArtifactStoreLink {
+    if (this.artifacts === undefined) {
+      throw new EmulatorInputError(
+        'the emulator has no artifact store: start it with artifactStore',
+        404,
+      );
+    }
+    return this.artifacts;
+  }
+
+  private requireJob(jobId: string) {
+    const job = this.store.get(jobId);
+    if (job === undefined) throw new EmulatorInputError(`job ${jobId} not found`, 404);
+    return job;
   }
 
   private registerInitialTypes(): void {

@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ActionCategory } from 'aws-cdk-lib/aws-codepipeline';
@@ -54,6 +54,7 @@ beforeAll(() => {
     missedPollPeriods: 2,
     timeout: Duration.minutes(5),
     memorySize: 1024,
+    ephemeralStorageSize: Size.gibibytes(2),
     batchSize: 25,
     logLevel: 'DEBUG',
   });
@@ -156,6 +157,10 @@ describe('CustomActionJobWorker with non-default props', () => {
       MemorySize: 1024,
       Timeout: 300,
     });
+  });
+
+  it('gives the function the temporary storage asked for', () => {
+    variant.hasResourceProperties('AWS::Lambda::Function', { EphemeralStorage: { Size: 2048 } });
   });
 
   it('matches a non-numeric version only as a string', () => {
@@ -353,6 +358,21 @@ describe('CustomActionJobWorker validation', () => {
     ],
     ['a record retention of 1 day', { recordRetention: Duration.days(1) }, /recordRetention/],
     ['reserved concurrency 0', { reservedConcurrentExecutions: 0 }, /reservedConcurrent/],
+    [
+      'temporary storage of 256 MiB',
+      { ephemeralStorageSize: Size.mebibytes(256) },
+      /^ephemeralStorageSize must be a whole number of MiB from 512 to 10240 \(got 256 MiB\)$/,
+    ],
+    [
+      'temporary storage of 10241 MiB',
+      { ephemeralStorageSize: Size.mebibytes(10_241) },
+      /^ephemeralStorageSize .*\(got 10241 MiB\)$/,
+    ],
+    [
+      'temporary storage of part of a MiB',
+      { ephemeralStorageSize: Size.kibibytes(600_000) },
+      /^ephemeralStorageSize .*\(got 585\.9375 MiB\)$/,
+    ],
     ['an alarm e-mail without @', { alarmEmail: 'oncall.example.com' }, /alarmEmail/],
     [
       'a queryable property without a queryParam',

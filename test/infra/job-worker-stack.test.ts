@@ -92,12 +92,13 @@ describe('the custom action type', () => {
 });
 
 describe('the worker function', () => {
-  it('runs Node.js 24 on arm64 with tracing and its own log group, reserving no concurrency', () => {
+  it('runs Node.js 24 on arm64 with tracing, 512 MiB of /tmp and its own log group, reserving no concurrency', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       MemorySize: 512,
+      EphemeralStorage: { Size: 512 },
       Timeout: 60,
       TracingConfig: { Mode: 'Active' },
       // A reservation fails to deploy in an account whose quota is 10 (Lambda keeps 10 free).

@@ -1,6 +1,8 @@
-import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
+import { ARTIFACT_POLICY_PROPERTIES } from '../../lambda/processors/artifact-policy-config.js';
+import { PRESET_KEYS, SAMPLE_PRESETS } from '../../lib/sample-presets.js';
 import {
   DEFAULT_STACK_NAME,
   readWorkerContext,
@@ -11,6 +13,11 @@ import { cdkJsonContext } from './synth.js';
 const read = (context: Record<string, unknown>) => readWorkerContext(new App({ context }).node);
 const withDefaults = (overrides: Record<string, unknown>) =>
   read({ ...cdkJsonContext(), ...overrides });
+/** As bin/app.ts reads it: cdk.json's context, `-c` values over it, cdk.json told apart. */
+const asTheApp = (overrides: Record<string, unknown>) =>
+  readWorkerContext(new App({ context: { ...cdkJsonContext(), ...overrides } }).node, {
+    cdkJson: cdkJsonContext(),
+  });
 
 describe('readWorkerContext', () => {
   it('turns the cdk.json defaults into the BakeTimeGate worker', () => {
@@ -121,7 +128,6 @@ describe('readWorkerContext', () => {
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([
-    ['a missing provider', { actionProvider: undefined }, /'actionProvider' is required/],
     ['a batch size that is not a number', { batchSize: 'ten' }, /'batchSize' must be a number/],
     [
       'an unknown removal policy',
@@ -150,6 +156,16 @@ describe('readWorkerContext', () => {
       'a processor this app does not have',
       { jobProcessor: 'securty-scan' },
       /^CDK context 'jobProcessor' must be one of bake-time-gate/,
+    ],
+    [
+      'a misspelt sample',
+      { jobProcessor: 'artifact-polcy', actionProvider: 'BakeTimeGate' },
+      /^CDK context 'jobProcessor' must be one of bake-time-gate, artifact-policy \(got "artifact-polcy"\)$/,
+    ],
+    [
+      'a temporary storage Lambda does not offer',
+      { ephemeralStorageMiB: '256' },
+      /^CDK context 'ephemeralStorageMiB' must be a whole number of MiB from 512 to 10240 \(got 256 MiB\)$/,
     ],
     [
       'a timeout the function cannot have',
@@ -223,8 +239,22 @@ describe('readWorkerContext', () => {
     expect(problems[0]).not.toContain('\n');
   });
 
+  it("fills a key left unset from the processor's preset", () => {
+    const { worker, problems } = withDefaults({ actionProvider: undefined, actionCategory: '' });
+
+    expect(problems).toEqual([]);
+    expect(worker).toMatchObject({ category: 'Test', provider: 'BakeTimeGate' });
+  });
+
+  it('reads the temporary storage in MiB', () => {
+    expect(withDefaults({ ephemeralStorageMiB: '2048' }).worker.ephemeralStorageSize).toEqual(
+      Size.mebibytes(2048),
+    );
+    expect(withDefaults({}).worker.ephemeralStorageSize).toBeUndefined();
+  });
+
   it('reports every unusable value at once', () => {
-    const { problems } = withDefaults({
+    const { problems } = asTheApp({
       batchSize: 'ten',
       concurrency: '0',
       jobProcessor: 'nope',
@@ -235,5 +265,54 @@ describe('readWorkerContext', () => {
     expect(problems.map((line) => /'([^']+)'/.exec(line)?.[1]).sort()).toEqual(
       ['batchSize', 'concurrency', 'jobProcessor', 'logLevel', 'timeoutSeconds'].sort(),
     );
+  });
+});
+
+describe('sample presets (-c jobProcessor=...)', () => {
+  it("keeps cdk.json's bake-time gate, whose action type is the bake-time gate preset", () => {
+    const cdkJson = cdkJsonContext();
+    const preset = SAMPLE_PRESETS['bake-time-gate']?.context ?? {};
+
+    for (const key of PRESET_KEYS) {
+      if (key in cdkJson) expect(cdkJson[key], key).toEqual(preset[key as keyof typeof preset]);
+    }
+    expect(asTheApp({})).toEqual(read(cdkJsonContext()));
+  });
+
+  it('deploys the artifact policy with its own action type, stack and service', () => {
+    const { stackName, worker, problems } = asTheApp({ jobProcessor: 'artifact-policy' });
+
+    expect(problems).toEqual([]);
+    expect(stackName).toBe('ArtifactPolicyWorker');
+    expect(worker).toMatchObject({
+      category: 'Test',
+      provider: 'ArtifactPolicy',
+      version: '1',
+      serviceName: 'artifact-policy-worker',
+      entry: SAMPLE_PROCESSORS['artifact-policy'],
+      minInputArtifacts: 1,
+      maxInputArtifacts: 1,
+      minOutputArtifacts: 0,
+      maxOutputArtifacts: 1,
+    });
+    expect(worker.configurationProperties).toEqual(ARTIFACT_POLICY_PROPERTIES);
+  });
+
+  it('keeps the -c values that differ from cdk.json over the preset', () => {
+    const { stackName, worker } = asTheApp({
+      jobProcessor: 'artifact-policy',
+      actionVersion: '2',
+      stackName: 'PolicyCheck',
+      maxOutputArtifacts: '0',
+      batchSize: '3',
+    });
+
+    expect(stackName).toBe('PolicyCheck');
+    expect(worker).toMatchObject({
+      provider: 'ArtifactPolicy',
+      version: '2',
+      maxOutputArtifacts: 0,
+      batchSize: 3,
+    });
   });
 });

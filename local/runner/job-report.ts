@@ -6,7 +6,7 @@
 import { unwrapToken } from '../../lambda/worker/continuation.js';
 import type { CallRecord, JobView, RunningEmulator } from '../emulator/index.js';
 import { jobChain } from '../job-chain.js';
-import type { LocalJobReport, LocalRunTotals } from './options.js';
+import type { LocalJobReport, LocalOutputReport, LocalRunTotals } from './options.js';
 
 /** Job statuses after which nothing more happens. */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['Succeeded', 'Failed', 'TimedOut']);
@@ -45,7 +45,31 @@ function skippedDuplicates(view: JobView): number {
   return Math.max(0, extraDeliveries - Math.max(0, view.results.length - 1));
 }
 
-export function reportJob(emulator: RunningEmulator, jobId: string, name: string): LocalJobReport {
+/** What the job uploaded to each of its output artifacts, as the artifact store recorded it. */
+async function outputsOf(
+  emulator: RunningEmulator,
+  view: JobView | undefined,
+): Promise<Record<string, LocalOutputReport>> {
+  const outputs: Record<string, LocalOutputReport> = {};
+  for (const { name } of view?.data.outputArtifacts ?? []) {
+    const output = await emulator.jobOutput(view?.jobId ?? '', name);
+    outputs[name] = {
+      bytes: output.object?.bytes ?? 0,
+      entries: (output.object?.entries ?? []).map((entry) => entry.path),
+      ...(output.encryption?.serverSideEncryption
+        ? { serverSideEncryption: output.encryption.serverSideEncryption }
+        : {}),
+      ...(output.encryption?.kmsKeyId ? { kmsKeyId: output.encryption.kmsKeyId } : {}),
+    };
+  }
+  return outputs;
+}
+
+export async function reportJob(
+  emulator: RunningEmulator,
+  jobId: string,
+  name: string,
+): Promise<LocalJobReport> {
   const views = jobChain(emulator, jobId);
   const last = views.at(-1);
   const start = Date.parse(views[0]?.createdAt ?? '');
@@ -67,6 +91,7 @@ export function reportJob(emulator: RunningEmulator, jobId: string, name: string
     nonces: views.reduce((n, v) => n + v.nonces.length, 0),
     results: views.reduce((n, v) => n + v.results.length, 0),
     duplicatesSkipped: views.reduce((n, v) => n + skippedDuplicates(v), 0),
+    outputs: await outputsOf(emulator, last),
     seconds: (end - start) / 1000,
   };
 }

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export const NOT_EMULATED_MESSAGE =
-  'This local run emulates CodePipeline and DynamoDB only: point this service at a stand-in of your own with its AWS_ENDPOINT_URL_ variable, such as AWS_ENDPOINT_URL_S3 (runLocally option env)';
+  'This local run emulates CodePipeline, DynamoDB and the S3 artifact store only: point this service at a stand-in of your own with its AWS_ENDPOINT_URL_ variable, such as AWS_ENDPOINT_URL_SECRETS_MANAGER (runLocally option env)';
 
 export interface NotEmulatedServer {
   readonly url: string;
@@ -24,17 +24,21 @@ const escapeXml = (text: string) =>
 export async function startNotEmulated(): Promise<NotEmulatedServer> {
   let refused = 0;
   const xml = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotEmulated</Code><Message>${escapeXml(NOT_EMULATED_MESSAGE)}</Message></Error>`;
+  const json = JSON.stringify({ __type: 'NotEmulated', message: NOT_EMULATED_MESSAGE });
   const server = createServer((req, res) => {
     refused++;
     req.resume();
-    // 400, not 5xx: the SDK would retry a server error. The header carries the error code for
-    // JSON protocols, the XML body for S3 and the query protocols.
+    // Each protocol reads its own error shape: JSON for the JSON protocols (an X-Amz-Target
+    // or a JSON body), XML for S3 and the query protocols. 400, not 5xx: the SDK would retry
+    // a server error.
+    const contentType = req.headers['content-type'] ?? '';
+    const asJson = req.headers['x-amz-target'] !== undefined || contentType.includes('json');
     res.writeHead(400, {
-      'content-type': 'application/xml',
+      'content-type': asJson ? 'application/x-amz-json-1.1' : 'application/xml',
       'x-amzn-errortype': 'NotEmulated',
       'x-amzn-requestid': 'local',
     });
-    res.end(req.method === 'HEAD' ? undefined : xml);
+    res.end(req.method === 'HEAD' ? undefined : asJson ? json : xml);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -46,16 +46,37 @@ export interface LocalActionType {
 }
 
 /**
- * An artifact of a job, by name. Only the name and revision exist locally for now: the job
- * points at an S3 location that nothing serves, so a processor that reads it needs a stand-in
- * of its own (`env: { AWS_ENDPOINT_URL_S3 }`). Kept as an object so that contents (files to
- * upload, outputs to collect) can be added without changing the jobs file.
+ * An artifact of a job, by name. The run's local S3 store holds the pipeline's artifact
+ * bucket: an input artifact is written there as a zip before its job is queued, from at most
+ * one of `files`, `directory` and `zipBase64` (none: an empty zip), and an output artifact's
+ * location is where the processor's upload lands (see {@link LocalJobReport.outputs}).
  */
 export interface LocalArtifact {
   /** 1-100 characters of `[a-zA-Z0-9_-]`. */
   readonly name: string;
   /** @default a random revision for inputs, none for outputs */
   readonly revision?: string;
+  /** Inputs only: the archive's files, by path inside it. */
+  readonly files?: Readonly<Record<string, string>>;
+  /**
+   * Inputs only: a directory whose contents become the archive's root (in a jobs file,
+   * relative to the file's folder).
+   */
+  readonly directory?: string;
+  /** Inputs only: the archive itself, any bytes, base64-encoded (a corrupt or hostile zip). */
+  readonly zipBase64?: string;
+}
+
+/** What a job uploaded to one of its output artifacts, as the local S3 store recorded it. */
+export interface LocalOutputReport {
+  /** Bytes of the stored object; 0 when nothing was uploaded. */
+  readonly bytes: number;
+  /** The archive's file paths; empty when nothing was uploaded or the object is not a zip. */
+  readonly entries: readonly string[];
+  /** `x-amz-server-side-encryption` of the upload (`aws:kms`), if any. */
+  readonly serverSideEncryption?: string;
+  /** The KMS key the upload named, if any (the job's `encryptionKey.id`). */
+  readonly kmsKeyId?: string;
 }
 
 /** One job to queue (or several alike, with `repeat`). */
@@ -121,8 +142,8 @@ export interface RunLocallyOptions extends LocalRunPlan {
   /** The entry's export that is the handler. @default 'handler' */
   readonly handler?: string;
   /**
-   * More environment variables for the worker (its settings, such as `CONCURRENCY`, or
-   * `AWS_ENDPOINT_URL_S3` for a stand-in of your own), set only while the run lasts.
+   * More environment variables for the worker (its settings, such as `CONCURRENCY`), set only
+   * while the run lasts. `AWS_ENDPOINT_URL_S3` is the run's local S3 store unless given here.
    */
   readonly env?: Readonly<Record<string, string>>;
   /** Concurrent invocations per round (a scheduled one and the event fast path). @default 2 */
@@ -164,6 +185,8 @@ export interface LocalJobReport {
   readonly results: number;
   /** Extra deliveries of a dispatch that the worker did not process again. */
   readonly duplicatesSkipped: number;
+  /** What the last job of the chain uploaded, by output artifact name. */
+  readonly outputs: Readonly<Record<string, LocalOutputReport>>;
   /** From queueing to the last result, in seconds. */
   readonly seconds: number;
 }

@@ -4,6 +4,7 @@
  * path (`jobs[2].configuration.MaxSizeMB`), all of them at once.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { ACTION_CATEGORIES, PROVIDER_PATTERN, VERSION_PATTERN } from '../../lambda/contract.js';
 import type { LocalActionType, LocalArtifact, LocalJob, LocalRunPlan } from './options.js';
 
@@ -197,11 +198,31 @@ function readConfiguration(
   }
 }
 
+/** What an input artifact may say about its contents; an output says nothing of it. */
+const CONTENT_FIELDS = ['files', 'directory', 'zipBase64'] as const;
+
+function readContents(r: Reader, artifact: Json, at: string): void {
+  const given = CONTENT_FIELDS.filter((field) => artifact[field] !== undefined);
+  if (given.length > 1) r.problem(at, `may give only one of ${given.join(', ')}`);
+  const files = artifact.files;
+  if (files !== undefined) {
+    if (!isObject(files)) r.problem(`${at}.files`, 'must be an object of path to contents');
+    else {
+      for (const [path, contents] of Object.entries(files)) {
+        if (typeof contents !== 'string') r.problem(`${at}.files.${path}`, 'must be a string');
+      }
+    }
+  }
+  r.string(artifact.directory, `${at}.directory`, /^.{1,4096}$/s, 'a path');
+  r.string(artifact.zipBase64, `${at}.zipBase64`, /^[A-Za-z0-9+/]*={0,2}$/, 'base64');
+}
+
 function readArtifacts(
   r: Reader,
   value: unknown,
   at: string,
   [min, max]: readonly [number, number],
+  kind: 'input' | 'output',
 ): void {
   if (value === undefined) return;
   if (!Array.isArray(value)) {
@@ -212,13 +233,14 @@ function readArtifacts(
     r.problem(at, `must hold ${min} to ${max} artifacts, as the action type declares`);
   }
   value.forEach((item: unknown, i) => {
-    const artifact = r.object(item, `${at}[${i}]`, ['name', 'revision'] satisfies Array<
-      keyof LocalArtifact
-    >);
+    const fields: (keyof LocalArtifact)[] =
+      kind === 'input' ? ['name', 'revision', ...CONTENT_FIELDS] : ['name', 'revision'];
+    const artifact = r.object(item, `${at}[${i}]`, fields);
     if (!artifact) return;
     if (artifact.name === undefined) r.problem(`${at}[${i}].name`, 'is required');
     r.string(artifact.name, `${at}[${i}].name`, ARTIFACT_NAME, '1-100 of [a-zA-Z0-9_-]');
     r.string(artifact.revision, `${at}[${i}].revision`, /^.{1,1500}$/, '1-1500 characters');
+    if (kind === 'input') readContents(r, artifact, `${at}[${i}]`);
   });
 }
 
@@ -256,8 +278,8 @@ function readJobs(r: Reader, plan: Json, bounds: ArtifactBounds | undefined): vo
       }
     }
     if (bounds) {
-      readArtifacts(r, job.inputArtifacts, `${at}.inputArtifacts`, bounds.input);
-      readArtifacts(r, job.outputArtifacts, `${at}.outputArtifacts`, bounds.output);
+      readArtifacts(r, job.inputArtifacts, `${at}.inputArtifacts`, bounds.input, 'input');
+      readArtifacts(r, job.outputArtifacts, `${at}.outputArtifacts`, bounds.output, 'output');
     }
   });
   if (total > MAX_LOCAL_JOBS) r.problem('jobs', `queue ${total} jobs; at most ${MAX_LOCAL_JOBS}`);
@@ -306,7 +328,26 @@ export async function readJobsFile(file: string): Promise<LocalRunPlan> {
   } catch (error) {
     throw new LocalRunPlanError(file, [`is not JSON: ${(error as Error).message}`]);
   }
-  return checkPlan(parsed, file, true);
+  return withDirectoriesFrom(dirname(resolve(file)), checkPlan(parsed, file, true));
+}
+
+/** The plan with every input artifact's `directory` resolved from `folder`. */
+function withDirectoriesFrom(folder: string, plan: LocalRunPlan): LocalRunPlan {
+  return {
+    ...plan,
+    jobs: plan.jobs.map((job) =>
+      job.inputArtifacts
+        ? {
+            ...job,
+            inputArtifacts: job.inputArtifacts.map((artifact) =>
+              artifact.directory === undefined
+                ? artifact
+                : { ...artifact, directory: resolve(folder, artifact.directory) },
+            ),
+          }
+        : job,
+    ),
+  };
 }
 
 /** The jobs of a plan, one per queued job (repeats expanded), each with its display name. */

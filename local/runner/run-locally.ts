@@ -1,8 +1,9 @@
 /**
  * A processor end to end on one machine, as `npm start` runs the sample: the CodePipeline
- * emulator and dynalite on loopback, the action type registered through the real AWS SDK,
- * the ledger table created from the contract's schema, the jobs queued, and the real Lambda
- * handler invoked as the schedule would invoke it until every job is finished.
+ * emulator, its artifact store (a local S3) and dynalite on loopback, the action type
+ * registered through the real AWS SDK, the ledger table created from the contract's schema,
+ * the jobs queued (their input artifacts written to the store), and the real Lambda handler
+ * invoked as the schedule would invoke it until every job is finished.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { EmulatorInputError, type RunningEmulator, startEmulator } from '../emul
 import { jobChain } from '../job-chain.js';
 import { localContext, scheduledEvent } from '../lambda-runtime.js';
 import { captureLogs } from '../log-capture.js';
+import { type RunningS3Server, startS3Server } from '../s3/index.js';
 import { FINAL_STATUSES, reportJob, runTotals } from './job-report.js';
 import { importEntryHandler, type LambdaHandler } from './load-handler.js';
 import { type NotEmulatedServer, startNotEmulated } from './not-emulated.js';
@@ -33,15 +35,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The servers of one run; each is stopped by `close`, whichever were started. */
 class LocalServers {
+  artifactStore?: RunningS3Server;
   emulator?: RunningEmulator;
   dynamo?: LocalDynamoDb;
   otherServices?: NotEmulatedServer;
   client?: CodePipelineClient;
 
   async start(): Promise<Required<Omit<LocalServers, 'start' | 'close'>>> {
+    this.artifactStore = await startS3Server();
     this.emulator = await startEmulator({
       dispatchTimeoutMs: DISPATCH_TIMEOUT_MS,
       faults: { seed: 7 },
+      artifactStore: this.artifactStore,
     });
     this.dynamo = await startDynalite();
     this.otherServices = await startNotEmulated();
@@ -50,14 +55,17 @@ class LocalServers {
       region: this.emulator.region,
       credentials: this.emulator.credentials,
     });
-    const { emulator, dynamo, otherServices, client } = this;
-    return { emulator, dynamo, otherServices, client };
+    const { artifactStore, emulator, dynamo, otherServices, client } = this;
+    return { artifactStore, emulator, dynamo, otherServices, client };
   }
 
   async close(): Promise<void> {
     this.client?.destroy();
     const stopping = [this.emulator?.close(), this.dynamo?.close(), this.otherServices?.close()];
     const failures = (await Promise.allSettled(stopping)).filter((s) => s.status === 'rejected');
+    // The store last: the emulator revokes the jobs' credentials in it as it closes.
+    const store = await Promise.allSettled([this.artifactStore?.close()]);
+    failures.push(...store.filter((s) => s.status === 'rejected'));
     if (failures.length > 0) throw (failures[0] as PromiseRejectedResult).reason;
   }
 }
@@ -94,19 +102,24 @@ function enqueueInput(job: LocalJob, actionType: ActionTypeDefaults) {
   };
 }
 
-/** Queues one job; what the emulator refuses (CodePipeline would too) is named by the job. */
-function enqueue(
+/** What the emulator refuses of a job (CodePipeline would too), named by the job. */
+function refused(error: unknown, planIndex: number): unknown {
+  if (!(error instanceof EmulatorInputError)) return error;
+  return new LocalRunPlanError('runLocally options', [`jobs[${planIndex}]: ${error.message}`]);
+}
+
+/** Queues one job, once its input artifacts are in the store. */
+async function enqueue(
   emulator: RunningEmulator,
   entry: { job: LocalJob; planIndex: number },
   actionType: ActionTypeDefaults,
-): string {
+): Promise<string> {
   try {
-    return emulator.enqueueJob(enqueueInput(entry.job, actionType));
+    const jobId = emulator.enqueueJob(enqueueInput(entry.job, actionType));
+    await emulator.whenQueued(jobId);
+    return jobId;
   } catch (error) {
-    if (!(error instanceof EmulatorInputError)) throw error;
-    throw new LocalRunPlanError('runLocally options', [
-      `jobs[${entry.planIndex}]: ${error.message}`,
-    ]);
+    throw refused(error, entry.planIndex);
   }
 }
 
@@ -137,7 +150,7 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
   const actionType = actionTypeDefaults(options.actionType);
   const servers = new LocalServers();
   try {
-    const { emulator, dynamo, otherServices, client } = await servers.start();
+    const { artifactStore, emulator, dynamo, otherServices, client } = await servers.start();
     await client.send(
       new CreateCustomActionTypeCommand({
         category: actionType.category,
@@ -151,9 +164,13 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
     // Abandoned dispatches first, so that the poll of the crashing poller takes them alone.
     const planned = expandJobs(options.jobs).map((entry, index) => ({ ...entry, index }));
     const abandoned = planned.filter(({ job }) => job.firstDispatchAbandoned === true);
-    const queued = [...abandoned, ...planned.filter(({ job }) => !job.firstDispatchAbandoned)].map(
-      (entry) => ({ ...entry, jobId: enqueue(emulator, entry, actionType) }),
-    );
+    const queued: ((typeof planned)[number] & { jobId: string })[] = [];
+    for (const entry of [
+      ...abandoned,
+      ...planned.filter(({ job }) => !job.firstDispatchAbandoned),
+    ]) {
+      queued.push({ ...entry, jobId: await enqueue(emulator, entry, actionType) });
+    }
     if (abandoned.length > 0) {
       await client.send(
         new PollForJobsCommand({ actionTypeId: idOf(actionType), maxBatchSize: abandoned.length }),
@@ -169,6 +186,7 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
           codePipeline: emulator.url,
           dynamoDb: dynamo.endpoint,
           otherServices: otherServices.url,
+          s3: artifactStore.endpoint,
         },
         actionType,
         tableName,
@@ -219,7 +237,9 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         });
         if (unfinished().length > 0) await sleep(options.tickMs ?? 500);
       }
-      const jobs = queued.map(({ jobId, name }) => reportJob(emulator, jobId, name));
+      const jobs = await Promise.all(
+        queued.map(({ jobId, name }) => reportJob(emulator, jobId, name)),
+      );
       const totals = runTotals(emulator, jobs, {
         duplicatesSkipped,
         invocations,

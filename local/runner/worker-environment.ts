@@ -18,6 +18,8 @@ export interface LocalEndpoints {
   readonly dynamoDb: string;
   /** Where every other AWS service is sent (a server that refuses), if anywhere. */
   readonly otherServices?: string;
+  /** The artifact store (a local S3), if any. */
+  readonly s3?: string;
 }
 
 export interface WorkerEnvironmentInput {
@@ -51,6 +53,7 @@ export function workerEnvironment(
     AWS_PROFILE: undefined,
     AWS_ENDPOINT_URL_CODEPIPELINE: endpoints.codePipeline,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoDb,
+    ...(endpoints.s3 ? { AWS_ENDPOINT_URL_S3: endpoints.s3 } : {}),
     // Service-specific variables win over this one: only services nobody pointed anywhere use it.
     ...(endpoints.otherServices ? { AWS_ENDPOINT_URL: endpoints.otherServices } : {}),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

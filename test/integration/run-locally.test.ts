@@ -2,8 +2,12 @@
  * runLocally (`codepipeline-job-worker/testing`): a processor end to end through the emulator
  * and dynalite, with the report read from the emulator's own record of every call.
  */
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it, vi } from 'vitest';
+import { jobArtifacts } from '../../lambda/artifacts/index.js';
 import type { JobProcessor } from '../../lambda/processors/job-processor.js';
 import { continueLater, failure, success } from '../../lambda/worker/outcome.js';
 import { EntryError, LocalRunPlanError, runLocally } from '../../local/testing/index.js';
@@ -107,13 +111,65 @@ describe('runLocally', () => {
     expect(result.ok).toBe(false);
   }, 60_000);
 
+  it('writes input artifacts to its S3 store and reports what each job uploaded, under the job key', async () => {
+    const lister: JobProcessor = {
+      name: 'lister',
+      async process(job, context) {
+        const artifacts = jobArtifacts(job, context);
+        const files = await readdir(await artifacts.extract(), { recursive: true });
+        const report = join(context.workDirectory, 'files.txt');
+        await writeFile(report, [...files].sort().join('\n'));
+        await artifacts.uploadFile('Listing', report);
+        return success({ outputVariables: { Files: String(files.length) } });
+      },
+    };
+
+    const result = await runLocally({
+      processor: lister,
+      actionType: { ...ACTION_TYPE, minInputArtifacts: 1, maxOutputArtifacts: 1 },
+      jobs: [
+        {
+          name: 'listed',
+          configuration: { Mode: 'ok' },
+          inputArtifacts: [{ name: 'Source', files: { 'a.txt': 'a', 'src/b.txt': 'b' } }],
+          outputArtifacts: [{ name: 'Listing' }],
+        },
+        {
+          name: 'forgot',
+          configuration: { Mode: 'ok' },
+          inputArtifacts: [{ name: 'Source', files: { 'a.txt': 'a' } }],
+          outputArtifacts: [{ name: 'Other' }],
+        },
+      ],
+      duplicateRate: 0,
+    });
+
+    expect(result.jobs[0]).toMatchObject({
+      outcome: 'Succeeded',
+      outputVariables: { Files: '3' },
+      outputs: {
+        Listing: {
+          serverSideEncryption: 'aws:kms',
+          kmsKeyId: expect.stringMatching(/^arn:aws:kms:us-east-1:\d{12}:key\//),
+        },
+      },
+    });
+    expect(result.jobs[0]?.outputs.Listing?.bytes).toBe('a.txt\nsrc\nsrc/b.txt'.length);
+    // An output the job does not declare is refused, and the declared one is reported unwritten.
+    expect(result.jobs[1]).toMatchObject({
+      outcome: 'Failed',
+      failureType: 'ConfigurationError',
+      outputs: { Other: { bytes: 0, entries: [] } },
+    });
+  }, 60_000);
+
   it('refuses calls to AWS services it does not emulate, on this machine, with a message that says so', async () => {
     const reader: JobProcessor = {
       name: 'reader',
       async process() {
-        const client = new S3Client({ maxAttempts: 1 });
+        const client = new SecretsManagerClient({ maxAttempts: 1 });
         try {
-          await client.send(new GetObjectCommand({ Bucket: 'artifacts', Key: 'build.zip' }));
+          await client.send(new GetSecretValueCommand({ SecretId: 'deploy-token' }));
           return success();
         } finally {
           client.destroy();
@@ -129,7 +185,9 @@ describe('runLocally', () => {
     });
 
     expect(result.jobs[0]).toMatchObject({ outcome: 'Failed', failureType: 'JobFailed' });
-    expect(result.jobs[0]?.failureMessage).toContain('emulates CodePipeline and DynamoDB only');
+    expect(result.jobs[0]?.failureMessage).toContain(
+      'emulates CodePipeline, DynamoDB and the S3 artifact store only',
+    );
   }, 60_000);
 
   it('names an entry without the handler export, and stops its servers and restores the environment', async () => {

@@ -33,6 +33,36 @@ function problemsOf(value: unknown, strict = true): readonly string[] {
 }
 
 describe('checkPlan', () => {
+  it.each([
+    [
+      [{ name: 'Build', files: { 'a.txt': 'a' }, zipBase64: 'UEs=' }],
+      'jobs[0].inputArtifacts[0] may give only one of files, zipBase64',
+    ],
+    [
+      [{ name: 'Build', files: { 'a.txt': 1 } }],
+      'jobs[0].inputArtifacts[0].files.a.txt must be a string',
+    ],
+    [
+      [{ name: 'Build', zipBase64: 'not base64!' }],
+      'jobs[0].inputArtifacts[0].zipBase64 must be base64',
+    ],
+  ])('names a wrong input artifact content %#', (inputArtifacts, problem) => {
+    expect(
+      problemsOf(plan({ jobs: [{ configuration: { MaxSizeMB: '10' }, inputArtifacts }] })),
+    ).toEqual([problem]);
+  });
+
+  it('refuses contents for an output artifact', () => {
+    const withOutput = plan({
+      actionType: { ...ACTION_TYPE, maxOutputArtifacts: 1 },
+      jobs: [{ configuration: { MaxSizeMB: '10' }, outputArtifacts: [{ name: 'R', files: {} }] }],
+    });
+
+    expect(problemsOf(withOutput)).toEqual([
+      'jobs[0].outputArtifacts[0].files is not a known field (known: name, revision)',
+    ]);
+  });
+
   it('accepts a plan with every field', () => {
     const full = plan({
       duplicateRate: 0.5,
@@ -172,6 +202,30 @@ describe('readJobsFile', () => {
     writeFileSync(file, JSON.stringify(plan()));
 
     await expect(readJobsFile(file)).resolves.toEqual(plan());
+  });
+
+  it('resolves an input artifact directory from the file folder', async () => {
+    const file = join(dir, 'with-directory.json');
+    const artifacts = [
+      { name: 'Build', directory: 'fixtures/build' },
+      { name: 'Other', files: { 'a.txt': 'a' } },
+    ];
+    writeFileSync(
+      file,
+      JSON.stringify(
+        plan({
+          actionType: { ...ACTION_TYPE, maxInputArtifacts: 2 },
+          jobs: [{ configuration: { MaxSizeMB: '1' }, inputArtifacts: artifacts }],
+        }),
+      ),
+    );
+
+    const read = await readJobsFile(file);
+
+    expect(read.jobs[0]?.inputArtifacts).toEqual([
+      { name: 'Build', directory: join(dir, 'fixtures/build') },
+      { name: 'Other', files: { 'a.txt': 'a' } },
+    ]);
   });
 
   it('names the file when it is missing or not JSON', async () => {

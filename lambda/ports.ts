@@ -3,7 +3,7 @@
  * `adapters/` implement them with the AWS SDK; the worker never touches the SDK itself.
  */
 import type { Job } from './worker/job.js';
-import type { FailureReport, SuccessReport } from './worker/outcome.js';
+import type { FailureReport, Report, SuccessReport } from './worker/outcome.js';
 
 /** `AcknowledgeJob` statuses. */
 export type JobStatus =
@@ -51,6 +51,11 @@ export interface Claim {
   /** How many claims (including this one) the job has had. */
   readonly attempt: number;
   readonly leaseExpiresAt: number;
+  /**
+   * The report recorded when the job's processor returned under an earlier claim: the holder
+   * sends it as it is and does not run the processor again.
+   */
+  readonly recorded?: Report;
 }
 
 export type ClaimResult =
@@ -80,6 +85,12 @@ export interface NonceLedger {
   claim(request: ClaimRequest): Promise<ClaimResult>;
   /** Takes over a claim whose lease expired before `now`; undefined if another got it first. */
   takeOver(jobId: string, now: number, leaseExpiresAt: number): Promise<Claim | undefined>;
+  /**
+   * Records the report the claim's processor produced, before it is sent, so that whoever
+   * holds the job next sends it instead of running the processor again; false if the claim
+   * was lost meanwhile.
+   */
+  record(claim: Claim, report: Report, now: number): Promise<boolean>;
   /** Records how the job ended; false if the claim was lost meanwhile. */
   complete(claim: Claim, outcome: LedgerOutcome, now: number): Promise<boolean>;
   /** Gives the claim up at once, so another dispatch of the job can be claimed. */

@@ -89,6 +89,7 @@ export function crashAt(step: CrashStep, mode: CrashMode, jobId: string): CrashS
         return guard(true, async () => result);
       },
       takeOver: (id, now, lease) => guard(false, () => inner.takeOver(id, now, lease)),
+      record: (claim, report, now) => guard(false, () => inner.record(claim, report, now)),
       complete: (claim, outcome, now) => guard(false, () => inner.complete(claim, outcome, now)),
       release: (claim, now) => guard(false, () => inner.release(claim, now)),
       findExpired: (now, limit) => guard(false, () => inner.findExpired(now, limit)),

@@ -23,6 +23,7 @@ function delegate(ledger: NonceLedger): NonceLedger {
   return {
     claim: (request) => ledger.claim(request),
     takeOver: (jobId, now, lease) => ledger.takeOver(jobId, now, lease),
+    record: (claim, report, now) => ledger.record(claim, report, now),
     complete: (claim, outcome, now) => ledger.complete(claim, outcome, now),
     release: (claim, now) => ledger.release(claim, now),
     findExpired: (now, limit) => ledger.findExpired(now, limit),

@@ -118,6 +118,8 @@ export const COUNTER_METRICS = {
   recovered: 'JobsRecovered',
   abandoned: 'JobsAbandoned',
   deferred: 'JobsDeferred',
+  /** Times a job processor was started: more than the jobs only when a worker died mid-run. */
+  processorRuns: 'ProcessorRuns',
 } as const;
 
 export type CounterName = keyof typeof COUNTER_METRICS;

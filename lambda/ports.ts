@@ -15,6 +15,12 @@ export type JobStatus =
   | 'Succeeded'
   | 'Failed';
 
+/** What a caller may say about one service call. */
+export interface CallOptions {
+  /** Aborts the call (its SDK retries included) when it fires. */
+  readonly signal?: AbortSignal;
+}
+
 /** CodePipeline's job-worker API. */
 export interface JobService {
   /** `PollForJobs` for this worker's action type; jobs come back parsed and redacted. */
@@ -23,10 +29,16 @@ export interface JobService {
   acknowledge(jobId: string, nonce: string): Promise<JobStatus>;
   /** `GetJobDetails`: the job's data again, with fresh credentials. */
   getJob(jobId: string, nonce: string): Promise<Job>;
-  /** `PutJobSuccessResult`; throws {@link JobRejectedError} when the job no longer takes results. */
-  succeed(jobId: string, report: SuccessReport): Promise<void>;
-  /** `PutJobFailureResult`; throws {@link JobRejectedError} when the job no longer takes results. */
-  fail(jobId: string, report: FailureReport): Promise<void>;
+  /**
+   * `PutJobSuccessResult`; throws {@link JobRejectedError} when the job no longer takes
+   * results, {@link JobServiceUnavailableError} when the same call may succeed later.
+   */
+  succeed(jobId: string, report: SuccessReport, options?: CallOptions): Promise<void>;
+  /**
+   * `PutJobFailureResult`; throws {@link JobRejectedError} when the job no longer takes
+   * results, {@link JobServiceUnavailableError} when the same call may succeed later.
+   */
+  fail(jobId: string, report: FailureReport, options?: CallOptions): Promise<void>;
 }
 
 /** The service refused a job operation for a reason that retrying will not change. */
@@ -39,6 +51,23 @@ export class JobRejectedError extends Error {
     this.name = 'JobRejectedError';
     this.jobId = jobId;
     this.reason = reason;
+  }
+}
+
+/**
+ * The service could not take a call now, after the SDK's own retries: it throttled the call,
+ * answered with a server error, or did not answer in time. The same call may succeed later.
+ */
+export class JobServiceUnavailableError extends Error {
+  readonly jobId: string;
+  /** Whether the service throttled the call: the caller should back off longer. */
+  readonly throttled: boolean;
+
+  constructor(jobId: string, throttled: boolean, reason: string, options?: ErrorOptions) {
+    super(`CodePipeline could not take the call for job ${jobId} now: ${reason}`, options);
+    this.name = 'JobServiceUnavailableError';
+    this.jobId = jobId;
+    this.throttled = throttled;
   }
 }
 

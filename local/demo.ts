@@ -58,6 +58,8 @@ export interface JobReport {
   readonly acknowledgements: number;
   readonly nonces: number;
   readonly results: number;
+  /** Times the processor started, over the chain's jobs (from the worker's log lines). */
+  readonly processorRuns: number;
   readonly seconds: number;
 }
 
@@ -70,8 +72,12 @@ export interface DemoTotals {
   readonly duplicatesSkipped: number;
   readonly duplicateDispatches: number;
   readonly redispatches: number;
-  /** Jobs (of any chain) that received more than one result: must be 0. */
+  /** Times the processor started, over every job of every chain. */
+  readonly processorRuns: number;
+  /** Jobs (of any chain) whose processor started more than once: must be 0. */
   readonly processedTwice: number;
+  /** Jobs (of any chain) that received more than one result: must be 0. */
+  readonly reportedTwice: number;
   readonly invocations: number;
   readonly failedInvocations: number;
   readonly secretsInLogs: number;
@@ -82,7 +88,10 @@ export interface DemoResult {
   readonly jobs: JobReport[];
   readonly totals: DemoTotals;
   readonly logFile: string;
-  /** True when every job finished, none was processed twice and no secret reached a log. */
+  /**
+   * True when every job finished, none was processed or reported twice and no secret reached
+   * a log.
+   */
   readonly ok: boolean;
 }
 
@@ -108,7 +117,23 @@ function configurationFor(kind: JobKind, index: number, longBakeSeconds: number)
   }
 }
 
-function reportJob(emulator: RunningEmulator, jobId: string, kind: JobKind): JobReport {
+/** How many times the processor started for each job id, from the worker's log lines. */
+function processorStarts(logText: string): Map<string, number> {
+  const starts = new Map<string, number>();
+  for (const line of logText.split('\n')) {
+    if (!line.includes('"job processor started"')) continue;
+    const { jobId } = JSON.parse(line) as { jobId?: string };
+    if (jobId) starts.set(jobId, (starts.get(jobId) ?? 0) + 1);
+  }
+  return starts;
+}
+
+function reportJob(
+  emulator: RunningEmulator,
+  jobId: string,
+  kind: JobKind,
+  starts: ReadonlyMap<string, number>,
+): JobReport {
   const views = jobChain(emulator, jobId);
   const last = views.at(-1);
   const failure = last?.results.find((r) => r.operation === 'PutJobFailureResult');
@@ -124,6 +149,7 @@ function reportJob(emulator: RunningEmulator, jobId: string, kind: JobKind): Job
     acknowledgements: views.reduce((n, v) => n + v.acknowledgements.length, 0),
     nonces: views.reduce((n, v) => n + v.nonces.length, 0),
     results: views.reduce((n, v) => n + v.results.length, 0),
+    processorRuns: views.reduce((n, v) => n + (starts.get(v.jobId) ?? 0), 0),
     seconds: (end - start) / 1000,
   };
 }
@@ -174,7 +200,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     // From now on some dispatches are handed to two pollers at once.
     emulator.setFaults({ duplicateRate: options.duplicateRate ?? 0.3 });
     const tableName = await dynamo.createLedgerTable();
-    setWorkerEnvironment({ codePipeline: emulator.url, dynamoDb: dynamo.endpoint }, tableName);
+    // Processor starts are counted from the worker's INFO lines: a quieter level would hide them.
+    const logLevel = process.env.POWERTOOLS_LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO';
+    setWorkerEnvironment({ codePipeline: emulator.url, dynamoDb: dynamo.endpoint }, tableName, {
+      POWERTOOLS_LOG_LEVEL: logLevel,
+    });
     const handler = await importHandler();
 
     let invocations = 0;
@@ -205,7 +235,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       if (unfinished().length > 0) await sleep(options.tickMs ?? 500);
     }
 
-    const jobs = enqueued.map(({ jobId, kind }) => reportJob(emulator, jobId, kind));
+    const starts = processorStarts(logs.text());
+    const jobs = enqueued.map(({ jobId, kind }) => reportJob(emulator, jobId, kind, starts));
     const allViews = enqueued.flatMap(({ jobId }) => jobChain(emulator, jobId));
     const totals: DemoTotals = {
       jobs: jobs.length,
@@ -219,7 +250,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         0,
       ),
       redispatches: allViews.reduce((n, v) => n + Math.max(0, v.nonces.length - 1), 0),
-      processedTwice: allViews.filter((v) => v.results.length > 1).length,
+      processorRuns: jobs.reduce((n, j) => n + j.processorRuns, 0),
+      processedTwice: allViews.filter((v) => (starts.get(v.jobId) ?? 0) > 1).length,
+      reportedTwice: allViews.filter((v) => v.results.length > 1).length,
       invocations,
       failedInvocations,
       secretsInLogs: logs.countLinesWith(emulator.secrets().values),
@@ -229,7 +262,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       jobs,
       totals,
       logFile: logs.path,
-      ok: totals.unfinished === 0 && totals.processedTwice === 0 && totals.secretsInLogs === 0,
+      ok:
+        totals.unfinished === 0 &&
+        totals.processedTwice === 0 &&
+        totals.reportedTwice === 0 &&
+        totals.secretsInLogs === 0,
     };
   } finally {
     codePipeline.destroy();

@@ -5,8 +5,8 @@
  *   npm start -- --jobs 25     more jobs
  *   npm start -- --json        the totals as one JSON object on stdout
  *
- * Exit status 0 only if every job finished, none was processed twice and no secret value
- * reached a log line.
+ * Exit status 0 only if every job finished, none was processed (its processor started) or
+ * reported twice, and no secret value reached a log line.
  */
 import { integerFlag, parseCli, UsageError } from './cli-args.js';
 import { type DemoResult, runDemo } from './demo.js';
@@ -14,7 +14,7 @@ import { type DemoResult, runDemo } from './demo.js';
 const USAGE = 'usage: npm start -- [--jobs N] [--json]';
 
 function table(result: DemoResult): string {
-  const header = ['job', 'kind', 'outcome', 'jobs', 'acks', 'nonces', 'results', 'time'];
+  const header = ['job', 'kind', 'outcome', 'jobs', 'acks', 'nonces', 'results', 'runs', 'time'];
   const rows = result.jobs.map((job) => [
     job.jobId.slice(0, 8),
     job.kind,
@@ -23,6 +23,7 @@ function table(result: DemoResult): string {
     String(job.acknowledgements),
     String(job.nonces),
     String(job.results),
+    String(job.processorRuns),
     `${job.seconds.toFixed(1)} s`,
   ]);
   const widths = header.map((h, i) =>
@@ -36,7 +37,7 @@ function totals(result: DemoResult): string {
   const t = result.totals;
   return [
     `succeeded ${t.succeeded}, failed ${t.failed}, continued ${t.continued}, unfinished ${t.unfinished}, duplicates skipped ${t.duplicatesSkipped}`,
-    `duplicate dispatches ${t.duplicateDispatches}, re-dispatches ${t.redispatches}, processed twice ${t.processedTwice}, secret values in logs ${t.secretsInLogs}`,
+    `duplicate dispatches ${t.duplicateDispatches}, re-dispatches ${t.redispatches}, processed twice ${t.processedTwice}, reported twice ${t.reportedTwice}, secret values in logs ${t.secretsInLogs}`,
     `${t.invocations} invocations (${t.failedInvocations} failed) in ${t.seconds.toFixed(1)} s; worker logs: ${result.logFile}`,
   ].join('\n');
 }

@@ -58,7 +58,7 @@ export interface JobReport {
   readonly acknowledgements: number;
   readonly nonces: number;
   readonly results: number;
-  /** Times the processor started, over the chain's jobs (from the worker's log lines). */
+  /** Times the processor started, over the chain's jobs (from the worker's DEBUG lines). */
   readonly processorRuns: number;
   readonly seconds: number;
 }
@@ -200,10 +200,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     // From now on some dispatches are handed to two pollers at once.
     emulator.setFaults({ duplicateRate: options.duplicateRate ?? 0.3 });
     const tableName = await dynamo.createLedgerTable();
-    // Processor starts are counted from the worker's INFO lines: a quieter level would hide them.
-    const logLevel = process.env.POWERTOOLS_LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO';
+    // Processor starts are counted from the worker's log lines: a first start is a DEBUG line.
     setWorkerEnvironment({ codePipeline: emulator.url, dynamoDb: dynamo.endpoint }, tableName, {
-      POWERTOOLS_LOG_LEVEL: logLevel,
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
     });
     const handler = await importHandler();
 

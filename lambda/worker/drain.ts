@@ -165,6 +165,10 @@ class Drain {
       // Reports may be sent again until a quarter of the margin is left; the last quarter is
       // kept for the ledger writes that follow them and for publishing the metrics.
       reportDeadline: request.deadline - this.#settings.deadlineMarginMs / 4,
+      // One timer for the invocation, not one per report.
+      reportSignal: AbortSignal.timeout(
+        Math.max(0, request.deadline - this.#settings.deadlineMarginMs / 4 - deps.now()),
+      ),
       leaseExpiresAt: request.deadline + this.#settings.leaseGraceMs,
       taking: () => this.#taking(),
       summary,

@@ -16,6 +16,8 @@ export interface JobRun {
    * by then is left, recorded, to the invocation that takes the claim over.
    */
   readonly reportDeadline: number;
+  /** Aborts, at the report deadline, every attempt to send a report still under way. */
+  readonly reportSignal: AbortSignal;
   /** Epoch ms at which a claim taken now expires. */
   readonly leaseExpiresAt: number;
   /** Whether the invocation still takes jobs (it stops at its deadline margin). */

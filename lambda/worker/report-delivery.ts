@@ -98,9 +98,8 @@ export class ReportDelivery {
 
   /** One attempt (the SDK's own retries included), cut at the report deadline. */
   async #send(jobId: string, report: Report, run: JobRun, log: WorkerLogger): Promise<Attempt> {
-    const left = run.reportDeadline - this.#deps.now();
-    if (left <= 0) return { kind: 'late' };
-    const signal = AbortSignal.timeout(left);
+    const signal = run.reportSignal;
+    if (signal.aborted || this.#deps.now() >= run.reportDeadline) return { kind: 'late' };
     try {
       if (report.kind === 'success') await this.#deps.jobs.succeed(jobId, report, { signal });
       else await this.#deps.jobs.fail(jobId, report, { signal });

@@ -336,7 +336,10 @@ export class JobRunner {
   ): Promise<Report> {
     const executionId = defaultExecutionId(job);
     run.summary.processorRuns++;
-    log.info('job processor started', { attempt: claim.attempt });
+    // A first run is the usual case; a later one follows a worker that stopped, worth a look.
+    (claim.attempt > 1 ? log.info : log.debug)('job processor started', {
+      attempt: claim.attempt,
+    });
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {

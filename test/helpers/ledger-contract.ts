@@ -7,6 +7,7 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
+  DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
@@ -128,6 +129,13 @@ export function ledgerContract(
     });
     beforeEach(async () => {
       tableName = await server().createLedgerTable();
+      // dynalite answers CreateTable before it marks the table ACTIVE, and refuses writes
+      // (ResourceNotFoundException) until then: a busy process can send the first one too soon.
+      for (let tries = 0; tries < 100; tries++) {
+        const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+        if (Table?.TableStatus === 'ACTIVE') break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       ledger = new DynamoDbNonceLedger({ tableName, retentionSeconds: RETENTION, client });
     });
 

@@ -113,7 +113,7 @@ export class ReportDelivery {
         log.warn('could not report the result; sending it again', { error: safe });
         return { kind: 'unavailable', throttled: error.throttled };
       }
-      log.error('could not report the result; a later invocation sends the recorded report', {
+      log.error('could not report the result; a later invocation finishes the job', {
         error: safe,
       });
       return { kind: 'failed' };
@@ -136,7 +136,7 @@ export class ReportDelivery {
         return;
       case 'late':
         log.error(
-          'could not report the result before the invocation had to end; a later invocation sends the recorded report',
+          'could not report the result before the invocation had to end; a later invocation finishes the job',
         );
         return;
       case 'failed':

@@ -140,7 +140,12 @@ export const TARGETS = {
   speedUp: 10,
   cpuMsPerJob: 5,
   codePipelineCallsPerJob: 2,
-  dynamoWritesPerJob: 2,
+  /**
+   * The claim (before AcknowledgeJob), the record of the report (after the processor returned,
+   * before the report is sent) and the completion (after the report was accepted): the least
+   * that lets only one worker act on a job and never runs a processor again once it returned.
+   */
+  dynamoWritesPerJob: 3,
   dynamoReadsPerJob: 0,
   idleUsdPerMonth: 0.1,
   idleWithMonitoringUsdPerMonth: 3,
@@ -240,7 +245,7 @@ export function summarize(r: BenchResult): TargetCheck[] {
       ? {}
       : {
           miss: over(r.drain.floorRatio, TARGETS.floorRatio, (v) => `${v.toFixed(3)}x`),
-          why: `Each job holds a slot for its claim (a DynamoDB write), the acknowledgement and the result (${r.drain.latencyMs} ms each): ${ms(r.drain.sequential.msPerJob, 1)} a job when run one at a time. The worker, the emulator and dynalite share ${r.machine.cores} cores with whatever else runs (load average ${r.machine.loadBefore[0]?.toFixed(2)} before, ${r.machine.loadAfter[0]?.toFixed(2)} after).`,
+          why: `Each job holds a slot for its acknowledgement (${r.drain.latencyMs} ms) and its processor; its claim is made while it waits for the slot, and the record of its report, the result (${r.drain.latencyMs} ms) and the completion follow outside the slot: ${ms(r.drain.sequential.msPerJob, 1)} a job when run one at a time. The worker, the emulator and dynalite share ${r.machine.cores} cores with whatever else runs (load average ${r.machine.loadBefore[0]?.toFixed(2)} before, ${r.machine.loadAfter[0]?.toFixed(2)} after).`,
         }),
   });
   const speedMet = r.drain.speedUp >= TARGETS.speedUp;
@@ -286,7 +291,7 @@ export function summarize(r: BenchResult): TargetCheck[] {
   add({
     name: 'DynamoDB calls per job',
     target: `<= ${TARGETS.dynamoWritesPerJob} writes, ${TARGETS.dynamoReadsPerJob} reads`,
-    value: `${r.api.dynamo.writesPerJob.toFixed(2)} writes, ${r.api.dynamo.readsPerJob.toFixed(2)} reads (+ ${r.api.dynamo.queriesPerInvocation} query per invocation)`,
+    value: `${r.api.dynamo.writesPerJob.toFixed(2)} writes (claim, report record, completion), ${r.api.dynamo.readsPerJob.toFixed(2)} reads (+ ${r.api.dynamo.queriesPerInvocation} query per invocation)`,
     met: ddbMet,
   });
   const idleMet = r.cost.idleTotal < TARGETS.idleUsdPerMonth;
@@ -396,7 +401,10 @@ Ratios are steadier than absolute times here; every time below is a median.
   drains show the tracer's share: one with \`POWERTOOLS_TRACE_ENABLED=false\`, one bundled with
   a tracer that does nothing (\`bench/fixtures/\`, a reference that is never deployed); a fourth
   drains ${d.sequential.jobs} jobs with \`CONCURRENCY=1\`. ${d.runs} round${d.runs === 1 ? '' : 's'} of these four, interleaved; medians reported.
-- **Floor**: ${'2'} CodePipeline calls on a job's critical path × ${d.latencyMs} ms × ${d.jobs} jobs / ${d.concurrency} = ${ms(d.floorMs)}.
+- **Floor**: ${'2'} CodePipeline calls on a job's critical path × ${d.latencyMs} ms × ${d.jobs} jobs / ${d.concurrency} = ${ms(d.floorMs)}:
+  the drain's time if each job held one of the ${d.concurrency} slots for its acknowledgement and its
+  result and nothing else. A job's slot now ends when its processor returns (its report is
+  recorded, sent and completed outside it), so a drain can come in under this reference.
 - **SDK reference**: a process bundled the same way sends ${r.sdk.calls} small conditional \`UpdateItem\`
   calls, ten at a time, to dynalite with the worker's client settings and no tracer.
 
@@ -560,7 +568,10 @@ ${table(
       r.api.codePipeline.resultPerJob.toFixed(3),
     ],
     ['CodePipeline PollForJobs (shared by a batch)', r.api.codePipeline.pollsPerJob.toFixed(3)],
-    ['DynamoDB writes (UpdateItem)', r.api.dynamo.writesPerJob.toFixed(3)],
+    [
+      'DynamoDB writes (UpdateItem: claim, report record, completion)',
+      r.api.dynamo.writesPerJob.toFixed(3),
+    ],
     [
       'DynamoDB reads',
       `${r.api.dynamo.readsPerJob.toFixed(3)} (plus ${r.api.dynamo.queriesPerInvocation} query of the pending-claims index per invocation)`,

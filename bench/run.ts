@@ -46,7 +46,10 @@ const SEQUENTIAL_JOBS = 100;
 const COLD_START_RUNS = 31;
 const IMPORT_PROFILE_RUNS = 7;
 const DRAIN_RUNS = flags.quick ? 1 : 3;
-/** CodePipeline calls on a job's critical path: AcknowledgeJob and the result. */
+/**
+ * CodePipeline calls on a job's critical path, AcknowledgeJob and the result: the drain's
+ * reference is these calls made one slot at a time (the result no longer holds the slot).
+ */
 const CRITICAL_PATH_CALLS = 2;
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);

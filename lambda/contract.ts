@@ -184,6 +184,8 @@ export const COUNTER_METRICS = {
   deferred: 'JobsDeferred',
   /** Claims found with their lease expired and no outcome: their worker died. */
   expiredClaims: 'ExpiredClaims',
+  /** Times a job processor was started: more than the jobs only when a worker died mid-run. */
+  processorRuns: 'ProcessorRuns',
 } as const;
 
 export type CounterName = keyof typeof COUNTER_METRICS;

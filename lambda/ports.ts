@@ -3,7 +3,7 @@
  * `adapters/` implement them with the AWS SDK; the worker never touches the SDK itself.
  */
 import type { Job } from './worker/job.js';
-import type { FailureReport, SuccessReport } from './worker/outcome.js';
+import type { FailureReport, Report, SuccessReport } from './worker/outcome.js';
 
 /** `AcknowledgeJob` statuses. */
 export type JobStatus =
@@ -15,6 +15,12 @@ export type JobStatus =
   | 'Succeeded'
   | 'Failed';
 
+/** What a caller may say about one service call. */
+export interface CallOptions {
+  /** Aborts the call (its SDK retries included) when it fires. */
+  readonly signal?: AbortSignal;
+}
+
 /** CodePipeline's job-worker API. */
 export interface JobService {
   /** `PollForJobs` for this worker's action type; jobs come back parsed and redacted. */
@@ -23,10 +29,16 @@ export interface JobService {
   acknowledge(jobId: string, nonce: string): Promise<JobStatus>;
   /** `GetJobDetails`: the job's data again, with fresh credentials. */
   getJob(jobId: string, nonce: string): Promise<Job>;
-  /** `PutJobSuccessResult`; throws {@link JobRejectedError} when the job no longer takes results. */
-  succeed(jobId: string, report: SuccessReport): Promise<void>;
-  /** `PutJobFailureResult`; throws {@link JobRejectedError} when the job no longer takes results. */
-  fail(jobId: string, report: FailureReport): Promise<void>;
+  /**
+   * `PutJobSuccessResult`; throws {@link JobRejectedError} when the job no longer takes
+   * results, {@link JobServiceUnavailableError} when the same call may succeed later.
+   */
+  succeed(jobId: string, report: SuccessReport, options?: CallOptions): Promise<void>;
+  /**
+   * `PutJobFailureResult`; throws {@link JobRejectedError} when the job no longer takes
+   * results, {@link JobServiceUnavailableError} when the same call may succeed later.
+   */
+  fail(jobId: string, report: FailureReport, options?: CallOptions): Promise<void>;
 }
 
 /** The service refused a job operation for a reason that retrying will not change. */
@@ -42,6 +54,23 @@ export class JobRejectedError extends Error {
   }
 }
 
+/**
+ * The service could not take a call now, after the SDK's own retries: it throttled the call,
+ * answered with a server error, or did not answer in time. The same call may succeed later.
+ */
+export class JobServiceUnavailableError extends Error {
+  readonly jobId: string;
+  /** Whether the service throttled the call: the caller should back off longer. */
+  readonly throttled: boolean;
+
+  constructor(jobId: string, throttled: boolean, reason: string, options?: ErrorOptions) {
+    super(`CodePipeline could not take the call for job ${jobId} now: ${reason}`, options);
+    this.name = 'JobServiceUnavailableError';
+    this.jobId = jobId;
+    this.throttled = throttled;
+  }
+}
+
 /** A live claim on a job, held by this invocation. */
 export interface Claim {
   readonly jobId: string;
@@ -51,6 +80,11 @@ export interface Claim {
   /** How many claims (including this one) the job has had. */
   readonly attempt: number;
   readonly leaseExpiresAt: number;
+  /**
+   * The report recorded when the job's processor returned under an earlier claim: the holder
+   * sends it as it is and does not run the processor again.
+   */
+  readonly recorded?: Report;
 }
 
 export type ClaimResult =
@@ -86,6 +120,12 @@ export interface NonceLedger {
   claim(request: ClaimRequest): Promise<ClaimResult>;
   /** Takes over a claim whose lease expired before `now`; undefined if another got it first. */
   takeOver(jobId: string, now: number, leaseExpiresAt: number): Promise<Claim | undefined>;
+  /**
+   * Records the report the claim's processor produced, before it is sent, so that whoever
+   * holds the job next sends it instead of running the processor again; false if the claim
+   * was lost meanwhile.
+   */
+  record(claim: Claim, report: Report, now: number): Promise<boolean>;
   /** Records how the job ended; false if the claim was lost meanwhile. */
   complete(claim: Claim, outcome: LedgerOutcome, now: number): Promise<boolean>;
   /** Gives the claim up at once, so another dispatch of the job can be claimed. */

@@ -20,7 +20,7 @@ import {
  * that this is every metric of the contract, so a new one cannot be left off by accident.
  */
 export const WORKER_METRICS = {
-  flow: [C.polled, C.acknowledged, C.succeeded, C.failed, C.continued],
+  flow: [C.polled, C.acknowledged, C.succeeded, C.failed, C.continued, C.processorRuns],
   troubles: [
     C.acknowledgeErrors,
     C.reportErrors,

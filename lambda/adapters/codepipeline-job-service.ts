@@ -13,7 +13,13 @@ import {
   PutJobSuccessResultCommand,
 } from '@aws-sdk/client-codepipeline';
 import type { ActionTypeId } from '../config.js';
-import { JobRejectedError, type JobService, type JobStatus } from '../ports.js';
+import {
+  type CallOptions,
+  JobRejectedError,
+  type JobService,
+  JobServiceUnavailableError,
+  type JobStatus,
+} from '../ports.js';
 import type { Job } from '../worker/job.js';
 import type { FailureReport, SuccessReport } from '../worker/outcome.js';
 import { parseJob } from './codepipeline-job.js';
@@ -82,7 +88,7 @@ export class CodePipelineJobService implements JobService {
     return parseJob({ ...result.jobDetails, id: jobId, nonce }, this.#secretKeys);
   }
 
-  async succeed(jobId: string, report: SuccessReport): Promise<void> {
+  async succeed(jobId: string, report: SuccessReport, options?: CallOptions): Promise<void> {
     await this.#rejections(jobId, () =>
       this.#client.send(
         new PutJobSuccessResultCommand({
@@ -92,11 +98,12 @@ export class CodePipelineJobService implements JobService {
           outputVariables: report.outputVariables ? { ...report.outputVariables } : undefined,
           currentRevision: report.currentRevision,
         }),
+        { abortSignal: options?.signal },
       ),
     );
   }
 
-  async fail(jobId: string, report: FailureReport): Promise<void> {
+  async fail(jobId: string, report: FailureReport, options?: CallOptions): Promise<void> {
     await this.#rejections(jobId, () =>
       this.#client.send(
         new PutJobFailureResultCommand({
@@ -107,6 +114,7 @@ export class CodePipelineJobService implements JobService {
             externalExecutionId: report.externalExecutionId,
           },
         }),
+        { abortSignal: options?.signal },
       ),
     );
   }
@@ -124,7 +132,69 @@ export class CodePipelineJobService implements JobService {
       if (error instanceof InvalidJobStateException) {
         throw new JobRejectedError(jobId, 'InvalidJobState', { cause: error });
       }
+      const unavailable = unavailability(error);
+      if (unavailable) {
+        throw new JobServiceUnavailableError(jobId, unavailable.throttled, unavailable.reason, {
+          cause: error,
+        });
+      }
       throw error;
     }
   }
+}
+
+/** Error names of throttled calls, as AWS services spell them. */
+const THROTTLING_ERRORS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+]);
+/** Error names of calls the service could not serve now, whatever their HTTP status. */
+const TRANSIENT_ERRORS = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalFailure',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+]);
+/** Connections that broke or never came up: the request may not have reached the service. */
+const NETWORK_ERRORS = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
+
+interface SdkErrorFields {
+  readonly $metadata?: { readonly httpStatusCode?: number };
+  readonly $retryable?: { readonly throttling?: boolean };
+  readonly code?: unknown;
+}
+
+/**
+ * Whether a call failed for a reason that a later attempt may not meet (throttling, a server
+ * error, a timeout, a broken connection), and whether it was throttled; undefined otherwise.
+ */
+function unavailability(error: unknown): { throttled: boolean; reason: string } | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const fields = error as Error & SdkErrorFields;
+  const status = fields.$metadata?.httpStatusCode;
+  if (THROTTLING_ERRORS.has(error.name) || status === 429 || fields.$retryable?.throttling) {
+    return { throttled: true, reason: error.name };
+  }
+  const network = typeof fields.code === 'string' && NETWORK_ERRORS.has(fields.code);
+  if (TRANSIENT_ERRORS.has(error.name) || (status ?? 0) >= 500 || network || fields.$retryable) {
+    return { throttled: false, reason: network ? String(fields.code) : error.name };
+  }
+  return undefined;
 }

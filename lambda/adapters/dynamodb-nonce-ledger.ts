@@ -2,6 +2,11 @@
  * The nonce ledger in DynamoDB. One item per job (partition key `jobId`, see
  * `ledger-record.ts`); every decision is a single-item conditional write whose condition
  * compares timestamps, so TTL only cleans up and correctness never waits for it.
+ *
+ * A job's happy path is three writes: the claim (before AcknowledgeJob: only one worker may
+ * act on the job), the record of its report (after the processor returned and before the
+ * report is sent: a worker that dies in between leaves the report for the next holder), and
+ * the completion (after the report was accepted: the job leaves the index of open claims).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -21,6 +26,7 @@ import type {
   LedgerOutcome,
   NonceLedger,
 } from '../ports.js';
+import type { Report } from '../worker/outcome.js';
 import {
   ATTRIBUTES as A,
   decodeRecord,
@@ -30,6 +36,7 @@ import {
   type LedgerState,
   PENDING_SHARD,
 } from './ledger-record.js';
+import { encodeReport } from './recorded-report.js';
 
 export interface DynamoDbNonceLedgerOptions {
   readonly tableName: string;
@@ -100,19 +107,21 @@ export class DynamoDbNonceLedger implements NonceLedger {
             ':one': N(1),
             ...(execution ? { ':execution': S(execution) } : {}),
           },
-          ReturnValues: 'UPDATED_NEW',
+          // The whole item: a job released after its processor returned carries its report.
+          ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: this.#returnOld ? 'ALL_OLD' : undefined,
         }),
       );
-      const attempt = decodeRecord({ [A.jobId]: S(request.jobId), ...result.Attributes });
+      const record = decodeRecord({ [A.jobId]: S(request.jobId), ...result.Attributes });
       return {
         kind: 'claimed',
         claim: {
           jobId: request.jobId,
           nonce: request.nonce,
           token,
-          attempt: attempt?.attempts ?? 1,
+          attempt: record?.attempts ?? 1,
           leaseExpiresAt: request.leaseExpiresAt,
+          recorded: record?.report,
         },
       };
     } catch (error) {
@@ -161,17 +170,51 @@ export class DynamoDbNonceLedger implements NonceLedger {
     }
   }
 
+  async record(claim: Claim, report: Report, now: number): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { [A.jobId]: S(claim.jobId) },
+          // Only the live holder records; recording again (a retried request) is allowed.
+          ConditionExpression: '#token = :token AND #state = :claimed',
+          UpdateExpression: 'SET #report = :report, #recordedAt = :now',
+          ExpressionAttributeNames: {
+            '#token': A.claimToken,
+            '#state': A.state,
+            '#report': A.report,
+            '#recordedAt': A.recordedAt,
+          },
+          ExpressionAttributeValues: {
+            ':token': S(claim.token),
+            ':claimed': S(LEDGER_STATES.claimed),
+            ':report': encodeReport(report),
+            ':now': N(now),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async complete(claim: Claim, outcome: LedgerOutcome, now: number): Promise<boolean> {
+    // A finished job keeps no report: it will never be sent again.
     return this.#close(claim, LEDGER_STATES[outcome], now, {
       update: '#completedAt = :now',
-      names: { '#completedAt': A.completedAt },
+      remove: ', #report',
+      names: { '#completedAt': A.completedAt, '#report': A.report },
       values: { ':now': N(now) },
     });
   }
 
   async release(claim: Claim, now: number): Promise<boolean> {
+    // A released job keeps its report: the dispatch that claims it next sends it.
     return this.#close(claim, LEDGER_STATES.released, now, {
       update: '#lease = :zero',
+      remove: '',
       names: { '#lease': A.leaseExpiresAt },
       values: { ':zero': N(0) },
     });
@@ -206,6 +249,8 @@ export class DynamoDbNonceLedger implements NonceLedger {
     now: number,
     extra: {
       update: string;
+      /** More attributes to remove, after `#pending` (`, #a, #b`). */
+      remove: string;
       names: Record<string, string>;
       values: Record<string, AttributeValue>;
     },
@@ -216,7 +261,7 @@ export class DynamoDbNonceLedger implements NonceLedger {
           TableName: this.#table,
           Key: { [A.jobId]: S(claim.jobId) },
           ConditionExpression: '#token = :token AND #state IN (:claimed, :state)',
-          UpdateExpression: `SET #state = :state, #expiresAt = :ttl, ${extra.update} REMOVE #pending`,
+          UpdateExpression: `SET #state = :state, #expiresAt = :ttl, ${extra.update} REMOVE #pending${extra.remove}`,
           ExpressionAttributeNames: {
             '#token': A.claimToken,
             '#state': A.state,
@@ -246,7 +291,7 @@ export class DynamoDbNonceLedger implements NonceLedger {
         TableName: this.#table,
         Key: { [A.jobId]: S(jobId) },
         ConsistentRead: true,
-        ProjectionExpression: '#jobId, #nonce, #nonces, #state, #token, #attempts',
+        ProjectionExpression: '#jobId, #nonce, #nonces, #state, #token, #attempts, #report',
         ExpressionAttributeNames: {
           '#jobId': A.jobId,
           '#nonce': A.nonce,
@@ -254,6 +299,7 @@ export class DynamoDbNonceLedger implements NonceLedger {
           '#state': A.state,
           '#token': A.claimToken,
           '#attempts': A.attempts,
+          '#report': A.report,
         },
       }),
     );
@@ -274,8 +320,8 @@ function ownClaim(
   if (!record?.nonce || record.claimToken !== token || record.state !== LEDGER_STATES.claimed) {
     return undefined;
   }
-  const { jobId, nonce, attempts: attempt } = record;
-  return { jobId, nonce, token, attempt, leaseExpiresAt };
+  const { jobId, nonce, attempts: attempt, report: recorded } = record;
+  return { jobId, nonce, token, attempt, leaseExpiresAt, recorded };
 }
 
 /** Why a claim's condition failed, from the record as it was. */

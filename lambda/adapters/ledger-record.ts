@@ -6,10 +6,19 @@
  * Item: jobId, nonce (of the current claim), nonces (every nonce ever claimed), state,
  * claimToken, leaseExpiresAt (epoch ms), attempts, claimedAt, completedAt, actionExecutionId,
  * expiresAt (epoch s, TTL), pendingShard (present while a claim is open; keys the index that
- * finds claims whose worker died). Never credentials or configuration values.
+ * finds claims whose worker died), report and recordedAt (epoch ms): the report a processor's
+ * outcome became, recorded before it is sent and removed once the job is finished (see
+ * `recorded-report.ts`). Never credentials or configuration values: a report is built from the
+ * redacted job and holds no secret value.
+ *
+ * An open claim (claimed or released) is in one of two phases: without a report, its processor
+ * may be running (a worker that takes it over runs the processor again); with one, the
+ * processor has returned (whoever holds the job next sends the recorded report instead).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { LEDGER_SCHEMA } from '../contract.js';
+import type { Report } from '../worker/outcome.js';
+import { decodeReport } from './recorded-report.js';
 
 /** Where a job stands in the ledger. */
 export const LEDGER_STATES = {
@@ -44,6 +53,8 @@ export const ATTRIBUTES = {
   claimedAt: 'claimedAt',
   completedAt: 'completedAt',
   actionExecutionId: 'actionExecutionId',
+  report: 'report',
+  recordedAt: 'recordedAt',
   expiresAt: LEDGER_SCHEMA.timeToLiveAttribute,
   pendingShard: LEDGER_SCHEMA.pendingIndex.partitionKey,
 } as const;
@@ -62,6 +73,8 @@ export interface LedgerRecord {
   readonly leaseExpiresAt?: number;
   /** Claims the job has had, this one included. */
   readonly attempts: number;
+  /** The report recorded when the job's processor returned, until the job is finished. */
+  readonly report?: Report;
 }
 
 const KNOWN_STATES = new Set<string>(Object.values(LEDGER_STATES));
@@ -90,6 +103,7 @@ export function decodeRecord(
     claimToken: item[ATTRIBUTES.claimToken]?.S,
     leaseExpiresAt: numberOf(item[ATTRIBUTES.leaseExpiresAt]),
     attempts: numberOf(item[ATTRIBUTES.attempts]) ?? 1,
+    report: decodeReport(item[ATTRIBUTES.report]),
   };
 }
 

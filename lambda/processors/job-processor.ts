@@ -35,7 +35,11 @@ export interface ProcessingContext {
   readonly deadline: number;
   /** Aborted when the deadline passes. */
   readonly signal: AbortSignal;
-  /** 1 for the job's first claim; more when a worker died while holding it. */
+  /**
+   * 1 for the job's first claim; more when earlier claims of the job ended without a recorded
+   * report (their worker died, or the job was dispatched again): the processor may have run,
+   * in part or in full, under one of them.
+   */
   readonly attempt: number;
   readonly logger: JobLogger;
   /**
@@ -63,8 +67,11 @@ export interface ProcessingContext {
  * with the error's `failureType` when it is a {@link JobFailureError}, else with `JobFailed`,
  * and the error's message (with every secret value removed).
  *
- * Work may be repeated once if the worker dies mid-job (the claim's lease expires and a
- * later invocation takes the job over): make side effects safe to repeat.
+ * Once `process` returns, its outcome is recorded before it is reported, and it is never run
+ * again for the job: a worker that dies later leaves the recorded report to the next. It runs
+ * again only if its worker died while it ran (the claim's lease expires and a later invocation
+ * takes the job over), with `attempt` one higher: make side effects that cannot be repeated
+ * look for their own earlier run when `attempt > 1`.
  *
  * @example
  * const hello: JobProcessor = {

@@ -40,6 +40,8 @@ export interface WorkerDeps {
   readonly now?: () => number;
   /** @default setTimeout-based */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Uniform draws in [0, 1), for the jitter of report retries. @default Math.random */
+  readonly random?: () => number;
   /** The SDK settings processors are told about. @default 3 attempts, 5 s per request */
   readonly sdk?: SdkSettings;
   /** Where jobs' work directories are made. @default under the OS temp dir */
@@ -104,11 +106,18 @@ export class Worker {
 
   constructor(deps: WorkerDeps) {
     const now = deps.now ?? Date.now;
+    const sleep = deps.sleep ?? defaultSleep;
     this.#deps = {
       ...deps,
       now,
-      sleep: deps.sleep ?? defaultSleep,
-      runner: new JobRunner({ ...deps, now, sdk: deps.sdk ?? DEFAULT_SDK_SETTINGS }),
+      sleep,
+      runner: new JobRunner({
+        ...deps,
+        now,
+        sleep,
+        random: deps.random ?? Math.random,
+        sdk: deps.sdk ?? DEFAULT_SDK_SETTINGS,
+      }),
     };
   }
 
@@ -133,7 +142,10 @@ class Drain {
   /** What every job of this invocation shares: its times, counters and logger. */
   readonly #run: JobRun;
   readonly #running = new Set<Promise<void>>();
-  /** Ledger writes that record outcomes: they no longer hold a slot, but the drain awaits them. */
+  /**
+   * Work that no longer holds a slot but must end before the drain does: ledger writes that
+   * record outcomes, reports being sent again.
+   */
   readonly #trailing = new Set<Promise<void>>();
   readonly #buffer: Task[] = [];
   /** Jobs whose expired claim this invocation is recovering, by id. */
@@ -156,6 +168,13 @@ class Drain {
     this.#emptyPollsLeft = request.emptyPollRetries ?? 0;
     this.#run = {
       jobDeadline: request.deadline - this.#settings.deadlineMarginMs / 2,
+      // Reports may be sent again until a quarter of the margin is left; the last quarter is
+      // kept for the ledger writes that follow them and for publishing the metrics.
+      reportDeadline: request.deadline - this.#settings.deadlineMarginMs / 4,
+      // One timer for the invocation, not one per report.
+      reportSignal: AbortSignal.timeout(
+        Math.max(0, request.deadline - this.#settings.deadlineMarginMs / 4 - deps.now()),
+      ),
       leaseExpiresAt: request.deadline + this.#settings.leaseGraceMs,
       taking: () => this.#taking(),
       summary,

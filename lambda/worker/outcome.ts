@@ -311,6 +311,57 @@ export function toReport(outcome: JobOutcome, defaultExecutionId?: string): Repo
   }
 }
 
+/**
+ * The outcome with every string passed through `scrub`: the report it becomes is sent to
+ * CodePipeline and recorded in the ledger, and neither may hold a secret value. Run it before
+ * {@link toReport}, which then checks the limits, so a replaced value cannot make the report
+ * too long.
+ *
+ * @param scrub - replaces the secret values the process holds (`SecretScrubber.scrub`)
+ */
+export function withoutSecrets(outcome: JobOutcome, scrub: (text: string) => string): JobOutcome {
+  if (typeof outcome !== 'object' || outcome === null) return outcome;
+  const text = <T>(value: T): T => (typeof value === 'string' ? scrub(value) : value) as T;
+  switch (outcome.kind) {
+    case 'failure':
+      return {
+        ...outcome,
+        message: text(outcome.message),
+        externalExecutionId: text(outcome.externalExecutionId),
+      };
+    case 'continue':
+      return {
+        ...outcome,
+        continuationToken: text(outcome.continuationToken),
+        summary: text(outcome.summary),
+        externalExecutionId: text(outcome.externalExecutionId),
+      };
+    case 'success': {
+      const { outputVariables: variables, currentRevision: revision } = outcome;
+      return {
+        ...outcome,
+        summary: text(outcome.summary),
+        externalExecutionId: text(outcome.externalExecutionId),
+        outputVariables:
+          variables && typeof variables === 'object'
+            ? Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, text(v)]))
+            : variables,
+        currentRevision:
+          revision && typeof revision === 'object'
+            ? {
+                ...revision,
+                revision: text(revision.revision),
+                changeIdentifier: text(revision.changeIdentifier),
+                revisionSummary: text(revision.revisionSummary),
+              }
+            : revision,
+      };
+    }
+    default:
+      return outcome;
+  }
+}
+
 function details(
   summary: string | undefined,
   externalExecutionId: string | undefined,

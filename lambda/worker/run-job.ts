@@ -1,12 +1,12 @@
 /**
  * One job's protocol: claim it in the ledger, acknowledge it, process it (only when
- * InProgress), report exactly once, record the outcome; or, for a job whose worker died,
- * take the expired claim over and finish the job. Every path ends with the claim completed,
- * released, or deliberately left to expire (when the service could not be reached and the
- * truth is unknown); nothing here throws. The job's secret values are held by the scrubber
- * for as long as the job runs.
+ * InProgress), record the report its outcome becomes, send it, record that the job is
+ * finished; or, for a job whose worker died, take the expired claim over and finish the job:
+ * send the recorded report if its processor had returned, run the processor again only if it
+ * had not. Every path ends with the claim completed, released, or deliberately left to expire
+ * (when the service could not be reached and the truth is unknown); nothing here throws. The
+ * job's secret values are held by the scrubber for as long as the job runs.
  */
-import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -15,7 +15,6 @@ import {
   JobRejectedError,
   type JobService,
   type JobStatus,
-  type LedgerOutcome,
   type NonceLedger,
 } from '../ports.js';
 import type {
@@ -24,9 +23,11 @@ import type {
   ProcessingContext,
   SdkSettings,
 } from '../processors/job-processor.js';
-import type { DrainSummary, MetricsSink } from './counters.js';
+import type { MetricsSink } from './counters.js';
 import { PROCESSING_DURATION_METRIC } from './counters.js';
 import { type Job, jobLogKeys, reportedExecutionId, secretValues } from './job.js';
+import { type JobRun, LedgerSteps } from './job-run.js';
+import { JobScope } from './job-scope.js';
 import { describeError, type WorkerLogger, withKeys } from './logging.js';
 import {
   failureReport,
@@ -34,10 +35,18 @@ import {
   type JobOutcome,
   type Report,
   toReport,
+  withoutSecrets,
 } from './outcome.js';
+import { ReportDelivery } from './report-delivery.js';
 import type { SecretScrubber } from './secrets.js';
 
-/** After this many claims a job is failed instead of processed again: its workers keep dying. */
+export type { JobRun } from './job-run.js';
+
+/**
+ * After this many claims a job whose processor never returned is failed instead of processed
+ * again: its workers keep dying while it runs. A job whose processor returned is not counted
+ * against this: its recorded report is sent, whatever the attempt.
+ */
 export const MAX_ATTEMPTS = 3;
 
 /** The default folder of jobs' work directories, under the function's temporary storage. */
@@ -50,35 +59,25 @@ export interface JobRunnerDeps {
   readonly metrics: MetricsSink;
   readonly scrubber: SecretScrubber;
   readonly now: () => number;
+  /** Waits between attempts to send a report. */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Uniform draws in [0, 1) for the jitter of those waits. */
+  readonly random: () => number;
   /** Handed to the processor in its context. */
   readonly sdk: SdkSettings;
   /** Where jobs' work directories are made. @default {@link DEFAULT_WORK_ROOT} */
   readonly workRoot?: string;
 }
 
-/** What a job needs of the invocation it runs in: its times, where to count, where to log. */
-export interface JobRun {
-  /** Epoch ms by which the processor must return. */
-  readonly jobDeadline: number;
-  /** Epoch ms at which a claim taken now expires. */
-  readonly leaseExpiresAt: number;
-  /** Whether the invocation still takes jobs (it stops at its deadline margin). */
-  readonly taking: () => boolean;
-  readonly summary: DrainSummary;
-  /** The invocation's logger; each job adds its own keys. */
-  readonly log: WorkerLogger;
-  /**
-   * Takes over work that must finish before the invocation ends but need not hold the job's
-   * slot (recording a reported outcome). Without it, such work is awaited in place.
-   */
-  readonly background?: (work: Promise<void>) => void;
-}
-
 export class JobRunner {
   readonly #deps: JobRunnerDeps;
+  readonly #steps: LedgerSteps;
+  readonly #delivery: ReportDelivery;
 
   constructor(deps: JobRunnerDeps) {
     this.#deps = deps;
+    this.#steps = new LedgerSteps(deps.ledger, deps.scrubber, deps.now);
+    this.#delivery = new ReportDelivery({ ...deps, ledger: this.#steps });
   }
 
   /**
@@ -142,11 +141,12 @@ export class JobRunner {
       if (status === undefined) return;
       if (status !== 'InProgress') {
         log.warn('job is not InProgress after acknowledge; not processed', { status });
-        await this.#complete(claim, 'abandoned', run, log);
+        await this.#steps.complete(claim, 'abandoned', run, log);
         return;
       }
       run.summary.acknowledged++;
-      await this.#processAndReport(job, claim, run, log);
+      if (claim.recorded) await this.#sendRecorded(claim, claim.recorded, run, log);
+      else await this.#processAndReport(job, claim, run, log);
     } finally {
       forget();
     }
@@ -154,8 +154,9 @@ export class JobRunner {
 
   /**
    * Finishes a job whose worker died: takes its expired claim over, acknowledges again with
-   * the stored nonce (the status says whether the result was already reported), reads the
-   * job again and finishes it.
+   * the stored nonce (the status says whether the result was already reported), then sends
+   * the report recorded before the worker died or, when its processor had not returned, reads
+   * the job again and processes it.
    */
   async recover(jobId: string, run: JobRun): Promise<void> {
     const log = withKeys(run.log, { jobId });
@@ -182,14 +183,18 @@ export class JobRunner {
     if (status === undefined) return;
     if (status === 'Succeeded' || status === 'Failed') {
       // The result was reported; only the ledger write was lost.
-      await this.#complete(claim, status === 'Succeeded' ? 'succeeded' : 'failed', run, log);
+      await this.#steps.complete(claim, status === 'Succeeded' ? 'succeeded' : 'failed', run, log);
       return;
     }
     if (status !== 'InProgress') {
-      await this.#complete(claim, 'abandoned', run, log);
+      await this.#steps.complete(claim, 'abandoned', run, log);
       return;
     }
     run.summary.acknowledged++;
+    if (claim.recorded) {
+      await this.#sendRecorded(claim, claim.recorded, run, log);
+      return;
+    }
     let job: Job;
     try {
       job = await this.#deps.jobs.getJob(jobId, claim.nonce);
@@ -229,9 +234,7 @@ export class JobRunner {
   async giveBack(claim: Claim, run: JobRun, log: WorkerLogger, reason: string): Promise<void> {
     run.summary.deferred++;
     log.info('job left for a later dispatch', { reason });
-    await this.#ledger(run, log, 'release', () =>
-      this.#deps.ledger.release(claim, this.#deps.now()),
-    );
+    await this.#steps.release(claim, run, log);
   }
 
   /** The logger of one job: every line carries the job's keys. */
@@ -250,9 +253,7 @@ export class JobRunner {
       run.summary.acknowledgeErrors++;
       if (error instanceof JobRejectedError) {
         log.warn('acknowledge rejected; claim released', { reason: error.reason });
-        await this.#ledger(run, log, 'release', () =>
-          this.#deps.ledger.release(claim, this.#deps.now()),
-        );
+        await this.#steps.release(claim, run, log);
       } else {
         log.error('acknowledge failed; the claim is kept until its lease expires', {
           error: describeError(error, this.#deps.scrubber),
@@ -262,7 +263,10 @@ export class JobRunner {
     }
   }
 
-  /** Runs the processor on an acknowledged (InProgress) job and reports its result once. */
+  /**
+   * Runs the processor on an acknowledged (InProgress) job; then, outside the job's slot,
+   * records the report its outcome becomes and sends it once.
+   */
   async #processAndReport(job: Job, claim: Claim, run: JobRun, log: WorkerLogger): Promise<void> {
     const scope = new JobScope(
       join(this.#deps.workRoot ?? DEFAULT_WORK_ROOT, `${job.id}-${claim.token.slice(0, 8)}`),
@@ -282,66 +286,45 @@ export class JobRunner {
         'Milliseconds',
         this.#deps.now() - started,
       );
-      await this.#report(job, claim, report, run, log, started);
+      // The processor is done with its slot: the next job can start while this one's report is
+      // recorded and sent.
+      await this.#trail(this.#recordAndSend(claim, report, run, log, started), run);
     } finally {
       await scope.end(log, this.#deps.scrubber);
     }
   }
 
-  async #report(
-    job: Job,
+  async #recordAndSend(
     claim: Claim,
     report: Report,
     run: JobRun,
     log: WorkerLogger,
     started: number,
   ): Promise<void> {
-    try {
-      if (report.kind === 'success') await this.#deps.jobs.succeed(job.id, report);
-      else await this.#deps.jobs.fail(job.id, report);
-    } catch (error) {
-      run.summary.reportErrors++;
-      if (error instanceof JobRejectedError) {
-        log.warn('result rejected: the job no longer takes results', { reason: error.reason });
-        await this.#complete(claim, 'abandoned', run, log);
-      } else {
-        log.error('could not report the result; a later invocation finishes the job', {
-          error: describeError(error, this.#deps.scrubber),
-        });
-      }
+    // Recorded before it is sent: a worker that dies from here on leaves the report to the
+    // next holder of the claim, and the processor does not run again.
+    const recorded = await this.#steps.call(run, log, 'record', (ledger, now) =>
+      ledger.record(claim, report, now),
+    );
+    if (recorded === false) {
+      log.warn('claim was taken over before the report was recorded; not reported');
       return;
     }
-    const outcome: LedgerOutcome =
-      report.kind === 'failure' ? 'failed' : report.continuationToken ? 'continued' : 'succeeded';
-    run.summary[outcome]++;
-    log.info('job reported', {
-      outcome,
-      // The processor's own id, when it gave one: the Details link searches for it.
-      externalExecutionId:
-        (report.kind === 'failure'
-          ? report.externalExecutionId
-          : report.executionDetails?.externalExecutionId) ?? defaultExecutionId(job),
-      ...(report.kind === 'failure' ? { failureType: report.failureType } : {}),
-      durationMs: this.#deps.now() - started,
-    });
-    // The result is reported: the slot can take the next job while the ledger records it.
-    const recording = this.#complete(claim, outcome, run, log);
-    if (run.background) run.background(recording);
-    else await recording;
+    // A report that could not be recorded is still sent: the worker is alive, and a report
+    // accepted now is what keeps the processor from running again.
+    await this.#delivery.deliver(claim, report, run, log, started);
   }
 
-  /** Records the outcome in the ledger; a failure to do so is logged, never thrown. */
-  async #complete(
-    claim: Claim,
-    outcome: LedgerOutcome,
-    run: JobRun,
-    log: WorkerLogger,
-  ): Promise<void> {
-    if (outcome === 'abandoned') run.summary.abandoned++;
-    const kept = await this.#ledger(run, log, 'complete', () =>
-      this.#deps.ledger.complete(claim, outcome, this.#deps.now()),
-    );
-    if (kept === false) log.warn('claim was taken over before its outcome was recorded');
+  /** Sends the report a processor produced under an earlier claim, without running it again. */
+  #sendRecorded(claim: Claim, report: Report, run: JobRun, log: WorkerLogger): Promise<void> {
+    log.info('sending the report recorded before the worker stopped', { attempt: claim.attempt });
+    return this.#trail(this.#delivery.deliver(claim, report, run, log, this.#deps.now()), run);
+  }
+
+  /** Hands work that need not hold the job's slot to the invocation, or awaits it. */
+  async #trail(work: Promise<void>, run: JobRun): Promise<void> {
+    if (run.background) run.background(work);
+    else await work;
   }
 
   async #process(
@@ -352,6 +335,11 @@ export class JobRunner {
     scope: JobScope,
   ): Promise<Report> {
     const executionId = defaultExecutionId(job);
+    run.summary.processorRuns++;
+    // Every start, so that a job whose processor runs again (attempt 2) shows it in its lines.
+    log.info('job processor started', {
+      attempt: claim.attempt,
+    });
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -396,7 +384,10 @@ export class JobRunner {
           executionId,
         );
       }
-      return toReport(withoutSecrets(outcome, this.#deps.scrubber), executionId);
+      return toReport(
+        withoutSecrets(outcome, (text) => this.#deps.scrubber.scrub(text)),
+        executionId,
+      );
     } catch (error) {
       const safe = describeError(error, this.#deps.scrubber);
       if (JobFailureError.is(error)) {
@@ -409,63 +400,9 @@ export class JobRunner {
       clearTimeout(timer);
     }
   }
-
-  async #ledger<T>(
-    run: JobRun,
-    log: WorkerLogger,
-    step: string,
-    call: () => Promise<T>,
-  ): Promise<T | undefined> {
-    try {
-      return await call();
-    } catch (error) {
-      run.summary.ledgerErrors++;
-      log.error(`nonce ledger ${step} failed; the claim expires with its lease`, {
-        error: describeError(error, this.#deps.scrubber),
-      });
-      return undefined;
-    }
-  }
 }
 
 /** The execution id reported when the processor gives none: stable across continuations. */
 export function defaultExecutionId(job: Job): string {
   return reportedExecutionId(job);
-}
-
-/** The outcome with every held secret removed from its free text (summary, message). */
-function withoutSecrets(outcome: JobOutcome, scrubber: SecretScrubber): JobOutcome {
-  if (typeof outcome !== 'object' || outcome === null) return outcome;
-  if (outcome.kind === 'failure' && typeof outcome.message === 'string') {
-    return { ...outcome, message: scrubber.scrub(outcome.message) };
-  }
-  if (outcome.kind !== 'failure' && typeof outcome.summary === 'string') {
-    return { ...outcome, summary: scrubber.scrub(outcome.summary) };
-  }
-  return outcome;
-}
-
-/** What a job holds while it runs: its work directory and the secrets it was handed later. */
-class JobScope {
-  readonly #releases: Array<() => void> = [];
-
-  constructor(readonly workDirectory: string) {}
-
-  /** Keeps a secret registration until the job ends. */
-  hold(release: () => void): void {
-    this.#releases.push(release);
-  }
-
-  /** Removes the work directory and forgets the secrets; a failure is logged, never thrown. */
-  async end(log: WorkerLogger, scrubber: SecretScrubber): Promise<void> {
-    try {
-      await rm(this.workDirectory, { recursive: true, force: true });
-    } catch (error) {
-      log.warn('could not remove the job work directory', {
-        error: describeError(error, scrubber),
-      });
-    } finally {
-      for (const release of this.#releases.splice(0)) release();
-    }
-  }
 }

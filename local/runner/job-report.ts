@@ -65,10 +65,31 @@ async function outputsOf(
   return outputs;
 }
 
+/**
+ * How many times the processor started for each job id, from the worker's log lines (the
+ * worker logs every start).
+ *
+ * @param logText - the worker's log lines, JSON, one a line
+ */
+export function processorStarts(logText: string): Map<string, number> {
+  const starts = new Map<string, number>();
+  for (const line of logText.split('\n')) {
+    if (!line.includes('"job processor started"')) continue;
+    try {
+      const { jobId } = JSON.parse(line) as { jobId?: unknown };
+      if (typeof jobId === 'string') starts.set(jobId, (starts.get(jobId) ?? 0) + 1);
+    } catch {
+      // Not a log line of the worker's (a processor's own output): not a start.
+    }
+  }
+  return starts;
+}
+
 export async function reportJob(
   emulator: RunningEmulator,
   jobId: string,
   name: string,
+  starts: ReadonlyMap<string, number>,
 ): Promise<LocalJobReport> {
   const views = jobChain(emulator, jobId);
   const last = views.at(-1);
@@ -90,6 +111,7 @@ export async function reportJob(
     acknowledgements: views.reduce((n, v) => n + v.acknowledgements.length, 0),
     nonces: views.reduce((n, v) => n + v.nonces.length, 0),
     results: views.reduce((n, v) => n + v.results.length, 0),
+    processorRuns: views.reduce((n, v) => n + (starts.get(v.jobId) ?? 0), 0),
     duplicatesSkipped: views.reduce((n, v) => n + skippedDuplicates(v), 0),
     outputs: await outputsOf(emulator, last),
     seconds: (end - start) / 1000,
@@ -108,6 +130,7 @@ export function runTotals(
   emulator: RunningEmulator,
   jobs: readonly LocalJobReport[],
   counts: RunCounts,
+  starts: ReadonlyMap<string, number>,
 ): LocalRunTotals {
   const allViews = jobs.flatMap(({ jobId }) => jobChain(emulator, jobId));
   return {
@@ -122,7 +145,9 @@ export function runTotals(
       0,
     ),
     redispatches: allViews.reduce((n, v) => n + Math.max(0, v.nonces.length - 1), 0),
-    processedTwice: allViews.filter((v) => v.results.length > 1).length,
+    processorRuns: jobs.reduce((n, j) => n + j.processorRuns, 0),
+    processedTwice: allViews.filter((v) => (starts.get(v.jobId) ?? 0) > 1).length,
+    reportedTwice: allViews.filter((v) => v.results.length > 1).length,
     invocations: counts.invocations,
     failedInvocations: counts.failedInvocations,
     secretsInLogs: counts.secretsInLogs,

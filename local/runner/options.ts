@@ -183,6 +183,11 @@ export interface LocalJobReport {
   readonly nonces: number;
   /** Results reported (PutJobSuccessResult / PutJobFailureResult); one per job when all is well. */
   readonly results: number;
+  /**
+   * Times the processor started, over the chain's jobs (from the worker's `job processor
+   * started` log lines): one per job, unless a worker stopped while the processor ran.
+   */
+  readonly processorRuns: number;
   /** Extra deliveries of a dispatch that the worker did not process again. */
   readonly duplicatesSkipped: number;
   /** What the last job of the chain uploaded, by output artifact name. */
@@ -202,8 +207,12 @@ export interface LocalRunTotals {
   readonly duplicatesSkipped: number;
   readonly duplicateDispatches: number;
   readonly redispatches: number;
-  /** Jobs (of any chain) that received more than one result: must be 0. */
+  /** Times a processor started, over every job of every chain. */
+  readonly processorRuns: number;
+  /** Jobs (of any chain) whose processor started more than once: must be 0. */
   readonly processedTwice: number;
+  /** Jobs (of any chain) that received more than one result: must be 0. */
+  readonly reportedTwice: number;
   readonly invocations: number;
   readonly failedInvocations: number;
   /** Log lines that contain a secret value the emulator handed out: must be 0. */
@@ -220,6 +229,9 @@ export interface LocalRunResult {
   readonly logFile: string;
   /** Distinct errors of failed invocations, if any. */
   readonly invocationErrors: readonly string[];
-  /** True when every job finished, none was processed twice and no secret reached a log. */
+  /**
+   * True when every job finished, none was processed or reported twice and no secret reached
+   * a log.
+   */
   readonly ok: boolean;
 }

@@ -22,6 +22,7 @@ export const REPORT_COLUMNS: readonly ReportColumn[] = [
   { header: 'acks', cell: (job) => String(job.acknowledgements) },
   { header: 'nonces', cell: (job) => String(job.nonces) },
   { header: 'results', cell: (job) => String(job.results) },
+  { header: 'runs', cell: (job) => String(job.processorRuns) },
   { header: 'time', cell: (job) => `${job.seconds.toFixed(1)} s` },
 ];
 
@@ -44,7 +45,7 @@ export function totalsText(result: LocalRunResult): string {
   const t = result.totals;
   return [
     `succeeded ${t.succeeded}, failed ${t.failed}, continued ${t.continued}, unfinished ${t.unfinished}, duplicates skipped ${t.duplicatesSkipped}`,
-    `duplicate dispatches ${t.duplicateDispatches}, re-dispatches ${t.redispatches}, processed twice ${t.processedTwice}, secret values in logs ${t.secretsInLogs}`,
+    `duplicate dispatches ${t.duplicateDispatches}, re-dispatches ${t.redispatches}, processor runs ${t.processorRuns}, processed twice ${t.processedTwice}, reported twice ${t.reportedTwice}, secret values in logs ${t.secretsInLogs}`,
     `${t.invocations} invocations (${t.failedInvocations} failed) in ${t.seconds.toFixed(1)} s; worker logs: ${result.logFile}`,
   ].join('\n');
 }

@@ -20,7 +20,7 @@ import { jobChain } from '../job-chain.js';
 import { localContext, scheduledEvent } from '../lambda-runtime.js';
 import { captureLogs } from '../log-capture.js';
 import { type RunningS3Server, startS3Server } from '../s3/index.js';
-import { FINAL_STATUSES, reportJob, runTotals } from './job-report.js';
+import { FINAL_STATUSES, processorStarts, reportJob, runTotals } from './job-report.js';
 import { importEntryHandler, type LambdaHandler } from './load-handler.js';
 import { type NotEmulatedServer, startNotEmulated } from './not-emulated.js';
 import type { LocalJob, LocalRunResult, RunLocallyOptions } from './options.js';
@@ -237,16 +237,22 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         });
         if (unfinished().length > 0) await sleep(options.tickMs ?? 500);
       }
+      const starts = processorStarts(logs.text());
       const jobs = await Promise.all(
-        queued.map(({ jobId, name }) => reportJob(emulator, jobId, name)),
+        queued.map(({ jobId, name }) => reportJob(emulator, jobId, name, starts)),
       );
-      const totals = runTotals(emulator, jobs, {
-        duplicatesSkipped,
-        invocations,
-        failedInvocations,
-        secretsInLogs: logs.countLinesWith(emulator.secrets().values),
-        seconds: (Date.now() - started) / 1000,
-      });
+      const totals = runTotals(
+        emulator,
+        jobs,
+        {
+          duplicatesSkipped,
+          invocations,
+          failedInvocations,
+          secretsInLogs: logs.countLinesWith(emulator.secrets().values),
+          seconds: (Date.now() - started) / 1000,
+        },
+        starts,
+      );
       return {
         jobs,
         totals,
@@ -260,7 +266,11 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
               message,
             ),
         ),
-        ok: totals.unfinished === 0 && totals.processedTwice === 0 && totals.secretsInLogs === 0,
+        ok:
+          totals.unfinished === 0 &&
+          totals.processedTwice === 0 &&
+          totals.reportedTwice === 0 &&
+          totals.secretsInLogs === 0,
       };
     });
   } finally {

@@ -65,6 +65,8 @@ export function workerEnvironment(
     [POWERTOOLS_ENV.serviceName]: DEFAULT_SERVICE_NAME,
     [POWERTOOLS_ENV.metricsNamespace]: DEFAULT_METRICS_NAMESPACE,
     POWERTOOLS_TRACE_ENABLED: 'false',
+    // The report counts processor starts from the worker's INFO lines.
+    [POWERTOOLS_ENV.logLevel]: 'INFO',
   };
 }
 

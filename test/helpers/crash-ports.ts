@@ -13,6 +13,8 @@ export const CRASH_STEPS = [
   'after-claim',
   'after-acknowledge',
   'during-processing',
+  // The processor returned and its report was recorded; the report was never sent.
+  'after-record',
   'after-report',
 ] as const;
 export type CrashStep = (typeof CRASH_STEPS)[number];
@@ -74,10 +76,10 @@ export function crashAt(step: CrashStep, mode: CrashMode, jobId: string): CrashS
       acknowledge: (id, nonce) =>
         guard(step === 'after-acknowledge' && id === jobId, () => inner.acknowledge(id, nonce)),
       getJob: (id, nonce) => guard(false, () => inner.getJob(id, nonce)),
-      succeed: (id, report) =>
-        guard(step === 'after-report' && id === jobId, () => inner.succeed(id, report)),
-      fail: (id, report) =>
-        guard(step === 'after-report' && id === jobId, () => inner.fail(id, report)),
+      succeed: (id, report, options) =>
+        guard(step === 'after-report' && id === jobId, () => inner.succeed(id, report, options)),
+      fail: (id, report, options) =>
+        guard(step === 'after-report' && id === jobId, () => inner.fail(id, report, options)),
     }),
     ledger: (inner) => ({
       claim: async (request) => {
@@ -89,6 +91,10 @@ export function crashAt(step: CrashStep, mode: CrashMode, jobId: string): CrashS
         return guard(true, async () => result);
       },
       takeOver: (id, now, lease) => guard(false, () => inner.takeOver(id, now, lease)),
+      record: (claim, report, now) =>
+        guard(step === 'after-record' && claim.jobId === jobId, () =>
+          inner.record(claim, report, now),
+        ),
       complete: (claim, outcome, now) => guard(false, () => inner.complete(claim, outcome, now)),
       release: (claim, now) => guard(false, () => inner.release(claim, now)),
       findExpired: (now, limit) => guard(false, () => inner.findExpired(now, limit)),

@@ -41,6 +41,8 @@ interface FakeJob {
   ackAnswer?: 'InvalidNonce' | 'JobNotFound' | JobStatus | Error;
   /** Forced answer to results. */
   resultError?: 'InvalidJobState' | Error;
+  /** How many more results get the forced answer. */
+  resultErrorsLeft?: number;
 }
 
 export class FakeCodePipeline {
@@ -52,6 +54,8 @@ export class FakeCodePipeline {
   readonly results: Result[] = [];
   readonly acknowledged: { jobId: string; nonce: string }[] = [];
   readonly polls: number[] = [];
+  /** Called with the job id of every result call, before it is answered. */
+  beforeResult: ((jobId: string) => Promise<void>) | undefined;
   readonly #jobs = new Map<string, FakeJob>();
   #detailsRead = 0;
   #queue: SdkJob[] = [];
@@ -110,11 +114,13 @@ export class FakeCodePipeline {
       return { jobDetails: { id: known.job.id, accountId: known.job.accountId, data } };
     });
     this.mock.on(PutJobSuccessResultCommand).callsFake(async (input) => {
+      await this.beforeResult?.(input.jobId ?? '');
       this.#result(input.jobId ?? '', 'Succeeded');
       this.results.push({ jobId: input.jobId ?? '', kind: 'success', input });
       return {};
     });
     this.mock.on(PutJobFailureResultCommand).callsFake(async (input) => {
+      await this.beforeResult?.(input.jobId ?? '');
       this.#result(input.jobId ?? '', 'Failed');
       this.results.push({ jobId: input.jobId ?? '', kind: 'failure', input });
       return {};
@@ -150,9 +156,14 @@ export class FakeCodePipeline {
     if (known) known.ackAnswer = answer;
   }
 
-  failResults(jobId: string, error: NonNullable<FakeJob['resultError']>): void {
+  /** Answers the next `times` result calls of `jobId` (all of them by default) with `error`. */
+  failResults(
+    jobId: string,
+    error: NonNullable<FakeJob['resultError']>,
+    times = Number.POSITIVE_INFINITY,
+  ): void {
     const known = this.#jobs.get(jobId);
-    if (known) known.resultError = error;
+    if (known) Object.assign(known, { resultError: error, resultErrorsLeft: times });
   }
 
   /** Answers every poll after `ms`. */
@@ -180,7 +191,8 @@ export class FakeCodePipeline {
   #result(jobId: string, status: JobStatus): void {
     const known = this.#jobs.get(jobId);
     if (!known) throw new JobNotFoundException({ message: 'gone', $metadata: {} });
-    const forced = known.resultError;
+    const forced = (known.resultErrorsLeft ?? 0) > 0 ? known.resultError : undefined;
+    if (forced) known.resultErrorsLeft = (known.resultErrorsLeft ?? 0) - 1;
     if (forced instanceof Error) throw forced;
     if (forced === 'InvalidJobState' || known.status !== 'InProgress') {
       throw new InvalidJobStateException({ message: `job is ${known.status}`, $metadata: {} });

@@ -7,13 +7,16 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
+  DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
+import { decodeReport } from '../../lambda/adapters/recorded-report.js';
 import type { Claim, ClaimResult } from '../../lambda/ports.js';
+import { LIMITS, type Report, toReport } from '../../lambda/worker/outcome.js';
 import type { LocalDynamoDb } from './dynalite.js';
 
 export interface LedgerServerTraits {
@@ -28,6 +31,62 @@ const JOB = '11111111-2222-4333-8444-555555555555';
 const T0 = 1_800_000_000_000;
 const LEASE = 60_000;
 const RETENTION = 86_400;
+
+const REPORT: Report = {
+  kind: 'success',
+  executionDetails: { summary: 'deployed', externalExecutionId: 'exec-1', percentComplete: 100 },
+  outputVariables: { Url: 'https://example.com', Empty: '' },
+  currentRevision: {
+    revision: 'r1',
+    changeIdentifier: 'c1',
+    created: new Date(T0),
+    revisionSummary: 'the change',
+  },
+};
+
+/** Output variable names from shortest to longest, of the characters the API allows. */
+function* variableNames(): Generator<string> {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@-_';
+  let names = [''];
+  for (;;) {
+    names = names.flatMap((prefix) => [...alphabet].map((c) => prefix + c));
+    yield* names;
+  }
+}
+
+/**
+ * The largest reports the API accepts, as `toReport` builds them: every free-text and
+ * identifier field at its limit in 3-byte characters, and output variables of 122,880 bytes
+ * either as the most variables the limit allows (the map's per-element overhead at its
+ * largest) or as one long value.
+ */
+function largestReports(): Report[] {
+  const wide = (length: number) => '€'.repeat(length);
+  const common = {
+    summary: wide(LIMITS.summary),
+    externalExecutionId: wide(LIMITS.externalExecutionId),
+    currentRevision: {
+      revision: wide(LIMITS.revision),
+      changeIdentifier: wide(LIMITS.changeIdentifier),
+      created: new Date(T0),
+      revisionSummary: wide(LIMITS.revisionSummary),
+    },
+  };
+  const many: Record<string, string> = {};
+  let bytes = 0;
+  for (const name of variableNames()) {
+    if (bytes + name.length > LIMITS.outputVariablesBytes) break;
+    many[name] = '';
+    bytes += name.length;
+  }
+  const last = Object.keys(many).at(-1) ?? 'A';
+  many[last] = 'x'.repeat(LIMITS.outputVariablesBytes - bytes);
+  const one = { V: '€'.repeat(Math.floor((LIMITS.outputVariablesBytes - 1) / 3)) };
+  return [
+    toReport({ kind: 'success', ...common, outputVariables: many }),
+    toReport({ kind: 'success', ...common, outputVariables: one }),
+  ];
+}
 
 /** The job ids `findExpired` answers, in its order. */
 async function expiredJobIds(
@@ -79,6 +138,13 @@ export function ledgerContract(
     });
     beforeEach(async () => {
       tableName = await server().createLedgerTable();
+      // dynalite answers CreateTable before it marks the table ACTIVE, and refuses writes
+      // (ResourceNotFoundException) until then: a busy process can send the first one too soon.
+      for (let tries = 0; tries < 100; tries++) {
+        const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+        if (Table?.TableStatus === 'ACTIVE') break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       ledger = new DynamoDbNonceLedger({ tableName, retentionSeconds: RETENTION, client });
     });
 
@@ -294,6 +360,114 @@ export function ledgerContract(
         if (byClaim.kind !== 'claimed') expect(byClaim).toEqual({ kind: 'held' });
         expect((await item())?.attempts?.N).toBe('2');
       });
+    });
+
+    describe('recorded reports', () => {
+      const takeOver = () => ledger.takeOver(JOB, T0 + LEASE + 1, T0 + 3 * LEASE);
+
+      it("records the live holder's report and hands it to the worker that takes the claim over", async () => {
+        const first = await claimed('n1');
+
+        expect(await ledger.record(first, REPORT, T0 + 1)).toBe(true);
+
+        const stored = await item();
+        expect(stored?.state?.S).toBe('claimed');
+        expect(stored?.recordedAt?.N).toBe(String(T0 + 1));
+        expect(decodeReport(stored?.report)).toEqual(REPORT);
+        const taker = await takeOver();
+        expect(taker).toMatchObject({ nonce: 'n1', attempt: 2, recorded: REPORT });
+      });
+
+      it('hands no report to the taker of a claim whose processor never returned', async () => {
+        await claimed('n1');
+
+        const taker = await takeOver();
+
+        expect(taker).toBeDefined();
+        expect(taker?.recorded).toBeUndefined();
+      });
+
+      it('lets only the live holder record: not an impostor, nor a holder whose claim was taken over', async () => {
+        const first = await claimed('n1');
+        const impostor: Claim = { ...first, token: 'not-the-token' };
+        expect(await ledger.record(impostor, REPORT, T0 + 1)).toBe(false);
+        const taker = await takeOver();
+        if (!taker) throw new Error('take-over failed');
+
+        expect(await ledger.record(first, REPORT, T0 + LEASE + 2)).toBe(false);
+        expect((await item())?.report).toBeUndefined();
+        expect(await ledger.record(taker, REPORT, T0 + LEASE + 3)).toBe(true);
+      });
+
+      it('refuses a record on a released or finished claim', async () => {
+        const [released, finished] = jobIds(2) as [string, string];
+        const a = await claimed('n1', T0, released);
+        const b = await claimed('n1', T0, finished);
+        await ledger.release(a, T0 + 1);
+        await ledger.complete(b, 'failed', T0 + 1);
+
+        expect(await ledger.record(a, REPORT, T0 + 2)).toBe(false);
+        expect(await ledger.record(b, REPORT, T0 + 2)).toBe(false);
+        expect((await item(released))?.report).toBeUndefined();
+        expect((await item(finished))?.report).toBeUndefined();
+      });
+
+      it('records again when the holder sends the same record twice (a lost answer retried)', async () => {
+        const first = await claimed('n1');
+
+        expect(await ledger.record(first, REPORT, T0 + 1)).toBe(true);
+        expect(await ledger.record(first, REPORT, T0 + 1)).toBe(true);
+        expect(decodeReport((await item())?.report)).toEqual(REPORT);
+      });
+
+      it('keeps no report once the job is finished, only when it was recorded', async () => {
+        const first = await claimed('n1');
+        await ledger.record(first, REPORT, T0 + 1);
+
+        expect(await ledger.complete(first, 'succeeded', T0 + 2)).toBe(true);
+
+        const stored = await item();
+        expect(stored?.report).toBeUndefined();
+        expect(stored?.recordedAt?.N).toBe(String(T0 + 1));
+        expect(stored?.pendingShard).toBeUndefined();
+        expect(await takeOver()).toBeUndefined();
+      });
+
+      it('keeps the report of a released claim and hands it to the dispatch that claims the job next', async () => {
+        const first = await claimed('n1');
+        await ledger.record(first, REPORT, T0 + 1);
+        await ledger.release(first, T0 + 2);
+
+        const next = await claim('n2', T0 + 3);
+
+        expect(next).toMatchObject({
+          kind: 'claimed',
+          claim: { nonce: 'n2', attempt: 2, recorded: REPORT },
+        });
+      });
+
+      it('finds a claim with a recorded report whose worker died, as any open claim', async () => {
+        const first = await claimed('n1');
+        await ledger.record(first, REPORT, T0 + 1);
+
+        expect(await expiredJobIds(ledger, T0 + LEASE + 1, 10)).toEqual([JOB]);
+      });
+
+      it.each(
+        largestReports().map(
+          (report, i) => [i === 0 ? 'many variables' : 'one long value', report] as const,
+        ),
+      )(
+        'records the largest report the API accepts (%s) within the item size limit',
+        async (_label, report) => {
+          const first = await claimed('n1');
+
+          expect(await ledger.record(first, report, T0 + 1)).toBe(true);
+
+          expect(decodeReport((await item())?.report)).toEqual(report);
+          expect((await takeOver())?.recorded).toEqual(report);
+        },
+      );
     });
 
     describe('finding claims whose worker died', () => {

@@ -39,9 +39,19 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-export async function startLocalStack(options: EmulatorOptions = {}): Promise<LocalStack> {
+/**
+ * Starts the emulator and, unless one is given, dynalite.
+ *
+ * @param options - the emulator's options (faults, clock, dispatch timeout)
+ * @param shared - a DynamoDB-compatible server to use instead of a dynalite of its own (DynamoDB
+ *   Local, say); the stack creates its table there and leaves the server running on close
+ */
+export async function startLocalStack(
+  options: EmulatorOptions = {},
+  shared?: LocalDynamoDb,
+): Promise<LocalStack> {
   const emulator = await startEmulator(options);
-  const dynamo = await startDynalite();
+  const dynamo = shared ?? (await startDynalite());
   const admin = new CodePipelineClient({
     endpoint: emulator.url,
     region: emulator.region,
@@ -79,7 +89,7 @@ export async function startLocalStack(options: EmulatorOptions = {}): Promise<Lo
       process.env = saved;
       vi.unstubAllEnvs();
       await emulator.close();
-      await dynamo.close();
+      if (!shared) await dynamo.close();
     },
   };
 }

@@ -17,6 +17,11 @@ export interface ScenarioFigures {
   readonly duplicatesSkipped: number;
   /** Result calls (PutJob*Result) that reached each job, smallest and largest. */
   readonly resultsPerJob: { readonly min: number; readonly max: number };
+  /**
+   * Times the processor started, per job whose processor started at all, smallest and
+   * largest: "processed twice" means a max of 2. Undefined when no processor ran.
+   */
+  readonly processorRunsPerJob: { readonly min: number; readonly max: number } | undefined;
   readonly secretHits: number;
   readonly seconds: number;
 }
@@ -39,13 +44,33 @@ export function resultsPerJob(
   return { min: Math.min(...counts), max: Math.max(...counts) };
 }
 
+/**
+ * Smallest and largest number of processor starts of the given jobs whose processor started;
+ * undefined when none did.
+ *
+ * @param runs - one entry per start of the processor (a counting processor's `runs`)
+ */
+export function processorRunsPerJob(
+  runs: readonly { readonly jobId: string }[],
+  jobIds: readonly string[],
+): { min: number; max: number } | undefined {
+  const counts = jobIds
+    .map((id) => runs.filter((run) => run.jobId === id).length)
+    .filter((count) => count > 0);
+  return counts.length === 0 ? undefined : { min: Math.min(...counts), max: Math.max(...counts) };
+}
+
+const range = (value: { min: number; max: number } | undefined) =>
+  value ? `${value.min}..${value.max}` : '-';
+
 const COLUMNS: readonly [string, (row: ScenarioFigures) => string][] = [
   ['scenario', (row) => row.scenario],
   ['jobs', (row) => String(row.jobs)],
   ['workers', (row) => String(row.workers)],
   ['faults', (row) => String(row.faultsInjected)],
   ['dup skipped', (row) => String(row.duplicatesSkipped)],
-  ['results/job', (row) => `${row.resultsPerJob.min}..${row.resultsPerJob.max}`],
+  ['results/job', (row) => range(row.resultsPerJob)],
+  ['runs/job', (row) => range(row.processorRunsPerJob)],
   ['secret hits', (row) => String(row.secretHits)],
   ['s', (row) => row.seconds.toFixed(1)],
 ];

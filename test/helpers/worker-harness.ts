@@ -42,6 +42,8 @@ export interface HarnessOptions {
   readonly settings?: Partial<WorkerSettings>;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Uniform draws in [0, 1) for the jitter of report retries. @default the worker's default */
+  readonly random?: () => number;
   /** Where jobs' work directories go. @default the worker's default */
   readonly workRoot?: string;
 }
@@ -71,6 +73,7 @@ export function workerHarness(options: HarnessOptions) {
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     now: options.now,
     sleep: options.sleep,
+    random: options.random,
     workRoot: options.workRoot,
   });
   return { codePipeline, jobs, ledger, metrics, logs, scrubber, worker };

@@ -109,10 +109,11 @@ describe('alarm scenarios', () => {
     for (const metric of metrics) covered.add(metric);
   }
 
+  // A short invocation: a result that cannot be reported is retried until its deadline.
   const invoke = (env: Record<string, string> = {}, processor?: JobProcessor) =>
     stack.handler({ ...FAST, ...env }, processor ? { processor } : {})(
       scheduledEvent(),
-      lambdaContext(),
+      lambdaContext(8_000),
     );
 
   it('an idle worker fires none: it publishes its successful poll and nothing else', async () => {

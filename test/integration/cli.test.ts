@@ -62,8 +62,10 @@ describe('codepipeline-job-worker', () => {
     const { code, stdout } = await bin(['run', '--entry', SAMPLE_ENTRY, '--jobs', file]);
 
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^job\s+kind\s+outcome\s+jobs\s+acks\s+nonces\s+results\s+time\s*$/m);
-    expect(stdout).toMatch(/^\w{8}\s+bad\s+Failed \(ConfigurationError\)\s+1\s+1\s+1\s+1\s/m);
+    expect(stdout).toMatch(
+      /^job\s+kind\s+outcome\s+jobs\s+acks\s+nonces\s+results\s+runs\s+time\s*$/m,
+    );
+    expect(stdout).toMatch(/^\w{8}\s+bad\s+Failed \(ConfigurationError\)\s+1\s+1\s+1\s+1\s+1\s/m);
     expect(stdout.match(/^\w{8}\s+(quick|resumed)\s+Succeeded\s/gm)).toHaveLength(3);
     expect(stdout).toContain('OK: every job finished exactly once.');
   }, 120_000);

@@ -39,9 +39,12 @@ describe('npm start', () => {
       failed: 1,
       unfinished: 0,
       processedTwice: 0,
+      reportedTwice: 0,
       secretsInLogs: 0,
       failedInvocations: 0,
     });
+    // Every job of every chain (the continuations included) had its processor started once.
+    expect(totals.processorRuns).toBe(Number(totals.jobs) + Number(totals.continued));
     expect(totals.continued).toBeGreaterThanOrEqual(1);
     expect(totals.redispatches).toBeGreaterThanOrEqual(1);
   }, 120_000);

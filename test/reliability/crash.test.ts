@@ -22,7 +22,11 @@ import {
   sleep,
   waitFor,
 } from '../helpers/reliability.js';
-import { recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
+import {
+  processorRunsPerJob,
+  recordFigures,
+  resultsPerJob,
+} from '../helpers/reliability-figures.js';
 import { secretHits, tapOutput } from '../helpers/secret-scan.js';
 
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
@@ -118,6 +122,16 @@ describe('crash: a worker killed holding a job', () => {
       faultsInjected: 1,
       duplicatesSkipped: summary.duplicates,
       resultsPerJob: resultsPerJob(emulator, ids),
+      // The killed process started each job's processor once; the recovery, once more.
+      processorRunsPerJob: processorRunsPerJob(
+        [
+          ...ids
+            .filter((id) => childOutput.includes(`acknowledged ${id}`))
+            .map((jobId) => ({ jobId })),
+          ...processor.runs,
+        ],
+        ids,
+      ),
       secretHits: hits,
       seconds: (Date.now() - startedAt) / 1000,
     });
@@ -237,6 +251,7 @@ describe('crash: a worker killed holding a job', () => {
         faultsInjected: 1,
         duplicatesSkipped: total(summaries, 'duplicates'),
         resultsPerJob: resultsPerJob(emulator, [jobId]),
+        processorRunsPerJob: processorRunsPerJob(processor.runs, [jobId]),
         secretHits: hits,
         seconds: (Date.now() - startedAt) / 1000,
       });

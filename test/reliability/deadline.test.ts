@@ -12,7 +12,11 @@ import {
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
 import { startLocalStack } from '../helpers/local-stack.js';
 import { countingProcessor, never, scenarioHooks, sleep } from '../helpers/reliability.js';
-import { recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
+import {
+  processorRunsPerJob,
+  recordFigures,
+  resultsPerJob,
+} from '../helpers/reliability-figures.js';
 import { secretHits, tapOutput } from '../helpers/secret-scan.js';
 
 const REMAINING_MS = 6_000;
@@ -124,6 +128,7 @@ describe('deadline', () => {
       faultsInjected: [...slow].filter((id) => taken.includes(id)).length,
       duplicatesSkipped: 0,
       resultsPerJob: resultsPerJob(emulator, taken),
+      processorRunsPerJob: processorRunsPerJob(processor.runs, taken),
       secretHits: hits,
       seconds: (Date.now() - startedAt) / 1000,
     });
@@ -190,6 +195,7 @@ describe('deadline', () => {
       faultsInjected: proxy.delayed(),
       duplicatesSkipped: 0,
       resultsPerJob: resultsPerJob(emulator, taken),
+      processorRunsPerJob: processorRunsPerJob(processor.runs, taken),
       secretHits: hits,
       seconds: (Date.now() - startedAt) / 1000,
     });

@@ -25,7 +25,11 @@ import {
   scenarioHooks,
   sleep,
 } from '../helpers/reliability.js';
-import { recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
+import {
+  processorRunsPerJob,
+  recordFigures,
+  resultsPerJob,
+} from '../helpers/reliability-figures.js';
 import {
   type CommandOutcome,
   failures,
@@ -135,6 +139,7 @@ describe('faults', () => {
       faultsInjected: emulatorInjected + proxy.injected(),
       duplicatesSkipped: ended.reduce((sum, i) => sum + (i.summary?.duplicates ?? 0), 0),
       resultsPerJob: resultsPerJob(emulator, ids),
+      processorRunsPerJob: processorRunsPerJob(processor.runs, ids),
       secretHits: hits,
       seconds: (Date.now() - startedAt) / 1000,
     });
@@ -256,6 +261,7 @@ describe('faults', () => {
         faultsInjected: proxy.injected(),
         duplicatesSkipped: summary.duplicates,
         resultsPerJob: resultsPerJob(emulator, [jobId]),
+        processorRunsPerJob: processorRunsPerJob(processor.runs, [jobId]),
         secretHits: hits,
         seconds: (Date.now() - startedAt) / 1000,
       });
@@ -291,7 +297,8 @@ describe('faults', () => {
     emulator.setFaults({ errorRate: 1, operations: ['GetJobDetails'] });
     const tap = open(tapOutput());
 
-    const summary = await stack.handler(env, { processor: countingProcessor() })(
+    const processor = countingProcessor();
+    const summary = await stack.handler(env, { processor })(
       scheduledEvent(),
       lambdaContext(10_000),
     );
@@ -310,6 +317,7 @@ describe('faults', () => {
       faultsInjected: emulator.stats().faults.GetJobDetails?.internalFailure ?? 0,
       duplicatesSkipped: summary.duplicates,
       resultsPerJob: resultsPerJob(emulator, [jobId]),
+      processorRunsPerJob: processorRunsPerJob(processor.runs, [jobId]),
       secretHits: hits,
       seconds: (Date.now() - startedAt) / 1000,
     });

@@ -13,13 +13,15 @@
  * Invariants (both): no two holders of one job at a time (a new holder's `now` is past the
  * previous lease unless that claim was released), a (jobId, nonce) pair is claimed at most
  * once, a finished job is never claimed or taken over again, a superseded holder can no longer
- * complete or release, and no job is lost (an open claim whose lease expired is found by
- * findExpired and taken over by exactly one of several workers).
+ * complete, release or record, a report once recorded is handed to every later holder of the
+ * job (so its processor never runs again), and no job is lost (an open claim whose lease
+ * expired is found by findExpired and taken over by exactly one of several workers).
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
 import type { Claim, ClaimResult, LedgerOutcome } from '../../lambda/ports.js';
+import type { Report } from '../../lambda/worker/outcome.js';
 import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
 
 const T0 = 1_800_000_000_000;
@@ -38,6 +40,13 @@ type JobId = string;
 type OpenState = 'claimed' | 'released';
 type LedgerState = OpenState | LedgerOutcome;
 
+/** A distinct report per tag, of each kind, so that a report handed back names its recorder. */
+function reportFor(tag: string): Report {
+  return tag.length % 2 === 0
+    ? { kind: 'success', executionDetails: { summary: tag }, outputVariables: { Tag: tag } }
+    : { kind: 'failure', failureType: 'JobFailed', message: tag };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Invariants over what the ledger answered (shared by both tests)
 // ---------------------------------------------------------------------------------------------
@@ -49,6 +58,8 @@ interface Acquisition {
   readonly now: number;
   completed?: LedgerOutcome;
   released?: boolean;
+  /** Reports its holder recorded, in the order the ledger accepted them. */
+  readonly recorded: Report[];
 }
 
 /** Every answer the ledger gave, and the invariants it must satisfy whatever the order. */
@@ -58,13 +69,20 @@ class History {
   readonly #answers: { jobId: JobId; nonce: string; kind: ClaimResult['kind'] }[] = [];
 
   acquired(claim: Claim, via: Acquisition['via'], now: number): void {
-    const acquisition = { claim, via, now };
+    const acquisition = { claim, via, now, recorded: [] };
     this.#acquisitions.push(acquisition);
     this.#byToken.set(claim.token, acquisition);
   }
 
   answered(jobId: JobId, nonce: string, result: ClaimResult): void {
     this.#answers.push({ jobId, nonce, kind: result.kind });
+  }
+
+  recorded(claim: Claim, report: Report, ok: boolean): void {
+    if (!ok) return;
+    const acquisition = this.#byToken.get(claim.token);
+    if (!acquisition) throw new Error(`recorded on a claim the ledger never gave: ${claim.token}`);
+    acquisition.recorded.push(report);
   }
 
   closed(claim: Claim, how: 'release' | LedgerOutcome, ok: boolean): void {
@@ -102,6 +120,15 @@ class History {
         list.map((_, i) => i + 1),
       );
       for (const [i, current] of list.entries()) {
+        // Whoever holds the job after a report was recorded gets the last one recorded.
+        const lastRecorded = list
+          .slice(0, i)
+          .flatMap((a) => a.recorded)
+          .at(-1);
+        expect(
+          current.claim.recorded,
+          `${jobId}: attempt ${current.claim.attempt} must carry the last report recorded before it`,
+        ).toEqual(lastRecorded);
         const previous = list[i - 1];
         if (previous) {
           // Two holders at once: the new one got the job while the previous lease was live.
@@ -178,6 +205,13 @@ async function checkNothingLost(ledger: DynamoDbNonceLedger, history: History): 
     expect(winners, `${jobId}: exactly one worker takes the expired claim over`).toHaveLength(1);
     const [winner] = winners as [Claim];
     expect(winner).toMatchObject({ nonce: last.claim.nonce, attempt: last.claim.attempt + 1 });
+    const lastRecorded = history
+      .of(jobId)
+      .flatMap((a) => a.recorded)
+      .at(-1);
+    expect(winner.recorded, `${jobId}: the taker gets the report recorded before`).toEqual(
+      lastRecorded,
+    );
     expect(await ledger.complete(last.claim, 'succeeded', now)).toBe(false);
     expect(await ledger.complete(winner, 'succeeded', now)).toBe(true);
   }
@@ -196,6 +230,8 @@ interface JobModel {
   holder: number;
   lease: number;
   attempts: number;
+  /** The tag of the report recorded while the job was open; gone once it is finished. */
+  report?: string;
 }
 
 interface ClaimModel {
@@ -257,13 +293,16 @@ function modelClaim(
   return 'claimed';
 }
 
-function expectClaim(real: Claim, model: ClaimModel, now: number): void {
+function expectClaim(real: Claim, model: ClaimModel, now: number, report?: string): void {
   expect(real).toMatchObject({
     jobId: model.jobId,
     nonce: model.nonce,
     attempt: model.attempt,
     leaseExpiresAt: model.lease,
   });
+  expect(real.recorded, 'the claim carries the recorded report').toEqual(
+    report === undefined ? undefined : reportFor(report),
+  );
   expect(model.lease).toBeGreaterThan(now);
 }
 
@@ -287,7 +326,12 @@ class ClaimCommand implements fc.AsyncCommand<Model, Real, false> {
     if (result.kind === 'claimed') {
       real.claims.push(result.claim);
       real.history.acquired(result.claim, 'claim', now);
-      expectClaim(result.claim, model.claims.at(-1) as ClaimModel, now);
+      expectClaim(
+        result.claim,
+        model.claims.at(-1) as ClaimModel,
+        now,
+        model.jobs.get(jobId)?.report,
+      );
     }
   }
   toString = () =>
@@ -322,7 +366,7 @@ class TakeOverCommand implements fc.AsyncCommand<Model, Real, false> {
     Object.assign(job, { holder: model.claims.length - 1, lease, attempts: attempt });
     real.claims.push(taken);
     real.history.acquired(taken, 'takeOver', now);
-    expectClaim(taken, model.claims.at(-1) as ClaimModel, now);
+    expectClaim(taken, model.claims.at(-1) as ClaimModel, now, job.report);
   }
   toString = () => `takeOver(w${this.worker}, job${this.job}, +${this.leaseMs})`;
 }
@@ -361,9 +405,34 @@ class CloseCommand implements fc.AsyncCommand<Model, Real, false> {
     claimModel.closedByHolder = true;
     if (!ok) return;
     if (this.how === 'release') Object.assign(job, { state: 'released', lease: 0 });
-    else job.state = this.how;
+    else Object.assign(job, { state: this.how, report: undefined });
   }
   toString = () => `${this.how}(#${this.pick})`;
+}
+
+/**
+ * A holder records the report its processor produced, on one of its claims (which may have
+ * been superseded or closed since).
+ */
+class RecordCommand implements fc.AsyncCommand<Model, Real, false> {
+  constructor(
+    readonly pick: number,
+    readonly tag: string,
+  ) {}
+  check = (model: Readonly<Model>) => model.claims.length > 0;
+  async run(model: Model, real: Real): Promise<void> {
+    const index = this.pick % model.claims.length;
+    const claimModel = model.claims[index] as ClaimModel;
+    const claim = real.claims[index] as Claim;
+    const report = reportFor(this.tag);
+    const ok = await real.ledger.record(claim, report, model.now);
+    real.history.recorded(claim, report, ok);
+    const job = model.jobs.get(claimModel.jobId) as JobModel;
+    const expected = job.holder === index && job.state === 'claimed';
+    expect(ok, `${this} by w${claimModel.worker} of attempt ${claimModel.attempt}`).toBe(expected);
+    if (ok) job.report = this.tag;
+  }
+  toString = () => `record(#${this.pick}, ${this.tag})`;
 }
 
 class AdvanceCommand implements fc.AsyncCommand<Model, Real, false> {
@@ -421,7 +490,7 @@ class RecoverCommand implements fc.AsyncCommand<Model, Real, false> {
       Object.assign(job, { holder: model.claims.length - 1, lease, attempts: attempt });
       real.claims.push(claim);
       real.history.acquired(claim, 'takeOver', now);
-      expectClaim(claim, model.claims.at(-1) as ClaimModel, now);
+      expectClaim(claim, model.claims.at(-1) as ClaimModel, now, job.report);
     }
   }
   toString = () => `recover(+${this.leaseMs})`;
@@ -440,8 +509,14 @@ const closeCommand = fc
     fc.constantFrom<'release' | LedgerOutcome>('release', 'release', ...OUTCOMES),
   )
   .map(([pick, how]) => new CloseCommand(pick, how));
+const recordCommand = fc
+  .tuple(fc.nat({ max: 7 }), fc.constantFrom('r', 'rr', 'rrr', 'rrrr'))
+  .map(([pick, tag]) => new RecordCommand(pick, tag));
 const commands = fc.commands(
   [
+    // A processor returns once per claim at most: records come as often as claims do.
+    recordCommand,
+    recordCommand,
     // Claims, closes and clock steps twice as often: they make the states the others meet.
     claimCommand,
     claimCommand,
@@ -470,6 +545,7 @@ type Step =
     }
   | { readonly kind: 'takeOver'; readonly job: number; readonly leaseMs: number }
   | { readonly kind: 'recover'; readonly leaseMs: number }
+  | { readonly kind: 'record'; readonly tag: string }
   | { readonly kind: 'close'; readonly how: 'release' | LedgerOutcome };
 
 /** A step, the clock advance before it, and how far behind the worker's clock runs. */
@@ -488,6 +564,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('takeOver' as const), job, leaseMs: lease }),
   fc.record({ kind: fc.constant('recover' as const), leaseMs: lease }),
+  fc.record({ kind: fc.constant('record' as const), tag: fc.constantFrom('r', 'rr', 'rrr') }),
   fc.record({
     kind: fc.constant('close' as const),
     how: fc.constantFrom<'release' | LedgerOutcome>('release', ...OUTCOMES),
@@ -545,6 +622,14 @@ async function runWorker(
             held.push(taken);
           }
         }
+        break;
+      }
+      case 'record': {
+        const claim = held.at(-1);
+        if (!claim) break;
+        const report = reportFor(`${step.tag}${'w'.repeat(id)}`);
+        const call = ledger.record(claim, report, now);
+        history.recorded(claim, report, await s.schedule(call, `w${id} record answer`));
         break;
       }
       case 'close': {

@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
 import { startLocalStack } from '../helpers/local-stack.js';
 import { countingProcessor, repeated, scenarioHooks, sleep } from '../helpers/reliability.js';
-import { recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
+import {
+  processorRunsPerJob,
+  recordFigures,
+  resultsPerJob,
+} from '../helpers/reliability-figures.js';
 import { secretHits, tapOutput } from '../helpers/secret-scan.js';
 
 const JOBS = 500;
@@ -45,6 +49,7 @@ describe('many pollers', () => {
       faultsInjected: duplicatesInjected,
       duplicatesSkipped,
       resultsPerJob: resultsPerJob(emulator, ids),
+      processorRunsPerJob: processorRunsPerJob(processor.runs, ids),
       secretHits: hits,
       seconds: (Date.now() - startedAt) / 1000,
     });

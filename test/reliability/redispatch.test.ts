@@ -19,7 +19,11 @@ import {
   sleep,
   waitFor,
 } from '../helpers/reliability.js';
-import { recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
+import {
+  processorRunsPerJob,
+  recordFigures,
+  resultsPerJob,
+} from '../helpers/reliability-figures.js';
 import { secretHits, tapOutput } from '../helpers/secret-scan.js';
 
 const DISPATCH_TIMEOUT_MS = 30_000;
@@ -66,6 +70,7 @@ describe('re-dispatch', () => {
       faultsInjected: leftBehind.length,
       duplicatesSkipped: first.duplicates + second.duplicates,
       resultsPerJob: resultsPerJob(emulator, ids),
+      processorRunsPerJob: processorRunsPerJob(processor.runs, ids),
       secretHits: hits,
       seconds: (Date.now() - startedAt) / 1000,
     });
@@ -132,6 +137,7 @@ describe('re-dispatch', () => {
       faultsInjected: 1,
       duplicatesSkipped: summary.duplicates,
       resultsPerJob: resultsPerJob(emulator, [jobId]),
+      processorRunsPerJob: processorRunsPerJob(processor.runs, [jobId]),
       secretHits: hits,
       seconds: (Date.now() - startedAt) / 1000,
     });
@@ -183,6 +189,7 @@ describe('re-dispatch', () => {
       faultsInjected: 2,
       duplicatesSkipped: total(summaries, 'duplicates'),
       resultsPerJob: resultsPerJob(emulator, [jobId]),
+      processorRunsPerJob: processorRunsPerJob(processor.runs, [jobId]),
       secretHits: hits,
       seconds: (Date.now() - startedAt) / 1000,
     });

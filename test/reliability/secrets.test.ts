@@ -17,7 +17,11 @@ import {
   realPorts,
   scenarioHooks,
 } from '../helpers/reliability.js';
-import { recordFigures, resultsPerJob } from '../helpers/reliability-figures.js';
+import {
+  processorRunsPerJob,
+  recordFigures,
+  resultsPerJob,
+} from '../helpers/reliability-figures.js';
 import { secretHits, tapOutput } from '../helpers/secret-scan.js';
 
 const ENV = {
@@ -58,7 +62,12 @@ describe('secrets', () => {
       if (job.configuration.Environment === 'refusing') {
         throw new Error(`notifier refused ${token} (key ${credentials?.secretAccessKey})`);
       }
-      return { kind: 'success', summary: 'notified' };
+      // ... and hands its secrets back in the outcome, which is recorded before it is sent.
+      return {
+        kind: 'success',
+        summary: `notified with ${token}`,
+        outputVariables: { Token: token, Key: credentials?.secretAccessKey ?? '' },
+      };
     });
 
     // A worker dies after acknowledging a job; its recovery reads the job again.
@@ -75,10 +84,24 @@ describe('secrets', () => {
       })(scheduledEvent(), lambdaContext(6_000))
       .catch(() => undefined);
     await crash.reached;
+    // Another dies between recording a job's report and sending it: the report waits in the
+    // ledger for the next invocation.
+    const recordedId = stack.enqueue({ BakeTimeSeconds: '0' });
+    const recordCrash = crashAt('after-record', 'hang', recordedId);
+    stack
+      .handler(ENV, {
+        processor,
+        jobs: recordCrash.jobs(ports.jobs),
+        ledger: recordCrash.ledger(ports.ledger),
+      })(scheduledEvent(), lambdaContext(6_000))
+      .catch(() => undefined);
+    await recordCrash.reached;
+    const whileRecorded = await ledgerItems(dynamo, tableName);
     emulator.setFaults({ throttleRate: 0.1, errorRate: 0.1, duplicateRate: 0.2 });
 
     const ids = [
       crashedId,
+      recordedId,
       ...Array.from({ length: 16 }, (_, i) =>
         stack.enqueue({
           BakeTimeSeconds: '0',
@@ -87,7 +110,7 @@ describe('secrets', () => {
       ),
     ];
     const summaries: DrainSummary[] = [];
-    let invocations = 1;
+    let invocations = 2;
     for (let round = 1; round <= 8; round++) {
       if (ids.every((id) => (emulator.getJob(id)?.results.length ?? 0) > 0)) break;
       // Each round comes later: leases of the round before are over, dispatches timed out.
@@ -116,9 +139,10 @@ describe('secrets', () => {
       scenario: `secrets: ${secrets.values.length} values, ${text.split('\n').length} lines at DEBUG`,
       jobs: ids.length,
       workers: invocations,
-      faultsInjected: faults.reduce((n: number, v) => n + (v ?? 0), 0) + 1,
+      faultsInjected: faults.reduce((n: number, v) => n + (v ?? 0), 0) + 2,
       duplicatesSkipped: summaries.reduce((sum, s) => sum + s.duplicates, 0),
       resultsPerJob: resultsPerJob(emulator, ids),
+      processorRunsPerJob: processorRunsPerJob(processor.runs, ids),
       secretHits: hits,
       seconds: (Date.now() - startedAt) / 1000,
     });
@@ -141,5 +165,13 @@ describe('secrets', () => {
     const items = await ledgerItems(dynamo, tableName);
     expect(items.length).toBeGreaterThanOrEqual(ids.length);
     expect(secretHits(JSON.stringify(items, null, 1), secrets.values)).toBe(0);
+    // A report recorded while its job was open held the outcome's secrets, scrubbed.
+    const recorded = whileRecorded.find((item) => item.jobId?.S === recordedId)?.report;
+    expect(JSON.stringify(recorded)).toContain('notified with [REDACTED]');
+    expect(recorded?.M?.outputVariables?.M?.Token).toEqual({ S: '[REDACTED]' });
+    expect(secretHits(JSON.stringify(whileRecorded, null, 1), secrets.values)).toBe(0);
+    expect(emulator.getJob(recordedId)?.results[0]?.request).toMatchObject({
+      outputVariables: { Token: '[REDACTED]' },
+    });
   }, 60_000);
 });

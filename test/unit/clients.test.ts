@@ -1,8 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PollForJobsCommand } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, PollForJobsCommand } from '@aws-sdk/client-codepipeline';
+import { StandardRetryStrategy } from '@smithy/core/retry';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createCodePipelineClient } from '../../lambda/clients.js';
+import {
+  clientOptions,
+  createCodePipelineClient,
+  createDynamoDbClient,
+} from '../../lambda/clients.js';
 import { loadConfig } from '../../lambda/config.js';
 
 type Answer = (request: IncomingMessage, response: ServerResponse) => void;
@@ -84,5 +89,43 @@ describe('AWS SDK clients (real HTTP on loopback)', () => {
 
     await expect(client.send(poll)).rejects.toThrow(/timeout/i);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('retries both clients in the standard mode', async () => {
+    const settings = config({});
+
+    const codePipeline = await createCodePipelineClient(settings).config.retryStrategy();
+    const dynamoDb = await createDynamoDbClient(settings).config.retryStrategy();
+
+    expect(codePipeline).toBeInstanceOf(StandardRetryStrategy);
+    expect(dynamoDb).toBeInstanceOf(StandardRetryStrategy);
+  });
+
+  /** Four polls in a row, after one that CodePipeline throttled twice; their time in ms. */
+  async function pollsAfterThrottling(client: CodePipelineClient): Promise<number> {
+    answers.push(
+      json(400, { __type: 'ThrottlingException', message: 'slow down' }),
+      json(400, { __type: 'ThrottlingException', message: 'slow down' }),
+      ...Array.from({ length: 5 }, () => json(200, { jobs: [] })),
+    );
+    await client.send(poll);
+    const started = Date.now();
+    for (let i = 0; i < 4; i++) await client.send(poll);
+    return Date.now() - started;
+  }
+
+  it('keeps sending the next calls at once after CodePipeline throttled one, which the adaptive mode would not', async () => {
+    const settings = config({ SDK_MAX_ATTEMPTS: '3' });
+
+    const worker = await pollsAfterThrottling(createCodePipelineClient(settings));
+    const adaptive = await pollsAfterThrottling(
+      new CodePipelineClient({ ...clientOptions(settings), retryMode: 'adaptive' }),
+    );
+
+    expect(requests).toBe(14);
+    expect(worker).toBeLessThan(400);
+    // The adaptive mode's client-side rate limiter, switched on by the throttling at the rate
+    // the client had been sending, spaces every later call of the client.
+    expect(adaptive).toBeGreaterThan(1_000);
   });
 });

@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CodePipelineJobService } from '../../lambda/adapters/codepipeline-job-service.js';
 import type { ActionTypeId } from '../../lambda/config.js';
-import { JobRejectedError } from '../../lambda/ports.js';
+import { JobRejectedError, JobServiceUnavailableError } from '../../lambda/ports.js';
 import { ACTION_TYPE, rawJob, SECRET_CONFIGURATION_KEYS, SECRET_VALUES } from '../helpers/jobs.js';
 
 describe('CodePipelineJobService', () => {
@@ -128,6 +128,63 @@ describe('CodePipelineJobService', () => {
       jobId: 'job-2',
       failureDetails: { type: 'ConfigurationError', message: 'm', externalExecutionId: 'e' },
     });
+  });
+
+  /** An error as the SDK builds it from an answer: a name, an HTTP status, maybe a code. */
+  const sdkError = (name: string, status?: number, code?: string) =>
+    Object.assign(new Error(name), {
+      name,
+      ...(status === undefined ? {} : { $metadata: { httpStatusCode: status } }),
+      ...(code === undefined ? {} : { code }),
+    });
+
+  it.each([
+    ['ThrottlingException', sdkError('ThrottlingException', 400), true],
+    ['an HTTP 429', sdkError('TooManyRequests', 429), true],
+    ['an HTTP 500', sdkError('InternalFailure', 500), false],
+    ['an HTTP 503', sdkError('ServiceUnavailable', 503), false],
+    ['a request timeout', sdkError('TimeoutError'), false],
+    ['a reset connection', sdkError('Error', undefined, 'ECONNRESET'), false],
+  ])('turns %s on a result into a JobServiceUnavailableError', async (_label, error, throttled) => {
+    mock.on(PutJobFailureResultCommand).rejects(error);
+
+    const failing = service.fail('job-1', {
+      kind: 'failure',
+      failureType: 'JobFailed',
+      message: 'm',
+    });
+
+    await expect(failing).rejects.toBeInstanceOf(JobServiceUnavailableError);
+    await expect(failing).rejects.toMatchObject({ jobId: 'job-1', throttled, cause: error });
+  });
+
+  it.each([
+    ['ValidationException', new ValidationException({ message: 'bad', $metadata: {} })],
+    ['AccessDeniedException', sdkError('AccessDeniedException', 400)],
+    ['an aborted request', sdkError('AbortError')],
+  ])('lets %s on a result through unchanged', async (_label, error) => {
+    mock.on(PutJobSuccessResultCommand).rejects(error);
+
+    await expect(service.succeed('job-1', { kind: 'success' })).rejects.toBe(error);
+  });
+
+  it("hands the caller's abort signal to the SDK", async () => {
+    const signals: unknown[] = [];
+    mock.on(PutJobSuccessResultCommand).resolves({});
+    const send = client.send.bind(client);
+    client.send = ((command: never, options?: { abortSignal?: unknown }) => {
+      signals.push(options?.abortSignal);
+      return send(command, options as never);
+    }) as typeof client.send;
+    const controller = new AbortController();
+
+    try {
+      await service.succeed('job-1', { kind: 'success' }, { signal: controller.signal });
+    } finally {
+      client.send = send;
+    }
+
+    expect(signals).toEqual([controller.signal]);
   });
 
   it('turns InvalidJobStateException on a result into a JobRejectedError', async () => {

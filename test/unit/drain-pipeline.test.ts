@@ -23,6 +23,7 @@ function delegate(ledger: NonceLedger): NonceLedger {
   return {
     claim: (request) => ledger.claim(request),
     takeOver: (jobId, now, lease) => ledger.takeOver(jobId, now, lease),
+    record: (claim, report, now) => ledger.record(claim, report, now),
     complete: (claim, outcome, now) => ledger.complete(claim, outcome, now),
     release: (claim, now) => ledger.release(claim, now),
     findExpired: (now, limit) => ledger.findExpired(now, limit),
@@ -146,6 +147,68 @@ describe('Worker.drain pipeline', () => {
     expect(order.at(-1)).toMatch(/^recorded /);
     expect(await ledgerState(harness.tableName, first.id as string)).toBe('succeeded');
     expect(await ledgerState(harness.tableName, second.id as string)).toBe('succeeded');
+  });
+
+  it('takes the next job while the last report is being recorded and sent', async () => {
+    const order: string[] = [];
+    const harness = await setup(
+      (ledger) => ({
+        ...delegate(ledger),
+        async record(claim, report, now) {
+          order.push(`recording ${claim.jobId}`);
+          await sleep(300);
+          return ledger.record(claim, report, now);
+        },
+      }),
+      countingProcessor(async (job) => {
+        order.push(`processing ${job.id}`);
+        return { kind: 'success' };
+      }),
+      { concurrency: 1, batchSize: 2 },
+    );
+    const [first, second] = [uniqueJob(), uniqueJob()];
+    harness.codePipeline.enqueue(first, second);
+
+    const summary = await harness.worker.drain(deadlineIn(30 * SECOND));
+
+    expect(order.slice(0, 3)).toEqual([
+      `processing ${first.id}`,
+      `recording ${first.id}`,
+      `processing ${second.id}`,
+    ]);
+    expect(summary.succeeded).toBe(2);
+  });
+
+  it('still sends a report the ledger could not record, and counts the ledger error', async () => {
+    const harness = await setup((ledger) => ({
+      ...delegate(ledger),
+      record: async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      },
+    }));
+    const job = uniqueJob();
+    harness.codePipeline.enqueue(job);
+
+    const summary = await harness.worker.drain(deadlineIn(30 * SECOND));
+
+    expect(harness.codePipeline.resultsFor(job.id as string)).toHaveLength(1);
+    expect(summary).toMatchObject({ succeeded: 1, ledgerErrors: 1 });
+    expect(await ledgerState(harness.tableName, job.id as string)).toBe('succeeded');
+  });
+
+  it('sends no report when its claim was taken over before the report was recorded', async () => {
+    const harness = await setup((ledger) => ({
+      ...delegate(ledger),
+      record: async () => false,
+    }));
+    const job = uniqueJob();
+    harness.codePipeline.enqueue(job);
+
+    const summary = await harness.worker.drain(deadlineIn(30 * SECOND));
+
+    expect(harness.processor.runs).toEqual([job.id]);
+    expect(harness.codePipeline.results).toHaveLength(0);
+    expect(summary).toMatchObject({ succeeded: 0, reportErrors: 0 });
   });
 
   it('looks for expired claims alongside the first poll, not before it', async () => {

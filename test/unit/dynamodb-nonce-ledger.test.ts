@@ -110,12 +110,13 @@ describe('DynamoDbNonceLedger commands', () => {
       leaseExpiresAt: T0 + 1,
     });
     await ledger.takeOver(JOB, T0, T0 + 1);
+    await ledger.record(claim, { kind: 'failure', failureType: 'JobFailed', message: 'm' }, T0);
     await ledger.complete(claim, 'succeeded', T0);
     await ledger.release(claim, T0);
     await ledger.findExpired(T0, 10);
 
     const inputs = mock.calls().map((call) => call.args[0].input as Record<string, unknown>);
-    expect(inputs).toHaveLength(6);
+    expect(inputs).toHaveLength(7);
     for (const input of inputs) {
       const expressions = [
         input.ConditionExpression,

@@ -11,6 +11,7 @@ import {
   type SuccessReport,
   toReport,
   truncate,
+  withoutSecrets,
 } from '../../lambda/worker/outcome.js';
 
 const EXECUTION_ID = 'a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
@@ -540,5 +541,58 @@ describe('toReport', () => {
         }),
       );
     });
+  });
+});
+
+describe('withoutSecrets', () => {
+  const SECRET = 'sk-live-0123456789';
+  const scrub = (text: string) => text.split(SECRET).join('[REDACTED]');
+  const leaks = (value: unknown) => JSON.stringify(value).includes(SECRET);
+
+  it('removes a secret value from every string of a success', () => {
+    const outcome: JobOutcome = {
+      kind: 'success',
+      summary: `used ${SECRET}`,
+      externalExecutionId: `run-${SECRET}`,
+      outputVariables: { Token: SECRET, Plain: 'kept' },
+      currentRevision: {
+        revision: `r-${SECRET}`,
+        changeIdentifier: 'c1',
+        revisionSummary: `summary ${SECRET}`,
+        created: new Date(0),
+      },
+    };
+
+    const clean = withoutSecrets(outcome, scrub);
+
+    expect(leaks(clean)).toBe(false);
+    expect(clean).toMatchObject({
+      summary: 'used [REDACTED]',
+      outputVariables: { Token: '[REDACTED]', Plain: 'kept' },
+      currentRevision: { changeIdentifier: 'c1', created: new Date(0) },
+    });
+  });
+
+  it('removes a secret value from a continuation and from a failure', () => {
+    const continued = withoutSecrets(
+      { kind: 'continue', continuationToken: `t-${SECRET}`, summary: SECRET },
+      scrub,
+    );
+    const failed = withoutSecrets(
+      { kind: 'failure', failureType: 'JobFailed', message: `refused ${SECRET}` },
+      scrub,
+    );
+
+    expect(leaks(continued)).toBe(false);
+    expect(leaks(failed)).toBe(false);
+    expect(failed).toMatchObject({ message: 'refused [REDACTED]' });
+  });
+
+  it('leaves values that are not strings for toReport to refuse', () => {
+    const outcome = { kind: 'success', outputVariables: { N: 1 } } as unknown as JobOutcome;
+
+    const report = toReport(withoutSecrets(outcome, scrub), EXECUTION_ID);
+
+    expect(asFailure(report).message).toContain('output variable "N" must be a string');
   });
 });

@@ -1,0 +1,163 @@
+/**
+ * Sending a job's report, once it is recorded: a report CodePipeline could not take
+ * (throttling, a server error, a timeout) is sent again with backoff and jitter, for as long
+ * as the invocation has time; then the ledger learns how the job ended. A report still not
+ * accepted at the report deadline stays recorded in the ledger, for the invocation that takes
+ * the claim over once its lease expires.
+ */
+import {
+  type Claim,
+  JobRejectedError,
+  type JobService,
+  JobServiceUnavailableError,
+  type LedgerOutcome,
+} from '../ports.js';
+import type { JobRun, LedgerSteps } from './job-run.js';
+import { describeError, type WorkerLogger } from './logging.js';
+import type { Report } from './outcome.js';
+import { reportBackoffMs } from './report-retry.js';
+import type { SecretScrubber } from './secrets.js';
+
+export interface ReportDeliveryDeps {
+  readonly jobs: JobService;
+  readonly ledger: LedgerSteps;
+  readonly scrubber: SecretScrubber;
+  readonly now: () => number;
+  /** Waits between attempts. */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Uniform draws in [0, 1) for the jitter of those waits. */
+  readonly random: () => number;
+}
+
+/** How one attempt to send a report ended. */
+type Attempt =
+  | { readonly kind: 'sent' }
+  /** For good: the job no longer takes results. */
+  | { readonly kind: 'rejected'; readonly reason: JobRejectedError['reason'] }
+  /** For now: the same report may be accepted a moment later. */
+  | { readonly kind: 'unavailable'; readonly throttled: boolean }
+  /** The report deadline came first. */
+  | { readonly kind: 'late' }
+  /** For a reason a retry in this invocation would not change. */
+  | { readonly kind: 'failed' };
+
+/** Sends recorded reports and records how their jobs ended. */
+export class ReportDelivery {
+  readonly #deps: ReportDeliveryDeps;
+
+  constructor(deps: ReportDeliveryDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Sends `report` for the job `claim` holds, again and again while CodePipeline cannot take
+   * it and the report deadline allows, then records how the job ended; never throws. The
+   * caller runs it outside the job's slot: most of its time may be spent waiting.
+   *
+   * @param started - epoch ms at which the job's processing started, for the log line
+   */
+  async deliver(
+    claim: Claim,
+    report: Report,
+    run: JobRun,
+    log: WorkerLogger,
+    started: number,
+  ): Promise<void> {
+    const first = await this.#send(claim.jobId, report, run, log);
+    if (first.kind === 'unavailable') {
+      await this.#retry(claim, report, first.throttled, run, log, started);
+    } else {
+      await this.#settle(claim, report, first, run, log, started);
+    }
+  }
+
+  async #retry(
+    claim: Claim,
+    report: Report,
+    throttled: boolean,
+    run: JobRun,
+    log: WorkerLogger,
+    started: number,
+  ): Promise<void> {
+    let last = throttled;
+    for (let retry = 0; ; retry++) {
+      const delay = reportBackoffMs(retry, last, this.#deps.random);
+      if (this.#deps.now() + delay >= run.reportDeadline) {
+        await this.#settle(claim, report, { kind: 'late' }, run, log, started);
+        return;
+      }
+      await this.#deps.sleep(delay);
+      const attempt = await this.#send(claim.jobId, report, run, log);
+      if (attempt.kind !== 'unavailable') {
+        await this.#settle(claim, report, attempt, run, log, started);
+        return;
+      }
+      last = attempt.throttled;
+    }
+  }
+
+  /** One attempt (the SDK's own retries included), cut at the report deadline. */
+  async #send(jobId: string, report: Report, run: JobRun, log: WorkerLogger): Promise<Attempt> {
+    const signal = run.reportSignal;
+    if (signal.aborted || this.#deps.now() >= run.reportDeadline) return { kind: 'late' };
+    try {
+      if (report.kind === 'success') await this.#deps.jobs.succeed(jobId, report, { signal });
+      else await this.#deps.jobs.fail(jobId, report, { signal });
+      return { kind: 'sent' };
+    } catch (error) {
+      run.summary.reportErrors++;
+      if (error instanceof JobRejectedError) return { kind: 'rejected', reason: error.reason };
+      if (signal.aborted) return { kind: 'late' };
+      const safe = describeError(error, this.#deps.scrubber);
+      if (error instanceof JobServiceUnavailableError) {
+        log.warn('could not report the result; sending it again', { error: safe });
+        return { kind: 'unavailable', throttled: error.throttled };
+      }
+      log.error('could not report the result; a later invocation finishes the job', {
+        error: safe,
+      });
+      return { kind: 'failed' };
+    }
+  }
+
+  /** What follows the last attempt. */
+  async #settle(
+    claim: Claim,
+    report: Report,
+    attempt: Exclude<Attempt, { kind: 'unavailable' }>,
+    run: JobRun,
+    log: WorkerLogger,
+    started: number,
+  ): Promise<void> {
+    switch (attempt.kind) {
+      case 'rejected':
+        log.warn('result rejected: the job no longer takes results', { reason: attempt.reason });
+        await this.#deps.ledger.complete(claim, 'abandoned', run, log);
+        return;
+      case 'late':
+        log.error(
+          'could not report the result before the invocation had to end; a later invocation finishes the job',
+        );
+        return;
+      case 'failed':
+        return;
+      case 'sent':
+        break;
+    }
+    const outcome: LedgerOutcome =
+      report.kind === 'failure' ? 'failed' : report.continuationToken ? 'continued' : 'succeeded';
+    run.summary[outcome]++;
+    const externalExecutionId =
+      report.kind === 'failure'
+        ? report.externalExecutionId
+        : report.executionDetails?.externalExecutionId;
+    log.info('job reported', {
+      outcome,
+      // The processor's own id, when it gave one: the Details link searches for it.
+      ...(externalExecutionId ? { externalExecutionId } : {}),
+      ...(report.kind === 'failure' ? { failureType: report.failureType } : {}),
+      durationMs: this.#deps.now() - started,
+    });
+    await this.#deps.ledger.complete(claim, outcome, run, log);
+  }
+}

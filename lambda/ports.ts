@@ -125,7 +125,7 @@ export interface NonceLedger {
    * holds the job next sends it instead of running the processor again; false if the claim
    * was lost meanwhile.
    */
-  record(claim: Claim, report: Report, now: number): Promise<boolean>;
+  record(claim: Claim, report: Report, now: number, options?: CallOptions): Promise<boolean>;
   /** Records how the job ended; false if the claim was lost meanwhile. */
   complete(claim: Claim, outcome: LedgerOutcome, now: number): Promise<boolean>;
   /** Gives the claim up at once, so another dispatch of the job can be claimed. */

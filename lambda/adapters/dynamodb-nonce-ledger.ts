@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { LEDGER_SCHEMA } from '../contract.js';
 import type {
+  CallOptions,
   Claim,
   ClaimRequest,
   ClaimResult,
@@ -170,7 +171,12 @@ export class DynamoDbNonceLedger implements NonceLedger {
     }
   }
 
-  async record(claim: Claim, report: Report, now: number): Promise<boolean> {
+  async record(
+    claim: Claim,
+    report: Report,
+    now: number,
+    options: CallOptions = {},
+  ): Promise<boolean> {
     try {
       await this.#client.send(
         new UpdateItemCommand({
@@ -192,6 +198,7 @@ export class DynamoDbNonceLedger implements NonceLedger {
             ':now': N(now),
           },
         }),
+        { abortSignal: options.signal },
       );
       return true;
     } catch (error) {

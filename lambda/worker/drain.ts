@@ -175,6 +175,12 @@ class Drain {
       reportSignal: AbortSignal.timeout(
         Math.max(0, request.deadline - this.#settings.deadlineMarginMs / 4 - deps.now()),
       ),
+      // A report is recorded until a tenth of the margin is left: the last tenth is kept for
+      // the invocation's own end (its metrics).
+      recordDeadline: request.deadline - this.#settings.deadlineMarginMs / 10,
+      recordSignal: AbortSignal.timeout(
+        Math.max(0, request.deadline - this.#settings.deadlineMarginMs / 10 - deps.now()),
+      ),
       leaseExpiresAt: request.deadline + this.#settings.leaseGraceMs,
       taking: () => this.#taking(),
       summary,

@@ -18,6 +18,14 @@ export interface JobRun {
   readonly reportDeadline: number;
   /** Aborts, at the report deadline, every attempt to send a report still under way. */
   readonly reportSignal: AbortSignal;
+  /**
+   * Epoch ms by which every attempt to record a report must have ended: later than the report
+   * deadline, since a recorded report is never lost (the next holder sends it) while an
+   * unrecorded one is (the processor runs again).
+   */
+  readonly recordDeadline: number;
+  /** Aborts, at the record deadline, every attempt to record a report still under way. */
+  readonly recordSignal: AbortSignal;
   /** Epoch ms at which a claim taken now expires. */
   readonly leaseExpiresAt: number;
   /** Whether the invocation still takes jobs (it stops at its deadline margin). */

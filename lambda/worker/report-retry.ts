@@ -17,6 +17,23 @@ export const REPORT_BACKOFF = {
 } as const;
 
 /**
+ * The backoff of a report's record in the ledger: DynamoDB is built for quick retries of a
+ * single-item write, and the record must land before the invocation ends.
+ */
+export const RECORD_BACKOFF = { baseMs: 50, maxMs: 1_000 } as const;
+
+/**
+ * The wait before retry number `retry` (0 for the first) of a report's record.
+ *
+ * @param retry - how many retries were made before this one
+ * @param random - a uniform draw in [0, 1)
+ */
+export function recordBackoffMs(retry: number, random: () => number): number {
+  const cap = Math.min(RECORD_BACKOFF.maxMs, RECORD_BACKOFF.baseMs * 2 ** Math.min(retry, 30));
+  return Math.floor(random() * cap);
+}
+
+/**
  * The wait before retry number `retry` (0 for the first).
  *
  * @param retry - how many retries were made before this one

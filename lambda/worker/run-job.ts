@@ -38,9 +38,19 @@ import {
   withoutSecrets,
 } from './outcome.js';
 import { ReportDelivery } from './report-delivery.js';
+import { recordBackoffMs } from './report-retry.js';
 import type { SecretScrubber } from './secrets.js';
 
 export type { JobRun } from './job-run.js';
+
+/** The shortest time one attempt to record a report is given. */
+const MIN_RECORD_ATTEMPT_MS = 100;
+
+/**
+ * Attempts to record a report (each with the SDK's own retries) before the report is sent
+ * unrecorded: a ledger that keeps failing must not hold the report back.
+ */
+export const MAX_RECORD_ATTEMPTS = 4;
 
 /**
  * After this many claims a job whose processor never returned is failed instead of processed
@@ -303,9 +313,7 @@ export class JobRunner {
   ): Promise<void> {
     // Recorded before it is sent: a worker that dies from here on leaves the report to the
     // next holder of the claim, and the processor does not run again.
-    const recorded = await this.#steps.call(run, log, 'record', (ledger, now) =>
-      ledger.record(claim, report, now),
-    );
+    const recorded = await this.#record(claim, report, run, log);
     if (recorded === false) {
       log.warn('claim was taken over before the report was recorded; not reported');
       return;
@@ -313,6 +321,46 @@ export class JobRunner {
     // A report that could not be recorded is still sent: the worker is alive, and a report
     // accepted now is what keeps the processor from running again.
     await this.#delivery.deliver(claim, report, run, log, started);
+  }
+
+  /**
+   * Records the report, again while the ledger cannot take it (at most
+   * {@link MAX_RECORD_ATTEMPTS} times): until it is recorded (or sent), a worker that stops
+   * makes the processor run again. The attempts share half the time left before the report
+   * deadline, so that a ledger that keeps failing still leaves the
+   * report time to be sent; past the report deadline, recording is all that is left to do, and
+   * it may go on until the record deadline. True when recorded, false when the claim was lost,
+   * undefined when it could not be.
+   */
+  async #record(
+    claim: Claim,
+    report: Report,
+    run: JobRun,
+    log: WorkerLogger,
+  ): Promise<boolean | undefined> {
+    const start = this.#deps.now();
+    const until =
+      start >= run.reportDeadline
+        ? run.recordDeadline
+        : Math.min(run.recordDeadline, start + (run.reportDeadline - start) / 2);
+    for (let retry = 0; retry < MAX_RECORD_ATTEMPTS; retry++) {
+      if (run.recordSignal.aborted) return undefined;
+      // An attempt may take at most a third of the time left, so that one whose answer is lost
+      // (it waits for the SDK's request timeout) leaves room for two more: recording again is
+      // allowed, so an attempt that did land and is sent again does no harm.
+      const third = Math.floor((until - this.#deps.now()) / 3);
+      const attempt = abortAfter(run.recordSignal, Math.max(MIN_RECORD_ATTEMPT_MS, third));
+      const recorded = await this.#steps
+        .call(run, log, 'record', (ledger, now) =>
+          ledger.record(claim, report, now, { signal: attempt.signal }),
+        )
+        .finally(attempt.done);
+      if (recorded !== undefined) return recorded;
+      const delay = recordBackoffMs(retry, this.#deps.random);
+      if (this.#deps.now() + delay >= until) return undefined;
+      await this.#deps.sleep(delay);
+    }
+    return undefined;
   }
 
   /** Sends the report a processor produced under an earlier claim, without running it again. */
@@ -405,4 +453,25 @@ export class JobRunner {
 /** The execution id reported when the processor gives none: stable across continuations. */
 export function defaultExecutionId(job: Job): string {
   return reportedExecutionId(job);
+}
+
+/**
+ * A signal that aborts when `parent` does or `ms` have passed, whichever comes first; `done`
+ * lets the timer go. A timer and a listener of its own rather than `AbortSignal.any` with
+ * `AbortSignal.timeout`: a composite signal holds its sources weakly, and a timeout signal
+ * nothing else holds may be collected before it fires.
+ */
+function abortAfter(parent: AbortSignal, ms: number): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort(parent.reason);
+  const timer = setTimeout(() => controller.abort(new Error('record attempt timed out')), ms);
+  if (parent.aborted) abort();
+  else parent.addEventListener('abort', abort, { once: true });
+  return {
+    signal: controller.signal,
+    done: () => {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', abort);
+    },
+  };
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
 import type { NonceLedger } from '../../lambda/ports.js';
 import { Worker } from '../../lambda/worker/drain.js';
+import { MAX_RECORD_ATTEMPTS } from '../../lambda/worker/run-job.js';
 import { SecretScrubber } from '../../lambda/worker/secrets.js';
 import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
 import { RecordingMetrics } from '../helpers/telemetry.js';
@@ -23,7 +24,7 @@ function delegate(ledger: NonceLedger): NonceLedger {
   return {
     claim: (request) => ledger.claim(request),
     takeOver: (jobId, now, lease) => ledger.takeOver(jobId, now, lease),
-    record: (claim, report, now) => ledger.record(claim, report, now),
+    record: (claim, report, now, options) => ledger.record(claim, report, now, options),
     complete: (claim, outcome, now) => ledger.complete(claim, outcome, now),
     release: (claim, now) => ledger.release(claim, now),
     findExpired: (now, limit) => ledger.findExpired(now, limit),
@@ -179,7 +180,7 @@ describe('Worker.drain pipeline', () => {
     expect(summary.succeeded).toBe(2);
   });
 
-  it('still sends a report the ledger could not record, and counts the ledger error', async () => {
+  it('still sends a report the ledger could not record, and counts the ledger errors', async () => {
     const harness = await setup((ledger) => ({
       ...delegate(ledger),
       record: async () => {
@@ -192,7 +193,7 @@ describe('Worker.drain pipeline', () => {
     const summary = await harness.worker.drain(deadlineIn(30 * SECOND));
 
     expect(harness.codePipeline.resultsFor(job.id as string)).toHaveLength(1);
-    expect(summary).toMatchObject({ succeeded: 1, ledgerErrors: 1 });
+    expect(summary).toMatchObject({ succeeded: 1, ledgerErrors: MAX_RECORD_ATTEMPTS });
     expect(await ledgerState(harness.tableName, job.id as string)).toBe('succeeded');
   });
 
@@ -233,5 +234,62 @@ describe('Worker.drain pipeline', () => {
 
     expect(polledDuringLookup).toBe(true);
     expect(summary.succeeded).toBe(1);
+  });
+
+  describe('recording a report', () => {
+    it('abandons a record attempt that gets no answer and records again, within the invocation', async () => {
+      const signals: AbortSignal[] = [];
+      const harness = await setup(
+        (ledger) => ({
+          ...delegate(ledger),
+          record: (claim, report, now, options) => {
+            if (options?.signal) signals.push(options.signal);
+            // The first answer is lost: the call waits until it is cut.
+            if (signals.length > 1) return ledger.record(claim, report, now, options);
+            return new Promise<boolean>((_, reject) =>
+              options?.signal?.addEventListener('abort', () => reject(new Error('aborted'))),
+            );
+          },
+        }),
+        countingProcessor(),
+        { deadlineMarginMs: 2_000 },
+      );
+      const job = uniqueJob();
+      harness.codePipeline.enqueue(job);
+
+      const summary = await harness.worker.drain(deadlineIn(6 * SECOND));
+
+      expect(signals).toHaveLength(2);
+      expect(signals[0]?.aborted).toBe(true);
+      expect(harness.codePipeline.resultsFor(job.id as string)).toHaveLength(1);
+      expect(await ledgerState(harness.tableName, job.id as string)).toBe('succeeded');
+      expect(summary).toMatchObject({ succeeded: 1, processorRuns: 1, ledgerErrors: 1 });
+    });
+
+    it('records again after the ledger refused the record, before sending the report', async () => {
+      let attempts = 0;
+      const harness = await setup((ledger) => ({
+        ...delegate(ledger),
+        record: async (claim, report, now, options) => {
+          attempts++;
+          if (attempts <= 2)
+            throw Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+          return ledger.record(claim, report, now, options);
+        },
+      }));
+      const job = uniqueJob();
+      let recordsAtSend = 0;
+      harness.codePipeline.beforeResult = async () => {
+        recordsAtSend = attempts;
+      };
+      harness.codePipeline.enqueue(job);
+
+      const summary = await harness.worker.drain(deadlineIn(30 * SECOND));
+
+      expect(attempts).toBe(3);
+      expect(recordsAtSend).toBe(3);
+      expect(harness.codePipeline.resultsFor(job.id as string)).toHaveLength(1);
+      expect(summary).toMatchObject({ succeeded: 1, processorRuns: 1, ledgerErrors: 2 });
+    });
   });
 });

@@ -44,6 +44,14 @@ export interface InputArtifactContents {
   readonly zip?: Buffer;
 }
 
+/** Where an input artifact was stored, and its size. */
+export interface StoredInput {
+  readonly bucketName: string;
+  readonly objectKey: string;
+  /** Bytes of the stored object (the archive, not its files): what `HeadObject` answers. */
+  readonly bytes: number;
+}
+
 /** An output artifact as the job uploaded it. */
 export interface StoredOutput extends LocalOutputReport {
   /** The object's bytes. */
@@ -67,7 +75,7 @@ export interface LocalArtifactStore {
    */
   job(options?: JobFixtureOptions): Job;
   /** Stores an input artifact of `job` where the job says it is. */
-  putInput(job: Job, contents: InputArtifactContents): Promise<void>;
+  putInput(job: Job, contents: InputArtifactContents): Promise<StoredInput>;
   /**
    * What the job uploaded to its output `name` (its only output when omitted); undefined when
    * nothing was uploaded there.
@@ -159,7 +167,9 @@ export async function artifactStoreOn(
     async putInput(job, contents) {
       const source = inputSource(contents);
       const target = resolveTarget(job, 'input', contents.name);
-      await server.putObject(target.bucketName, target.objectKey, await zipSource(source));
+      const body = await zipSource(source);
+      await server.putObject(target.bucketName, target.objectKey, body);
+      return { bucketName: target.bucketName, objectKey: target.objectKey, bytes: body.length };
     },
     async output(job, name) {
       const target = resolveTarget(job, 'output', name);

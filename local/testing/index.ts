@@ -54,6 +54,7 @@ export {
   type LocalArtifactStore,
   type LocalArtifactStoreOptions,
   localArtifactStore,
+  type StoredInput,
   type StoredOutput,
 } from './artifact-store.js';
 export {

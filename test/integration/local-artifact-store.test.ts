@@ -100,7 +100,7 @@ describe('localArtifactStore', () => {
     await symlink('main.tf', join(directory, 'current.tf'));
     const job = store.job({ inputArtifacts: [{ name: 'Infra' }, { name: 'Raw' }] });
     await store.putInput(job, { name: 'Infra', directory });
-    await store.putInput(job, { name: 'Raw', zip: Buffer.from('not a zip at all') });
+    const stored = await store.putInput(job, { name: 'Raw', zip: Buffer.from('not a zip at all') });
     const artifacts = jobArtifacts(job, context());
 
     const infra = await artifacts.extract('Infra');
@@ -110,6 +110,11 @@ describe('localArtifactStore', () => {
 
     expect(await readFile(join(infra, 'current.tf'), 'utf8')).toBe('terraform {}');
     expect(await readFile(raw, 'utf8')).toBe('not a zip at all');
+    expect(stored).toEqual({
+      bucketName: store.bucketName,
+      objectKey: job.inputArtifacts[1]?.objectKey,
+      bytes: 'not a zip at all'.length,
+    });
   });
 
   it('gives every job object keys of its own, so an output nobody wrote reads back as undefined', async () => {

@@ -36,7 +36,10 @@ export interface LocalArtifactStoreOptions {
 export interface InputArtifactContents {
   /** The input's name. @default the job's only input */
   readonly name?: string;
-  /** The archive's files: path inside it (`/` separators) to contents (text as UTF-8). */
+  /**
+   * The archive's files: path inside it (`/` separators) to contents (text as UTF-8). A `..` or
+   * absolute path is refused: give a hostile archive as `zip`.
+   */
   readonly files?: Readonly<Record<string, string | Buffer>>;
   /** A directory whose contents become the archive's root; links are stored as links. */
   readonly directory?: string;

@@ -1,7 +1,8 @@
 // Checks what `cdk synth` of the consumer app bundled: the worker function's asset exists, is
 // an ES module bundle with its source map, and holds the app's processor, the package's
-// handler factory and @aws-sdk/client-s3 (bundled, not left to the runtime's copy), and
-// nothing of aws-cdk-lib or of the package's infrastructure and local tooling.
+// handler factory, its artifact API with what that brings (lib-storage, the zip libraries) and
+// @aws-sdk/client-s3 (bundled, not left to the runtime's copy), and nothing of aws-cdk-lib or
+// of the package's infrastructure and local tooling.
 //
 //   node .ci/check-consumer-asset.mjs <cdk.out>
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -37,6 +38,11 @@ const expected = {
   "the app's processor (src/security-scan.ts)": /(^|\/)src\/security-scan\.ts$/,
   "the package's handler factory": /codepipeline-job-worker\/dist\/lambda\/create-handler\.js$/,
   '@aws-sdk/client-s3 (HeadObject)': /@aws-sdk\/client-s3\/.*HeadObjectCommand/,
+  "the package's artifact API (codepipeline-job-worker/artifacts)":
+    /codepipeline-job-worker\/dist\/lambda\/artifacts\/job-artifacts\.js$/,
+  '@aws-sdk/lib-storage (multipart uploads)': /@aws-sdk\/lib-storage\//,
+  'yauzl (extracting inputs)': /node_modules\/yauzl\//,
+  'yazl (zipping outputs)': /node_modules\/yazl\//,
 };
 const missing = Object.entries(expected).filter(
   ([, pattern]) => !sources.some((s) => pattern.test(s)),
@@ -55,5 +61,5 @@ if (found.length > 0) fail(`the bundle holds ${found.map(([name]) => name).join(
 
 const kb = Math.round(readFileSync(bundle).length / 1024);
 console.log(
-  `consumer asset check: ${worker.id} bundles ${sources.length} sources (${kb} KB), processor, handler factory and client-s3 included`,
+  `consumer asset check: ${worker.id} bundles ${sources.length} sources (${kb} KB), processor, handler factory, artifact API, lib-storage, zip libraries and client-s3 included`,
 );

@@ -13,7 +13,11 @@ import { asString, asStringMap, type JsonObject } from './validation.js';
 
 /** The contents of one input artifact, as the emulator will zip them. */
 export type InputSource =
-  | { readonly kind: 'files'; readonly files: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'files';
+      /** Path in the archive to contents (text is stored as UTF-8). */
+      readonly files: Readonly<Record<string, string | Buffer>>;
+    }
   | { readonly kind: 'directory'; readonly directory: string }
   | { readonly kind: 'zip'; readonly bytes: Buffer }
   | { readonly kind: 'empty' };
@@ -104,7 +108,7 @@ export async function zipSource(source: InputSource): Promise<Buffer> {
   });
   if (source.kind === 'files') {
     for (const [path, contents] of Object.entries(source.files)) {
-      zip.addBuffer(Buffer.from(contents, 'utf8'), path);
+      zip.addBuffer(typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents, path);
     }
   } else if (source.kind === 'directory') {
     await addDirectory(zip, source.directory);

@@ -6,7 +6,7 @@
  * with the encryption headers the upload was sent with.
  */
 import { createHash } from 'node:crypto';
-import type { RunningS3Server } from '../s3/index.js';
+import { lastWrite, type RunningS3Server } from '../s3/index.js';
 import { type InputSource, zipSource } from './artifact-sources.js';
 import { EmulatorInputError } from './protocol.js';
 import type { ArtifactCredentials, EncryptionKey, JobTemplate } from './types.js';
@@ -178,12 +178,7 @@ export class ArtifactStoreLink {
           signedBy: signer ? { jobId: signer.jobId, source: signer.source } : null,
         };
       });
-    const writer = uploads.findLast(
-      (upload) =>
-        (upload.operation === 'PutObject' || upload.operation === 'CreateMultipartUpload') &&
-        upload.status !== null &&
-        upload.status < 300,
-    );
+    const writer = lastWrite(this.store.uploads, bucketName, objectKey);
     return {
       jobId: job.id,
       name,
@@ -198,7 +193,10 @@ export class ArtifactStoreLink {
           }
         : null,
       encryption: writer
-        ? { serverSideEncryption: writer.serverSideEncryption, kmsKeyId: writer.kmsKeyId }
+        ? {
+            serverSideEncryption: writer.serverSideEncryption ?? null,
+            kmsKeyId: writer.kmsKeyId ?? null,
+          }
         : null,
       uploads,
     };

@@ -102,3 +102,23 @@ export function describeRequest(request: IncomingMessage): S3Request {
     kmsKeyId: header(request, 'x-amz-server-side-encryption-aws-kms-key-id'),
   };
 }
+
+/**
+ * The request that last wrote the object successfully, which carries the encryption headers
+ * it was stored with: PutObject, or CreateMultipartUpload for a multipart upload (its parts
+ * and completion carry none). Undefined when nothing wrote it.
+ */
+export function lastWrite(
+  requests: readonly S3Request[],
+  bucket: string,
+  key: string,
+): S3Request | undefined {
+  return requests.findLast(
+    (request) =>
+      request.bucket === bucket &&
+      request.key === key &&
+      (request.operation === 'PutObject' || request.operation === 'CreateMultipartUpload') &&
+      request.status !== undefined &&
+      request.status < 300,
+  );
+}

@@ -4,6 +4,9 @@
  * - {@link jobFixture}: a job exactly as the worker hands it to `process` (secrets wrapped);
  * - {@link processingContext}: the context `process` receives, with logs to read, a clock to
  *   drive, the `beforeReport` checks to run and an abort switch;
+ * - {@link localArtifactStore}: a local S3 artifact store for a processor that uses
+ *   `codepipeline-job-worker/artifacts`: jobs whose artifacts live there, inputs put there,
+ *   outputs read back with their encryption headers;
  * - {@link runLocally}: the processor end to end through the local CodePipeline emulator and
  *   a local DynamoDB ledger, the same run as `npm start` and `codepipeline-job-worker run`,
  *   with what happened to each job.
@@ -36,6 +39,7 @@ export type {
   LocalConfigurationProperty,
   LocalJob,
   LocalJobReport,
+  LocalOutputReport,
   LocalRunPlan,
   LocalRunProgress,
   LocalRunResult,
@@ -45,6 +49,14 @@ export type {
 export { LocalRunPlanError, readJobsFile } from '../runner/plan.js';
 export { jobTable, REPORT_COLUMNS, type ReportColumn, runReport } from '../runner/report-table.js';
 export { runLocally } from '../runner/run-locally.js';
+export {
+  type InputArtifactContents,
+  type LocalArtifactStore,
+  type LocalArtifactStoreOptions,
+  localArtifactStore,
+  type StoredInput,
+  type StoredOutput,
+} from './artifact-store.js';
 export {
   type ArtifactFixture,
   FIXTURE_CREDENTIALS,

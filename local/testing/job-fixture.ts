@@ -71,6 +71,16 @@ export const FIXTURE_CREDENTIALS: ArtifactCredentials = {
 const DEFAULT_ACCOUNT = '123456789012';
 const DEFAULT_REGION = 'us-east-1';
 
+/** The pipeline of a fixture job unless told otherwise. */
+export const FIXTURE_PIPELINE_NAME = 'my-pipeline';
+/** The input artifacts of a fixture job unless told otherwise. */
+export const FIXTURE_INPUT_ARTIFACTS: readonly ArtifactFixture[] = [{ name: 'SourceArtifact' }];
+
+/** An object key shaped as CodePipeline's: `<pipeline>/<artifact>/<suffix>`, names cut to 20. */
+export function artifactObjectKey(pipelineName: string, artifactName: string, suffix: string) {
+  return `${pipelineName.slice(0, 20)}/${artifactName.slice(0, 20)}/${suffix}`;
+}
+
 function sdkArtifact(
   artifact: ArtifactFixture,
   pipelineName: string,
@@ -87,9 +97,7 @@ function sdkArtifact(
       type: 'S3',
       s3Location: {
         bucketName: artifact.bucketName ?? `codepipeline-${DEFAULT_REGION}-${accountId}`,
-        objectKey:
-          artifact.objectKey ??
-          `${pipelineName.slice(0, 20)}/${artifact.name.slice(0, 20)}/Fx7Kq2P`,
+        objectKey: artifact.objectKey ?? artifactObjectKey(pipelineName, artifact.name, 'Fx7Kq2P'),
       },
     },
   };
@@ -114,7 +122,7 @@ function sdkArtifact(
 export function jobFixture(options: JobFixtureOptions = {}): Job {
   const accountId = options.accountId ?? DEFAULT_ACCOUNT;
   const context = options.pipelineContext ?? {};
-  const pipelineName = context.pipelineName ?? 'my-pipeline';
+  const pipelineName = context.pipelineName ?? FIXTURE_PIPELINE_NAME;
   const type = options.actionType ?? {};
   const credentials =
     options.artifactCredentials === null
@@ -152,7 +160,7 @@ export function jobFixture(options: JobFixtureOptions = {}): Job {
           actionExecutionId: context.actionExecutionId ?? 'e1d2c3b4-a5f6-4e7d-8c9b-0a1b2c3d4e5f',
         },
       },
-      inputArtifacts: (options.inputArtifacts ?? [{ name: 'SourceArtifact' }]).map((a) =>
+      inputArtifacts: (options.inputArtifacts ?? FIXTURE_INPUT_ARTIFACTS).map((a) =>
         sdkArtifact(a, pipelineName, accountId, 'input'),
       ),
       outputArtifacts: (options.outputArtifacts ?? []).map((a) =>

@@ -1,12 +1,14 @@
 /**
- * An artifact store for the artifact API's tests: the local S3 stand-in with the default
- * job's bucket and credentials, jobs whose artifacts live there, and zips made in memory.
+ * An artifact store for the artifact API's tests: the package's own `localArtifactStore` on a
+ * stand-in the tests can also drive directly (its requests, credentials expired or revoked),
+ * with the default job's bucket and credentials, and zips made in memory.
  */
 import { rm } from 'node:fs/promises';
 import type { JobData } from '@aws-sdk/client-codepipeline';
-import yazl from 'yazl';
 import type { Job } from '../../lambda/worker/job.js';
+import { zipSource } from '../../local/emulator/artifact-sources.js';
 import { type RunningS3Server, startS3Server } from '../../local/s3/index.js';
+import { artifactStoreOn, type LocalArtifactStore } from '../../local/testing/artifact-store.js';
 import {
   type ProcessingContextOptions,
   processingContext,
@@ -49,31 +51,28 @@ export function artifactJob(data: Partial<JobData> = {}): Job {
   return parsedJob({ data });
 }
 
-/** A zip archive of `files` (name to contents), made with yazl. */
+/** A zip archive of `files` (name to contents), made as the artifact store makes inputs. */
 export function zipOf(files: Readonly<Record<string, string | Buffer>>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, contents] of Object.entries(files)) zip.addBuffer(Buffer.from(contents), name);
-  zip.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
+  return zipSource({ kind: 'files', files });
 }
 
-export interface ArtifactStoreFixture {
+export interface ArtifactStoreFixture extends LocalArtifactStore {
+  /** The stand-in itself, for what a processor author's store does not offer. */
   readonly s3: RunningS3Server;
   /** A processing context whose work directory `close()` removes. */
   context(options?: ProcessingContextOptions): TestProcessingContext;
-  close(): Promise<void>;
 }
 
-/** The stand-in with the job's bucket and first credentials registered. */
+/**
+ * The store with the default job's bucket and first credentials, named by
+ * `AWS_ENDPOINT_URL_S3` (and `AWS_REGION`, when unset) until `close()`.
+ */
 export async function artifactStore(): Promise<ArtifactStoreFixture> {
-  const s3 = await startS3Server({ buckets: [BUCKET], credentials: [JOB_CREDENTIALS] });
+  const s3 = await startS3Server();
+  const store = await artifactStoreOn(s3, { bucketName: BUCKET, credentials: JOB_CREDENTIALS });
   const workDirectories: string[] = [];
   return {
+    ...store,
     s3,
     context(options = {}) {
       const context = processingContext(options);
@@ -81,9 +80,10 @@ export async function artifactStore(): Promise<ArtifactStoreFixture> {
       return context;
     },
     async close() {
-      for (const directory of workDirectories)
+      for (const directory of workDirectories) {
         await rm(directory, { recursive: true, force: true });
-      await s3.close();
+      }
+      await store.close();
     },
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ArtifactPermissionError,
   DEFAULT_REFRESH_AFTER_MS,
@@ -44,8 +44,6 @@ describe('artifact credentials: the job credentials, refreshed, and never shown'
     await store.close();
   });
   beforeEach(async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL_S3', store.s3.endpoint);
-    vi.stubEnv('AWS_REGION', 'us-east-1');
     store.s3.registerCredentials(JOB_CREDENTIALS);
     store.s3.revokeCredentials(FRESH_CREDENTIALS.accessKeyId);
     mark = store.s3.requests.length;
@@ -54,7 +52,6 @@ describe('artifact credentials: the job credentials, refreshed, and never shown'
   });
   afterEach(async () => {
     for (const artifacts of opened.splice(0)) artifacts.destroy();
-    vi.unstubAllEnvs();
     await rm(scratch, { recursive: true, force: true });
   });
 

@@ -40,8 +40,6 @@ describe('input artifacts through the artifact API (S3 stand-in)', () => {
     await store.close();
   });
   beforeEach(() => {
-    vi.stubEnv('AWS_ENDPOINT_URL_S3', store.s3.endpoint);
-    vi.stubEnv('AWS_REGION', 'us-east-1');
     // The function's own role: never what artifacts are read with.
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAFUNCTIONROLE0000');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'function-role-secret');

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ArtifactNameError,
   ArtifactPermissionError,
@@ -42,14 +42,11 @@ describe('output artifacts through the artifact API (S3 stand-in)', () => {
     await store.close();
   });
   beforeEach(async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL_S3', store.s3.endpoint);
-    vi.stubEnv('AWS_REGION', 'us-east-1');
     mark = store.s3.requests.length;
     scratch = await mkdtemp(join(tmpdir(), 'artifact-outputs-'));
   });
   afterEach(async () => {
     for (const artifacts of opened.splice(0)) artifacts.destroy();
-    vi.unstubAllEnvs();
     await rm(scratch, { recursive: true, force: true });
   });
 

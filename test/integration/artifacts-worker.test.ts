@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobArtifacts } from '../../lambda/artifacts/index.js';
 import {
   ALL_SECRET_VALUES,
@@ -28,13 +28,10 @@ describe('artifact jobs drained by the worker (S3 stand-in, dynalite)', () => {
     store = await artifactStore();
     db = await startDynalite();
     dynamoDb = db.client();
-    vi.stubEnv('AWS_ENDPOINT_URL_S3', store.s3.endpoint);
-    vi.stubEnv('AWS_REGION', 'us-east-1');
     await store.s3.putObject(BUCKET, INPUT_KEY, await zipOf({ 'src/app.js': 'run()' }));
     await store.s3.putObject(BUCKET, 'p/Build/corrupt', 'this is not a zip');
   });
   afterAll(async () => {
-    vi.unstubAllEnvs();
     await db.close();
     await store.close();
   });

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UnsafeArchiveError } from '../../lambda/artifacts/index.js';
 import {
   type ArtifactPolicyReport,
@@ -36,12 +36,9 @@ describe('artifactPolicy', () => {
   });
   afterAll(() => store.close());
   beforeEach(() => {
-    vi.stubEnv('AWS_ENDPOINT_URL_S3', store.s3.endpoint);
-    vi.stubEnv('AWS_REGION', 'us-east-1');
     mark = store.s3.requests.length;
     uploadMark = store.s3.uploads.length;
   });
-  afterEach(() => vi.unstubAllEnvs());
 
   /** A job of the policy (no configuration but `configuration`) whose input holds `files`. */
   async function policyJob(

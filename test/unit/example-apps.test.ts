@@ -20,6 +20,7 @@ const rootPackage = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'ut
   name: string;
   version: string;
   exports: Record<string, unknown>;
+  bin: Record<string, string>;
 };
 /** `codepipeline-job-worker`, `codepipeline-job-worker/cdk`, ...: what `exports` allows. */
 const PUBLIC_SPECIFIERS = Object.keys(rootPackage.exports).map((key) =>
@@ -41,6 +42,17 @@ const packageOf = (specifier: string) =>
     .split('/')
     .slice(0, specifier.startsWith('@') ? 2 : 1)
     .join('/');
+
+/** Every specifier the app's source files import. */
+function importedSpecifiers(app: string): Set<string> {
+  return new Set(
+    sourceFiles(app).flatMap((file) =>
+      ts
+        .preProcessFile(readFileSync(file, 'utf8'), true, true)
+        .importedFiles.map(({ fileName }) => fileName),
+    ),
+  );
+}
 
 /** Every problem of one app's imports, as `file: problem`. */
 function importProblems(app: string): string[] {
@@ -87,6 +99,24 @@ const apps = readdirSync(EXAMPLES)
 describe('example apps', () => {
   it('exist', () => {
     expect(apps.map((app) => path.basename(app))).toContain('security-scan');
+  });
+
+  it('security-scan, the app CI installs from the packed package, uses every entry point of it', () => {
+    const app = path.join(EXAMPLES, 'security-scan');
+    const imported = importedSpecifiers(app);
+    const manifest = JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8')) as {
+      scripts?: Record<string, string>;
+    };
+    const scripts = Object.values(manifest.scripts ?? {});
+
+    // A broken export or bin then fails CI's consumer path instead of going unnoticed.
+    const unused = [
+      ...PUBLIC_SPECIFIERS.filter((s) => !s.endsWith('/package.json') && !imported.has(s)),
+      ...Object.keys(rootPackage.bin)
+        .filter((bin) => !scripts.some((script) => script.split(/\s+/).includes(bin)))
+        .map((bin) => `bin ${bin}`),
+    ];
+    expect(unused).toEqual([]);
   });
 
   describe.each(apps.map((app) => [path.basename(app), app]))('%s', (_name, app) => {

@@ -5,7 +5,7 @@
  */
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { CustomActionJobWorkerProps } from 'codepipeline-job-worker/cdk';
-import { MAX_SIZE_PROPERTY, REQUIRE_KMS_PROPERTY } from './configuration.js';
+import { MAX_SIZE_PROPERTY } from './configuration.js';
 
 export const SECURITY_SCAN_ACTION = {
   category: codepipeline.ActionCategory.TEST,
@@ -19,14 +19,10 @@ export const SECURITY_SCAN_ACTION = {
       type: 'Number',
       description: 'Largest artifact allowed through, in MB',
     },
-    {
-      name: REQUIRE_KMS_PROPERTY,
-      required: false,
-      key: true,
-      type: 'Boolean',
-      description: 'Whether the artifact must be encrypted with a KMS key (default true)',
-    },
   ],
   minInputArtifacts: 0,
   maxInputArtifacts: 1,
+  // An optional output: the findings, for a later action or a person to read.
+  minOutputArtifacts: 0,
+  maxOutputArtifacts: 1,
 } satisfies Partial<CustomActionJobWorkerProps>;

@@ -1,7 +1,9 @@
 /**
- * The action's configuration properties, by name: shared by the processor (which runs in
- * Lambda) and the action type's declaration (which the CDK app deploys). Kept apart from
- * `action.ts` so that the function's bundle does not pull in aws-cdk-lib.
+ * The action's configuration properties and report file, by name: shared by the processor
+ * (which runs in Lambda) and the action type's declaration (which the CDK app deploys). Kept
+ * apart from `action.ts` so that the function's bundle does not pull in aws-cdk-lib.
  */
 export const MAX_SIZE_PROPERTY = 'MaxSizeMB';
-export const REQUIRE_KMS_PROPERTY = 'RequireKms';
+
+/** The file the findings are written to, the only one of the output artifact's zip. */
+export const FINDINGS_FILE = 'security-scan-findings.json';

@@ -1,11 +1,16 @@
 /**
  * The SecurityScan action: lets a build artifact through only if it is no larger than
- * `MaxSizeMB` and (unless `RequireKms` is `false`) encrypted with a KMS key. It reads the
- * artifact's metadata with S3 HeadObject, signed with the artifact credentials CodePipeline
- * hands the job, so the worker's own role needs no access to the artifact store.
+ * `MaxSizeMB` and carries no secret files (`.env`, private keys). It reads the artifact's size
+ * with its own S3 `HeadObject` before downloading anything, then extracts the artifact with the
+ * package's artifact API and checks every file name. When the action has an output artifact,
+ * it writes the findings there. Every S3 call is signed with the artifact credentials
+ * CodePipeline hands the job, so the worker's own role needs no access to the artifact store.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import {
+  type Artifact,
   failure,
   type Job,
   JobFailureError,
@@ -14,42 +19,24 @@ import {
   type ProcessingContext,
   success,
 } from 'codepipeline-job-worker';
-import { MAX_SIZE_PROPERTY, REQUIRE_KMS_PROPERTY } from './configuration.js';
+import { type JobArtifacts, jobArtifacts } from 'codepipeline-job-worker/artifacts';
+import { FINDINGS_FILE, MAX_SIZE_PROPERTY } from './configuration.js';
+import { isForbidden, listFiles } from './forbidden-files.js';
 
 const MB = 1024 * 1024;
 /** CodePipeline artifacts are at most 5 GB. */
 const MAX_LIMIT_MB = 5 * 1024;
+/** Forbidden files named in a failure message; the report lists them all. */
+const NAMED_IN_MESSAGE = 5;
 
-export interface SecurityScanOptions {
-  /**
-   * Builds the S3 client that reads a job's artifact.
-   * @default an S3Client signed with the job's artifact credentials, with the worker's SDK settings
-   */
-  readonly s3Client?: (job: Job, context: ProcessingContext) => S3Client;
-}
-
-interface Settings {
-  readonly maxBytes: number;
-  readonly requireKms: boolean;
-}
-
-function readSettings(job: Job): Settings | string {
+/** The largest artifact allowed, in bytes, or why the configuration is wrong. */
+function readMaxBytes(job: Job): number | string {
   const raw = job.configuration[MAX_SIZE_PROPERTY]?.trim();
   if (!raw) return `${MAX_SIZE_PROPERTY} is required`;
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_LIMIT_MB) {
     return `${MAX_SIZE_PROPERTY} must be a whole number of MB from 1 to ${MAX_LIMIT_MB}`;
   }
-  const kms = job.configuration[REQUIRE_KMS_PROPERTY]?.trim().toLowerCase() ?? 'true';
-  if (kms !== 'true' && kms !== 'false') return `${REQUIRE_KMS_PROPERTY} must be true or false`;
-  return { maxBytes: Number(raw) * MB, requireKms: kms === 'true' };
-}
-
-function artifactClient(job: Job, context: ProcessingContext): S3Client {
-  return new S3Client({
-    credentials: job.artifactCredentials?.reveal(),
-    maxAttempts: context.sdk.maxAttempts,
-    requestHandler: { requestTimeout: context.sdk.requestTimeoutMs, throwOnRequestTimeout: true },
-  });
+  return Number(raw) * MB;
 }
 
 /** An S3 error as the job's failure: the artifact store said no, or the artifact is gone. */
@@ -62,60 +49,98 @@ function artifactFailure(error: unknown, where: string): never {
       });
     }
     if (status === 404) {
-      throw new JobFailureError('JobFailed', `${where} does not exist`, { cause: error });
+      throw new JobFailureError('RevisionUnavailable', `${where} does not exist`, {
+        cause: error,
+      });
     }
   }
   throw error;
 }
 
 /**
- * The SecurityScan processor.
- *
- * @param options - the S3 client factory to use instead of the default
+ * The artifact's size in bytes, from S3 `HeadObject`. The client takes its endpoint and region
+ * from the standard variables (`AWS_ENDPOINT_URL_S3`, `AWS_REGION`), as the artifact API does:
+ * tests and local runs point them at a local artifact store.
  */
-export function securityScan(options: SecurityScanOptions = {}): JobProcessor {
-  const clientFor = options.s3Client ?? artifactClient;
+async function artifactSize(job: Job, artifact: Artifact, context: ProcessingContext) {
+  const where = `s3://${artifact.bucketName}/${artifact.objectKey}`;
+  const client = new S3Client({
+    credentials: job.artifactCredentials?.reveal(),
+    maxAttempts: context.sdk.maxAttempts,
+    requestHandler: { requestTimeout: context.sdk.requestTimeoutMs, throwOnRequestTimeout: true },
+  });
+  try {
+    const head = await client
+      .send(new HeadObjectCommand({ Bucket: artifact.bucketName, Key: artifact.objectKey }), {
+        abortSignal: context.signal,
+      })
+      .catch((error: unknown) => artifactFailure(error, where));
+    return head.ContentLength ?? 0;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Writes the findings as the only file of the action's output artifact, if it has one. */
+async function writeReport(
+  artifacts: JobArtifacts,
+  context: ProcessingContext,
+  report: Record<string, unknown>,
+): Promise<void> {
+  // The action declares at most one output; the pipeline names it.
+  const [output] = artifacts.outputNames;
+  if (output === undefined) return;
+  const directory = join(context.workDirectory, 'security-scan-report');
+  await mkdir(directory, { recursive: true });
+  await writeFile(join(directory, FINDINGS_FILE), `${JSON.stringify(report, null, 2)}\n`);
+  // A zip, as pipeline artifacts are: the next action unzips it.
+  await artifacts.uploadDirectory(output, directory);
+}
+
+/** The SecurityScan processor. */
+export function securityScan(): JobProcessor {
   return {
     name: 'security-scan',
     async process(job, context): Promise<JobOutcome> {
-      const settings = readSettings(job);
-      if (typeof settings === 'string') return failure('ConfigurationError', settings);
+      const maxBytes = readMaxBytes(job);
+      if (typeof maxBytes === 'string') return failure('ConfigurationError', maxBytes);
       const artifact = job.inputArtifacts[0];
       if (!artifact) return success({ summary: 'No input artifact: nothing to scan' });
-      if (!artifact.bucketName || !artifact.objectKey) {
-        return failure('JobFailed', `Input artifact ${artifact.name} has no S3 location`);
+
+      // Refuse an oversized artifact before downloading it into the function's storage.
+      const bytes = await artifactSize(job, artifact, context);
+      const sizeMb = (bytes / MB).toFixed(1);
+      if (bytes > maxBytes) {
+        return failure(
+          'JobFailed',
+          `${artifact.name} is ${sizeMb} MB, over ${MAX_SIZE_PROPERTY} (${maxBytes / MB} MB)`,
+        );
       }
-      const where = `s3://${artifact.bucketName}/${artifact.objectKey}`;
-      context.logger.info('checking the artifact', { artifact: artifact.name });
-      const client = clientFor(job, context);
-      try {
-        const head = await client
-          .send(new HeadObjectCommand({ Bucket: artifact.bucketName, Key: artifact.objectKey }), {
-            abortSignal: context.signal,
-          })
-          .catch((error: unknown) => artifactFailure(error, where));
-        const size = head.ContentLength ?? 0;
-        const encryption = head.ServerSideEncryption ?? 'none';
-        const sizeMb = (size / MB).toFixed(1);
-        if (size > settings.maxBytes) {
-          return failure(
-            'JobFailed',
-            `${artifact.name} is ${sizeMb} MB, over ${MAX_SIZE_PROPERTY} (${settings.maxBytes / MB} MB)`,
-          );
-        }
-        if (settings.requireKms && !encryption.startsWith('aws:kms')) {
-          return failure(
-            'JobFailed',
-            `${artifact.name} is not encrypted with a KMS key (server-side encryption: ${encryption})`,
-          );
-        }
-        return success({
-          summary: `${artifact.name} passed: ${sizeMb} MB, encryption ${encryption}`,
-          outputVariables: { ArtifactBytes: String(size), Encryption: encryption },
-        });
-      } finally {
-        client.destroy();
+
+      const artifacts = jobArtifacts(job, context);
+      const files = await listFiles(await artifacts.extract(artifact.name));
+      const forbidden = files.filter(isForbidden);
+      context.logger.info('artifact scanned', { files: files.length, forbidden: forbidden.length });
+      await writeReport(artifacts, context, {
+        artifact: artifact.name,
+        revision: artifact.revision ?? null,
+        bytes,
+        filesScanned: files.length,
+        forbidden,
+      });
+
+      if (forbidden.length > 0) {
+        const named = forbidden.slice(0, NAMED_IN_MESSAGE).join(', ');
+        const more = forbidden.length - NAMED_IN_MESSAGE;
+        return failure(
+          'JobFailed',
+          `${artifact.name} carries ${forbidden.length} forbidden file${forbidden.length === 1 ? '' : 's'}: ${named}${more > 0 ? ` and ${more} more` : ''}`,
+        );
       }
+      return success({
+        summary: `${artifact.name} passed: ${files.length} files, ${sizeMb} MB, no secret files`,
+        outputVariables: { ArtifactBytes: String(bytes), FilesScanned: String(files.length) },
+      });
     },
   };
 }

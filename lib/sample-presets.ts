@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import {
   ARTIFACT_POLICY_ARTIFACTS,
   ARTIFACT_POLICY_PROPERTIES,
-} from '../lambda/processors/artifact-policy-config.js';
+} from '../lambda/processors/artifact-policy-properties.js';
 
 /** A sample processor this app deploys: its entry, and the context it is deployed with. */
 export interface SamplePreset {

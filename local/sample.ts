@@ -6,7 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ActionCategory } from '../lambda/contract.js';
-import type { LocalConfigurationProperty, LocalJob, LocalRunPlan } from './runner/options.js';
+import { SAMPLE_PRESETS } from '../lib/sample-presets.js';
+import type {
+  LocalActionType,
+  LocalConfigurationProperty,
+  LocalJob,
+  LocalRunPlan,
+  LocalRunResult,
+} from './runner/options.js';
 
 const context = (
   JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
@@ -96,4 +103,93 @@ export function sampleJobs(count: number, longBakeSeconds = 12): LocalJob[] {
     ...jobs.filter((j) => j.firstDispatchAbandoned),
     ...jobs.filter((j) => !j.firstDispatchAbandoned),
   ];
+}
+
+const ARTIFACT_POLICY = SAMPLE_PRESETS['artifact-policy'];
+
+/** The artifact policy sample's entry file, unchanged. */
+export const ARTIFACT_POLICY_ENTRY = ARTIFACT_POLICY?.entry ?? '';
+
+/** The artifact policy sample's action type, as `-c jobProcessor=artifact-policy` deploys it. */
+export const ARTIFACT_POLICY_ACTION_TYPE: LocalActionType = {
+  category: ARTIFACT_POLICY?.context.actionCategory as ActionCategory,
+  provider: String(ARTIFACT_POLICY?.context.actionProvider),
+  version: String(ARTIFACT_POLICY?.context.actionVersion),
+  configurationProperties: ARTIFACT_POLICY?.context
+    .configurationProperties as LocalConfigurationProperty[],
+  minInputArtifacts: Number(ARTIFACT_POLICY?.context.minInputArtifacts),
+  maxInputArtifacts: Number(ARTIFACT_POLICY?.context.maxInputArtifacts),
+  minOutputArtifacts: Number(ARTIFACT_POLICY?.context.minOutputArtifacts),
+  maxOutputArtifacts: Number(ARTIFACT_POLICY?.context.maxOutputArtifacts),
+};
+
+/**
+ * The artifact policy's jobs: a clean source artifact (it passes, and the report is uploaded),
+ * one with a private key and an environment file (it fails, naming them), and one whose
+ * configuration is wrong. Their input artifacts are written to the run's S3 store.
+ */
+export function artifactPolicyJobs(): LocalJob[] {
+  const output = [{ name: 'PolicyReport' }];
+  return [
+    {
+      name: 'artifact-clean',
+      configuration: {},
+      inputArtifacts: [
+        {
+          name: 'Source',
+          files: {
+            'README.md': '# service\n',
+            'src/index.js': 'export const handler = async () => "ok";\n',
+          },
+        },
+      ],
+      outputArtifacts: output,
+    },
+    {
+      name: 'artifact-leaked-key',
+      configuration: {},
+      inputArtifacts: [
+        {
+          name: 'Source',
+          files: {
+            'src/index.js': 'export {};\n',
+            '.env': 'DATABASE_PASSWORD=not-for-the-pipeline\n',
+            'deploy/key.txt': `-----BEGIN OPENSSH PRIVATE KEY-----\n${'A'.repeat(64)}\n-----END OPENSSH PRIVATE KEY-----\n`,
+          },
+        },
+      ],
+      outputArtifacts: output,
+    },
+    {
+      name: 'artifact-bad-config',
+      configuration: { MaxFileBytes: 'a lot' },
+      inputArtifacts: [{ name: 'Source', files: { 'a.txt': 'a' } }],
+      outputArtifacts: output,
+    },
+  ];
+}
+
+/**
+ * Two runs as one: their jobs in order, their totals added up, and `ok` only when both are.
+ *
+ * @param runs - the results of runs made one after the other
+ */
+export function combinedRuns(runs: readonly LocalRunResult[]): LocalRunResult {
+  const [first, ...rest] = runs;
+  if (!first) throw new Error('combinedRuns needs at least one run');
+  return rest.reduce(
+    (all, run) => ({
+      jobs: [...all.jobs, ...run.jobs],
+      totals: Object.fromEntries(
+        Object.entries(all.totals).map(([key, value]) => [
+          key,
+          value + (run.totals[key as keyof typeof run.totals] ?? 0),
+        ]),
+      ) as unknown as LocalRunResult['totals'],
+      logFile: `${all.logFile}, ${run.logFile}`,
+      invocationErrors: [...all.invocationErrors, ...run.invocationErrors],
+      ok: all.ok && run.ok,
+    }),
+    first,
+  );
 }

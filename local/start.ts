@@ -1,8 +1,8 @@
 /**
  * `npm start`: the sample worker end to end on this machine, with no AWS account and no setup.
  *
- *   npm start                  10 jobs, progress and a summary table
- *   npm start -- --jobs 25     more jobs
+ *   npm start                  10 bake-time gate jobs and 3 artifact policy jobs, a table
+ *   npm start -- --jobs 25     more bake-time gate jobs
  *   npm start -- --json        the totals as one JSON object on stdout
  *
  * Exit status 0 only if every job finished, none was processed twice and no secret value
@@ -10,9 +10,18 @@
  * use; only the action type, the entry and the job mix are the sample's.
  */
 import { integerFlag, parseCli, UsageError } from './cli-args.js';
+import type { LocalRunProgress } from './runner/options.js';
 import { progressLine, runReport, totalsJson } from './runner/report-table.js';
 import { runLocally } from './runner/run-locally.js';
-import { SAMPLE_ENTRY, SAMPLE_LOCAL_ACTION_TYPE, sampleJobs } from './sample.js';
+import {
+  ARTIFACT_POLICY_ACTION_TYPE,
+  ARTIFACT_POLICY_ENTRY,
+  artifactPolicyJobs,
+  combinedRuns,
+  SAMPLE_ENTRY,
+  SAMPLE_LOCAL_ACTION_TYPE,
+  sampleJobs,
+} from './sample.js';
 
 const USAGE = 'usage: npm start -- [--jobs N] [--json]';
 
@@ -30,13 +39,29 @@ async function main(): Promise<void> {
   // The Lambda runtime is Node.js 22 or newer; this local run may be on 20, which the SDK warns about.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const quiet = flags.json === true;
-  if (!quiet) process.stderr.write(`Running ${jobs} jobs through the worker, locally...\n`);
-  const result = await runLocally({
+  const onProgress = quiet
+    ? undefined
+    : (p: LocalRunProgress) => process.stderr.write(progressLine(p));
+  const artifactJobs = artifactPolicyJobs();
+  if (!quiet) {
+    process.stderr.write(
+      `Running ${jobs} bake-time gate jobs and ${artifactJobs.length} artifact policy jobs through the worker, locally...\n`,
+    );
+  }
+  // One sample after the other: each run holds the process's environment while it lasts.
+  const bakeTimeGate = await runLocally({
     entry: SAMPLE_ENTRY,
     actionType: SAMPLE_LOCAL_ACTION_TYPE,
     jobs: sampleJobs(jobs),
-    onProgress: quiet ? undefined : (p) => process.stderr.write(progressLine(p)),
+    onProgress,
   });
+  const artifactPolicy = await runLocally({
+    entry: ARTIFACT_POLICY_ENTRY,
+    actionType: ARTIFACT_POLICY_ACTION_TYPE,
+    jobs: artifactJobs,
+    onProgress,
+  });
+  const result = combinedRuns([bakeTimeGate, artifactPolicy]);
   process.stdout.write(quiet ? totalsJson(result) : runReport(result));
   process.exitCode = result.ok ? 0 : 1;
 }

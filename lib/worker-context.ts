@@ -126,14 +126,49 @@ export function readWorkerContext(node: Node, options: WorkerContextOptions = {}
   );
   // A key whose value could not be read at all is reported once, for that.
   const unread = new Set(ctx.problems.map((line) => /'([^'[.]+)/.exec(line)?.[1]));
+  const stackName = ctx.string('stackName') ?? DEFAULT_STACK_NAME;
   return {
-    stackName: ctx.string('stackName') ?? DEFAULT_STACK_NAME,
+    stackName,
     worker,
     problems: [
       ...ctx.problems,
       ...problems.filter((p) => !unread.has(contextKey(p.setting))).map(contextProblem),
+      ...unknownKeys(node, ctx.asked),
     ],
   };
+}
+
+/** Context keys of the CDK itself that are not the app's settings. */
+const CDK_KEYS = new Set(['cli-telemetry', 'acknowledged-issue-numbers']);
+
+/**
+ * A problem for each context key that is none of the app's settings: a misspelt setting
+ * (`-c batchSiz=5`) would otherwise be ignored and the default deployed. Feature flags
+ * (`@aws-cdk/...`) and the CLI's own keys (`aws:cdk:...`) are the CDK's.
+ */
+function unknownKeys(node: Node, known: ReadonlySet<string>): string[] {
+  const all = Object.keys((node.getAllContext() ?? {}) as Record<string, unknown>);
+  return all
+    .filter((key) => !known.has(key) && !key.startsWith('@') && !key.includes(':'))
+    .filter((key) => !CDK_KEYS.has(key))
+    .map((key) => {
+      const near = [...known].find((candidate) => editDistance(key, candidate) <= 2);
+      return `CDK context '${key}' is not a setting of this app${near ? ` (did you mean '${near}'?)` : ''}`;
+    });
+}
+
+/** Levenshtein distance, for suggesting the setting a misspelt key meant. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 function contextKey(setting: string): string {
@@ -216,7 +251,11 @@ class ContextReader {
     return undefined;
   }
 
+  /** Every key this reader was asked for: the app's settings. */
+  readonly asked = new Set<string>();
+
   raw(key: string): unknown {
+    this.asked.add(key);
     const value: unknown =
       key in this.overrides ? this.overrides[key] : this.node.tryGetContext(key);
     return value === '' || value === null ? undefined : value;

@@ -315,4 +315,23 @@ describe('sample presets (-c jobProcessor=...)', () => {
       batchSize: 3,
     });
   });
+
+  it('names a context key that is no setting of the app, suggesting the one it was meant to be', () => {
+    const { problems } = withDefaults({ batchSiz: '5', pipelineName: 'shop' });
+
+    expect(problems).toEqual([
+      "CDK context 'batchSiz' is not a setting of this app (did you mean 'batchSize'?)",
+      "CDK context 'pipelineName' is not a setting of this app",
+    ]);
+  });
+
+  it("leaves the CDK's own keys alone: feature flags and the CLI's", () => {
+    const { problems } = withDefaults({
+      '@aws-cdk/core:newStyleStackSynthesis': true,
+      'aws:cdk:bundling-stacks': [],
+      'cli-telemetry': false,
+    });
+
+    expect(problems).toEqual([]);
+  });
 });

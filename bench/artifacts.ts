@@ -186,6 +186,13 @@ const MODES: Readonly<Record<TransferMode, string>> = {
   'api-upload-directory-stored': '`uploadDirectory(…, { compress: false })`: zip (stored)',
 };
 
+/** The plain transfer each transfer of the artifact API is compared with: the same bytes. */
+const PLAIN_OF: Readonly<Partial<Record<TransferMode, TransferMode>>> = {
+  'api-extract': 'plain-get',
+  'api-upload-directory': 'plain-upload-parts',
+  'api-upload-directory-stored': 'plain-upload-parts',
+};
+
 /** Where `maxRSS` read more than the transfer's own peak in this run, say so. */
 function maxRssNote(bench: ArtifactBench): string {
   const carried = bench.transfers.filter((t) => t.maxRssMb - t.peakRssMb > 5);
@@ -197,9 +204,15 @@ function maxRssNote(bench: ArtifactBench): string {
 /** The BENCHMARKS.md section of an {@link ArtifactBench}. */
 export function renderArtifactsSection(bench: ArtifactBench): string {
   const mb = (bytes: number) => bytes / 2 ** 20;
+  const throughput = (t: TransferReport) => mb(t.bytes) / (t.wallMs / 1000);
+  const versus = (t: TransferReport) => {
+    const plain = bench.transfers.find((other) => other.mode === PLAIN_OF[t.mode]);
+    return plain ? `${(throughput(t) / throughput(plain)).toFixed(2)}x` : '';
+  };
   const rows = bench.transfers.map((t) => [
     MODES[t.mode],
-    `${(mb(t.bytes) / (t.wallMs / 1000)).toFixed(0)} MB/s`,
+    `${throughput(t).toFixed(0)} MB/s`,
+    versus(t),
     `${(t.wallMs / 1000).toFixed(2)} s`,
     `${(t.cpuMs / 1000).toFixed(2)} s`,
     `${t.peakRssMb.toFixed(0)} MB`,
@@ -207,7 +220,16 @@ export function renderArtifactsSection(bench: ArtifactBench): string {
     t.parts === undefined ? '' : String(t.parts),
   ]);
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-  const header = ['transfer', 'throughput', 'wall', 'CPU', 'peak RSS', 'peak − start', 'parts'];
+  const header = [
+    'transfer',
+    'throughput',
+    'vs plain SDK',
+    'wall',
+    'CPU',
+    'peak RSS',
+    'peak − start',
+    'parts',
+  ];
   return `## Artifacts
 
 One artifact of ${mb(bench.objectBytes).toFixed(0)} MB (a zip of ${bench.files} files of random,
@@ -216,7 +238,9 @@ bytes, against the local S3 stand-in (s3rver, in a process of its own) on loopba
 ran once, in a fresh process. Peak RSS is the process's own high-water mark (\`VmHWM\`), not
 \`process.resourceUsage().maxRSS\`: on Linux, a child's maxRSS can carry the high-water mark of
 the process that forked it.${maxRssNote(bench)}
-"peak − start" is what the transfer added to the process after its imports. The artifact API
+"vs plain SDK" is the throughput against the plain transfer of the same bytes: \`extract()\`
+against GetObject, \`uploadDirectory()\` against a plain \`Upload\` in parts. "peak − start" is
+what the transfer added to the process after its imports. The artifact API
 bundled alone (minified) is ${(bench.bundleBytes / 1024).toFixed(0)} KB.
 
 ${[line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')}

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { fstatSync, writeFileSync } from 'node:fs';
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbNonceLedger } from '../lambda/adapters/dynamodb-nonce-ledger.js';
 import { createCodePipelineClient, createDynamoDbClient } from '../lambda/clients.js';
 import { loadConfig } from '../lambda/config.js';
 import { createHandler } from '../lambda/create-handler.js';
@@ -83,11 +84,21 @@ function loggedBytes(): number {
 const importStarted = performance.now();
 mapStackTracesLazily(import.meta.url);
 const config = loadConfig(process.env);
+const dynamoDbClient = counted('dynamodb', createDynamoDbClient(config));
+const ledger = new DynamoDbNonceLedger({
+  tableName: config.ledgerTableName,
+  retentionSeconds: config.recordRetentionSeconds,
+  client: dynamoDbClient,
+});
+// A reference, never deployed: the worker without the write that records a report before it
+// is sent, to show in the same run what that write costs.
+if (process.env.BENCH_WITHOUT_RECORD === 'true') ledger.record = async () => true;
 const handler = createHandler({
   config,
   processor: bakeTimeGate(),
   codePipelineClient: counted('codepipeline', createCodePipelineClient(config)),
-  dynamoDbClient: counted('dynamodb', createDynamoDbClient(config)),
+  dynamoDbClient,
+  ledger,
 });
 const importMs = performance.now() - importStarted;
 

@@ -28,6 +28,8 @@ export interface DrainOptions {
   readonly workDir: string;
   /** More variables for the worker process. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Leaves out the write that records a report before it is sent (a reference). */
+  readonly withoutRecord?: boolean;
   /** Node flags for the worker process (`--cpu-prof`, say). */
   readonly nodeArgs?: readonly string[];
 }
@@ -120,6 +122,7 @@ export async function runDrain(options: DrainOptions): Promise<DrainResult> {
             BENCH_IDLE_INVOCATION: String(options.idleInvocation ?? false),
             ...(options.concurrency ? { CONCURRENCY: String(options.concurrency) } : {}),
             ...(options.tracing ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }),
+            ...(options.withoutRecord ? { BENCH_WITHOUT_RECORD: 'true' } : {}),
             ...options.env,
           },
         }),

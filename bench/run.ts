@@ -201,6 +201,7 @@ async function main(): Promise<void> {
   const drains: DrainResult[] = [];
   const untracedRuns: DrainResult[] = [];
   const noTracerRuns: DrainResult[] = [];
+  const withoutRecordRuns: DrainResult[] = [];
   const sequential: DrainResult[] = [];
   const sdkRuns: Awaited<ReturnType<typeof sdkCallCost>>[] = [];
   const common = { deployed, latencyMs: LATENCY_MS, workDir: WORK_DIR };
@@ -235,6 +236,17 @@ async function main(): Promise<void> {
         workerBundle: drainWorkerNoTracer.file,
         jobs: DRAIN_JOBS,
         tracing: true,
+      }),
+    );
+    progress(`round ${of}: ${DRAIN_JOBS} jobs, without the report's record (reference)`);
+    withoutRecordRuns.push(
+      await runDrain({
+        ...common,
+        label: `without-record-${round}`,
+        workerBundle: drainWorker.file,
+        jobs: DRAIN_JOBS,
+        tracing: true,
+        withoutRecord: true,
       }),
     );
     progress(`round ${of}: SDK reference, CPU per DynamoDB call with the worker's client settings`);
@@ -404,6 +416,10 @@ async function main(): Promise<void> {
       untraced: {
         wallMs: median(untracedRuns.map((d) => d.drain.wallMs)),
         cpuMsPerJob: cpuPerJob(untracedRuns),
+      },
+      withoutRecord: {
+        wallMs: median(withoutRecordRuns.map((d) => d.drain.wallMs)),
+        cpuMsPerJob: cpuPerJob(withoutRecordRuns),
       },
       noTracer: {
         wallMs: median(noTracerRuns.map((d) => d.drain.wallMs)),

@@ -2,23 +2,9 @@
  * The walls of the layout (see the README's Architecture): what is deployed is only what the
  * function needs, and the infrastructure reads nothing of the function but pure data.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-function sources(directory: string): string[] {
-  return readdirSync(join(ROOT, directory), { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
-    .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)));
-}
-
-function imports(file: string): string[] {
-  const text = readFileSync(join(ROOT, file), 'utf8');
-  return [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((match) => match[1] ?? '');
-}
+import { imports, ROOT, sources } from '../helpers/source-files.js';
 
 /** The repository-relative `.ts` file a relative specifier of `file` names. */
 function target(file: string, specifier: string): string {

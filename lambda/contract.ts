@@ -184,7 +184,10 @@ export const COUNTER_METRICS = {
   deferred: 'JobsDeferred',
   /** Claims found with their lease expired and no outcome: their worker died. */
   expiredClaims: 'ExpiredClaims',
-  /** Times a job processor was started: more than the jobs only when a worker died mid-run. */
+  /**
+   * Times a job processor was started: more than the jobs only when a worker stopped before
+   * the outcome was recorded (mid-run, or with both the record and the report failing).
+   */
   processorRuns: 'ProcessorRuns',
 } as const;
 

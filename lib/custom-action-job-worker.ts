@@ -63,7 +63,8 @@ const EXECUTION_LINK_LOOKBACK_DAYS = 7;
 /**
  * A serverless job worker for one CodePipeline custom action type: the action type itself,
  * a Lambda function invoked on a schedule and on the action's STARTED events, the DynamoDB
- * nonce ledger, a dead-letter queue, least-privilege IAM, and a dashboard with alarms.
+ * nonce ledger, a dead-letter queue, least-privilege IAM, alarms, and a dashboard when
+ * `dashboard` asks for one.
  *
  *
  * Every value is checked at synth against what CodePipeline and the function accept; each bad

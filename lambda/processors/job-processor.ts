@@ -67,11 +67,13 @@ export interface ProcessingContext {
  * with the error's `failureType` when it is a {@link JobFailureError}, else with `JobFailed`,
  * and the error's message (with every secret value removed).
  *
- * Once `process` returns, its outcome is recorded before it is reported, and it is never run
- * again for the job: a worker that dies later leaves the recorded report to the next. It runs
- * again only if its worker died while it ran (the claim's lease expires and a later invocation
- * takes the job over), with `attempt` one higher: make side effects that cannot be repeated
- * look for their own earlier run when `attempt > 1`.
+ * Once `process` returns, its outcome is recorded before it is reported, and once recorded it
+ * is never run again for the job: a worker that dies later leaves the recorded report to the
+ * next. It runs again only if its worker stopped before the outcome was recorded (while it
+ * ran, or while the record was written, or when the record failed and the report was not
+ * accepted either): the claim's lease expires and a later invocation takes the job over, with
+ * `attempt` one higher. Make side effects that cannot be repeated look for their own earlier
+ * run when `attempt > 1`.
  *
  * @example
  * const hello: JobProcessor = {

@@ -77,8 +77,13 @@ export interface Claim {
   readonly nonce: string;
   /** Unique per claim: only its holder can complete or release it. */
   readonly token: string;
-  /** How many claims (including this one) the job has had. */
+  /** How many claims (including this one) the job has had: the ledger's order of them. */
   readonly attempt: number;
+  /**
+   * How many of those claims (including this one) may have run the job's processor: every
+   * claim but those given back unused (released before the job was acknowledged).
+   */
+  readonly tries: number;
   readonly leaseExpiresAt: number;
   /**
    * The report recorded when the job's processor returned under an earlier claim: the holder

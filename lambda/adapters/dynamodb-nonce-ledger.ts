@@ -121,6 +121,7 @@ export class DynamoDbNonceLedger implements NonceLedger {
           nonce: request.nonce,
           token,
           attempt: record?.attempts ?? 1,
+          tries: tries(record),
           leaseExpiresAt: request.leaseExpiresAt,
           recorded: record?.report,
         },
@@ -212,18 +213,22 @@ export class DynamoDbNonceLedger implements NonceLedger {
     return this.#close(claim, LEDGER_STATES[outcome], now, {
       update: '#completedAt = :now',
       remove: ', #report',
+      add: '',
       names: { '#completedAt': A.completedAt, '#report': A.report },
       values: { ':now': N(now) },
     });
   }
 
   async release(claim: Claim, now: number): Promise<boolean> {
-    // A released job keeps its report: the dispatch that claims it next sends it.
+    // A released job keeps its report: the dispatch that claims it next sends it. The claim's
+    // token joins the set of claims given back unused, whose processor never ran (see
+    // `Claim.tries`): a set, so that a retried request does not count the claim twice.
     return this.#close(claim, LEDGER_STATES.released, now, {
       update: '#lease = :zero',
       remove: '',
-      names: { '#lease': A.leaseExpiresAt },
-      values: { ':zero': N(0) },
+      add: '#released :tokenSet',
+      names: { '#lease': A.leaseExpiresAt, '#released': A.releasedTokens },
+      values: { ':zero': N(0), ':tokenSet': { SS: [claim.token] } },
     });
   }
 
@@ -258,6 +263,8 @@ export class DynamoDbNonceLedger implements NonceLedger {
       update: string;
       /** More attributes to remove, after `#pending` (`, #a, #b`). */
       remove: string;
+      /** An ADD clause's actions (`#a :one`), or none. */
+      add: string;
       names: Record<string, string>;
       values: Record<string, AttributeValue>;
     },
@@ -268,7 +275,7 @@ export class DynamoDbNonceLedger implements NonceLedger {
           TableName: this.#table,
           Key: { [A.jobId]: S(claim.jobId) },
           ConditionExpression: '#token = :token AND #state IN (:claimed, :state)',
-          UpdateExpression: `SET #state = :state, #expiresAt = :ttl, ${extra.update} REMOVE #pending${extra.remove}`,
+          UpdateExpression: `SET #state = :state, #expiresAt = :ttl, ${extra.update} REMOVE #pending${extra.remove}${extra.add ? ` ADD ${extra.add}` : ''}`,
           ExpressionAttributeNames: {
             '#token': A.claimToken,
             '#state': A.state,
@@ -298,7 +305,8 @@ export class DynamoDbNonceLedger implements NonceLedger {
         TableName: this.#table,
         Key: { [A.jobId]: S(jobId) },
         ConsistentRead: true,
-        ProjectionExpression: '#jobId, #nonce, #nonces, #state, #token, #attempts, #report',
+        ProjectionExpression:
+          '#jobId, #nonce, #nonces, #state, #token, #attempts, #released, #report',
         ExpressionAttributeNames: {
           '#jobId': A.jobId,
           '#nonce': A.nonce,
@@ -306,6 +314,7 @@ export class DynamoDbNonceLedger implements NonceLedger {
           '#state': A.state,
           '#token': A.claimToken,
           '#attempts': A.attempts,
+          '#released': A.releasedTokens,
           '#report': A.report,
         },
       }),
@@ -318,6 +327,11 @@ export class DynamoDbNonceLedger implements NonceLedger {
   }
 }
 
+/** The claims of the job that may have run its processor: all but those given back unused. */
+function tries(record: LedgerRecord | undefined): number {
+  return record ? Math.max(1, record.attempts - record.releasedTokens.length) : 1;
+}
+
 /** The claim `record` holds, if it holds `token`: a claim this ledger call made. */
 function ownClaim(
   record: LedgerRecord | undefined,
@@ -328,7 +342,7 @@ function ownClaim(
     return undefined;
   }
   const { jobId, nonce, attempts: attempt, report: recorded } = record;
-  return { jobId, nonce, token, attempt, leaseExpiresAt, recorded };
+  return { jobId, nonce, token, attempt, tries: tries(record), leaseExpiresAt, recorded };
 }
 
 /** Why a claim's condition failed, from the record as it was. */

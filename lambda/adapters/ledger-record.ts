@@ -4,9 +4,10 @@
  * attribute names and values out in full; nothing is picked by matching strings.
  *
  * Item: jobId, nonce (of the current claim), nonces (every nonce ever claimed), state,
- * claimToken, leaseExpiresAt (epoch ms), attempts, claimedAt, completedAt, actionExecutionId,
- * expiresAt (epoch s, TTL), pendingShard (present while a claim is open; keys the index that
- * finds claims whose worker died), report and recordedAt (epoch ms): the report a processor's
+ * claimToken, leaseExpiresAt (epoch ms), attempts (claims made), releasedTokens (the claims
+ * given back unused), claimedAt, completedAt, actionExecutionId, expiresAt (epoch s, TTL),
+ * pendingShard (present while a claim is open; keys the index that finds claims whose worker
+ * died), report and recordedAt (epoch ms): the report a processor's
  * outcome became, recorded before it is sent and removed once the job is finished (see
  * `recorded-report.ts`). Never credentials or configuration values: a report is built from the
  * redacted job and holds no secret value.
@@ -50,6 +51,7 @@ export const ATTRIBUTES = {
   claimToken: 'claimToken',
   leaseExpiresAt: LEDGER_SCHEMA.pendingIndex.sortKey,
   attempts: 'attempts',
+  releasedTokens: 'releasedTokens',
   claimedAt: 'claimedAt',
   completedAt: 'completedAt',
   actionExecutionId: 'actionExecutionId',
@@ -73,6 +75,8 @@ export interface LedgerRecord {
   readonly leaseExpiresAt?: number;
   /** Claims the job has had, this one included. */
   readonly attempts: number;
+  /** The tokens of the claims given back unused (released before the job was acknowledged). */
+  readonly releasedTokens: readonly string[];
   /** The report recorded when the job's processor returned, until the job is finished. */
   readonly report?: Report;
 }
@@ -103,6 +107,7 @@ export function decodeRecord(
     claimToken: item[ATTRIBUTES.claimToken]?.S,
     leaseExpiresAt: numberOf(item[ATTRIBUTES.leaseExpiresAt]),
     attempts: numberOf(item[ATTRIBUTES.attempts]) ?? 1,
+    releasedTokens: item[ATTRIBUTES.releasedTokens]?.SS ?? [],
     report: decodeReport(item[ATTRIBUTES.report]),
   };
 }

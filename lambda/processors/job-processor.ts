@@ -37,8 +37,9 @@ export interface ProcessingContext {
   readonly signal: AbortSignal;
   /**
    * 1 for the job's first claim; more when earlier claims of the job ended without a recorded
-   * report (their worker died, or the job was dispatched again): the processor may have run,
-   * in part or in full, under one of them.
+   * report (their worker died after acknowledging the job): the processor may have run, in part
+   * or in full, under one of them. Claims given back before the job was acknowledged (no free
+   * slot, the invocation's stop time) are not counted: the processor never ran under them.
    */
   readonly attempt: number;
   readonly logger: JobLogger;

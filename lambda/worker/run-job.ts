@@ -53,7 +53,8 @@ const MIN_RECORD_ATTEMPT_MS = 100;
 export const MAX_RECORD_ATTEMPTS = 4;
 
 /**
- * After this many claims a job whose processor never returned is failed instead of processed
+ * After this many tries (claims that may have run the processor: not those given back before
+ * the job was acknowledged) a job whose processor never returned is failed instead of processed
  * again: its workers keep dying while it runs. A job whose processor returned is not counted
  * against this: its recorded report is sent, whatever the attempt.
  */
@@ -188,7 +189,7 @@ export class JobRunner {
       return;
     }
     run.summary.recovered++;
-    log.info('took over an expired claim', { attempt: claim.attempt });
+    log.info('took over an expired claim', { attempt: claim.tries });
     const status = await this.#acknowledge(claim, run, log);
     if (status === undefined) return;
     if (status === 'Succeeded' || status === 'Failed') {
@@ -284,10 +285,10 @@ export class JobRunner {
     try {
       const started = this.#deps.now();
       const report =
-        claim.attempt > MAX_ATTEMPTS
+        claim.tries > MAX_ATTEMPTS
           ? failureReport(
               'JobFailed',
-              `The job was given up after ${claim.attempt - 1} workers stopped before finishing it`,
+              `The job was given up after ${claim.tries - 1} workers stopped before finishing it`,
               defaultExecutionId(job),
             )
           : await this.#process(job, claim, run, log, scope);
@@ -365,7 +366,7 @@ export class JobRunner {
 
   /** Sends the report a processor produced under an earlier claim, without running it again. */
   #sendRecorded(claim: Claim, report: Report, run: JobRun, log: WorkerLogger): Promise<void> {
-    log.info('sending the report recorded before the worker stopped', { attempt: claim.attempt });
+    log.info('sending the report recorded before the worker stopped', { attempt: claim.tries });
     return this.#trail(this.#delivery.deliver(claim, report, run, log, this.#deps.now()), run);
   }
 
@@ -386,7 +387,7 @@ export class JobRunner {
     run.summary.processorRuns++;
     // Every start, so that a job whose processor runs again (attempt 2) shows it in its lines.
     log.info('job processor started', {
-      attempt: claim.attempt,
+      attempt: claim.tries,
     });
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -404,7 +405,7 @@ export class JobRunner {
       const context: ProcessingContext = {
         deadline: run.jobDeadline,
         signal: controller.signal,
-        attempt: claim.attempt,
+        attempt: claim.tries,
         logger: log,
         workDirectory: scope.workDirectory,
         sdk: this.#deps.sdk,

@@ -333,8 +333,8 @@ export function ledgerContract(
         expect((await item())?.attempts?.N).toBe('2');
       });
 
-      // Fails today: #close's condition is only `#token = :token`, and a closed item keeps the
-      // holder's token, so the holder can still release it; release then reopens the job.
+      // #close's condition checks the state as well as the token: a closed item keeps its
+      // holder's token, and a release by that token alone would reopen the job.
       it('never reopens a finished job: its holder cannot release the claim after completing it', async () => {
         const first = await claimed('n1');
         expect(await ledger.complete(first, 'succeeded', T0 + 1)).toBe(true);
@@ -344,6 +344,21 @@ export function ledgerContract(
         expect(released).toBe(false);
         expect((await item())?.state?.S).toBe('succeeded');
         expect(await claim('n2', T0 + 3)).toEqual({ kind: 'finished' });
+      });
+
+      it('leaves a claim given back unused out of the tries, once however often the release is sent', async () => {
+        const first = await claimed('n1');
+        expect(first).toMatchObject({ attempt: 1, tries: 1 });
+        // The second release is an SDK retry of the first, whose answer was lost.
+        expect(await ledger.release(first, T0 + 1)).toBe(true);
+        expect(await ledger.release(first, T0 + 1)).toBe(true);
+
+        const second = await claim('n2', T0 + 2);
+        expect(second).toMatchObject({ kind: 'claimed', claim: { attempt: 2, tries: 1 } });
+        // Its holder died after the acknowledgement: the processor may have run under it.
+        const taker = await ledger.takeOver(JOB, T0 + 2 + LEASE + 1, T0 + 3 * LEASE);
+        expect(taker).toMatchObject({ attempt: 3, tries: 2 });
+        expect((await item())?.releasedTokens?.SS).toEqual([first.token]);
       });
 
       it('gives an expired claim to exactly one of a new dispatch and a take-over racing for it', async () => {

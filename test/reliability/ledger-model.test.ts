@@ -230,6 +230,8 @@ interface JobModel {
   holder: number;
   lease: number;
   attempts: number;
+  /** Claims given back unused (released): not counted as tries. */
+  released: number;
   /** The tag of the report recorded while the job was open; gone once it is finished. */
   report?: string;
 }
@@ -239,6 +241,8 @@ interface ClaimModel {
   readonly jobId: JobId;
   readonly nonce: string;
   readonly attempt: number;
+  /** Claims of the job (this one included) that were not given back unused. */
+  readonly tries: number;
   readonly lease: number;
   /** Its holder completed or released it. */
   closedByHolder: boolean;
@@ -275,7 +279,8 @@ function modelClaim(
     return isOpen(job.state) ? 'held' : 'finished';
   }
   const attempt = (job?.attempts ?? 0) + 1;
-  model.claims.push({ worker, jobId, nonce, attempt, lease, closedByHolder: false });
+  const tries = attempt - (job?.released ?? 0);
+  model.claims.push({ worker, jobId, nonce, attempt, tries, lease, closedByHolder: false });
   const holder = model.claims.length - 1;
   if (job) {
     job.nonces.add(nonce);
@@ -288,6 +293,7 @@ function modelClaim(
       holder,
       lease,
       attempts: attempt,
+      released: 0,
     });
   }
   return 'claimed';
@@ -298,6 +304,7 @@ function expectClaim(real: Claim, model: ClaimModel, now: number, report?: strin
     jobId: model.jobId,
     nonce: model.nonce,
     attempt: model.attempt,
+    tries: model.tries,
     leaseExpiresAt: model.lease,
   });
   expect(real.recorded, 'the claim carries the recorded report').toEqual(
@@ -360,6 +367,7 @@ class TakeOverCommand implements fc.AsyncCommand<Model, Real, false> {
       jobId,
       nonce: job.nonce,
       attempt,
+      tries: attempt - job.released,
       lease,
       closedByHolder: false,
     });
@@ -404,8 +412,9 @@ class CloseCommand implements fc.AsyncCommand<Model, Real, false> {
     );
     claimModel.closedByHolder = true;
     if (!ok) return;
-    if (this.how === 'release') Object.assign(job, { state: 'released', lease: 0 });
-    else Object.assign(job, { state: this.how, report: undefined });
+    if (this.how === 'release') {
+      Object.assign(job, { state: 'released', lease: 0, released: job.released + 1 });
+    } else Object.assign(job, { state: this.how, report: undefined });
   }
   toString = () => `${this.how}(#${this.pick})`;
 }
@@ -486,7 +495,15 @@ class RecoverCommand implements fc.AsyncCommand<Model, Real, false> {
       expect(winners, `${this}: exactly one of ${WORKERS} takes ${jobId} over`).toHaveLength(1);
       const [{ worker, claim }] = winners as [{ worker: number; claim: Claim }];
       const attempt = job.attempts + 1;
-      model.claims.push({ worker, jobId, nonce: job.nonce, attempt, lease, closedByHolder: false });
+      model.claims.push({
+        worker,
+        jobId,
+        nonce: job.nonce,
+        attempt,
+        tries: attempt - job.released,
+        lease,
+        closedByHolder: false,
+      });
       Object.assign(job, { holder: model.claims.length - 1, lease, attempts: attempt });
       real.claims.push(claim);
       real.history.acquired(claim, 'takeOver', now);

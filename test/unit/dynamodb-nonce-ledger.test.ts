@@ -99,7 +99,14 @@ describe('DynamoDbNonceLedger commands', () => {
     mock.on(UpdateItemCommand).resolves({ Attributes: { attempts: { N: '1' } } });
     mock.onAnyCommand().resolves({ Items: [], Item: undefined });
     const ledger = new DynamoDbNonceLedger({ tableName: 't', retentionSeconds: 1, client });
-    const claim = { jobId: JOB, nonce: 'n1', token: 'tok', attempt: 1, leaseExpiresAt: T0 };
+    const claim = {
+      jobId: JOB,
+      nonce: 'n1',
+      token: 'tok',
+      attempt: 1,
+      tries: 1,
+      leaseExpiresAt: T0,
+    };
 
     await ledger.claim({ jobId: JOB, nonce: 'n1', now: T0, leaseExpiresAt: T0 + 1 });
     await ledger.claim({

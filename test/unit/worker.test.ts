@@ -461,6 +461,63 @@ describe('Worker.drain', () => {
     );
   });
 
+  it('runs a job given back unused on earlier dispatches as a first attempt, however many there were', async () => {
+    const attempts: number[] = [];
+    const { codePipeline, worker, ledger, processor } = await setup({
+      processor: countingProcessor(async (_job, context) => {
+        attempts.push(context.attempt);
+        return { kind: 'success', summary: 'done' };
+      }),
+    });
+    const job = uniqueJob();
+    const past = Date.now() - 600 * SECOND;
+    // Earlier dispatches claimed and given back before they were acknowledged (no free slot,
+    // the stop time, a refused acknowledgement): the processor never ran under them.
+    for (let dispatch = 1; dispatch <= MAX_ATTEMPTS + 1; dispatch++) {
+      const result = await ledger.claim({
+        jobId: job.id as string,
+        nonce: `earlier-${dispatch}`,
+        now: past + dispatch * 10,
+        leaseExpiresAt: past + dispatch * 10 + 1,
+      });
+      if (result.kind !== 'claimed') throw new Error(`dispatch ${dispatch}: ${result.kind}`);
+      expect(result.claim.tries).toBe(1);
+      expect(await ledger.release(result.claim, past + dispatch * 10)).toBe(true);
+    }
+    codePipeline.enqueue(job);
+
+    const summary = await worker.drain(deadlineIn(30 * SECOND));
+
+    expect(summary.succeeded).toBe(1);
+    expect(processor.runs).toEqual([job.id]);
+    expect(attempts).toEqual([1]);
+  });
+
+  it('counts a claim taken over after a given-back one as a second attempt', async () => {
+    const { ledger } = await setup();
+    const job = uniqueJob();
+    const past = Date.now() - 600 * SECOND;
+    const first = await ledger.claim({
+      jobId: job.id as string,
+      nonce: 'n1',
+      now: past,
+      leaseExpiresAt: past + 1,
+    });
+    if (first.kind !== 'claimed') throw new Error(first.kind);
+    await ledger.release(first.claim, past);
+    const second = await ledger.claim({
+      jobId: job.id as string,
+      nonce: 'n2',
+      now: past + 10,
+      leaseExpiresAt: past + 11,
+    });
+    if (second.kind !== 'claimed') throw new Error(second.kind);
+    // Its worker died holding it: the processor may have run.
+    const taken = await ledger.takeOver(job.id as string, past + 20, past + 21);
+    expect(second.claim).toMatchObject({ attempt: 2, tries: 1 });
+    expect(taken).toMatchObject({ attempt: 3, tries: 2 });
+  });
+
   it('keeps the claim when the result cannot be reported, for a later invocation', async () => {
     const { codePipeline, worker, ledgerState } = await setup();
     const job = uniqueJob();

@@ -4,6 +4,7 @@
  * `beforeReport` checks run on demand.
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {
@@ -62,6 +63,12 @@ export interface TestProcessingContext extends ProcessingContext {
   checked(outcome: JobOutcome): Promise<JobOutcome>;
   /** How many times `refreshJob` was called. */
   readonly refreshes: number;
+  /**
+   * Ends the job as the worker does once its outcome is reported: removes `workDirectory`
+   * with everything in it (nothing happens when it was never created). Call it when the test
+   * is done with the context, in `afterEach` or at the end of the test.
+   */
+  end(): Promise<void>;
 }
 
 /** Options of {@link processingContext}; every one has a default. */
@@ -109,12 +116,14 @@ export function processingContext(options: ProcessingContextOptions = {}): TestP
   const checks: OutcomeCheck[] = [];
   const refresh = options.refreshJob;
   let refreshes = 0;
+  const workDirectory =
+    options.workDirectory ?? join(tmpdir(), `processing-context-${randomUUID()}`);
   return {
     deadline: options.deadline ?? now() + 60_000,
     signal: controller.signal,
     attempt: options.attempt ?? 1,
     logger,
-    workDirectory: options.workDirectory ?? join(tmpdir(), `processing-context-${randomUUID()}`),
+    workDirectory,
     sdk: options.sdk ?? { maxAttempts: 1, requestTimeoutMs: 5_000 },
     now,
     refreshJob: () => {
@@ -136,6 +145,7 @@ export function processingContext(options: ProcessingContextOptions = {}): TestP
       for (const check of checks) result = await check(result);
       return result;
     },
+    end: () => rm(workDirectory, { recursive: true, force: true }),
     get refreshes() {
       return refreshes;
     },

@@ -2,6 +2,8 @@
  * The package's testing helpers for processor authors (`codepipeline-job-worker/testing`):
  * job fixtures exactly as the worker parses jobs, and the processing context.
  */
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Job as SdkJob } from '@aws-sdk/client-codepipeline';
 import { describe, expect, it } from 'vitest';
 import { parseJob } from '../../lambda/adapters/codepipeline-job.js';
@@ -145,6 +147,18 @@ describe('processingContext', () => {
     await expect(context.refreshJob()).resolves.toBe(refreshed);
     expect(context.refreshes).toBe(1);
     await expect(processingContext().refreshJob()).rejects.toThrow('refreshJob is not set up');
+  });
+
+  it('removes its work directory, with what the processor put there, when the job ends', async () => {
+    const context = processingContext();
+    await mkdir(join(context.workDirectory, 'nested'), { recursive: true });
+    await writeFile(join(context.workDirectory, 'nested', 'file.txt'), 'x');
+
+    await context.end();
+
+    await expect(stat(context.workDirectory)).rejects.toMatchObject({ code: 'ENOENT' });
+    // Ending a job whose processor never created the directory is not an error.
+    await expect(processingContext().end()).resolves.toBeUndefined();
   });
 
   it('takes its deadline from the clock it is given', () => {

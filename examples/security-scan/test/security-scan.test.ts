@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import {
   FIXTURE_CREDENTIALS,
   type LocalArtifactStore,
@@ -23,11 +22,9 @@ describe('securityScan', () => {
     store = await localArtifactStore();
   });
   afterAll(() => store.close());
-  afterEach(async () => {
-    for (const { workDirectory } of contexts.splice(0)) {
-      await rm(workDirectory, { recursive: true, force: true });
-    }
-  });
+  // Each job's work directory (where extract() unzips the artifact) is removed when the test
+  // ends, as the worker removes it when the job ends.
+  afterEach(() => Promise.all(contexts.splice(0).map((created) => created.end())));
 
   function context(): TestProcessingContext {
     const created = processingContext();

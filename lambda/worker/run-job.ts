@@ -407,7 +407,10 @@ export class JobRunner {
         signal: controller.signal,
         attempt: claim.tries,
         logger: log,
-        workDirectory: scope.workDirectory,
+        // Read only when the processor (or the artifact API) asks: see JobScope.
+        get workDirectory() {
+          return scope.workDirectory;
+        },
         sdk: this.#deps.sdk,
         now: this.#deps.now,
         refreshJob: async () => {

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -90,6 +90,35 @@ describe('the processing context the worker hands a processor', () => {
     expect(directory).not.toBe('');
     expect(existsSync(directory)).toBe(false);
     expect(readdirSync(workRoot)).toEqual([]);
+  });
+
+  it('touches the file system at the end of a job only when its processor asked for the work directory', async () => {
+    // A work root that is a file: removing any directory under it fails, and says so.
+    const notADirectory = join(workRoot, 'a-file');
+    await writeFile(notADirectory, '');
+    const endOf = async (process: Parameters<typeof countingProcessor>[0]) => {
+      const tableName = await db.createLedgerTable();
+      const processor = countingProcessor(process);
+      const harness = workerHarness({ dynamoDb, tableName, processor, workRoot: notADirectory });
+      harness.codePipeline.enqueue(uniqueJob());
+      await harness.worker.drain({ deadline: Date.now() + 30 * SECOND });
+      return harness.logs.filter((line) => line.message.includes('work directory'));
+    };
+
+    const untouched = await endOf(async () => ({ kind: 'success' }));
+    const asked = await endOf(async (_job, context) => {
+      expect(context.workDirectory.startsWith(notADirectory)).toBe(true);
+      return { kind: 'success' };
+    });
+    await rm(notADirectory);
+
+    expect(untouched).toEqual([]);
+    expect(asked).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        message: 'could not remove the job work directory',
+      }),
+    ]);
   });
 
   it('gives each job a directory of its own', async () => {

@@ -299,6 +299,27 @@ function modelClaim(
   return 'claimed';
 }
 
+/** Updates the model for a take-over of `job` by `worker`: same nonce, one more attempt. */
+function modelTakeOver(
+  model: Model,
+  worker: number,
+  jobId: JobId,
+  job: JobModel,
+  lease: number,
+): void {
+  const attempt = job.attempts + 1;
+  model.claims.push({
+    worker,
+    jobId,
+    nonce: job.nonce,
+    attempt,
+    tries: attempt - job.released,
+    lease,
+    closedByHolder: false,
+  });
+  Object.assign(job, { holder: model.claims.length - 1, lease, attempts: attempt });
+}
+
 function expectClaim(real: Claim, model: ClaimModel, now: number, report?: string): void {
   expect(real).toMatchObject({
     jobId: model.jobId,
@@ -361,17 +382,7 @@ class TakeOverCommand implements fc.AsyncCommand<Model, Real, false> {
     const expected = job !== undefined && job.state === 'claimed' && job.lease < now;
     expect(taken !== undefined, `${this} at ${now}`).toBe(expected);
     if (!taken || !job) return;
-    const attempt = job.attempts + 1;
-    model.claims.push({
-      worker: this.worker,
-      jobId,
-      nonce: job.nonce,
-      attempt,
-      tries: attempt - job.released,
-      lease,
-      closedByHolder: false,
-    });
-    Object.assign(job, { holder: model.claims.length - 1, lease, attempts: attempt });
+    modelTakeOver(model, this.worker, jobId, job, lease);
     real.claims.push(taken);
     real.history.acquired(taken, 'takeOver', now);
     expectClaim(taken, model.claims.at(-1) as ClaimModel, now, job.report);
@@ -494,17 +505,7 @@ class RecoverCommand implements fc.AsyncCommand<Model, Real, false> {
       const winners = racers.filter((r) => r.claim !== undefined);
       expect(winners, `${this}: exactly one of ${WORKERS} takes ${jobId} over`).toHaveLength(1);
       const [{ worker, claim }] = winners as [{ worker: number; claim: Claim }];
-      const attempt = job.attempts + 1;
-      model.claims.push({
-        worker,
-        jobId,
-        nonce: job.nonce,
-        attempt,
-        tries: attempt - job.released,
-        lease,
-        closedByHolder: false,
-      });
-      Object.assign(job, { holder: model.claims.length - 1, lease, attempts: attempt });
+      modelTakeOver(model, worker, jobId, job, lease);
       real.claims.push(claim);
       real.history.acquired(claim, 'takeOver', now);
       expectClaim(claim, model.claims.at(-1) as ClaimModel, now, job.report);

@@ -213,7 +213,6 @@ export class DynamoDbNonceLedger implements NonceLedger {
     return this.#close(claim, LEDGER_STATES[outcome], now, {
       update: '#completedAt = :now',
       remove: ', #report',
-      add: '',
       names: { '#completedAt': A.completedAt, '#report': A.report },
       values: { ':now': N(now) },
     });
@@ -263,8 +262,8 @@ export class DynamoDbNonceLedger implements NonceLedger {
       update: string;
       /** More attributes to remove, after `#pending` (`, #a, #b`). */
       remove: string;
-      /** An ADD clause's actions (`#a :one`), or none. */
-      add: string;
+      /** An ADD clause's actions (`#a :set`), if any. */
+      add?: string;
       names: Record<string, string>;
       values: Record<string, AttributeValue>;
     },
@@ -329,7 +328,7 @@ export class DynamoDbNonceLedger implements NonceLedger {
 
 /** The claims of the job that may have run its processor: all but those given back unused. */
 function tries(record: LedgerRecord | undefined): number {
-  return record ? Math.max(1, record.attempts - record.releasedTokens.length) : 1;
+  return record ? record.attempts - record.releasedTokens.length : 1;
 }
 
 /** The claim `record` holds, if it holds `token`: a claim this ledger call made. */

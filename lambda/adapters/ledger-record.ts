@@ -7,10 +7,10 @@
  * claimToken, leaseExpiresAt (epoch ms), attempts (claims made), releasedTokens (the claims
  * given back unused), claimedAt, completedAt, actionExecutionId, expiresAt (epoch s, TTL),
  * pendingShard (present while a claim is open; keys the index that finds claims whose worker
- * died), report and recordedAt (epoch ms): the report a processor's
- * outcome became, recorded before it is sent and removed once the job is finished (see
- * `recorded-report.ts`). Never credentials or configuration values: a report is built from the
- * redacted job and holds no secret value.
+ * died), report and recordedAt (epoch ms): the report a processor's outcome became, recorded
+ * before it is sent and removed once the job is finished (see `recorded-report.ts`). Never
+ * credentials or configuration values: a report is built from the redacted job and holds no
+ * secret value.
  *
  * An open claim (claimed or released) is in one of two phases: without a report, its processor
  * may be running (a worker that takes it over runs the processor again); with one, the

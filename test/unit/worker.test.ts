@@ -493,31 +493,6 @@ describe('Worker.drain', () => {
     expect(attempts).toEqual([1]);
   });
 
-  it('counts a claim taken over after a given-back one as a second attempt', async () => {
-    const { ledger } = await setup();
-    const job = uniqueJob();
-    const past = Date.now() - 600 * SECOND;
-    const first = await ledger.claim({
-      jobId: job.id as string,
-      nonce: 'n1',
-      now: past,
-      leaseExpiresAt: past + 1,
-    });
-    if (first.kind !== 'claimed') throw new Error(first.kind);
-    await ledger.release(first.claim, past);
-    const second = await ledger.claim({
-      jobId: job.id as string,
-      nonce: 'n2',
-      now: past + 10,
-      leaseExpiresAt: past + 11,
-    });
-    if (second.kind !== 'claimed') throw new Error(second.kind);
-    // Its worker died holding it: the processor may have run.
-    const taken = await ledger.takeOver(job.id as string, past + 20, past + 21);
-    expect(second.claim).toMatchObject({ attempt: 2, tries: 1 });
-    expect(taken).toMatchObject({ attempt: 3, tries: 2 });
-  });
-
   it('keeps the claim when the result cannot be reported, for a later invocation', async () => {
     const { codePipeline, worker, ledgerState } = await setup();
     const job = uniqueJob();

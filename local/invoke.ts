@@ -13,7 +13,7 @@
  * JSON in F instead (`local/events/action-started.json` is a CodePipeline STARTED event);
  * `--create-table` first creates the ledger table named by LEDGER_TABLE_NAME if it is missing.
  */
-import { UsageError } from './cli-args.js';
+import { failureOf } from './commands/exit-status.js';
 import { INVOKE_FLAGS, invokeCommand } from './commands/invoke-command.js';
 import { SAMPLE_ENTRY } from './sample.js';
 
@@ -27,11 +27,9 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
       process.exitCode = status;
     },
     (error: unknown) => {
-      const usage = error instanceof UsageError;
-      process.stderr.write(
-        `${error instanceof Error ? error.message : String(error)}\n${usage ? `${USAGE}\n` : ''}`,
-      );
-      process.exitCode = usage ? 2 : 1;
+      const { status, message, showUsage } = failureOf(error);
+      process.stderr.write(`${message}\n${showUsage ? `${USAGE}\n` : ''}`);
+      process.exitCode = status;
     },
   );
 }

@@ -19,6 +19,9 @@ import { SAMPLE_ENTRY } from './sample.js';
 
 const USAGE = `usage: npm run invoke -- ${INVOKE_FLAGS}`;
 
+// The Lambda runtime is Node.js 22 or newer; a local run may be on 20, which the SDK warns about.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(`${USAGE}\n`);
 } else {

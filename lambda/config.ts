@@ -9,13 +9,19 @@ import {
   INTEGER_SETTINGS,
   type IntegerSetting,
   LEDGER_TABLE_ENV,
+  METRICS_NAMESPACE_PATTERN,
+  METRICS_NAMESPACE_RULE,
+  POWERTOOLS_ENV,
   PROPERTY_NAME_PATTERN,
   PROVIDER_PATTERN,
   QUERY_PARAM_ENV,
   queryParamProblem,
   SECRET_KEYS_ENV,
+  SERVICE_NAME_PATTERN,
+  SERVICE_NAME_RULE,
   TABLE_NAME_PATTERN,
   VERSION_PATTERN,
+  WORKER_LOG_LEVELS,
 } from './contract.js';
 
 export { ACTION_CATEGORIES, type ActionCategory } from './contract.js';
@@ -154,6 +160,7 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     '',
   );
   const queryParam = read.json(QUERY_PARAM_ENV, queryParamProblem);
+  checkPowertoolsVariables(read);
   const config: WorkerConfig = {
     actionType: { owner: 'Custom', category, provider, version },
     ledgerTableName,
@@ -171,6 +178,33 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
   };
   if (read.problems.length > 0) throw new WorkerConfigError(read.problems);
   return config;
+}
+
+/**
+ * Powertools reads its own variables (logger, metrics); they are checked here so that a value
+ * it would ignore or refuse later fails the cold start with the others. Powertools reads the
+ * log level in any case.
+ */
+function checkPowertoolsVariables(read: Reader): void {
+  read.string(
+    POWERTOOLS_ENV.serviceName,
+    (v) => (SERVICE_NAME_PATTERN.test(v) ? undefined : SERVICE_NAME_RULE),
+    'unset',
+  );
+  read.string(
+    POWERTOOLS_ENV.metricsNamespace,
+    (v) =>
+      METRICS_NAMESPACE_PATTERN.test(v) ? undefined : `${METRICS_NAMESPACE_RULE} (got "${v}")`,
+    'unset',
+  );
+  read.string(
+    POWERTOOLS_ENV.logLevel,
+    (v) =>
+      (WORKER_LOG_LEVELS as readonly string[]).includes(v.toUpperCase())
+        ? undefined
+        : `must be one of ${WORKER_LOG_LEVELS.join(', ')} (got "${v}")`,
+    'unset',
+  );
 }
 
 function splitList(value: string): string[] {

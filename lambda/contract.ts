@@ -159,6 +159,20 @@ export const POWERTOOLS_ENV = {
 export const DEFAULT_SERVICE_NAME = 'codepipeline-job-worker';
 export const DEFAULT_METRICS_NAMESPACE = 'CodePipelineJobWorker';
 
+/** The log levels the construct sets (`POWERTOOLS_LOG_LEVEL`); Powertools reads them in any case. */
+export const WORKER_LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
+
+/**
+ * CloudWatch namespaces: letters, digits, spaces and `. - _ / # :`, 1-255 characters, and not
+ * `AWS/...`, which is reserved for AWS services (PutMetricData and EMF refuse it).
+ */
+export const METRICS_NAMESPACE_PATTERN = /^(?!AWS\/)[A-Za-z0-9 ._\-/#:]{1,255}$/;
+export const METRICS_NAMESPACE_RULE =
+  "must be 1-255 characters of letters, digits, spaces and . - _ / # : and not start with 'AWS/' (CloudWatch reserves it)";
+/** A dimension value (the service name): 1-1024 characters; a log key, so no control ones. */
+export const SERVICE_NAME_PATTERN = /^[^\p{Cc}]{1,1024}$/u;
+export const SERVICE_NAME_RULE = 'must be 1-1024 characters, none of them a control character';
+
 /** The dimension every worker metric carries (Powertools' service name). */
 export const METRICS_DIMENSION = 'service';
 

@@ -102,9 +102,9 @@ export interface CustomActionJobWorkerProps {
   readonly projectRoot?: string;
   /**
    * Whether the bundle replaces packages the function does not need as published by smaller
-   * modules of this package (see the README's "Bundle"). Each is used only where it exports
-   * everything the installed package does, so it is safe for any processor; turn them off to
-   * bundle every package exactly as published.
+   * modules of this package (see docs/design.md, "Bundle and stack traces"). Each is used only
+   * where it exports everything the installed package does, so it is safe for any processor;
+   * turn them off to bundle every package exactly as published.
    * @default true
    */
   readonly bundleSubstitutes?: boolean;

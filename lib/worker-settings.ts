@@ -7,6 +7,10 @@ import {
   INTEGER_SETTINGS,
   type IntegerSetting,
   type IntegerSettingName,
+  METRICS_NAMESPACE_PATTERN,
+  METRICS_NAMESPACE_RULE,
+  SERVICE_NAME_PATTERN,
+  SERVICE_NAME_RULE,
 } from '../lambda/contract.js';
 import type {
   CustomActionJobWorkerProps,
@@ -314,14 +318,14 @@ export function resolveSettings(props: CustomActionJobWorkerProps): {
       'serviceName',
       props.serviceName ?? d.serviceName,
       SERVICE_NAME_PATTERN,
-      'must be 1-1024 characters, none of them a control character',
+      SERVICE_NAME_RULE,
       d.serviceName,
     ),
     metricsNamespace: c.text(
       'metricsNamespace',
       props.metricsNamespace ?? d.metricsNamespace,
-      NAMESPACE_PATTERN,
-      "must be 1-255 characters of letters, digits, spaces and . - _ / # : and not start with 'AWS/' (CloudWatch reserves it)",
+      METRICS_NAMESPACE_PATTERN,
+      METRICS_NAMESPACE_RULE,
       d.metricsNamespace,
     ),
     logLevel: props.logLevel ?? d.logLevel,
@@ -363,14 +367,6 @@ export function resolveSettings(props: CustomActionJobWorkerProps): {
   };
   return { settings, problems: [...c.problems, ...crossChecks(settings)] };
 }
-
-/**
- * CloudWatch namespaces: letters, digits, spaces and `. - _ / # :`, 1-255 characters, and not
- * `AWS/...`, which is reserved for AWS services (PutMetricData and EMF refuse it).
- */
-const NAMESPACE_PATTERN = /^(?!AWS\/)[A-Za-z0-9 ._\-/#:]{1,255}$/;
-/** A dimension value (the service name): 1-1024 characters; a log key, so no control ones. */
-const SERVICE_NAME_PATTERN = /^[^\p{Cc}]{1,1024}$/u;
 
 /** The reservation: none unless asked for, by `reserveConcurrency` or a number. */
 function reservation(c: Collector, props: CustomActionJobWorkerProps): number | undefined {

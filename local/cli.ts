@@ -6,14 +6,15 @@
  *   codepipeline-job-worker invoke --entry src/handler.ts [--create-table] [--event-file F]
  *   codepipeline-job-worker emulator [--port 4599] [--action-types types.json]
  *
- * Exit status: 0 on success, 1 when the run or the invocation failed, 2 on a usage error or
- * an invalid jobs file.
+ * Exit status: 0 on success, 1 when the run or the invocation failed, 2 on a usage error (a
+ * bad flag, an invalid jobs file, an `--entry` that does not exist or a `--handler` it does not
+ * export).
  */
 import { UsageError } from './cli-args.js';
+import { failureOf } from './commands/exit-status.js';
 import { INVOKE_FLAGS, invokeCommand } from './commands/invoke-command.js';
 import { RUN_FLAGS, runCommand } from './commands/run-command.js';
 import { emulatorCli } from './emulator/emulator-cli.js';
-import { LocalRunPlanError } from './runner/plan.js';
 
 const PROGRAM = 'codepipeline-job-worker';
 const USAGE = `usage: ${PROGRAM} <command> [flags]
@@ -54,15 +55,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = status;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${USAGE}\n`);
-      process.exitCode = 2;
-    } else if (error instanceof LocalRunPlanError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    }
+    const { status, message, showUsage } = failureOf(error);
+    process.stderr.write(`${message}\n${showUsage ? `${USAGE}\n` : ''}`);
+    process.exitCode = status;
   },
 );

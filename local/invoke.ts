@@ -13,11 +13,14 @@
  * JSON in F instead (`local/events/action-started.json` is a CodePipeline STARTED event);
  * `--create-table` first creates the ledger table named by LEDGER_TABLE_NAME if it is missing.
  */
-import { UsageError } from './cli-args.js';
+import { failureOf } from './commands/exit-status.js';
 import { INVOKE_FLAGS, invokeCommand } from './commands/invoke-command.js';
 import { SAMPLE_ENTRY } from './sample.js';
 
 const USAGE = `usage: npm run invoke -- ${INVOKE_FLAGS}`;
+
+// The Lambda runtime is Node.js 22 or newer; a local run may be on 20, which the SDK warns about.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(`${USAGE}\n`);
@@ -27,11 +30,9 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
       process.exitCode = status;
     },
     (error: unknown) => {
-      const usage = error instanceof UsageError;
-      process.stderr.write(
-        `${error instanceof Error ? error.message : String(error)}\n${usage ? `${USAGE}\n` : ''}`,
-      );
-      process.exitCode = usage ? 2 : 1;
+      const { status, message, showUsage } = failureOf(error);
+      process.stderr.write(`${message}\n${showUsage ? `${USAGE}\n` : ''}`);
+      process.exitCode = status;
     },
   );
 }

@@ -2,7 +2,7 @@
  * The invoke command (`npm run invoke`, `codepipeline-job-worker invoke`): runs an entry's
  * handler once, as the schedule would, against whatever endpoints the standard AWS variables
  * name, with the environment variables the deployed function gets. Prints the invocation's
- * result as one JSON line on stdout.
+ * result as one JSON line on stdout, alone: the function's logs and metrics go to stderr.
  */
 import { readFileSync } from 'node:fs';
 import { integerFlag, parseCli, UsageError } from '../cli-args.js';
@@ -69,17 +69,33 @@ export async function invokeCommand(argv: string[], defaultEntry?: string): Prom
     const table = await ensureLedgerTable();
     process.stderr.write(`ledger table ${process.env.LEDGER_TABLE_NAME}: ${table}\n`);
   }
-  const handler = await importEntryHandler(entry, flags.handler ?? 'handler');
+  const answer = await onStderr(async () => {
+    const handler = await importEntryHandler(entry, flags.handler ?? 'handler');
+    try {
+      return { ok: true, result: await handler(event, localContext(timeoutMs)) };
+    } catch (error) {
+      const failure =
+        error instanceof Error
+          ? { name: error.name, message: error.message }
+          : { message: String(error) };
+      return { ok: false, error: failure };
+    }
+  });
+  process.stdout.write(`${JSON.stringify(answer)}\n`);
+  return answer.ok ? 0 : 1;
+}
+
+/**
+ * Runs `work` with whatever it writes to stdout sent to stderr instead: the function's log
+ * lines and EMF metrics (Powertools writes them to stdout, as Lambda expects), so that stdout
+ * carries the result alone and can be piped.
+ */
+async function onStderr<T>(work: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof write;
   try {
-    const result = await handler(event, localContext(timeoutMs));
-    process.stdout.write(`${JSON.stringify({ ok: true, result })}\n`);
-    return 0;
-  } catch (error) {
-    const failure =
-      error instanceof Error
-        ? { name: error.name, message: error.message }
-        : { message: String(error) };
-    process.stdout.write(`${JSON.stringify({ ok: false, error: failure })}\n`);
-    return 1;
+    return await work();
+  } finally {
+    process.stdout.write = write;
   }
 }

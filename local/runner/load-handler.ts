@@ -12,12 +12,34 @@ import { tsImport } from 'tsx/esm/api';
 /** What Lambda calls. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
+/** Why an entry file cannot be used. */
+export type EntryProblem = 'missing' | 'load-failed' | 'no-handler';
+
 /** The entry file cannot be used: missing, failing at load, or without the handler export. */
 export class EntryError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+  /**
+   * `missing` and `no-handler` are the caller's mistake (a wrong `--entry` or `--handler`);
+   * `load-failed` is the entry's own (it threw while loading: a bad configuration, a bug).
+   */
+  readonly problem: EntryProblem;
+
+  constructor(message: string, problem: EntryProblem, options?: ErrorOptions) {
     super(message, options);
     this.name = 'EntryError';
+    this.problem = problem;
   }
+}
+
+/**
+ * The entry file's absolute path.
+ *
+ * @param entry - the entry file, relative to the current directory or absolute
+ * @throws EntryError (`missing`) when there is no such file
+ */
+export function entryFile(entry: string): string {
+  const file = path.resolve(entry);
+  if (!existsSync(file)) throw new EntryError(`entry ${file} does not exist`, 'missing');
+  return file;
 }
 
 /**
@@ -31,23 +53,27 @@ export async function importEntryHandler(
   entry: string,
   exportName: string,
 ): Promise<LambdaHandler> {
-  const file = path.resolve(entry);
-  if (!existsSync(file)) throw new EntryError(`entry ${file} does not exist`);
+  const file = entryFile(entry);
   let module: Record<string, unknown>;
   try {
     // A namespace of its own per call: the entry module is evaluated again, with the
     // environment as it is now.
     module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
   } catch (error) {
-    throw new EntryError(`entry ${file} failed to load: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new EntryError(
+      `entry ${file} failed to load: ${(error as Error).message}`,
+      'load-failed',
+      {
+        cause: error,
+      },
+    );
   }
   const handler = module[exportName];
   if (typeof handler !== 'function') {
     const found = Object.keys(module).join(', ') || 'nothing';
     throw new EntryError(
       `entry ${file} does not export a function '${exportName}' (it exports ${found}): export const ${exportName} = createJobWorkerHandler(processor)`,
+      'no-handler',
     );
   }
   return handler as LambdaHandler;

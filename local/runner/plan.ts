@@ -308,7 +308,7 @@ export function checkPlan(value: unknown, source: string, strict: boolean): Loca
 
 /**
  * Reads a jobs file: JSON holding `actionType`, `jobs` and optionally `duplicateRate` and
- * `timeLimitMs` (see the README's "Run it locally").
+ * `timeLimitMs` (see docs/guide.md, "Run it locally").
  *
  * @param file - path of the JSON file
  * @throws LocalRunPlanError when it cannot be read or names a wrong field

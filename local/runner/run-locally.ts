@@ -21,7 +21,7 @@ import { localContext, scheduledEvent } from '../lambda-runtime.js';
 import { captureLogs } from '../log-capture.js';
 import { type RunningS3Server, startS3Server } from '../s3/index.js';
 import { FINAL_STATUSES, processorStarts, reportJob, runTotals } from './job-report.js';
-import { importEntryHandler, type LambdaHandler } from './load-handler.js';
+import { entryFile, importEntryHandler, type LambdaHandler } from './load-handler.js';
 import { type NotEmulatedServer, startNotEmulated } from './not-emulated.js';
 import type { LocalJob, LocalRunResult, RunLocallyOptions } from './options.js';
 import { actionTypeDefaults, checkPlan, expandJobs, LocalRunPlanError } from './plan.js';
@@ -131,7 +131,8 @@ async function enqueue(
  *
  * @param options - the action type, the jobs, and the processor or entry to run
  * @throws LocalRunPlanError naming every wrong field of the plan, before anything starts
- * @throws EntryError when the entry cannot be imported or has no handler export
+ * @throws EntryError when the entry does not exist (before anything starts), cannot be
+ * imported, or has no handler export
  * @example
  * const result = await runLocally({
  *   processor: securityScan(),
@@ -146,6 +147,8 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
   if ((options.processor === undefined) === (options.entry === undefined)) {
     throw new TypeError('runLocally needs exactly one of processor and entry');
   }
+  // A missing entry is named before any server starts; its handler export once it is loaded.
+  if (options.entry !== undefined) entryFile(options.entry);
   const started = Date.now();
   const actionType = actionTypeDefaults(options.actionType);
   const servers = new LocalServers();

@@ -32,7 +32,7 @@
  */
 export type { Job, JobOutcome, ProcessingContext } from '../../lambda/processors/job-processor.js';
 export type { Secret } from '../../lambda/worker/secrets.js';
-export { EntryError, type LambdaHandler } from '../runner/load-handler.js';
+export { EntryError, type EntryProblem, type LambdaHandler } from '../runner/load-handler.js';
 export type {
   LocalActionType,
   LocalArtifact,

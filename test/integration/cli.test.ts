@@ -99,7 +99,7 @@ describe('codepipeline-job-worker', () => {
     expect(stderr).toContain('jobs[0].repeats is not a known field');
   });
 
-  it('run: names an entry without the handler export, exit 1', async () => {
+  it('run: names an entry without the handler export, exit 2', async () => {
     const file = jobsFile({
       actionType: ACTION_TYPE,
       jobs: [{ configuration: { BakeTimeSeconds: '0' } }],
@@ -107,9 +107,50 @@ describe('codepipeline-job-worker', () => {
 
     const { code, stderr } = await bin(['run', '--entry', 'lambda/index.ts', '--jobs', file]);
 
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toContain("does not export a function 'handler'");
   }, 120_000);
+
+  it('run: names a --handler the entry does not export, exit 2', async () => {
+    const file = jobsFile({
+      actionType: ACTION_TYPE,
+      jobs: [{ configuration: { BakeTimeSeconds: '0' } }],
+    });
+    const args = ['run', '--entry', SAMPLE_ENTRY, '--handler', 'main', '--jobs', file];
+
+    const { code, stderr } = await bin(args);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain("does not export a function 'main' (it exports handler)");
+  }, 120_000);
+
+  it('run and invoke: name an --entry that does not exist, exit 2', async () => {
+    const file = jobsFile({
+      actionType: ACTION_TYPE,
+      jobs: [{ configuration: { BakeTimeSeconds: '0' } }],
+    });
+
+    const run = await bin(['run', '--entry', 'src/no-such-handler.ts', '--jobs', file]);
+    const invoke = await bin(['invoke', '--entry', 'src/no-such-handler.ts']);
+
+    for (const { code, stderr } of [run, invoke]) {
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/entry \S+src\/no-such-handler\.ts does not exist/);
+    }
+  });
+
+  it('invoke: an entry that throws while loading is a failure, exit 1', async () => {
+    const entry = join(dir, 'throws-at-load.ts');
+    writeFileSync(
+      entry,
+      "throw new Error('cold start failed');\nexport const handler = () => 0;\n",
+    );
+
+    const { code, stderr } = await bin(['invoke', '--entry', entry]);
+
+    expect(code).toBe(1);
+    expect(stderr).toContain('failed to load: cold start failed');
+  });
 
   it('refuses an unknown command or a missing flag with its usage, exit 2', async () => {
     const unknown = await bin(['deploy']);

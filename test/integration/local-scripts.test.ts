@@ -1,5 +1,5 @@
 /**
- * The README's local commands, run as a user runs them: `npm start` and `npm run invoke`
+ * The documented local commands, run as a user runs them: `npm start` and `npm run invoke`
  * (with `--create-table` and the sample STARTED event file).
  */
 import { execFile } from 'node:child_process';
@@ -88,6 +88,23 @@ describe('npm run invoke', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, result: { succeeded: 1 } });
     expect(stack.emulator.getJob(id)?.status).toBe('Succeeded');
+  });
+
+  it('prints the result alone on stdout, one JSON line, and the logs and metrics on stderr', async () => {
+    stack.enqueue({ BakeTimeSeconds: '0' });
+    const loud = { ...env, POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false' };
+
+    const { code, stdout, stderr } = await script(['local/invoke.ts'], loud);
+
+    expect(code).toBe(0);
+    expect(stdout.split('\n')).toEqual([expect.any(String), '']);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, result: { succeeded: 1 } });
+    const logLines = stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logLines).toContainEqual(expect.objectContaining({ message: 'invocation finished' }));
+    expect(logLines).toContainEqual(expect.objectContaining({ JobsSucceeded: 1 }));
   });
 
   it('creates the ledger table named by LEDGER_TABLE_NAME, then answers the sample STARTED event', async () => {

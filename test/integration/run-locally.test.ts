@@ -190,6 +190,20 @@ describe('runLocally', () => {
     );
   }, 60_000);
 
+  it('names an entry that does not exist before starting any server', async () => {
+    const serversBefore = listeningServers();
+
+    const run = runLocally({
+      entry: 'src/no-such-handler.ts',
+      actionType: ACTION_TYPE,
+      jobs: [{ configuration: { Mode: 'ok' } }],
+    });
+
+    await expect(run).rejects.toThrow(/entry \S+src\/no-such-handler\.ts does not exist/);
+    await expect(run).rejects.toMatchObject({ name: 'EntryError', problem: 'missing' });
+    expect(listeningServers()).toBe(serversBefore);
+  });
+
   it('names an entry without the handler export, and stops its servers and restores the environment', async () => {
     const envBefore = { ...process.env };
     const serversBefore = listeningServers();
@@ -203,6 +217,7 @@ describe('runLocally', () => {
 
     await expect(run).rejects.toThrow(EntryError);
     await expect(run).rejects.toThrow("does not export a function 'main' (it exports handler)");
+    await expect(run).rejects.toMatchObject({ problem: 'no-handler' });
     expect(process.env).toEqual(envBefore);
     // A closed server's handle is released on a later turn of the event loop.
     await vi.waitFor(() => expect(listeningServers()).toBe(serversBefore));

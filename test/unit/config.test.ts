@@ -320,6 +320,47 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('Powertools variables', () => {
+    it('accepts the values the construct sets, and the log level in any case', () => {
+      const env = {
+        ...REQUIRED,
+        POWERTOOLS_SERVICE_NAME: 'pool-gate-worker',
+        POWERTOOLS_METRICS_NAMESPACE: 'Team/Pipelines:Workers',
+      };
+
+      for (const level of ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'Warn']) {
+        expect(() => loadConfig({ ...env, POWERTOOLS_LOG_LEVEL: level })).not.toThrow();
+      }
+    });
+
+    it.each([
+      [
+        'POWERTOOLS_LOG_LEVEL',
+        'LOUD',
+        'must be one of DEBUG, INFO, WARN, ERROR, SILENT (got "LOUD")',
+      ],
+      ['POWERTOOLS_LOG_LEVEL', 'TRACE', 'must be one of DEBUG, INFO, WARN, ERROR, SILENT'],
+      [
+        'POWERTOOLS_METRICS_NAMESPACE',
+        'AWS/Lambda',
+        "must be 1-255 characters of letters, digits, spaces and . - _ / # : and not start with 'AWS/'",
+      ],
+      ['POWERTOOLS_METRICS_NAMESPACE', 'N'.repeat(256), 'must be 1-255 characters'],
+      ['POWERTOOLS_METRICS_NAMESPACE', 'Team|Workers', 'must be 1-255 characters'],
+      [
+        'POWERTOOLS_SERVICE_NAME',
+        'worker\u0007bell',
+        'must be 1-1024 characters, none of them a control character',
+      ],
+      ['POWERTOOLS_SERVICE_NAME', 'S'.repeat(1025), 'must be 1-1024 characters'],
+    ])('rejects %s=%s', (variable, value, problem) => {
+      const error = configError({ ...REQUIRED, [variable]: value });
+
+      expect(error.variables).toEqual([variable]);
+      expect(error.message).toContain(`${variable} ${problem}`);
+    });
+  });
+
   it('names every bad variable in one error', () => {
     const env = {
       ACTION_CATEGORY: 'Deploys',
@@ -333,6 +374,8 @@ describe('loadConfig', () => {
       RECORD_RETENTION_DAYS: '1',
       SDK_MAX_ATTEMPTS: '11',
       SDK_REQUEST_TIMEOUT_MS: '1.5',
+      POWERTOOLS_LOG_LEVEL: 'LOUD',
+      POWERTOOLS_METRICS_NAMESPACE: 'AWS/Custom',
     };
 
     const error = configError(env);

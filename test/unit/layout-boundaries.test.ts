@@ -1,5 +1,5 @@
 /**
- * The walls of the layout (see the README's Architecture): what is deployed is only what the
+ * The walls of the layout (see docs/design.md): what is deployed is only what the
  * function needs, and the infrastructure reads nothing of the function but pure data.
  */
 import { dirname, relative, resolve } from 'node:path';

@@ -23,7 +23,7 @@ trap cleanup EXIT
 SECONDS=0
 step() { printf '\n== consumer app: %s (%d s so far)\n' "$1" "$SECONDS"; }
 
-step "npm pack (builds the package through its prepare script)"
+step "npm pack (builds the package through its prepack script)"
 # The last line of its output is the tarball's file name.
 TARBALL=$(npm pack --silent --pack-destination "$WORK" | tail -n 1)
 TARBALL="$WORK/$TARBALL"
@@ -40,15 +40,8 @@ cd "$APP"
 step "npm install the tarball and the app's declared dependencies"
 # The example's package.json declares its install-script policy (allowScripts); a dependency
 # with an install script it does not cover fails the install instead of running unreviewed.
-# npm lists the tarball's own `prepare` among the scripts to review, though it does not run
-# it for a tarball (the package is built): deny it by the tarball's identity, as
-# `npm install-scripts deny` would.
-node -e '
-  const fs = require("node:fs");
-  const app = JSON.parse(fs.readFileSync("package.json", "utf8"));
-  app.allowScripts = { ...app.allowScripts, [`file:${process.argv[1]}`]: false };
-  fs.writeFileSync("package.json", `${JSON.stringify(app, null, 2)}\n`);
-' "$TARBALL"
+# The package itself has none (it is built by `prepack`, before packing), so its tarball
+# needs no entry there.
 npm install --no-audit --no-fund --strict-allow-scripts "$TARBALL"
 # The package must come from this tarball, not from a registry.
 RESOLVED=$(node -p "require('./package-lock.json').packages['node_modules/codepipeline-job-worker'].resolved")

@@ -14,7 +14,8 @@ import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import type { BuildResult } from 'esbuild';
+import { esbuild } from './esbuild.js';
 
 /** A module of `lambda/bundle/` and the import paths it replaces, all or none of them. */
 export interface BundleSubstitute {
@@ -237,7 +238,8 @@ export function exportNames(file: string): ReadonlySet<string> | undefined {
 }
 
 function readExportNames(file: string): ReadonlySet<string> | undefined {
-  let result: ReturnType<typeof buildSync<{ metafile: true; write: false }>>;
+  const { buildSync } = esbuild();
+  let result: BuildResult<{ metafile: true; write: false }>;
   try {
     result = buildSync({
       entryPoints: [file],

@@ -18,4 +18,5 @@ export type {
   LedgerEncryption,
   WorkerLogLevel,
 } from './custom-action-job-worker-props.js';
+export { MissingPeerDependencyError, type OptionalPeer } from './optional-peer.js';
 export type { WorkerAlarmName } from './worker-monitoring.js';

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { buildSync, type Message } from 'esbuild';
+import type { BuildResult, Message } from 'esbuild';
+import { esbuild } from './esbuild.js';
 import type { SettingProblem } from './worker-settings.js';
 
 /** Lock files NodejsFunction bundles with, in the order it prefers them. */
@@ -50,7 +51,8 @@ function oneLine(message: Message): string {
  * @throws Error with esbuild's first message, on one line, when the module cannot be read
  */
 export function moduleExports(file: string): string[] {
-  let result: ReturnType<typeof buildSync>;
+  const { buildSync } = esbuild();
+  let result: BuildResult;
   try {
     result = buildSync({
       entryPoints: [file],

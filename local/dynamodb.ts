@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { LEDGER_SCHEMA } from '../lambda/contract.js';
+import { importPeer } from '../lib/optional-peer.js';
 
 export interface LocalDynamoDb {
   readonly endpoint: string;
@@ -20,8 +20,17 @@ export interface LocalDynamoDb {
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-/** Starts dynalite in memory on 127.0.0.1 and a free port. */
+/**
+ * Starts dynalite in memory on 127.0.0.1 and a free port.
+ *
+ * @throws MissingPeerDependencyError when dynalite (an optional peer) is not installed
+ */
 export async function startDynalite(): Promise<LocalDynamoDb> {
+  const { default: dynalite } = await importPeer(
+    'dynalite',
+    'The local DynamoDB ledger',
+    () => import('dynalite'),
+  );
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

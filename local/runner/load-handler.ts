@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { tsImport } from 'tsx/esm/api';
+import { importPeer } from '../../lib/optional-peer.js';
 
 /** What Lambda calls. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -48,12 +48,18 @@ export function entryFile(entry: string): string {
  * @param entry - the entry file, relative to the current directory or absolute
  * @param exportName - the export that is the handler
  * @throws EntryError naming the file and what is wrong
+ * @throws MissingPeerDependencyError when tsx (an optional peer) is not installed
  */
 export async function importEntryHandler(
   entry: string,
   exportName: string,
 ): Promise<LambdaHandler> {
   const file = entryFile(entry);
+  const { tsImport } = await importPeer(
+    'tsx',
+    'Loading an entry file',
+    () => import('tsx/esm/api'),
+  );
   let module: Record<string, unknown>;
   try {
     // A namespace of its own per call: the entry module is evaluated again, with the

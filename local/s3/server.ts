@@ -15,9 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import S3rver from '@20minutes/s3rver';
-import AWSAccount from '@20minutes/s3rver/lib/models/account.js';
-import S3Object from '@20minutes/s3rver/lib/models/object.js';
+import { importPeer } from '../../lib/optional-peer.js';
 import { describeRequest, type S3Request, signingKeys, UPLOAD_OPERATIONS } from './requests.js';
 
 /** A key pair the stand-in accepts. */
@@ -83,11 +81,22 @@ function sendError(response: ServerResponse, code: string, message: string): voi
  * s3rver's key registry is global to the process: a key registered on one stand-in is
  * accepted by every stand-in of the process until it is revoked (or its stand-in closed).
  *
+ * @throws MissingPeerDependencyError when @20minutes/s3rver (an optional peer) is not installed
  * @example
  * const s3 = await startS3Server({ buckets: ['artifacts'], credentials: [{ accessKeyId: 'AK', secretAccessKey: 'SK' }] });
  * const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials });
  */
 export async function startS3Server(options: S3ServerOptions = {}): Promise<RunningS3Server> {
+  const [{ default: S3rver }, { default: AWSAccount }, { default: S3Object }] = await importPeer(
+    '@20minutes/s3rver',
+    'The local S3 artifact store',
+    () =>
+      Promise.all([
+        import('@20minutes/s3rver'),
+        import('@20minutes/s3rver/lib/models/account.js'),
+        import('@20minutes/s3rver/lib/models/object.js'),
+      ]),
+  );
   const directory = await mkdtemp(join(tmpdir(), 'local-s3-'));
   const s3rver = new S3rver({ directory, silent: true, vhostBuckets: false, resetOnClose: false });
   const handle = s3rver.callback();

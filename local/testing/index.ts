@@ -32,6 +32,7 @@
  */
 export type { Job, JobOutcome, ProcessingContext } from '../../lambda/processors/job-processor.js';
 export type { Secret } from '../../lambda/worker/secrets.js';
+export { MissingPeerDependencyError, type OptionalPeer } from '../../lib/optional-peer.js';
 export { EntryError, type EntryProblem, type LambdaHandler } from '../runner/load-handler.js';
 export type {
   LocalActionType,

@@ -211,6 +211,8 @@ describe('workerBundling', () => {
     writeFileSync(path.join(root, 'package.json'), JSON.stringify({ type: 'module' }));
     for (const file of [
       'lib/bundle-substitutes.ts',
+      'lib/esbuild.ts',
+      'lib/optional-peer.ts',
       'lambda/bundle/lambda-credentials.ts',
       'lambda/bundle/async-local-namespace.ts',
       'lambda/bundle/bound-emitters.ts',

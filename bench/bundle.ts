@@ -29,7 +29,7 @@ function owner(input: string): string {
 /**
  * Bundles `entry` (relative to the repository root) into `outdir/index.mjs`.
  *
- * @param entry - e.g. `lambda/handlers/bake-time-gate.ts`
+ * @param entry - e.g. `samples/handlers/bake-time-gate.ts`
  * @param outdir - an empty or disposable folder
  * @param options - `withoutSubstitutes`: bundle every package as published
  *   (`workerBundling({ substitutes: false })`), to measure what the substitutes save; `alias`:

@@ -13,10 +13,10 @@ import { DynamoDbNonceLedger } from '../lambda/adapters/dynamodb-nonce-ledger.js
 import { createCodePipelineClient, createDynamoDbClient } from '../lambda/clients.js';
 import { loadConfig } from '../lambda/config.js';
 import { createHandler } from '../lambda/create-handler.js';
-import { bakeTimeGate } from '../lambda/processors/bake-time-gate.js';
 import { mapStackTracesLazily } from '../lambda/source-maps.js';
 import type { DrainSummary } from '../lambda/worker/counters.js';
 import { localContext, scheduledEvent } from '../local/lambda-runtime.js';
+import { bakeTimeGate } from '../samples/processors/bake-time-gate.js';
 
 /** What the parent reads back. */
 export interface InvocationReport {

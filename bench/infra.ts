@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { JobWorkerStack } from '../lib/job-worker-stack.js';
-import { readWorkerContext } from '../lib/worker-context.js';
+import { readWorkerContext } from '../samples/worker-context.js';
 import { REPO_ROOT } from './paths.js';
 
 export interface DeployedShape {

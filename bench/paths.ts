@@ -7,7 +7,7 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const WORK_DIR = fileURLToPath(new URL('../.bench/', import.meta.url));
 
 /** The sample worker's entry (the bake-time gate), relative to the repository root. */
-export const SAMPLE_ENTRY = 'lambda/handlers/bake-time-gate.ts';
+export const SAMPLE_ENTRY = 'samples/handlers/bake-time-gate.ts';
 
 /** A processor that reads an object from S3, wired like the sample: a user's worker. */
 export const S3_PROCESSOR_ENTRY = 'bench/fixtures/s3-processor-handler.ts';

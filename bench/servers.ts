@@ -9,7 +9,7 @@ import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/clien
 import { createLedgerTable, LOCAL_CREDENTIALS } from '../local/dynamodb.js';
 import type { JobSummary, StatsView } from '../local/emulator/index.js';
 import { freePort } from '../local/free-port.js';
-import { DEMO_ACTION_TYPE, DEMO_PROPERTIES } from '../local/worker-env.js';
+import { DEMO_ACTION_TYPE, DEMO_PROPERTIES } from '../samples/local/worker-env.js';
 import { REPO_ROOT } from './paths.js';
 import { start, stop, waitForLine } from './processes.js';
 

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { JobWorkerStack } from '../lib/job-worker-stack.js';
 import { addNagChecks } from '../lib/nag.js';
-import { readWorkerContext } from '../lib/worker-context.js';
+import { readWorkerContext } from '../samples/worker-context.js';
 
 /**
  * aws-cdk-lib announces every asset it bundles with a line on stderr, which the CLI prints as

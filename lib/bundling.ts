@@ -136,7 +136,7 @@ const TRANSLATED = new Set([
  * @param absWorkingDir - the project root esbuild runs in, as NodejsFunction's `projectRoot`
  * @example
  * const bundling = workerBundling({ projectRoot: BUNDLING_ROOT });
- * await esbuild.build(esbuildOptions(bundling, 'lambda/handlers/bake-time-gate.ts', '/tmp/out/index.mjs'));
+ * await esbuild.build(esbuildOptions(bundling, 'samples/handlers/bake-time-gate.ts', '/tmp/out/index.mjs'));
  */
 export function esbuildOptions(
   bundling: nodejs.BundlingOptions,

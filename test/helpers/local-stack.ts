@@ -8,7 +8,6 @@ import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { vi } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
 import { createHandler, type HandlerDeps } from '../../lambda/create-handler.js';
-import { bakeTimeGate } from '../../lambda/processors/bake-time-gate.js';
 import { type LocalDynamoDb, startDynalite } from '../../local/dynamodb.js';
 import {
   type EmulatorOptions,
@@ -21,7 +20,8 @@ import {
   DEMO_ACTION_TYPE,
   registerDemoActionType,
   setWorkerEnvironment,
-} from '../../local/worker-env.js';
+} from '../../samples/local/worker-env.js';
+import { bakeTimeGate } from '../../samples/processors/bake-time-gate.js';
 
 export interface LocalStack {
   readonly emulator: RunningEmulator;

@@ -1,8 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACT_POLICY_PROPERTIES } from '../../lambda/processors/artifact-policy-config.js';
 import { JobWorkerStack } from '../../lib/job-worker-stack.js';
-import { readWorkerContext } from '../../lib/worker-context.js';
+import { ARTIFACT_POLICY_PROPERTIES } from '../../samples/processors/artifact-policy-config.js';
+import { readWorkerContext } from '../../samples/worker-context.js';
 import {
   cdkJsonContext,
   createTestApp,

@@ -29,13 +29,13 @@ describe('esbuildOptions', () => {
   it('translates the worker bundling as NodejsFunction runs esbuild', () => {
     const options = esbuildOptions(
       bundling(),
-      'lambda/handlers/bake-time-gate.ts',
+      'samples/handlers/bake-time-gate.ts',
       '/tmp/out/index.mjs',
     );
 
     expect(options).toMatchObject({
       absWorkingDir: BUNDLING_ROOT,
-      entryPoints: ['lambda/handlers/bake-time-gate.ts'],
+      entryPoints: ['samples/handlers/bake-time-gate.ts'],
       outfile: '/tmp/out/index.mjs',
       bundle: true,
       platform: 'node',
@@ -247,7 +247,7 @@ describe('the deployed bundle', () => {
     outdir = mkdtempSync(path.join(tmpdir(), 'job-worker-bundle-'));
     const file = path.join(outdir, 'index.mjs');
     ({ metafile } = await build({
-      ...esbuildOptions(bundling(), 'lambda/handlers/bake-time-gate.ts', file),
+      ...esbuildOptions(bundling(), 'samples/handlers/bake-time-gate.ts', file),
       metafile: true,
     }));
     bundle = readFileSync(file, 'utf8');

@@ -104,7 +104,7 @@ describe('npx cdk synth', () => {
       await build(
         esbuildOptions(
           workerBundling({ projectRoot: BUNDLING_ROOT }),
-          'lambda/handlers/bake-time-gate.ts',
+          'samples/handlers/bake-time-gate.ts',
           file,
         ),
       );

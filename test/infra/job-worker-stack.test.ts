@@ -2,7 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobWorkerStack } from '../../lib/job-worker-stack.js';
-import { readWorkerContext } from '../../lib/worker-context.js';
+import { readWorkerContext } from '../../samples/worker-context.js';
 import { createTestApp, expectNoAnnotations, onlyResource, type TestApp } from './synth.js';
 
 // One synth for the whole file: the stack bin/app.ts builds from cdk.json, plus an alarm

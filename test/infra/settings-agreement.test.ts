@@ -19,8 +19,8 @@ import {
   CustomActionJobWorker,
   type CustomActionJobWorkerProps,
 } from '../../lib/custom-action-job-worker.js';
-import { CONTRACT_CONTEXT_KEYS, readWorkerContext } from '../../lib/worker-context.js';
 import { CONTRACT_PROPS, toDuration } from '../../lib/worker-settings.js';
+import { CONTRACT_CONTEXT_KEYS, readWorkerContext } from '../../samples/worker-context.js';
 import { cdkJsonContext, SAMPLE_ENTRY } from './synth.js';
 
 // A timeout long enough that no rule between settings refuses any value of one setting.

@@ -11,7 +11,7 @@ import { addNagChecks } from '../../lib/nag.js';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The sample's entry file, as a worker's `entry`. */
-export const SAMPLE_ENTRY = path.join(REPO_ROOT, 'lambda/handlers/bake-time-gate.ts');
+export const SAMPLE_ENTRY = path.join(REPO_ROOT, 'samples/handlers/bake-time-gate.ts');
 
 /** The `context` block of cdk.json: feature flags and the worker's defaults. */
 export function cdkJsonContext(): Record<string, unknown> {

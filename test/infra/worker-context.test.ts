@@ -1,13 +1,13 @@
 import { App, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACT_POLICY_PROPERTIES } from '../../lambda/processors/artifact-policy-config.js';
-import { PRESET_KEYS, SAMPLE_PRESETS } from '../../lib/sample-presets.js';
+import { PRESET_KEYS, SAMPLE_PRESETS } from '../../samples/presets.js';
+import { ARTIFACT_POLICY_PROPERTIES } from '../../samples/processors/artifact-policy-config.js';
 import {
   DEFAULT_STACK_NAME,
   readWorkerContext,
   SAMPLE_PROCESSORS,
-} from '../../lib/worker-context.js';
+} from '../../samples/worker-context.js';
 import { cdkJsonContext } from './synth.js';
 
 const read = (context: Record<string, unknown>) => readWorkerContext(new App({ context }).node);

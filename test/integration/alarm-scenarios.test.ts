@@ -13,7 +13,7 @@ import { DEFAULT_METRICS_NAMESPACE } from '../../lambda/contract.js';
 import { InvalidEventError } from '../../lambda/events.js';
 import type { JobProcessor } from '../../lambda/processors/job-processor.js';
 import { JobWorkerStack } from '../../lib/job-worker-stack.js';
-import { readWorkerContext } from '../../lib/worker-context.js';
+import { readWorkerContext } from '../../samples/worker-context.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
 import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
 import { type CapturedOutput, captureOutput } from '../helpers/telemetry.js';

@@ -9,21 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ArtifactPolicyReport,
-  artifactPolicy,
-  REPORT_FILE,
-} from '../../lambda/processors/artifact-policy.js';
-import {
-  ARTIFACT_POLICY_ARTIFACTS,
-  ARTIFACT_POLICY_PROPERTIES,
-} from '../../lambda/processors/artifact-policy-config.js';
 import type {
   CustomActionTypeInput,
   EnqueueJobInput,
   JobView,
 } from '../../local/emulator/index.js';
 import { type RunningS3Server, startS3Server } from '../../local/s3/index.js';
+import {
+  type ArtifactPolicyReport,
+  artifactPolicy,
+  REPORT_FILE,
+} from '../../samples/processors/artifact-policy.js';
+import {
+  ARTIFACT_POLICY_ARTIFACTS,
+  ARTIFACT_POLICY_PROPERTIES,
+} from '../../samples/processors/artifact-policy-config.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
 import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
 import { zipBytes } from '../helpers/zip-bytes.js';

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-const SAMPLE_ENTRY = 'lambda/handlers/bake-time-gate.ts';
+const SAMPLE_ENTRY = 'samples/handlers/bake-time-gate.ts';
 
 async function bin(args: string[]) {
   try {

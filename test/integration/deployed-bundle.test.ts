@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLING_ROOT, esbuildOptions, workerBundling } from '../../lib/bundling.js';
-import { setWorkerEnvironment } from '../../local/worker-env.js';
+import { setWorkerEnvironment } from '../../samples/local/worker-env.js';
 import {
   lambdaRuntimeVariables,
   runWithBundle,
@@ -37,7 +37,7 @@ beforeAll(async () => {
   // Outside the project: the map's sources are then `../../<path of the project>/lambda/...`.
   outdir = mkdtempSync(path.join(tmpdir(), 'job-worker-deployed-'));
   bundleFile = path.join(outdir, 'index.mjs');
-  await build(esbuildOptions(bundling(), 'lambda/handlers/bake-time-gate.ts', bundleFile));
+  await build(esbuildOptions(bundling(), 'samples/handlers/bake-time-gate.ts', bundleFile));
 }, 60_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -248,7 +248,7 @@ describe('X-Ray traces of the deployed bundle', () => {
   it('are those the real cls-hooked gives, with its AsyncLocalStorage namespace', async () => {
     stack = await startLocalStack();
 
-    const sent = await traces(await bundlePair('lambda/handlers/bake-time-gate.ts', 'handler'), 1);
+    const sent = await traces(await bundlePair('samples/handlers/bake-time-gate.ts', 'handler'), 1);
 
     const [handler] = sent.deployed ?? [];
     expect(sent.deployed).toHaveLength(1);

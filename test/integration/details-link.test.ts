@@ -10,7 +10,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import type { JobProcessor } from '../../lambda/processors/job-processor.js';
 import { EXTERNAL_EXECUTION_ID } from '../../lib/console-urls.js';
 import { JobWorkerStack } from '../../lib/job-worker-stack.js';
-import { readWorkerContext } from '../../lib/worker-context.js';
+import { readWorkerContext } from '../../samples/worker-context.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
 import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
 import { type CapturedOutput, captureOutput } from '../helpers/telemetry.js';

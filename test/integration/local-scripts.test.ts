@@ -28,7 +28,7 @@ async function script(args: string[], env: Record<string, string> = {}) {
 
 describe('npm start', () => {
   it('runs a realistic mix of jobs end to end and reports them all finished once', async () => {
-    const { code, stdout } = await script(['local/start.ts', '--jobs', '6', '--json']);
+    const { code, stdout } = await script(['samples/local/start.ts', '--jobs', '6', '--json']);
 
     const totals = JSON.parse(stdout) as Record<string, number | boolean>;
     expect(code).toBe(0);
@@ -51,7 +51,7 @@ describe('npm start', () => {
   }, 120_000);
 
   it('refuses a bad flag with a usage line and exit status 2', async () => {
-    const { code, stderr } = await script(['local/start.ts', '--jobs', 'many']);
+    const { code, stderr } = await script(['samples/local/start.ts', '--jobs', 'many']);
 
     expect(code).toBe(2);
     expect(stderr).toContain('--jobs must be an integer');
@@ -83,7 +83,10 @@ describe('npm run invoke', () => {
   it('runs the handler once against the endpoints the environment names', async () => {
     const id = stack.enqueue({ BakeTimeSeconds: '0' });
 
-    const { code, stdout } = await script(['local/invoke.ts', '--timeout-ms', '30000'], env);
+    const { code, stdout } = await script(
+      ['samples/local/invoke.ts', '--timeout-ms', '30000'],
+      env,
+    );
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, result: { succeeded: 1 } });
@@ -111,7 +114,7 @@ describe('npm run invoke', () => {
     const id = stack.enqueue({ BakeTimeSeconds: '0' });
     const fresh = { ...env, LEDGER_TABLE_NAME: `ledger-from-invoke-${process.pid}` };
     const args = [
-      'local/invoke.ts',
+      'samples/local/invoke.ts',
       '--create-table',
       '--event-file',
       'local/events/action-started.json',
@@ -132,14 +135,20 @@ describe('npm run invoke', () => {
     const eventFile = join(tmpdir(), `invoke-event-${process.pid}.json`);
     writeFileSync(eventFile, JSON.stringify({ source: 'aws.s3', 'detail-type': 'Object Created' }));
 
-    const { code, stdout } = await script(['local/invoke.ts', '--event-file', eventFile], env);
+    const { code, stdout } = await script(
+      ['samples/local/invoke.ts', '--event-file', eventFile],
+      env,
+    );
 
     expect(code).toBe(1);
     expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { name: 'InvalidEventError' } });
   });
 
   it('fails at cold start naming the missing variable', async () => {
-    const { code, stderr } = await script(['local/invoke.ts'], { ...env, LEDGER_TABLE_NAME: '' });
+    const { code, stderr } = await script(['samples/local/invoke.ts'], {
+      ...env,
+      LEDGER_TABLE_NAME: '',
+    });
 
     expect(code).toBe(1);
     expect(stderr).toContain('LEDGER_TABLE_NAME is required');

@@ -13,7 +13,7 @@ import { crc32 } from 'node:zlib';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLING_ROOT, esbuildOptions, workerBundling } from '../../lib/bundling.js';
-import { setWorkerEnvironment } from '../../local/worker-env.js';
+import { setWorkerEnvironment } from '../../samples/local/worker-env.js';
 import { labelledLine, lambdaRuntimeVariables, runWithBundle } from '../helpers/bundle-process.js';
 import { scheduledEvent } from '../helpers/lambda-context.js';
 import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';

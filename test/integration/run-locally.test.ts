@@ -209,7 +209,7 @@ describe('runLocally', () => {
     const serversBefore = listeningServers();
 
     const run = runLocally({
-      entry: 'lambda/handlers/bake-time-gate.ts',
+      entry: 'samples/handlers/bake-time-gate.ts',
       handler: 'main',
       actionType: ACTION_TYPE,
       jobs: [{ configuration: { Mode: 'ok' } }],
@@ -230,7 +230,7 @@ describe('runLocally', () => {
     await expect(
       runLocally({
         processor: stepDeploy,
-        entry: 'lambda/handlers/bake-time-gate.ts',
+        entry: 'samples/handlers/bake-time-gate.ts',
         actionType: ACTION_TYPE,
         jobs: [{ configuration: { Mode: 'ok' } }],
       }),

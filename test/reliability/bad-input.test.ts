@@ -15,12 +15,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig, type WorkerConfig } from '../../lambda/config.js';
 import { createHandler } from '../../lambda/create-handler.js';
 import { InvalidEventError } from '../../lambda/events.js';
-import { bakeTimeGate } from '../../lambda/processors/bake-time-gate.js';
 import type { JobOutcome, JobProcessor } from '../../lambda/processors/job-processor.js';
 import { unwrapToken } from '../../lambda/worker/continuation.js';
 import { LIMITS } from '../../lambda/worker/outcome.js';
 import { EmulatorInputError, type JobView } from '../../local/emulator/index.js';
-import { DEMO_ACTION_TYPE } from '../../local/worker-env.js';
+import { DEMO_ACTION_TYPE } from '../../samples/local/worker-env.js';
+import { bakeTimeGate } from '../../samples/processors/bake-time-gate.js';
 import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
 import { FakeCodePipeline } from '../helpers/fake-codepipeline.js';
 import { ACTION_TYPE } from '../helpers/jobs.js';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
 import type { DrainSummary } from '../../lambda/worker/counters.js';
-import { setWorkerEnvironment } from '../../local/worker-env.js';
+import { setWorkerEnvironment } from '../../samples/local/worker-env.js';
 import { CRASH_STEPS, type CrashMode, type CrashStep, crashAt } from '../helpers/crash-ports.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
 import { startLocalStack } from '../helpers/local-stack.js';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createCodePipelineClient } from '../../lambda/clients.js';
 import { loadConfig } from '../../lambda/config.js';
 import type { RunningEmulator } from '../../local/emulator/index.js';
-import { setWorkerEnvironment } from '../../local/worker-env.js';
+import { setWorkerEnvironment } from '../../samples/local/worker-env.js';
 import {
   type DynamoDbFaultProxy,
   startDynamoDbFaultProxy,

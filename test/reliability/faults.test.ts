@@ -11,7 +11,7 @@ import { createCodePipelineClient, createDynamoDbClient } from '../../lambda/cli
 import { loadConfig } from '../../lambda/config.js';
 import { COUNTER_METRICS, type DrainSummary } from '../../lambda/worker/counters.js';
 import { DrainError } from '../../lambda/worker/drain.js';
-import { setWorkerEnvironment } from '../../local/worker-env.js';
+import { setWorkerEnvironment } from '../../samples/local/worker-env.js';
 import { startDynamoDbFaultProxy } from '../helpers/dynamodb-fault-proxy.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
 import { startLocalStack } from '../helpers/local-stack.js';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeReport } from '../../lambda/adapters/recorded-report.js';
 import { loadConfig } from '../../lambda/config.js';
 import type { DrainSummary } from '../../lambda/worker/counters.js';
-import { setWorkerEnvironment } from '../../local/worker-env.js';
+import { setWorkerEnvironment } from '../../samples/local/worker-env.js';
 import { crashAt } from '../helpers/crash-ports.js';
 import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
 import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../helpers/dynamodb-local.js';

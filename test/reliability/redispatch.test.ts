@@ -8,7 +8,7 @@ import { PollForJobsCommand } from '@aws-sdk/client-codepipeline';
 import { describe, expect, it } from 'vitest';
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
 import type { DrainSummary } from '../../lambda/worker/counters.js';
-import { DEMO_ACTION_TYPE } from '../../local/worker-env.js';
+import { DEMO_ACTION_TYPE } from '../../samples/local/worker-env.js';
 import { sdkClient } from '../helpers/emulator.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
 import { startLocalStack } from '../helpers/local-stack.js';

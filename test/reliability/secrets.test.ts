@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
 import type { DrainSummary } from '../../lambda/worker/counters.js';
-import { setWorkerEnvironment } from '../../local/worker-env.js';
+import { setWorkerEnvironment } from '../../samples/local/worker-env.js';
 import { crashAt } from '../helpers/crash-ports.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
 import { startLocalStack } from '../helpers/local-stack.js';

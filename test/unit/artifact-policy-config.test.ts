@@ -4,8 +4,8 @@ import {
   DEFAULT_FORBIDDEN_PATTERNS,
   DEFAULT_MAX_FILE_BYTES,
   readArtifactPolicy,
-} from '../../lambda/processors/artifact-policy-config.js';
-import { compileGlob } from '../../lambda/processors/path-glob.js';
+} from '../../samples/processors/artifact-policy-config.js';
+import { compileGlob } from '../../samples/processors/path-glob.js';
 
 describe('compileGlob', () => {
   it.each<[string, string, boolean]>([

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UnsafeArchiveError } from '../../lambda/artifacts/index.js';
+import type { Job, JobOutcome } from '../../lambda/processors/job-processor.js';
+import type { TestProcessingContext } from '../../local/testing/index.js';
 import {
   type ArtifactPolicyReport,
   artifactPolicy,
   REPORT_FILE,
-} from '../../lambda/processors/artifact-policy.js';
-import type { Job, JobOutcome } from '../../lambda/processors/job-processor.js';
-import type { TestProcessingContext } from '../../local/testing/index.js';
+} from '../../samples/processors/artifact-policy.js';
 import {
   type ArtifactStoreFixture,
   artifact,

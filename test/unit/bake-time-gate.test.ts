@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BAKE_TIME_PROPERTY, bakeTimeGate } from '../../lambda/processors/bake-time-gate.js';
 import type { JobOutcome } from '../../lambda/processors/job-processor.js';
 import { fakeClock, processingContext, T0 } from '../../local/testing/index.js';
+import { BAKE_TIME_PROPERTY, bakeTimeGate } from '../../samples/processors/bake-time-gate.js';
 import { parsedJob } from '../helpers/jobs.js';
 
 const SECOND = 1_000;

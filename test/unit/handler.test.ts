@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { loadConfig, type WorkerConfig, WorkerConfigError } from '../../lambda/config.js';
 import { createHandler } from '../../lambda/create-handler.js';
 import { InvalidEventError } from '../../lambda/events.js';
-import { bakeTimeGate } from '../../lambda/processors/bake-time-gate.js';
+import { bakeTimeGate } from '../../samples/processors/bake-time-gate.js';
 import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
 import { FakeCodePipeline } from '../helpers/fake-codepipeline.js';
 import { ACTION_TYPE, SECRET_VALUES } from '../helpers/jobs.js';
@@ -212,7 +212,7 @@ describe('handler entry point', () => {
     vi.stubEnv('LEDGER_TABLE_NAME', 'ledger');
     vi.stubEnv('CONCURRENCY', '0');
 
-    const loading = import('../../lambda/handlers/bake-time-gate.js');
+    const loading = import('../../samples/handlers/bake-time-gate.js');
 
     await expect(loading).rejects.toBeInstanceOf(WorkerConfigError);
     await expect(loading).rejects.toMatchObject({ variables: ['ACTION_CATEGORY', 'CONCURRENCY'] });
@@ -224,7 +224,7 @@ describe('handler entry point', () => {
     }
     vi.stubEnv('AWS_REGION', 'us-east-1');
 
-    const module = await import('../../lambda/handlers/bake-time-gate.js');
+    const module = await import('../../samples/handlers/bake-time-gate.js');
 
     expect(typeof module.handler).toBe('function');
   });

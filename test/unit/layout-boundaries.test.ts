@@ -1,10 +1,26 @@
 /**
  * The walls of the layout (see docs/design.md): what is deployed is only what the
- * function needs, and the infrastructure reads nothing of the function but pure data.
+ * function needs, the infrastructure reads nothing of the function but pure data, and the
+ * samples (this repository's app) sit on top of the library, which knows nothing of them.
  */
-import { dirname, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imports, ROOT, sources } from '../helpers/source-files.js';
+
+/** The library's folders: what the package is built from. */
+const LIBRARY = ['lambda', 'lib', 'local', 'types'];
+
+/** The sources of the package's `exports` (`./dist/lambda/index.js` is `lambda/index.ts`). */
+function publicEntryPoints(): string[] {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    exports: Record<string, string | { default: string }>;
+  };
+  return Object.values(manifest.exports)
+    .map((target) => (typeof target === 'string' ? target : target.default))
+    .filter((target) => target.startsWith('./dist/'))
+    .map((target) => target.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts'));
+}
 
 /** The repository-relative `.ts` file a relative specifier of `file` names. */
 function target(file: string, specifier: string): string {
@@ -21,9 +37,9 @@ function edges(from: string): [string, string][] {
 }
 
 describe('layout boundaries', () => {
-  it('lambda/ imports nothing from lib/, bin/, local/ or bench/', () => {
+  it('lambda/ imports nothing from lib/, bin/, local/, samples/ or bench/', () => {
     const offending = edges('lambda')
-      .filter(([, imported]) => /^(lib|bin|local|bench)\//.test(imported))
+      .filter(([, imported]) => /^(lib|bin|local|samples|bench)\//.test(imported))
       .map(([file, imported]) => `${file} imports ${imported}`);
 
     expect(offending).toEqual([]);
@@ -36,6 +52,40 @@ describe('layout boundaries', () => {
       .map(([file, imported]) => `${file} imports ${imported}, which imports ${imports(imported)}`);
 
     expect(fromLambda.map(([, imported]) => imported)).toContain('lambda/contract.ts');
+    expect(offending).toEqual([]);
+  });
+
+  it('the library (lambda/, lib/, local/) imports nothing from samples/', () => {
+    const offending = LIBRARY.flatMap((folder) => edges(folder))
+      .filter(([, imported]) => imported.startsWith('samples/'))
+      .map(([file, imported]) => `${file} imports ${imported}`);
+
+    expect(offending).toEqual([]);
+  });
+
+  it('the sample processors and their entry files use the package only by its public entry points', () => {
+    const entryPoints = publicEntryPoints();
+    const userCode = edges('samples').filter(([file]) =>
+      /^samples\/(processors|handlers)\//.test(file),
+    );
+    const offending = userCode
+      .filter(([, imported]) => !imported.startsWith('samples/'))
+      .filter(([, imported]) => !entryPoints.includes(imported))
+      .map(([file, imported]) => `${file} imports ${imported}`);
+
+    expect(entryPoints).toEqual(
+      expect.arrayContaining(['lambda/index.ts', 'lambda/artifacts/index.ts']),
+    );
+    expect(userCode.map(([, imported]) => imported)).toContain('lambda/index.ts');
+    expect(offending).toEqual([]);
+  });
+
+  it('samples/ imports nothing from bin/, bench/ or test/', () => {
+    const offending = edges('samples')
+      .filter(([, imported]) => /^(bin|bench|test)\//.test(imported))
+      .map(([file, imported]) => `${file} imports ${imported}`);
+
+    expect(sources('samples').length).toBeGreaterThan(0);
     expect(offending).toEqual([]);
   });
 });

@@ -9,10 +9,10 @@
  * reached a log line. The runner is the one `codepipeline-job-worker run` and `runLocally`
  * use; only the action type, the entry and the job mix are the sample's.
  */
-import { integerFlag, parseCli, UsageError } from './cli-args.js';
-import type { LocalRunProgress } from './runner/options.js';
-import { progressLine, runReport, totalsJson } from './runner/report-table.js';
-import { runLocally } from './runner/run-locally.js';
+import { integerFlag, parseCli, UsageError } from '../../local/cli-args.js';
+import type { LocalRunProgress } from '../../local/runner/options.js';
+import { progressLine, runReport, totalsJson } from '../../local/runner/report-table.js';
+import { runLocally } from '../../local/runner/run-locally.js';
 import {
   ARTIFACT_POLICY_ACTION_TYPE,
   ARTIFACT_POLICY_ENTRY,

@@ -3,7 +3,7 @@
  * since the job first ran; short waits happen in the invocation, longer ones continue across
  * continuation tokens (CodePipeline hands the token back in a new job), reporting progress.
  */
-import type { Job, JobOutcome, JobProcessor, ProcessingContext } from './job-processor.js';
+import type { Job, JobOutcome, JobProcessor, ProcessingContext } from '../../lambda/index.js';
 
 export const BAKE_TIME_PROPERTY = 'BakeTimeSeconds';
 /** The custom action timeout: a longer bake could never finish. */

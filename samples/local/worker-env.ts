@@ -7,8 +7,8 @@ import {
   type CodePipelineClient,
   CreateCustomActionTypeCommand,
 } from '@aws-sdk/client-codepipeline';
-import { importEntryHandler, type LambdaHandler } from './runner/load-handler.js';
-import { applyEnvironment, workerEnvironment } from './runner/worker-environment.js';
+import { importEntryHandler, type LambdaHandler } from '../../local/runner/load-handler.js';
+import { applyEnvironment, workerEnvironment } from '../../local/runner/worker-environment.js';
 import {
   SAMPLE_ACTION_TYPE,
   SAMPLE_ENTRY,
@@ -16,8 +16,8 @@ import {
   SAMPLE_PROPERTIES,
 } from './sample.js';
 
-export type { LambdaHandler } from './runner/load-handler.js';
-export type { LocalEndpoints } from './runner/worker-environment.js';
+export type { LambdaHandler } from '../../local/runner/load-handler.js';
+export type { LocalEndpoints } from '../../local/runner/worker-environment.js';
 
 /** The demo action type: the one the CDK app deploys by default (from `cdk.json`). */
 export const DEMO_ACTION_TYPE = SAMPLE_ACTION_TYPE;
@@ -66,9 +66,9 @@ export function setWorkerEnvironment(
   });
 }
 
-/** Imports the sample's real entry module (`lambda/handlers/bake-time-gate.ts`), unchanged. */
+/** Imports the sample's real entry module (`samples/handlers/bake-time-gate.ts`), unchanged. */
 export function importHandler(): Promise<LambdaHandler> {
   return importEntryHandler(SAMPLE_ENTRY, 'handler');
 }
 
-export { localContext, scheduledEvent } from './lambda-runtime.js';
+export { localContext, scheduledEvent } from '../../local/lambda-runtime.js';

@@ -1,7 +1,7 @@
 /**
  * The Lambda entry of the sample artifact policy check (`-c jobProcessor=artifact-policy`).
  */
-import { createJobWorkerHandler } from '../create-handler.js';
+import { createJobWorkerHandler } from '../../lambda/index.js';
 import { artifactPolicy } from '../processors/artifact-policy.js';
 
 export const handler = createJobWorkerHandler(artifactPolicy());

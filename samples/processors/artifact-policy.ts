@@ -12,11 +12,10 @@ import {
   type JobArtifactsOptions,
   jobArtifacts,
   type UploadResult,
-} from '../artifacts/index.js';
-
+} from '../../lambda/artifacts/index.js';
+import type { Job, JobOutcome, JobProcessor, ProcessingContext } from '../../lambda/index.js';
 import { type ArtifactPolicy, readArtifactPolicy } from './artifact-policy-config.js';
 import { type Finding, type ScanResult, scanArtifact } from './artifact-policy-scan.js';
-import type { Job, JobOutcome, JobProcessor, ProcessingContext } from './job-processor.js';
 
 /** The report's file name inside the output artifact (a zip archive). */
 export const REPORT_FILE = 'artifact-policy-report.json';

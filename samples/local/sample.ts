@@ -5,18 +5,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ActionCategory } from '../lambda/contract.js';
-import { SAMPLE_PRESETS } from '../lib/sample-presets.js';
+import type { ActionCategory } from '../../lambda/contract.js';
 import type {
   LocalActionType,
   LocalConfigurationProperty,
   LocalJob,
   LocalRunPlan,
   LocalRunResult,
-} from './runner/options.js';
+} from '../../local/runner/options.js';
+import { SAMPLE_PRESETS } from '../presets.js';
 
 const context = (
-  JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
     context: {
       actionCategory: ActionCategory;
       actionProvider: string;
@@ -61,7 +61,7 @@ export const SAMPLE_LOCAL_ACTION_TYPE: LocalRunPlan['actionType'] = {
 
 /** The sample's entry file, unchanged: what `cdk deploy` bundles. */
 export const SAMPLE_ENTRY = fileURLToPath(
-  new URL('../lambda/handlers/bake-time-gate.ts', import.meta.url),
+  new URL('../handlers/bake-time-gate.ts', import.meta.url),
 );
 
 export type SampleJobKind = 'success' | 'configuration-error' | 'long' | 'abandoned-dispatch';

@@ -13,8 +13,8 @@
  * JSON in F instead (`local/events/action-started.json` is a CodePipeline STARTED event);
  * `--create-table` first creates the ledger table named by LEDGER_TABLE_NAME if it is missing.
  */
-import { failureOf } from './commands/exit-status.js';
-import { INVOKE_FLAGS, invokeCommand } from './commands/invoke-command.js';
+import { failureOf } from '../../local/commands/exit-status.js';
+import { INVOKE_FLAGS, invokeCommand } from '../../local/commands/invoke-command.js';
 import { SAMPLE_ENTRY } from './sample.js';
 
 const USAGE = `usage: npm run invoke -- ${INVOKE_FLAGS}`;

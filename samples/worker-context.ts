@@ -3,19 +3,19 @@ import type { ActionCategory, CustomActionProperty } from 'aws-cdk-lib/aws-codep
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { INTEGER_SETTINGS, type IntegerSettingName } from '../lambda/contract.js';
-import { actionTypeProblems } from './action-type.js';
+import { actionTypeProblems } from '../lib/action-type.js';
 import type {
   CustomActionJobWorkerProps,
   LedgerEncryption,
   WorkerLogLevel,
-} from './custom-action-job-worker-props.js';
-import { presetOverrides, SAMPLE_PRESETS } from './sample-presets.js';
+} from '../lib/custom-action-job-worker-props.js';
 import {
   CONTRACT_PROPS,
   resolveSettings,
   type SettingProblem,
   toDuration,
-} from './worker-settings.js';
+} from '../lib/worker-settings.js';
+import { presetOverrides, SAMPLE_PRESETS } from './presets.js';
 
 /** What `bin/app.ts` builds: a stack name, the worker's props, and what is wrong with them. */
 export interface WorkerAppConfig {

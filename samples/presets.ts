@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import {
   ARTIFACT_POLICY_ARTIFACTS,
   ARTIFACT_POLICY_PROPERTIES,
-} from '../lambda/processors/artifact-policy-properties.js';
+} from './processors/artifact-policy-properties.js';
 
 /** A sample processor this app deploys: its entry, and the context it is deployed with. */
 export interface SamplePreset {
@@ -29,8 +29,7 @@ export const PRESET_KEYS = [
   'maxOutputArtifacts',
 ] as const;
 
-const entry = (file: string) =>
-  fileURLToPath(new URL(`../lambda/handlers/${file}`, import.meta.url));
+const entry = (file: string) => fileURLToPath(new URL(`./handlers/${file}`, import.meta.url));
 
 /** The samples by the name `jobProcessor` selects. */
 export const SAMPLE_PRESETS: Readonly<Record<string, SamplePreset>> = {

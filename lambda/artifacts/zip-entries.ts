@@ -178,6 +178,12 @@ export async function openZip(file: string): Promise<ZipReader> {
       const step = await records.next();
       if (step.done) return undefined;
       const entry = toEntry(step.value.record);
+      // A directory's bytes are never read here; another tool could write them to a file.
+      if (entryKind(entry, entryName(entry)) === 'directory' && entry.compressedSize > 0) {
+        throw new ZipFormatError(
+          `entry ${describeName(step.value.record.name)} is a directory that holds data`,
+        );
+      }
       placements.set(entry, step.value.placement);
       return entry;
     },

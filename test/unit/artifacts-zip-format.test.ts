@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,6 +15,7 @@ import { crc32 } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { ArtifactFormatError } from '../../lambda/artifacts/index.js';
+import { ZipArchive, ZipFormatError } from '../../lambda/artifacts/zip-central-directory.js';
 import { zipDirectory } from '../../lambda/artifacts/zip-directory.js';
 import { type ExtractOptions, extractZip } from '../../lambda/artifacts/zip-extract.js';
 import { artifactPolicy } from '../../lambda/processors/artifact-policy.js';
@@ -295,6 +296,14 @@ describe('extractZip: one reading of an archive', () => {
   });
 
   describe('entry data', () => {
+    it('refuses a directory entry that holds data', async () => {
+      const message = await refusal(
+        forgeZip({ entries: [{ name: 'config/', data: 'DB_PASSWORD=hunter2\n' }] }),
+      );
+
+      expect(message).toContain('entry "config/" is a directory that holds data');
+    });
+
     it.each([
       ['stored', false],
       ['deflated', true],
@@ -429,6 +438,41 @@ describe('extractZip: one reading of an archive', () => {
 
       expect(message).toContain('no zip64 extra field');
     });
+  });
+});
+
+describe('ZipArchive', () => {
+  it('fails when the central directory changes between its check and its reading', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'zip-archive-'));
+    const file = join(work, 'a.zip');
+    const archive = forgeZip({ entries: TWO });
+    await writeFile(file, archive);
+    const opened = await ZipArchive.open(file);
+    try {
+      await opened.verify();
+      // The first central record's local header offset, rewritten in place.
+      const handle = await open(file, 'r+');
+      await handle.write(
+        Buffer.from([9, 0, 0, 0]),
+        0,
+        4,
+        archive.readUInt32LE(archive.length - 6) + 42,
+      );
+      await handle.close();
+
+      const reading = (async () => {
+        for await (const _ of opened.records()) {
+          // read them all
+        }
+      })();
+
+      await expect(reading).rejects.toThrow(
+        new ZipFormatError('the archive changed while it was read'),
+      );
+    } finally {
+      await opened.close();
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });
 

@@ -179,7 +179,7 @@ export async function openZip(file: string): Promise<ZipReader> {
       if (step.done) return undefined;
       const entry = toEntry(step.value.record);
       // A directory's bytes are never read here; another tool could write them to a file.
-      if (entryKind(entry, entryName(entry)) === 'directory' && entry.compressedSize > 0) {
+      if (entryKind(entry, entryName(entry)) === 'directory' && entry.uncompressedSize > 0) {
         throw new ZipFormatError(
           `entry ${describeName(step.value.record.name)} is a directory that holds data`,
         );
@@ -207,7 +207,7 @@ export async function openZip(file: string): Promise<ZipReader> {
       return pipeline(raw, inflater, checked(placement, name, inflater), done);
     },
     close: () => {
-      void records?.return(undefined);
+      records?.return(undefined).catch(() => undefined);
       archive.close().catch(() => undefined);
     },
   };

@@ -1,9 +1,19 @@
 /**
- * Reading a zip archive's entries one at a time (yauzl, lazily), with names decoded here and
- * checked here rather than by yauzl, so that an unsafe name is told apart from a damaged file.
+ * Reading a zip archive's entries one at a time, after one reading of its structure
+ * ({@link ZipArchive}), with names decoded here (yauzl's decoder) and checked here, so that an
+ * unsafe name is told apart from a damaged file, and each entry's bytes checked against its
+ * size and CRC-32 as they are streamed.
  */
-import type { Readable } from 'node:stream';
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { pipeline, type Readable, Transform } from 'node:stream';
+import { crc32, createInflateRaw } from 'node:zlib';
+import yauzl, { type Entry } from 'yauzl';
+import {
+  type CentralRecord,
+  describeName,
+  type Placement,
+  ZipArchive,
+  ZipFormatError,
+} from './zip-central-directory.js';
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -59,54 +69,146 @@ export function fileMode(entry: Entry): number {
 
 /** An open archive read one entry at a time. */
 export interface ZipReader {
-  /** Entries as the central directory counts them (yauzl yields exactly this many). */
+  /** Entries as the end-of-central-directory record counts them (the walk must agree). */
   readonly entryCount: number;
-  /** The next entry, or undefined after the last. */
+  /**
+   * The next entry, or undefined after the last. The first call walks and checks the whole
+   * central directory (see {@link ZipArchive.verify}), so a disagreement fails it before any
+   * entry is seen.
+   */
   next(): Promise<Entry | undefined>;
-  /** The bytes of an entry, inflated; yauzl checks them against the declared sizes. */
+  /**
+   * The bytes of an entry, inflated; the stream fails with a {@link ZipFormatError} when they
+   * are not the size or the CRC-32 the central directory gives.
+   */
   open(entry: Entry): Promise<Readable>;
   close(): void;
 }
 
-/** Opens the zip archive at `file`. */
-export async function openZip(file: string): Promise<ZipReader> {
-  const zip = await new Promise<ZipFile>((resolve, reject) =>
-    yauzl.open(
-      file,
-      { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true },
-      (error, opened) => (error ? reject(error) : resolve(opened)),
-    ),
-  );
-  // yauzl reports a damaged central directory as an 'error' event; one that came while no
-  // read was waiting is kept for the next one rather than left unhandled.
-  let failure: Error | undefined;
-  let waiting: ((error: Error) => void) | undefined;
-  zip.on('error', (error: Error) => {
-    failure ??= error;
-    waiting?.(error);
+const METHOD_STORED = 0;
+const METHOD_DEFLATED = 8;
+/** Traditional (bit 0) or strong (bit 6) encryption. */
+const FLAGS_ENCRYPTED = 0x0041;
+
+/** The entry as yauzl would give it (raw name and comment: `decodeStrings` off). */
+function toEntry(record: CentralRecord): Entry {
+  const fields = {
+    versionMadeBy: record.versionMadeBy,
+    versionNeededToExtract: record.versionNeeded,
+    generalPurposeBitFlag: record.flags,
+    compressionMethod: record.method,
+    lastModFileTime: record.time,
+    lastModFileDate: record.date,
+    crc32: record.crc32,
+    compressedSize: record.compressedSize,
+    uncompressedSize: record.uncompressedSize,
+    fileNameLength: record.name.length,
+    extraFieldLength: record.extra.length,
+    fileCommentLength: record.comment.length,
+    internalFileAttributes: record.internalAttributes,
+    externalFileAttributes: record.externalAttributes,
+    relativeOffsetOfLocalHeader: record.localOffset,
+    fileNameRaw: record.name,
+    extraFieldRaw: record.extra,
+    fileCommentRaw: record.comment,
+    extraFields: record.extraFields.map((field) => ({ ...field })),
+    fileName: record.name,
+    fileComment: record.comment,
+    comment: record.comment,
+  };
+  return Object.assign(new yauzl.Entry(), fields) as unknown as Entry;
+}
+
+/**
+ * Passes an entry's inflated bytes on while they stay within its size, and fails at the end
+ * unless their count and CRC-32 are the central directory's (and, for deflated data, the
+ * deflate stream used exactly the compressed size).
+ */
+function checked(
+  placement: Placement,
+  name: string,
+  inflater?: { bytesWritten: number },
+): Transform {
+  let bytes = 0;
+  let crc = 0;
+  const where = `entry ${name}`;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      if (bytes > placement.uncompressedSize) {
+        callback(
+          new ZipFormatError(
+            `${where} holds more than the ${placement.uncompressedSize} bytes the central directory gives`,
+          ),
+        );
+        return;
+      }
+      crc = crc32(chunk, crc);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      if (bytes !== placement.uncompressedSize) {
+        callback(
+          new ZipFormatError(
+            `${where} holds ${bytes} bytes, the central directory gives ${placement.uncompressedSize}`,
+          ),
+        );
+      } else if (crc !== placement.crc32) {
+        callback(new ZipFormatError(`${where} does not match its CRC-32`));
+      } else if (inflater && inflater.bytesWritten !== placement.compressedSize) {
+        callback(
+          new ZipFormatError(
+            `${where}: its deflated data ends before its compressed size of ${placement.compressedSize} bytes`,
+          ),
+        );
+      } else callback();
+    },
   });
+}
+
+/** Opens the zip archive at `file` (its end records are checked here). */
+export async function openZip(file: string): Promise<ZipReader> {
+  const archive = await ZipArchive.open(file);
+  const placements = new WeakMap<Entry, Placement>();
+  let records: AsyncGenerator<{ record: CentralRecord; placement: Placement }> | undefined;
   return {
-    entryCount: zip.entryCount,
-    next: () =>
-      new Promise<Entry | undefined>((resolve, reject) => {
-        if (failure) return reject(failure);
-        const settle = (result: () => void) => {
-          zip.off('entry', onEntry);
-          zip.off('end', onEnd);
-          waiting = undefined;
-          result();
-        };
-        const onEntry = (entry: Entry) => settle(() => resolve(entry));
-        const onEnd = () => settle(() => resolve(undefined));
-        waiting = (error) => settle(() => reject(error));
-        zip.once('entry', onEntry);
-        zip.once('end', onEnd);
-        zip.readEntry();
-      }),
-    open: (entry) =>
-      new Promise<Readable>((resolve, reject) =>
-        zip.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream))),
-      ),
-    close: () => zip.close(),
+    entryCount: archive.entryCount,
+    async next() {
+      records ??= archive.records();
+      const step = await records.next();
+      if (step.done) return undefined;
+      const entry = toEntry(step.value.record);
+      // A directory's bytes are never read here; another tool could write them to a file.
+      if (entryKind(entry, entryName(entry)) === 'directory' && entry.uncompressedSize > 0) {
+        throw new ZipFormatError(
+          `entry ${describeName(step.value.record.name)} is a directory that holds data`,
+        );
+      }
+      placements.set(entry, step.value.placement);
+      return entry;
+    },
+    async open(entry) {
+      const placement = placements.get(entry);
+      if (!placement) throw new Error('the entry is not one of this archive');
+      const name = describeName(entry.fileName as unknown as Buffer);
+      if ((entry.generalPurposeBitFlag & FLAGS_ENCRYPTED) !== 0) {
+        throw new ZipFormatError(`entry ${name} is encrypted`);
+      }
+      const method = entry.compressionMethod;
+      if (method !== METHOD_STORED && method !== METHOD_DEFLATED) {
+        throw new ZipFormatError(
+          `entry ${name} uses compression method ${method}, which is not read`,
+        );
+      }
+      const raw = archive.read(placement.dataStart, placement.compressedSize);
+      const done = () => undefined;
+      if (method === METHOD_STORED) return pipeline(raw, checked(placement, name), done);
+      const inflater = createInflateRaw();
+      return pipeline(raw, inflater, checked(placement, name, inflater), done);
+    },
+    close: () => {
+      records?.return(undefined).catch(() => undefined);
+      archive.close().catch(() => undefined);
+    },
   };
 }

@@ -18,7 +18,7 @@ import { ArtifactFormatError } from '../../lambda/artifacts/index.js';
 import { ZipArchive, ZipFormatError } from '../../lambda/artifacts/zip-central-directory.js';
 import { zipDirectory } from '../../lambda/artifacts/zip-directory.js';
 import { type ExtractOptions, extractZip } from '../../lambda/artifacts/zip-extract.js';
-import { artifactPolicy } from '../../lambda/processors/artifact-policy.js';
+import { artifactPolicy } from '../../samples/processors/artifact-policy.js';
 import {
   type ArtifactStoreFixture,
   artifactStore,

@@ -48,7 +48,8 @@ export const DEFAULT_ARTIFACT_COUNTS = {
  * so that text from an environment variable or a file shows exactly as it was given.
  */
 function shown(value: unknown, unit: SettingUnit = 'count'): string {
-  if (typeof value === 'number') return unit === 'count' ? `${value}` : `${value} ${UNIT_WORDS[unit]}`;
+  if (typeof value === 'number')
+    return unit === 'count' ? `${value}` : `${value} ${UNIT_WORDS[unit]}`;
   return JSON.stringify(value) ?? String(value);
 }
 

@@ -51,7 +51,10 @@ export function actionTypeProblems(
   const literal = (value: string) => !Token.isUnresolved(value);
   const problems: SettingProblem[] = [
     { setting: 'category', problem: categoryProblem(identity.category) },
-    { setting: 'provider', problem: literal(identity.provider) && providerProblem(identity.provider) },
+    {
+      setting: 'provider',
+      problem: literal(identity.provider) && providerProblem(identity.provider),
+    },
     { setting: 'version', problem: literal(identity.version) && versionProblem(identity.version) },
   ].filter((p): p is SettingProblem => typeof p.problem === 'string');
   return [

@@ -216,7 +216,8 @@ export class CustomActionJobWorker extends Construct implements ICustomActionJob
 
     this.detailsLogGroups.push(this.logGroup);
     if (registrar) {
-      if (registrar instanceof CustomActionJobWorker) registrar.detailsLogGroups.push(this.logGroup);
+      if (registrar instanceof CustomActionJobWorker)
+        registrar.detailsLogGroups.push(this.logGroup);
     } else {
       this.registration = new codepipeline.CustomActionRegistration(this, 'ActionType', {
         category: this.actionType.category,
@@ -280,7 +281,10 @@ export class CustomActionJobWorker extends Construct implements ICustomActionJob
     const other = registrar.node.path;
     if (!(registrar instanceof CustomActionJobWorker)) {
       // Its Details link would not search this worker's log group.
-      problems.push({ setting: 'registeredBy', problem: `must be a CustomActionJobWorker (${other} is not)` });
+      problems.push({
+        setting: 'registeredBy',
+        problem: `must be a CustomActionJobWorker (${other} is not)`,
+      });
     }
     if (registrar.registration === undefined) {
       problems.push({

@@ -43,12 +43,16 @@ export interface WorkerContextOptions {
 
 /**
  * The context key of each of the function's integer settings, by the contract's name, in the
- * setting's unit: its variable in camel case (`DEADLINE_MARGIN_MS` is `deadlineMarginMs`).
+ * setting's unit: its variable in camel case (`DEADLINE_MARGIN_MS` is `deadlineMarginMs`,
+ * `..._MIB` ends in `MiB`).
  */
 export const CONTRACT_CONTEXT_KEYS = Object.fromEntries(
   Object.entries(INTEGER_SETTINGS).map(([name, { variable }]) => [
     name,
-    variable.toLowerCase().replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase()),
+    variable
+      .toLowerCase()
+      .replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())
+      .replace(/Mib$/, 'MiB'),
   ]),
 ) as Readonly<Record<IntegerSettingName, string>>;
 

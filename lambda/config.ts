@@ -3,25 +3,29 @@
  */
 
 import {
-  ACTION_CATEGORIES,
   ACTION_TYPE_ENV,
   type ActionCategory,
+  categoryProblem,
   INTEGER_SETTINGS,
   type IntegerSetting,
+  type IntegerSettingName,
   LEDGER_TABLE_ENV,
+  LOG_LEVELS,
   METRICS_NAMESPACE_PATTERN,
   METRICS_NAMESPACE_RULE,
+  oneOfProblem,
   POWERTOOLS_ENV,
   PROPERTY_NAME_PATTERN,
-  PROVIDER_PATTERN,
+  providerProblem,
   QUERY_PARAM_ENV,
   queryParamProblem,
+  rangeProblem,
   SECRET_KEYS_ENV,
   SERVICE_NAME_PATTERN,
   SERVICE_NAME_RULE,
+  type SettingUnit,
   TABLE_NAME_PATTERN,
-  VERSION_PATTERN,
-  WORKER_LOG_LEVELS,
+  versionProblem,
 } from './contract.js';
 
 export { ACTION_CATEGORIES, type ActionCategory } from './contract.js';
@@ -34,31 +38,60 @@ export interface ActionTypeId {
   readonly version: string;
 }
 
-export interface WorkerConfig {
+/**
+ * How the function holds a value of each unit, and the suffix that says so in its field's
+ * name: counts as they are, times in ms, except a retention in days, kept in seconds as the
+ * ledger's TTL counts them, and sizes in bytes.
+ */
+const IN_FUNCTION = {
+  count: { suffix: '', factor: 1 },
+  ms: { suffix: 'Ms', factor: 1 },
+  s: { suffix: 'Ms', factor: 1_000 },
+  min: { suffix: 'Ms', factor: 60_000 },
+  days: { suffix: 'Seconds', factor: 86_400 },
+  MiB: { suffix: 'Bytes', factor: 1_048_576 },
+} as const satisfies Record<SettingUnit, { suffix: string; factor: number }>;
+
+type InFunction<K extends IntegerSettingName> =
+  (typeof IN_FUNCTION)[(typeof INTEGER_SETTINGS)[K]['unit']];
+
+/** The `WorkerConfig` field of an integer setting: its name, and its unit in the function. */
+export type IntegerField<K extends IntegerSettingName> = `${K}${InFunction<K>['suffix']}`;
+
+/** One field per integer setting of the contract, in the function's unit. */
+export type IntegerSettingFields = {
+  readonly [K in IntegerSettingName as IntegerField<K>]: number;
+};
+
+/**
+ * A value read in its setting's unit, converted to the unit the function holds it in.
+ *
+ * @param unit - the setting's unit
+ * @param amount - the value in that unit
+ */
+export function inFunctionUnit(unit: SettingUnit, amount: number): number {
+  return amount * IN_FUNCTION[unit].factor;
+}
+
+/**
+ * The worker's configuration, as read from its environment at cold start.
+ *
+ * Besides the fields below, it holds one number per integer setting of the contract
+ * (`INTEGER_SETTINGS` in `contract.ts`, whose entry documents it), named after the setting
+ * and the unit the function keeps it in: a count under the setting's name (`batchSize`,
+ * `concurrency`, `sdkMaxAttempts`, `maxContinuations`), a time in ms with `Ms` appended
+ * (`deadlineMarginMs`, `leaseGraceMs`, `sdkRequestTimeoutMs`, `maxContinuationAgeMs`), a
+ * retention in days in seconds with `Seconds` (`recordRetentionSeconds`), a size in bytes
+ * with `Bytes`.
+ */
+export interface WorkerConfig extends IntegerSettingFields {
   readonly actionType: ActionTypeId;
   /** DynamoDB table that holds the nonce ledger. */
   readonly ledgerTableName: string;
-  /** `maxBatchSize` of each `PollForJobs` call. */
-  readonly batchSize: number;
-  /** How many jobs run at once in one invocation. */
-  readonly concurrency: number;
-  /** No new job is taken once the invocation has less than this left (ms). */
-  readonly deadlineMarginMs: number;
-  /** A claim lives until the invocation's own end plus this grace (ms). */
-  readonly leaseGraceMs: number;
-  /** How long finished ledger records are kept before TTL removes them (s). */
-  readonly recordRetentionSeconds: number;
   /** Configuration properties whose values are secret and must never be logged or stored. */
   readonly secretConfigurationKeys: ReadonlySet<string>;
-  /** AWS SDK retry attempts (standard mode) and per-request timeout. */
-  readonly sdkMaxAttempts: number;
-  readonly sdkRequestTimeoutMs: number;
   /** The queryable property and the value every poll asks for; undefined without one. */
   readonly queryParam?: Readonly<Record<string, string>>;
-  /** Continuations an action execution may have before its job is failed instead. */
-  readonly maxContinuations: number;
-  /** How long after its first job an action execution may still continue (ms). */
-  readonly maxContinuationAgeMs: number;
 }
 
 /** Raised at cold start when an environment variable is missing or invalid. */
@@ -110,18 +143,15 @@ class Reader {
     return undefined;
   }
 
-  integer({ variable, min, max, default: fallback }: IntegerSetting): number {
-    const raw = this.env[variable]?.trim();
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-      this.problems.push({
-        variable,
-        problem: `must be an integer from ${min} to ${max} (got "${raw}")`,
-      });
-      return fallback;
-    }
-    return value;
+  /** An integer setting, in its unit. */
+  integer(setting: IntegerSetting): number {
+    const raw = this.env[setting.variable]?.trim();
+    if (raw === undefined || raw === '') return setting.default;
+    const value = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    const problem = rangeProblem(setting, value, raw);
+    if (problem === undefined) return value;
+    this.problems.push({ variable: setting.variable, problem });
+    return setting.default;
   }
 }
 
@@ -135,17 +165,9 @@ class Reader {
  */
 export function loadConfig(env: Env = process.env): WorkerConfig {
   const read = new Reader(env);
-  const category = read.string(ACTION_TYPE_ENV.category, (v) =>
-    (ACTION_CATEGORIES as readonly string[]).includes(v)
-      ? undefined
-      : `must be one of ${ACTION_CATEGORIES.join(', ')} (got "${v}")`,
-  ) as ActionCategory;
-  const provider = read.string(ACTION_TYPE_ENV.provider, (v) =>
-    PROVIDER_PATTERN.test(v) ? undefined : `must be 1-35 characters of [0-9A-Za-z_-] (got "${v}")`,
-  );
-  const version = read.string(ACTION_TYPE_ENV.version, (v) =>
-    VERSION_PATTERN.test(v) ? undefined : `must be 1-9 characters of [0-9A-Za-z_-] (got "${v}")`,
-  );
+  const category = read.string(ACTION_TYPE_ENV.category, categoryProblem) as ActionCategory;
+  const provider = read.string(ACTION_TYPE_ENV.provider, providerProblem);
+  const version = read.string(ACTION_TYPE_ENV.version, versionProblem);
   const ledgerTableName = read.string(LEDGER_TABLE_ENV, (v) =>
     TABLE_NAME_PATTERN.test(v)
       ? undefined
@@ -164,17 +186,9 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
   const config: WorkerConfig = {
     actionType: { owner: 'Custom', category, provider, version },
     ledgerTableName,
-    batchSize: read.integer(INTEGER_SETTINGS.batchSize),
-    concurrency: read.integer(INTEGER_SETTINGS.concurrency),
-    deadlineMarginMs: read.integer(INTEGER_SETTINGS.deadlineMargin),
-    leaseGraceMs: read.integer(INTEGER_SETTINGS.leaseGrace) * 1_000,
-    recordRetentionSeconds: read.integer(INTEGER_SETTINGS.recordRetention) * 86_400,
+    ...readIntegerSettings(read),
     secretConfigurationKeys: new Set(splitList(secretKeys)),
-    sdkMaxAttempts: read.integer(INTEGER_SETTINGS.sdkMaxAttempts),
-    sdkRequestTimeoutMs: read.integer(INTEGER_SETTINGS.sdkRequestTimeout),
     queryParam: queryParam as Record<string, string> | undefined,
-    maxContinuations: read.integer(INTEGER_SETTINGS.maxContinuations),
-    maxContinuationAgeMs: read.integer(INTEGER_SETTINGS.maxContinuationAge) * 60_000,
   };
   if (read.problems.length > 0) throw new WorkerConfigError(read.problems);
   return config;
@@ -200,11 +214,21 @@ function checkPowertoolsVariables(read: Reader): void {
   read.string(
     POWERTOOLS_ENV.logLevel,
     (v) =>
-      (WORKER_LOG_LEVELS as readonly string[]).includes(v.toUpperCase())
+      oneOfProblem(LOG_LEVELS, v.toUpperCase()) === undefined
         ? undefined
-        : `must be one of ${WORKER_LOG_LEVELS.join(', ')} (got "${v}")`,
+        : oneOfProblem(LOG_LEVELS, v),
     'unset',
   );
+}
+
+/** Every integer setting of the contract, each under its field, in the function's unit. */
+function readIntegerSettings(read: Reader): IntegerSettingFields {
+  const settings: [string, IntegerSetting][] = Object.entries(INTEGER_SETTINGS);
+  const fields = settings.map(([name, setting]) => [
+    `${name}${IN_FUNCTION[setting.unit].suffix}`,
+    inFunctionUnit(setting.unit, read.integer(setting)),
+  ]);
+  return Object.fromEntries(fields) as IntegerSettingFields;
 }
 
 function splitList(value: string): string[] {

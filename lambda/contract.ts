@@ -33,6 +33,87 @@ export const PROVIDER_PATTERN = /^[0-9A-Za-z_-]{1,35}$/;
 /** Version: 1-9 characters of `[0-9A-Za-z_-]` (service model). */
 export const VERSION_PATTERN = /^[0-9A-Za-z_-]{1,9}$/;
 
+/** The artifact counts an action type may declare: each from 0 to 5 (service model). */
+export const ARTIFACT_COUNT_RANGE = { min: 0, max: 5 } as const;
+/** The artifact counts of an action type that declares none. */
+export const DEFAULT_ARTIFACT_COUNTS = {
+  minInputArtifacts: 0,
+  maxInputArtifacts: 1,
+  minOutputArtifacts: 0,
+  maxOutputArtifacts: 0,
+} as const;
+
+/**
+ * The value in a message: a number with its unit (`999 ms`), anything else as JSON (`"abc"`),
+ * so that text from an environment variable or a file shows exactly as it was given.
+ */
+function shown(value: unknown, unit: SettingUnit = 'count'): string {
+  if (typeof value === 'number')
+    return unit === 'count' ? `${value}` : `${value} ${UNIT_WORDS[unit]}`;
+  return JSON.stringify(value) ?? String(value);
+}
+
+/**
+ * The rule "one of a list": `must be one of A, B (got "c")`.
+ *
+ * @param allowed - the accepted values
+ * @param value - the value given
+ * @returns a problem reading after the setting's name, or undefined
+ */
+export function oneOfProblem(allowed: readonly unknown[], value: unknown): string | undefined {
+  if (allowed.includes(value)) return undefined;
+  return `must be one of ${allowed.join(', ')} (got ${shown(value)})`;
+}
+
+/**
+ * The rule "a whole number in a range", in the range's unit: `must be an integer from 1 to 100
+ * (got 0)`, `must be a whole number of ms from 1000 to 600000 (got 999 ms)`.
+ *
+ * @param range - the inclusive bounds and their unit (a count unless given)
+ * @param amount - the value as a number (NaN when it is none)
+ * @param given - the value as it was given, shown in the message (defaults to `amount`)
+ * @returns a problem reading after the setting's name, or undefined
+ */
+export function rangeProblem(
+  range: { readonly min: number; readonly max: number; readonly unit?: SettingUnit },
+  amount: number,
+  given: unknown = amount,
+): string | undefined {
+  if (Number.isSafeInteger(amount) && amount >= range.min && amount <= range.max) return undefined;
+  const unit = range.unit ?? 'count';
+  const whole = unit === 'count' ? 'an integer' : `a whole number of ${UNIT_WORDS[unit]}`;
+  return `must be ${whole} from ${range.min} to ${range.max} (got ${shown(given, unit)})`;
+}
+
+/**
+ * What is wrong with an action type's category, if anything.
+ *
+ * @param value - the category given
+ */
+export function categoryProblem(value: unknown): string | undefined {
+  return oneOfProblem(ACTION_CATEGORIES, value);
+}
+
+/**
+ * What is wrong with an action type's provider, if anything.
+ *
+ * @param value - the provider given
+ */
+export function providerProblem(value: string): string | undefined {
+  if (PROVIDER_PATTERN.test(value)) return undefined;
+  return `must be 1-35 characters of [0-9A-Za-z_-] (got ${shown(value)})`;
+}
+
+/**
+ * What is wrong with an action type's version, if anything.
+ *
+ * @param value - the version given
+ */
+export function versionProblem(value: string): string | undefined {
+  if (VERSION_PATTERN.test(value)) return undefined;
+  return `must be 1-9 characters of [0-9A-Za-z_-] (got ${shown(value)})`;
+}
+
 /** The ledger table's name. */
 export const LEDGER_TABLE_ENV = 'LEDGER_TABLE_NAME';
 /** DynamoDB table names: 3-255 characters of `[a-zA-Z0-9_.-]`. */
@@ -79,6 +160,19 @@ export function queryParamProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** What one unit of an integer setting is: a count, a time, or a size. */
+export type SettingUnit = 'count' | 'ms' | 's' | 'min' | 'days' | 'MiB';
+
+/** Each unit as messages name it. */
+export const UNIT_WORDS: Readonly<Record<SettingUnit, string>> = {
+  count: '',
+  ms: 'ms',
+  s: 'seconds',
+  min: 'minutes',
+  days: 'days',
+  MiB: 'MiB',
+};
+
 /** An integer setting: its variable, its inclusive range and its default. */
 export interface IntegerSetting {
   readonly variable: string;
@@ -86,10 +180,16 @@ export interface IntegerSetting {
   readonly max: number;
   readonly default: number;
   /** What one unit of the value is. */
-  readonly unit: 'count' | 'ms' | 's' | 'min' | 'days';
+  readonly unit: SettingUnit;
 }
 
-/** The worker's tunable integer settings. */
+/**
+ * The worker's tunable integer settings, by name. Each is set by the construct's prop of the
+ * same name (a number for a count, a `Duration` for a time, a `Size` for a size), reaches the
+ * function as its variable in its unit, and is read by the function into the `WorkerConfig`
+ * field named after it (see `lambda/config.ts`). A setting added here has its prop checked,
+ * passed and read with no other change; its prop must exist, or `lib/` does not compile.
+ */
 export const INTEGER_SETTINGS = {
   /** `maxBatchSize` of each PollForJobs call. */
   batchSize: { variable: 'BATCH_SIZE', min: 1, max: 100, default: 10, unit: 'count' },
@@ -150,6 +250,10 @@ export const INTEGER_SETTINGS = {
 
 export type IntegerSettingName = keyof typeof INTEGER_SETTINGS;
 
+/** The log levels the worker's logger accepts (Powertools Logger's). */
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** Powertools' own variables, and the defaults the worker uses when they are unset. */
 export const POWERTOOLS_ENV = {
   serviceName: 'POWERTOOLS_SERVICE_NAME',
@@ -158,9 +262,6 @@ export const POWERTOOLS_ENV = {
 } as const;
 export const DEFAULT_SERVICE_NAME = 'codepipeline-job-worker';
 export const DEFAULT_METRICS_NAMESPACE = 'CodePipelineJobWorker';
-
-/** The log levels the construct sets (`POWERTOOLS_LOG_LEVEL`); Powertools reads them in any case. */
-export const WORKER_LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 
 /**
  * CloudWatch namespaces: letters, digits, spaces and `. - _ / # :`, 1-255 characters, and not

@@ -1,7 +1,14 @@
 import { Token } from 'aws-cdk-lib';
-import { ActionCategory, type CustomActionProperty } from 'aws-cdk-lib/aws-codepipeline';
-import { PROVIDER_PATTERN, queryParamProblem, VERSION_PATTERN } from '../lambda/contract.js';
-import type { SettingProblem } from './worker-settings.js';
+import type { ActionCategory, CustomActionProperty } from 'aws-cdk-lib/aws-codepipeline';
+import {
+  ARTIFACT_COUNT_RANGE,
+  categoryProblem,
+  providerProblem,
+  queryParamProblem,
+  rangeProblem,
+  versionProblem,
+} from '../lambda/contract.js';
+import type { SettingProblem } from './setting-problem.js';
 
 /**
  * The identity of a custom action type, as CodePipeline and its events name it.
@@ -24,7 +31,6 @@ export interface ArtifactBounds {
 
 const PROPERTY_TYPES: readonly string[] = ['String', 'Number', 'Boolean'];
 const MAX_PROPERTIES = 10;
-const MAX_ARTIFACTS = 5;
 
 /**
  * What the action type breaks of CodePipeline's limits, so a bad value fails at synth instead
@@ -42,26 +48,15 @@ export function actionTypeProblems(
   bounds: ArtifactBounds,
   queryParam?: Readonly<Record<string, string>>,
 ): SettingProblem[] {
-  const problems: SettingProblem[] = [];
-  if (!Object.values(ActionCategory).includes(identity.category)) {
-    problems.push({
-      setting: 'category',
-      problem: `must be one of ${Object.values(ActionCategory).join(', ')} (got '${identity.category}')`,
-    });
-  }
   const literal = (value: string) => !Token.isUnresolved(value);
-  if (literal(identity.provider) && !PROVIDER_PATTERN.test(identity.provider)) {
-    problems.push({
+  const problems: SettingProblem[] = [
+    { setting: 'category', problem: categoryProblem(identity.category) },
+    {
       setting: 'provider',
-      problem: `must be 1-35 characters of [0-9A-Za-z_-] (got '${identity.provider}')`,
-    });
-  }
-  if (literal(identity.version) && !VERSION_PATTERN.test(identity.version)) {
-    problems.push({
-      setting: 'version',
-      problem: `must be 1-9 characters of [0-9A-Za-z_-] (got '${identity.version}')`,
-    });
-  }
+      problem: literal(identity.provider) && providerProblem(identity.provider),
+    },
+    { setting: 'version', problem: literal(identity.version) && versionProblem(identity.version) },
+  ].filter((p): p is SettingProblem => typeof p.problem === 'string');
   return [
     ...problems,
     ...propertyProblems(properties),
@@ -152,12 +147,8 @@ function boundProblems(bounds: ArtifactBounds): SettingProblem[] {
       ['min', min],
       ['max', max],
     ] as const) {
-      if (!Number.isInteger(count) || count < 0 || count > MAX_ARTIFACTS) {
-        problems.push({
-          setting: `${bound}${kind}Artifacts`,
-          problem: `must be an integer from 0 to ${MAX_ARTIFACTS} (got ${count})`,
-        });
-      }
+      const problem = rangeProblem(ARTIFACT_COUNT_RANGE, count);
+      if (problem) problems.push({ setting: `${bound}${kind}Artifacts`, problem });
     }
     if (min > max) {
       problems.push({

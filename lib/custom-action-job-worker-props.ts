@@ -4,10 +4,27 @@ import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { CustomActionJobWorker } from './custom-action-job-worker.js';
+import type { IConstruct } from 'constructs';
+import type { LogLevel } from '../lambda/contract.js';
+import type { ActionTypeIdentity } from './action-type.js';
 
 /** Log levels Powertools Logger accepts. */
-export type WorkerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+export type WorkerLogLevel = LogLevel;
+
+/**
+ * A job worker as another worker of its action type reads it (`registeredBy`): a
+ * `CustomActionJobWorker`.
+ */
+export interface ICustomActionJobWorker extends IConstruct {
+  /** Owner, category, provider and version of the action type. */
+  readonly actionType: ActionTypeIdentity;
+  /** The action type's configuration properties, every flag spelled out. */
+  readonly configurationProperties: readonly codepipeline.CustomActionProperty[];
+  /** The queryable property and the value this worker polls for, if any. */
+  readonly queryParam?: Readonly<Record<string, string>>;
+  /** The action type's registration; undefined when another worker registers it. */
+  readonly registration?: codepipeline.CustomActionRegistration;
+}
 
 /**
  * How the ledger table is encrypted at rest: with a customer-managed KMS key of its own
@@ -17,7 +34,9 @@ export type WorkerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 export type LedgerEncryption = 'customer-managed' | 'aws-owned';
 
 /**
- * Properties of {@link CustomActionJobWorker}.
+ * Properties of `CustomActionJobWorker`. Each of the function's integer settings (`batchSize`,
+ * `deadlineMargin`, ...) is a prop named after its entry in the contract's `INTEGER_SETTINGS`,
+ * checked against that entry's range and passed to the function in its unit.
  */
 export interface CustomActionJobWorkerProps {
   /** Category of the custom action type. */
@@ -56,7 +75,7 @@ export interface CustomActionJobWorkerProps {
    * replaces the action type: deploy the workers of one type together, or bump its version.
    * @default - this worker registers the action type itself
    */
-  readonly registeredBy?: CustomActionJobWorker;
+  readonly registeredBy?: ICustomActionJobWorker;
   /**
    * Minimum number of input artifacts (0-5).
    * @default 0

@@ -25,7 +25,6 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   ACTION_TYPE_ENV,
-  INTEGER_SETTINGS,
   LEDGER_SCHEMA,
   LEDGER_TABLE_ENV,
   POWERTOOLS_ENV,
@@ -47,13 +46,18 @@ import {
   logGroupList,
   logsInsightsExecutionUrl,
 } from './console-urls.js';
-import type { CustomActionJobWorkerProps } from './custom-action-job-worker-props.js';
+import type {
+  CustomActionJobWorkerProps,
+  ICustomActionJobWorker,
+} from './custom-action-job-worker-props.js';
+import type { SettingProblem } from './setting-problem.js';
 import { resolveWorkerEntry, type WorkerEntry } from './worker-entry.js';
 import { type WorkerAlarmName, WorkerMonitoring } from './worker-monitoring.js';
-import { resolveSettings, type SettingProblem, type WorkerSettings } from './worker-settings.js';
+import { contractEnvironment, resolveSettings, type WorkerSettings } from './worker-settings.js';
 
 export type {
   CustomActionJobWorkerProps,
+  ICustomActionJobWorker,
   LedgerEncryption,
   WorkerLogLevel,
 } from './custom-action-job-worker-props.js';
@@ -80,7 +84,7 @@ const EXECUTION_LINK_LOOKBACK_DAYS = 7;
  *   ],
  * });
  */
-export class CustomActionJobWorker extends Construct {
+export class CustomActionJobWorker extends Construct implements ICustomActionJobWorker {
   /** Owner, category, provider and version of the action type. */
   public readonly actionType: ActionTypeIdentity;
   /** `Custom/Category/Provider/Version`. */
@@ -212,7 +216,8 @@ export class CustomActionJobWorker extends Construct {
 
     this.detailsLogGroups.push(this.logGroup);
     if (registrar) {
-      registrar.detailsLogGroups.push(this.logGroup);
+      if (registrar instanceof CustomActionJobWorker)
+        registrar.detailsLogGroups.push(this.logGroup);
     } else {
       this.registration = new codepipeline.CustomActionRegistration(this, 'ActionType', {
         category: this.actionType.category,
@@ -271,9 +276,16 @@ export class CustomActionJobWorker extends Construct {
   }
 
   /** A worker that polls another's action type must describe the same type, with its own value. */
-  private registrarProblems(registrar: CustomActionJobWorker): SettingProblem[] {
+  private registrarProblems(registrar: ICustomActionJobWorker): SettingProblem[] {
     const problems: SettingProblem[] = [];
     const other = registrar.node.path;
+    if (!(registrar instanceof CustomActionJobWorker)) {
+      // Its Details link would not search this worker's log group.
+      problems.push({
+        setting: 'registeredBy',
+        problem: `must be a CustomActionJobWorker (${other} is not)`,
+      });
+    }
     if (registrar.registration === undefined) {
       problems.push({
         setting: 'registeredBy',
@@ -454,22 +466,13 @@ export class CustomActionJobWorker extends Construct {
     properties: readonly codepipeline.CustomActionProperty[],
     queryParam: Readonly<Record<string, string>> | undefined,
   ): Record<string, string> {
-    const v = INTEGER_SETTINGS;
     return {
       [ACTION_TYPE_ENV.category]: this.actionType.category,
       [ACTION_TYPE_ENV.provider]: this.actionType.provider,
       [ACTION_TYPE_ENV.version]: this.actionType.version,
       [LEDGER_TABLE_ENV]: this.ledgerTable.tableName,
-      [v.batchSize.variable]: String(settings.batchSize),
-      [v.concurrency.variable]: String(settings.concurrency),
-      [v.deadlineMargin.variable]: String(settings.deadlineMargin.toMilliseconds()),
-      [v.leaseGrace.variable]: String(settings.leaseGrace.toSeconds()),
-      [v.recordRetention.variable]: String(settings.recordRetention.toDays()),
+      ...contractEnvironment(settings),
       [SECRET_KEYS_ENV]: secretPropertyNames(properties),
-      [v.sdkMaxAttempts.variable]: String(settings.sdkMaxAttempts),
-      [v.sdkRequestTimeout.variable]: String(settings.sdkRequestTimeout.toMilliseconds()),
-      [v.maxContinuations.variable]: String(settings.maxContinuations),
-      [v.maxContinuationAge.variable]: String(settings.maxContinuationAge.toMinutes()),
       ...(queryParam ? { [QUERY_PARAM_ENV]: JSON.stringify(queryParam) } : {}),
       [POWERTOOLS_ENV.serviceName]: settings.serviceName,
       [POWERTOOLS_ENV.metricsNamespace]: settings.metricsNamespace,

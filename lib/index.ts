@@ -15,6 +15,7 @@ export type { ActionTypeIdentity } from './action-type.js';
 export { CustomActionJobWorker } from './custom-action-job-worker.js';
 export type {
   CustomActionJobWorkerProps,
+  ICustomActionJobWorker,
   LedgerEncryption,
   WorkerLogLevel,
 } from './custom-action-job-worker-props.js';

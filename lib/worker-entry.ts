@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { BuildResult, Message } from 'esbuild';
 import { esbuild } from './esbuild.js';
-import type { SettingProblem } from './worker-settings.js';
+import type { SettingProblem } from './setting-problem.js';
 
 /** Lock files NodejsFunction bundles with, in the order it prefers them. */
 const LOCK_FILES = ['pnpm-lock.yaml', 'yarn.lock', 'bun.lockb', 'bun.lock', 'package-lock.json'];

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Size, SizeRoundingBehavior, Token } from 'aws-
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import {
+  DEFAULT_ARTIFACT_COUNTS,
   DEFAULT_METRICS_NAMESPACE,
   DEFAULT_SERVICE_NAME,
   INTEGER_SETTINGS,
@@ -9,32 +10,41 @@ import {
   type IntegerSettingName,
   METRICS_NAMESPACE_PATTERN,
   METRICS_NAMESPACE_RULE,
+  oneOfProblem,
+  rangeProblem,
   SERVICE_NAME_PATTERN,
   SERVICE_NAME_RULE,
+  type SettingUnit,
 } from '../lambda/contract.js';
 import type {
   CustomActionJobWorkerProps,
   LedgerEncryption,
   WorkerLogLevel,
 } from './custom-action-job-worker-props.js';
+import type { SettingProblem } from './setting-problem.js';
+
+export type { SettingProblem } from './setting-problem.js';
+
+/** The type of the prop that sets an integer setting of each unit. */
+export type PropValue<U extends SettingUnit> = U extends 'count'
+  ? number
+  : U extends 'MiB'
+    ? Size
+    : Duration;
+
+/** The contract's integer settings, each as the prop named after it gives it. */
+export type ContractSettings = {
+  readonly [K in IntegerSettingName]: PropValue<(typeof INTEGER_SETTINGS)[K]['unit']>;
+};
 
 /** The worker's props with every default applied. */
-export interface WorkerSettings {
+export interface WorkerSettings extends ContractSettings {
   readonly artifactBounds: codepipeline.ActionArtifactBounds;
   readonly scheduleRate: Duration;
-  readonly batchSize: number;
-  readonly concurrency: number;
   readonly reservedConcurrentExecutions: number | undefined;
   readonly memorySize: number;
   readonly ephemeralStorageSize: Size;
   readonly timeout: Duration;
-  readonly deadlineMargin: Duration;
-  readonly leaseGrace: Duration;
-  readonly recordRetention: Duration;
-  readonly sdkMaxAttempts: number;
-  readonly sdkRequestTimeout: Duration;
-  readonly maxContinuations: number;
-  readonly maxContinuationAge: Duration;
   readonly serviceName: string;
   readonly metricsNamespace: string;
   readonly logLevel: WorkerLogLevel;
@@ -47,20 +57,9 @@ export interface WorkerSettings {
   readonly errorAlarmThreshold: number;
 }
 
-/** A value the construct cannot deploy as given: the prop it came from, and why. */
-export interface SettingProblem {
-  /** The prop (as named in {@link CustomActionJobWorkerProps}). */
-  readonly setting: string;
-  /** Reads after the setting's name: "must be ... (got ...)". */
-  readonly problem: string;
-}
-
 /** The default of every optional setting the function does not define, as documented. */
 export const WORKER_DEFAULTS = {
-  minInputArtifacts: 0,
-  maxInputArtifacts: 1,
-  minOutputArtifacts: 0,
-  maxOutputArtifacts: 0,
+  ...DEFAULT_ARTIFACT_COUNTS,
   scheduleRateMinutes: 1,
   reservedConcurrentExecutions: 5,
   memorySize: 512,
@@ -80,50 +79,64 @@ export const WORKER_DEFAULTS = {
 export const MIN_ALARM_PERIOD = Duration.minutes(5);
 
 /**
- * The prop that sets each of the function's integer settings, by the contract's name: a
- * setting added to the contract does not compile until it has a prop here.
+ * The props of the contract's settings: each prop is named after its setting and has its
+ * unit's type, or this does not compile (a setting added to the contract needs its prop).
  */
-export const CONTRACT_PROPS: Readonly<
-  Record<IntegerSettingName, keyof CustomActionJobWorkerProps>
-> = {
-  batchSize: 'batchSize',
-  concurrency: 'concurrency',
-  deadlineMargin: 'deadlineMargin',
-  leaseGrace: 'leaseGrace',
-  recordRetention: 'recordRetention',
-  sdkMaxAttempts: 'sdkMaxAttempts',
-  sdkRequestTimeout: 'sdkRequestTimeout',
-  maxContinuations: 'maxContinuations',
-  maxContinuationAge: 'maxContinuationAge',
-};
-
-const UNIT_NAMES: Readonly<Record<IntegerSetting['unit'], string>> = {
-  count: '',
-  ms: ' ms',
-  s: ' s',
-  min: ' minutes',
-  days: ' days',
-};
+function contractProps(props: CustomActionJobWorkerProps): Partial<ContractSettings> {
+  const declared: Pick<CustomActionJobWorkerProps, IntegerSettingName> = props;
+  return declared;
+}
 
 /**
- * A Duration in the setting's unit, not rounded.
+ * A prop's value in a setting's unit, not rounded: the one conversion between the construct's
+ * types and the function's numbers.
  *
- * @param duration - the prop's value
- * @param unit - the contract setting's unit (not `count`)
+ * @param value - the prop's value: a number (a count), a Duration or a Size
+ * @param unit - the contract setting's unit
  */
-export function inUnit(duration: Duration, unit: IntegerSetting['unit']): number {
+export function inUnit(value: number | Duration | Size, unit: SettingUnit): number {
+  if (typeof value === 'number') return value;
+  if (value instanceof Size) return value.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
   switch (unit) {
     case 'ms':
-      return duration.toMilliseconds({ integral: false });
+      return value.toMilliseconds({ integral: false });
     case 's':
-      return duration.toSeconds({ integral: false });
+      return value.toSeconds({ integral: false });
     case 'min':
-      return duration.toMinutes({ integral: false });
+      return value.toMinutes({ integral: false });
     case 'days':
-      return duration.toDays({ integral: false });
+      return value.toDays({ integral: false });
     default:
-      throw new Error(`a count is not a duration`);
+      throw new Error(`a Duration is no amount of ${unit}`);
   }
+}
+
+/**
+ * The prop's value for `amount` of a setting's unit: a number, a Duration or a Size.
+ *
+ * @param unit - the contract setting's unit
+ * @param amount - how many of it
+ */
+export function propValue<U extends SettingUnit>(unit: U, amount: number): PropValue<U> {
+  const values: Record<SettingUnit, () => number | Duration | Size> = {
+    count: () => amount,
+    ms: () => Duration.millis(amount),
+    s: () => Duration.seconds(amount),
+    min: () => Duration.minutes(amount),
+    days: () => Duration.days(amount),
+    MiB: () => Size.mebibytes(amount),
+  };
+  return values[unit]() as PropValue<U>;
+}
+
+/**
+ * A Duration of `amount` of the setting's unit.
+ *
+ * @param unit - the contract setting's unit, a time
+ * @param amount - how many of it
+ */
+export function toDuration(unit: 'ms' | 's' | 'min' | 'days', amount: number): Duration {
+  return propValue(unit, amount);
 }
 
 /**
@@ -131,68 +144,60 @@ export function inUnit(duration: Duration, unit: IntegerSetting['unit']): number
  * would refuse it: the range is the contract's, the one the function checks at cold start.
  *
  * @param name - the contract's name of the setting
- * @param value - the prop's value (a number, or a Duration for time settings)
+ * @param value - the prop's value
  */
 export function contractValue(
   name: IntegerSettingName,
-  value: number | Duration,
+  value: number | Duration | Size,
 ): { value: number; problem?: string } {
   const setting: IntegerSetting = INTEGER_SETTINGS[name];
-  const unit = UNIT_NAMES[setting.unit];
-  const raw = typeof value === 'number' ? value : inUnit(value, setting.unit);
+  const raw = inUnit(value, setting.unit);
   if (Token.isUnresolved(raw)) return { value: raw };
-  if (!Number.isInteger(raw) || raw < setting.min || raw > setting.max) {
-    const whole = setting.unit === 'count' ? 'an integer' : `a whole number of${unit}`;
-    return {
-      value: setting.default,
-      problem: `must be ${whole} from ${setting.min} to ${setting.max} (got ${raw}${unit})`,
-    };
-  }
-  return { value: raw };
+  const problem = rangeProblem(setting, raw);
+  return problem ? { value: setting.default, problem } : { value: raw };
 }
 
 /**
- * A Duration of `amount` of the setting's unit.
+ * The function's environment variables of the contract's integer settings, each in its unit.
  *
- * @param unit - the contract setting's unit (not `count`)
- * @param amount - how many of it
+ * @param settings - the resolved settings
  */
-export function toDuration(unit: IntegerSetting['unit'], amount: number): Duration {
-  if (unit === 'ms') return Duration.millis(amount);
-  if (unit === 's') return Duration.seconds(amount);
-  if (unit === 'min') return Duration.minutes(amount);
-  return Duration.days(amount);
+export function contractEnvironment(settings: ContractSettings): Record<string, string> {
+  const entries: [string, IntegerSetting][] = Object.entries(INTEGER_SETTINGS);
+  return Object.fromEntries(
+    entries.map(([name, setting]) => [
+      setting.variable,
+      String(inUnit(settings[name as IntegerSettingName], setting.unit)),
+    ]),
+  );
 }
 
 class Collector {
   readonly problems: SettingProblem[] = [];
 
-  /** A contract setting: the prop, or the contract's default when unset or refused. */
-  contract(props: CustomActionJobWorkerProps, name: IntegerSettingName): number {
-    const prop = CONTRACT_PROPS[name];
-    const given = props[prop] as number | Duration | undefined;
-    if (given === undefined) return INTEGER_SETTINGS[name].default;
-    const { value, problem } = contractValue(name, given);
-    if (problem) this.problems.push({ setting: prop, problem });
-    return value;
-  }
-
-  /** A duration contract setting, as a Duration. */
-  contractDuration(props: CustomActionJobWorkerProps, name: IntegerSettingName): Duration {
-    return toDuration(INTEGER_SETTINGS[name].unit, this.contract(props, name));
+  /** Every contract setting: its prop, or the contract's default when unset or refused. */
+  contract(props: CustomActionJobWorkerProps): ContractSettings {
+    const given = contractProps(props);
+    const names = Object.keys(INTEGER_SETTINGS) as IntegerSettingName[];
+    return Object.fromEntries(
+      names.map((name) => {
+        const { unit } = INTEGER_SETTINGS[name];
+        const prop = given[name];
+        if (prop === undefined) return [name, propValue(unit, INTEGER_SETTINGS[name].default)];
+        const { value, problem } = contractValue(name, prop);
+        if (problem) this.problems.push({ setting: name, problem });
+        return [name, propValue(unit, value)];
+      }),
+    ) as unknown as ContractSettings;
   }
 
   /** An integer of the construct's own, or `fallback` when refused. */
   integer(setting: string, value: number, min: number, max: number, fallback: number): number {
     if (Token.isUnresolved(value)) return value;
-    if (!Number.isInteger(value) || value < min || value > max) {
-      this.problems.push({
-        setting,
-        problem: `must be an integer from ${min} to ${max} (got ${value})`,
-      });
-      return fallback;
-    }
-    return value;
+    const problem = rangeProblem({ min, max }, value);
+    if (problem === undefined) return value;
+    this.problems.push({ setting, problem });
+    return fallback;
   }
 
   /** A string matching `pattern`, or `fallback` when refused. */
@@ -204,49 +209,34 @@ class Collector {
 
   /** One of `allowed`, or the first of them when refused. */
   oneOf<T extends string>(setting: string, value: T, allowed: readonly [T, ...T[]]): T {
-    if (allowed.includes(value)) return value;
-    this.problems.push({
-      setting,
-      problem: `must be one of ${allowed.join(', ')} (got '${value}')`,
-    });
+    const problem = oneOfProblem(allowed, value);
+    if (problem === undefined) return value;
+    this.problems.push({ setting, problem });
     return allowed[0];
   }
 
   /** A Size of whole MiB from `min` to `max`, or `fallback` when refused. */
   mebibytes(setting: string, value: Size, min: number, max: number, fallback: Size): Size {
     if (value.isUnresolved()) return value;
-    const amount = value.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
-    if (!Number.isInteger(amount) || amount < min || amount > max) {
-      this.problems.push({
-        setting,
-        problem: `must be a whole number of MiB from ${min} to ${max} (got ${amount} MiB)`,
-      });
-      return fallback;
-    }
-    return value;
+    const problem = rangeProblem({ min, max, unit: 'MiB' }, inUnit(value, 'MiB'));
+    if (problem === undefined) return value;
+    this.problems.push({ setting, problem });
+    return fallback;
   }
 
   /** A Duration counted in `unit`, or `fallback` when refused. */
   duration(
     setting: string,
     value: Duration,
-    unit: 'minutes' | 'seconds',
+    unit: 'min' | 's',
     min: number,
     max: number,
     fallback: Duration,
   ): Duration {
-    const amount =
-      unit === 'minutes'
-        ? value.toMinutes({ integral: false })
-        : value.toSeconds({ integral: false });
-    if (!Number.isInteger(amount) || amount < min || amount > max) {
-      this.problems.push({
-        setting,
-        problem: `must be a whole number of ${unit} from ${min} to ${max} (got ${amount} ${unit})`,
-      });
-      return fallback;
-    }
-    return value;
+    const problem = rangeProblem({ min, max, unit }, inUnit(value, unit));
+    if (problem === undefined) return value;
+    this.problems.push({ setting, problem });
+    return fallback;
   }
 }
 
@@ -267,7 +257,7 @@ export function resolveSettings(props: CustomActionJobWorkerProps): {
   const scheduleRate = c.duration(
     'scheduleRate',
     props.scheduleRate ?? Duration.minutes(d.scheduleRateMinutes),
-    'minutes',
+    'min',
     1,
     60,
     Duration.minutes(d.scheduleRateMinutes),
@@ -275,7 +265,7 @@ export function resolveSettings(props: CustomActionJobWorkerProps): {
   const timeout = c.duration(
     'timeout',
     props.timeout ?? Duration.seconds(d.timeoutSeconds),
-    'seconds',
+    's',
     1,
     900,
     Duration.seconds(d.timeoutSeconds),
@@ -288,8 +278,7 @@ export function resolveSettings(props: CustomActionJobWorkerProps): {
       maxOutputs: props.maxOutputArtifacts ?? d.maxOutputArtifacts,
     },
     scheduleRate,
-    batchSize: c.contract(props, 'batchSize'),
-    concurrency: c.contract(props, 'concurrency'),
+    ...c.contract(props),
     reservedConcurrentExecutions: reservation(c, props),
     memorySize: c.integer(
       'memorySize',
@@ -307,13 +296,6 @@ export function resolveSettings(props: CustomActionJobWorkerProps): {
       Size.mebibytes(d.ephemeralStorageMiB),
     ),
     timeout,
-    deadlineMargin: c.contractDuration(props, 'deadlineMargin'),
-    leaseGrace: c.contractDuration(props, 'leaseGrace'),
-    recordRetention: c.contractDuration(props, 'recordRetention'),
-    sdkMaxAttempts: c.contract(props, 'sdkMaxAttempts'),
-    sdkRequestTimeout: c.contractDuration(props, 'sdkRequestTimeout'),
-    maxContinuations: c.contract(props, 'maxContinuations'),
-    maxContinuationAge: c.contractDuration(props, 'maxContinuationAge'),
     serviceName: c.text(
       'serviceName',
       props.serviceName ?? d.serviceName,
@@ -340,7 +322,7 @@ export function resolveSettings(props: CustomActionJobWorkerProps): {
     maxEventAge: c.duration(
       'maxEventAge',
       props.maxEventAge ?? Duration.minutes(d.maxEventAgeMinutes),
-      'seconds',
+      's',
       60,
       21_600,
       Duration.minutes(d.maxEventAgeMinutes),

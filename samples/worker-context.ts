@@ -2,19 +2,14 @@ import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import type { ActionCategory, CustomActionProperty } from 'aws-cdk-lib/aws-codepipeline';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { INTEGER_SETTINGS, type IntegerSettingName } from '../lambda/contract.js';
+import { INTEGER_SETTINGS, type IntegerSettingName, LOG_LEVELS } from '../lambda/contract.js';
 import { actionTypeProblems } from '../lib/action-type.js';
 import type {
   CustomActionJobWorkerProps,
   LedgerEncryption,
   WorkerLogLevel,
 } from '../lib/custom-action-job-worker-props.js';
-import {
-  CONTRACT_PROPS,
-  resolveSettings,
-  type SettingProblem,
-  toDuration,
-} from '../lib/worker-settings.js';
+import { propValue, resolveSettings, type SettingProblem } from '../lib/worker-settings.js';
 import { presetOverrides, SAMPLE_PRESETS } from './presets.js';
 
 /** What `bin/app.ts` builds: a stack name, the worker's props, and what is wrong with them. */
@@ -48,28 +43,22 @@ export interface WorkerContextOptions {
 
 /**
  * The context key of each of the function's integer settings, by the contract's name, in the
- * setting's unit: a setting added to the contract does not compile until it has a key here.
+ * setting's unit: its variable in camel case (`DEADLINE_MARGIN_MS` is `deadlineMarginMs`,
+ * `..._MIB` ends in `MiB`).
  */
-export const CONTRACT_CONTEXT_KEYS: Readonly<Record<IntegerSettingName, string>> = {
-  batchSize: 'batchSize',
-  concurrency: 'concurrency',
-  deadlineMargin: 'deadlineMarginMs',
-  leaseGrace: 'leaseGraceSeconds',
-  recordRetention: 'recordRetentionDays',
-  sdkMaxAttempts: 'sdkMaxAttempts',
-  sdkRequestTimeout: 'sdkRequestTimeoutMs',
-  maxContinuations: 'maxContinuations',
-  maxContinuationAge: 'maxContinuationMinutes',
-};
+export const CONTRACT_CONTEXT_KEYS = Object.fromEntries(
+  Object.entries(INTEGER_SETTINGS).map(([name, { variable }]) => [
+    name,
+    variable
+      .toLowerCase()
+      .replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())
+      .replace(/Mib$/, 'MiB'),
+  ]),
+) as Readonly<Record<IntegerSettingName, string>>;
 
 /** The context key of each prop whose problems the construct reports by the prop's name. */
 const CONTEXT_KEYS: Readonly<Record<string, string>> = {
-  ...Object.fromEntries(
-    Object.entries(CONTRACT_PROPS).map(([name, prop]) => [
-      prop,
-      CONTRACT_CONTEXT_KEYS[name as IntegerSettingName],
-    ]),
-  ),
+  ...CONTRACT_CONTEXT_KEYS,
   category: 'actionCategory',
   provider: 'actionProvider',
   version: 'actionVersion',
@@ -82,7 +71,6 @@ const CONTEXT_KEYS: Readonly<Record<string, string>> = {
   entry: 'jobProcessor',
 };
 
-const LOG_LEVELS: readonly string[] = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'];
 const LEDGER_ENCRYPTIONS: readonly LedgerEncryption[] = ['customer-managed', 'aws-owned'];
 const PROPERTY_KEYS = ['name', 'required', 'key', 'secret', 'queryable', 'description', 'type'];
 
@@ -186,8 +174,7 @@ function contractProps(ctx: ContextReader): Partial<CustomActionJobWorkerProps> 
     (Object.entries(CONTRACT_CONTEXT_KEYS) as [IntegerSettingName, string][]).map(([name, key]) => {
       const { unit } = INTEGER_SETTINGS[name];
       const amount = ctx.number(key, unit !== 'count');
-      const value = amount === undefined || unit === 'count' ? amount : toDuration(unit, amount);
-      return [CONTRACT_PROPS[name], value];
+      return [name, amount === undefined ? undefined : propValue(unit, amount)];
     }),
   );
 }

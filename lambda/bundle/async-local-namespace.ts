@@ -22,12 +22,12 @@
  */
 import type { AssertionError } from 'node:assert';
 import { AsyncLocalStorage, executionAsyncId } from 'node:async_hooks';
-import { type BindableEmitter, bindEmitterTo } from './bound-emitters.js';
+import { type BindableEmitter, bindEmitterTo, type Context } from './bound-emitters.js';
+
+export type { Context } from './bound-emitters.js';
 
 /** The property an error thrown in a context carries it in (`cls-hooked`'s name). */
 export const ERROR_SYMBOL = 'error@context';
-
-export type Context = Record<string | symbol, unknown>;
 
 /** A context and those entered before it: what exiting it goes back to. */
 interface Frame {

@@ -6,7 +6,9 @@
  * are swapped for bound ones in the emitter's listener store, so that Node's emit loop,
  * `once` and the removal of a listener keep working on the listeners as they were added.
  */
-import type { Context } from './async-local-namespace.js';
+
+/** The values a namespace holds for one context, as `cls-hooked` keeps them. */
+export type Context = Record<string | symbol, unknown>;
 
 type Listener = (...args: unknown[]) => unknown;
 type Stored = Listener | Listener[] | undefined;

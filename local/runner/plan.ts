@@ -5,7 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { ACTION_CATEGORIES, PROVIDER_PATTERN, VERSION_PATTERN } from '../../lambda/contract.js';
+import {
+  ARTIFACT_COUNT_RANGE,
+  categoryProblem,
+  DEFAULT_ARTIFACT_COUNTS,
+  providerProblem,
+  rangeProblem,
+  versionProblem,
+} from '../../lambda/contract.js';
 import type { LocalActionType, LocalArtifact, LocalJob, LocalRunPlan } from './options.js';
 
 /** The plan cannot be run; `problems` names each field that is wrong. */
@@ -63,16 +70,26 @@ class Reader {
     return undefined;
   }
 
+  /** A string that `check` finds nothing wrong with. */
+  checked(value: unknown, path: string, check: (text: string) => string | undefined) {
+    if (value === undefined) return undefined;
+    const problem = typeof value === 'string' ? check(value) : 'must be a string';
+    if (problem === undefined) return value as string;
+    this.problem(path, problem);
+    return undefined;
+  }
+
   number(value: unknown, path: string, min: number, max: number, integer: boolean) {
     if (value === undefined) return undefined;
-    const ok =
-      typeof value === 'number' &&
-      Number.isFinite(value) &&
-      (!integer || Number.isInteger(value)) &&
-      value >= min &&
-      value <= max;
-    if (ok) return value;
-    this.problem(path, `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+    const amount = typeof value === 'number' ? value : Number.NaN;
+    if (integer) {
+      const problem = rangeProblem({ min, max }, amount, value);
+      if (problem === undefined) return amount;
+      this.problem(path, problem);
+      return undefined;
+    }
+    if (Number.isFinite(amount) && amount >= min && amount <= max) return amount;
+    this.problem(path, `must be a number from ${min} to ${max}`);
     return undefined;
   }
 }
@@ -108,18 +125,18 @@ interface ArtifactBounds {
 function readActionType(r: Reader, value: unknown): ArtifactBounds | undefined {
   const type = r.object(value, 'actionType', ACTION_TYPE_FIELDS);
   if (!type) return undefined;
-  if (!ACTION_CATEGORIES.includes(type.category as never)) {
-    r.problem('actionType.category', `must be one of ${ACTION_CATEGORIES.join(', ')}`);
-  }
+  const category = categoryProblem(type.category);
+  if (category) r.problem('actionType.category', category);
   if (type.provider === undefined) r.problem('actionType.provider', 'is required');
-  r.string(type.provider, 'actionType.provider', PROVIDER_PATTERN, '1-35 of [0-9A-Za-z_-]');
-  r.string(type.version, 'actionType.version', VERSION_PATTERN, '1-9 of [0-9A-Za-z_-]');
+  r.checked(type.provider, 'actionType.provider', providerProblem);
+  r.checked(type.version, 'actionType.version', versionProblem);
   readProperties(r, type.configurationProperties);
-  const count = (field: (typeof ACTION_TYPE_FIELDS)[number], fallback: number) =>
-    r.number(type[field], `actionType.${field}`, 0, 5, true) ?? fallback;
+  const { min, max } = ARTIFACT_COUNT_RANGE;
+  const count = (field: keyof typeof DEFAULT_ARTIFACT_COUNTS) =>
+    r.number(type[field], `actionType.${field}`, min, max, true) ?? DEFAULT_ARTIFACT_COUNTS[field];
   const bounds: ArtifactBounds = {
-    input: [count('minInputArtifacts', 0), count('maxInputArtifacts', 1)],
-    output: [count('minOutputArtifacts', 0), count('maxOutputArtifacts', 0)],
+    input: [count('minInputArtifacts'), count('maxInputArtifacts')],
+    output: [count('minOutputArtifacts'), count('maxOutputArtifacts')],
   };
   for (const [kind, [min, max]] of Object.entries(bounds)) {
     if (min > max) r.problem(`actionType.min${cap(kind)}Artifacts`, `is above max (${max})`);
@@ -379,12 +396,12 @@ export function actionTypeDefaults(type: LocalActionType) {
       type: p.type as 'String' | 'Number' | 'Boolean' | undefined,
     })),
     inputArtifacts: {
-      minimumCount: type.minInputArtifacts ?? 0,
-      maximumCount: type.maxInputArtifacts ?? 1,
+      minimumCount: type.minInputArtifacts ?? DEFAULT_ARTIFACT_COUNTS.minInputArtifacts,
+      maximumCount: type.maxInputArtifacts ?? DEFAULT_ARTIFACT_COUNTS.maxInputArtifacts,
     },
     outputArtifacts: {
-      minimumCount: type.minOutputArtifacts ?? 0,
-      maximumCount: type.maxOutputArtifacts ?? 0,
+      minimumCount: type.minOutputArtifacts ?? DEFAULT_ARTIFACT_COUNTS.minOutputArtifacts,
+      maximumCount: type.maxOutputArtifacts ?? DEFAULT_ARTIFACT_COUNTS.maxOutputArtifacts,
     },
   };
 }

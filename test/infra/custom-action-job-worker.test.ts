@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ActionCategory } from 'aws-cdk-lib/aws-codepipeline';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMITTED_METRICS } from '../../lambda/contract.js';
 import { eventVersionValues } from '../../lib/action-type.js';
@@ -476,6 +477,28 @@ describe('CustomActionJobWorker validation', () => {
         .map((line) => line.split(' ')[0])
         .sort(),
     ).toEqual(['configurationProperties', 'provider', 'queryParam']);
+  });
+
+  it('refuses as registeredBy a construct that only looks like a worker', () => {
+    const scope = stack();
+    const high = new CustomActionJobWorker(scope, 'High', MINIMAL);
+    // Everything a registering worker shows, but not a worker whose Details link can search
+    // this worker's log group.
+    const lookalike = Object.assign(new Construct(scope, 'Lookalike'), {
+      actionType: high.actionType,
+      configurationProperties: high.configurationProperties,
+      registration: high.registration,
+      queryParam: { Severity: 'high' },
+    });
+    const low = new CustomActionJobWorker(scope, 'Low', {
+      ...MINIMAL,
+      serviceName: 'low',
+      registeredBy: lookalike,
+    });
+
+    expect(errorsOf(low)).toEqual([
+      'registeredBy must be a CustomActionJobWorker (S/Lookalike is not)',
+    ]);
   });
 
   it('refuses two workers that would share their metrics, naming serviceName', () => {

@@ -24,32 +24,75 @@ function configError(env: Record<string, string | undefined>): WorkerConfigError
   throw new Error('loadConfig accepted an invalid environment');
 }
 
-/** Integer variables: name, range, the config field they set and its unit factor. */
+/**
+ * Integer variables: name, range, the config field they set, its unit factor, and how the
+ * message names a value of the variable's unit.
+ */
 const INTEGER_VARIABLES = [
-  { variable: 'BATCH_SIZE', min: 1, max: 100, field: 'batchSize', factor: 1 },
-  { variable: 'CONCURRENCY', min: 1, max: 100, field: 'concurrency', factor: 1 },
+  { variable: 'BATCH_SIZE', min: 1, max: 100, field: 'batchSize', factor: 1, whole: 'an integer' },
+  {
+    variable: 'CONCURRENCY',
+    min: 1,
+    max: 100,
+    field: 'concurrency',
+    factor: 1,
+    whole: 'an integer',
+  },
   {
     variable: 'DEADLINE_MARGIN_MS',
     min: 1_000,
     max: 600_000,
     field: 'deadlineMarginMs',
     factor: 1,
+    whole: 'a whole number of ms',
   },
-  { variable: 'LEASE_GRACE_SECONDS', min: 0, max: 3_600, field: 'leaseGraceMs', factor: 1_000 },
+  {
+    variable: 'LEASE_GRACE_SECONDS',
+    min: 0,
+    max: 3_600,
+    field: 'leaseGraceMs',
+    factor: 1_000,
+    whole: 'a whole number of seconds',
+  },
   {
     variable: 'RECORD_RETENTION_DAYS',
     min: 2,
     max: 3_650,
     field: 'recordRetentionSeconds',
     factor: 86_400,
+    whole: 'a whole number of days',
   },
-  { variable: 'SDK_MAX_ATTEMPTS', min: 1, max: 10, field: 'sdkMaxAttempts', factor: 1 },
+  {
+    variable: 'SDK_MAX_ATTEMPTS',
+    min: 1,
+    max: 10,
+    field: 'sdkMaxAttempts',
+    factor: 1,
+    whole: 'an integer',
+  },
   {
     variable: 'SDK_REQUEST_TIMEOUT_MS',
     min: 100,
     max: 60_000,
     field: 'sdkRequestTimeoutMs',
     factor: 1,
+    whole: 'a whole number of ms',
+  },
+  {
+    variable: 'MAX_CONTINUATIONS',
+    min: 1,
+    max: 100_000,
+    field: 'maxContinuations',
+    factor: 1,
+    whole: 'an integer',
+  },
+  {
+    variable: 'MAX_CONTINUATION_MINUTES',
+    min: 1,
+    max: 1_440,
+    field: 'maxContinuationAgeMs',
+    factor: 60_000,
+    whole: 'a whole number of minutes',
   },
 ] as const satisfies readonly {
   variable: string;
@@ -57,6 +100,7 @@ const INTEGER_VARIABLES = [
   max: number;
   field: keyof WorkerConfig;
   factor: number;
+  whole: string;
 }[];
 
 describe('loadConfig', () => {
@@ -265,7 +309,7 @@ describe('loadConfig', () => {
       },
     );
 
-    const badValues = INTEGER_VARIABLES.flatMap(({ variable, min, max }) =>
+    const badValues = INTEGER_VARIABLES.flatMap(({ variable, min, max, whole }) =>
       [
         String(min - 1),
         String(max + 1),
@@ -276,17 +320,17 @@ describe('loadConfig', () => {
         '0x10',
         '+5',
         '99999999999999999999',
-      ].map((value) => ({ variable, min, max, value })),
+      ].map((value) => ({ variable, min, max, whole, value })),
     );
 
     it.each(badValues)(
       'rejects $variable="$value", naming the range',
-      ({ variable, min, max, value }) => {
+      ({ variable, min, max, whole, value }) => {
         const error = configError({ ...REQUIRED, [variable]: value });
 
         expect(error.variables).toEqual([variable]);
         expect(error.message).toContain(
-          `${variable} must be an integer from ${min} to ${max} (got "${value}")`,
+          `${variable} must be ${whole} from ${min} to ${max} (got "${value}")`,
         );
       },
     );

@@ -87,16 +87,16 @@ describe('checkPlan', () => {
   it.each([
     [
       { actionType: { ...ACTION_TYPE, category: 'Testing' } },
-      'actionType.category must be one of Source, Build, Deploy, Test, Invoke, Approval, Compute',
+      'actionType.category must be one of Source, Build, Deploy, Test, Invoke, Approval, Compute (got "Testing")',
     ],
     [
       { actionType: { ...ACTION_TYPE, provider: 'Security Scan' } },
-      'actionType.provider must be 1-35 of [0-9A-Za-z_-]',
+      'actionType.provider must be 1-35 characters of [0-9A-Za-z_-] (got "Security Scan")',
     ],
     [{ actionType: { category: 'Test' } }, 'actionType.provider is required'],
     [
       { actionType: { ...ACTION_TYPE, maxInputArtifacts: 6 } },
-      'actionType.maxInputArtifacts must be an integer from 0 to 5',
+      'actionType.maxInputArtifacts must be an integer from 0 to 5 (got 6)',
     ],
     [
       { actionType: { ...ACTION_TYPE, minOutputArtifacts: 2 } },
@@ -134,7 +134,7 @@ describe('checkPlan', () => {
     ],
     [
       { jobs: [{ configuration: { MaxSizeMB: '1' }, repeat: 0 }] },
-      'jobs[0].repeat must be an integer from 1 to 1000',
+      'jobs[0].repeat must be an integer from 1 to 1000 (got 0)',
     ],
     [
       { jobs: [{ configuration: { MaxSizeMB: '1' }, firstDispatchAbandoned: 'yes' }] },
@@ -162,7 +162,7 @@ describe('checkPlan', () => {
       'jobs queue 1200 jobs; at most 1000',
     ],
     [{ duplicateRate: 1.5 }, 'duplicateRate must be a number from 0 to 1'],
-    [{ timeLimitMs: 10 }, 'timeLimitMs must be an integer from 1000 to 3600000'],
+    [{ timeLimitMs: 10 }, 'timeLimitMs must be an integer from 1000 to 3600000 (got 10)'],
     [
       { job: [] },
       '(top level).job is not a known field (known: actionType, jobs, duplicateRate, timeLimitMs)',

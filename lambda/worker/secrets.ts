@@ -63,15 +63,18 @@ export class Secret<T> {
  */
 export function secretForms(value: string): string[] {
   const json = JSON.stringify(value).slice(1, -1);
-  const asciiJson = json.replace(
-    /[\u0080-\uffff]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  const asciiJson = /[\u0080-\uffff]/.test(json)
+    ? json.replace(
+        /[\u0080-\uffff]/g,
+        (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      )
+    : json;
   // A lone surrogate cannot be URL-encoded (encodeURIComponent throws): UTF-8 makes it U+FFFD,
   // as URLSearchParams does.
   const url = encodeURIComponent(Buffer.from(value, 'utf8').toString('utf8'));
   const formValue = new URLSearchParams([['', value]]).toString().slice(1);
-  const lowerHex = (text: string) => text.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
+  const lowerHex = (text: string) =>
+    text.includes('%') ? text.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()) : text;
   const forms = [
     value,
     value.toUpperCase(),
@@ -94,8 +97,11 @@ export function secretForms(value: string): string[] {
 /** The base64 and base64url characters `bytes` alone decide, at each of the three alignments. */
 function base64Forms(bytes: Buffer): string[] {
   const forms: string[] = [];
+  const data = Buffer.alloc(bytes.length + 2);
   for (let offset = 0; offset < 3; offset++) {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    data.fill(0, 0, offset);
+    bytes.copy(data, offset);
+    const encoded = data.subarray(0, offset + bytes.length).toString('base64');
     // Character i holds bits 6i to 6i+6 of the data; the value's bytes hold bits 8 * offset
     // to 8 * (offset + length).
     const first = Math.ceil((8 * offset) / 6);
@@ -164,10 +170,11 @@ export class SecretScrubber {
    * sorted by length).
    */
   scrub(text: string): string {
-    if (this.#held.size === 0 || text.length < PREFIX_LENGTH) return text;
+    // No form is shorter than MIN_SECRET_LENGTH: shorter text (most keys) holds none.
+    if (this.#held.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
     let scrubbed: string | undefined;
     let copied = 0;
-    for (let at = 0; at <= text.length - PREFIX_LENGTH; ) {
+    for (let at = 0; at <= text.length - MIN_SECRET_LENGTH; ) {
       const candidates = this.#byPrefix.get(text.slice(at, at + PREFIX_LENGTH));
       const found = candidates?.find((form) => text.startsWith(form, at));
       if (found === undefined) {

@@ -21,7 +21,6 @@ import type { JobService, NonceLedger } from './ports.js';
 import { createPowertools, type Powertools, workerLogger } from './powertools.js';
 import type { JobProcessor } from './processors/job-processor.js';
 import { mapStackTracesLazily } from './source-maps.js';
-import { trackContinuations } from './worker/continuation.js';
 import type { DrainSummary } from './worker/counters.js';
 import { Worker } from './worker/drain.js';
 import { SecretScrubber } from './worker/secrets.js';
@@ -125,11 +124,11 @@ export function createHandler(deps: HandlerDeps): JobWorkerHandler {
   const worker = new Worker({
     jobs,
     ledger,
-    processor: trackContinuations(
-      processor,
-      { maxContinuations: config.maxContinuations, maxAgeMs: config.maxContinuationAgeMs },
-      metrics,
-    ),
+    processor,
+    continuations: {
+      maxContinuations: config.maxContinuations,
+      maxAgeMs: config.maxContinuationAgeMs,
+    },
     logger: workerLogger(logger),
     metrics,
     scrubber,

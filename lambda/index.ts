@@ -50,4 +50,4 @@ export {
   type SuccessOutcome,
   success,
 } from './worker/outcome.js';
-export { REDACTED, Secret } from './worker/secrets.js';
+export { MIN_SECRET_LENGTH, REDACTED, Secret } from './worker/secrets.js';

@@ -8,6 +8,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, POWERTOOLS_ENV } from './contract.js';
 import type { JobLogger } from './processors/job-processor.js';
+import { escapeForJson, stringReplacer } from './worker/safe-text.js';
 import type { SecretScrubber } from './worker/secrets.js';
 
 export interface Powertools {
@@ -17,15 +18,20 @@ export interface Powertools {
 }
 
 /**
- * Builds the Powertools utilities. Every log line passes through the scrubber, so a secret
- * value that reaches a log line by any path is replaced with `[REDACTED]`.
+ * Builds the Powertools utilities. Every string and every key of a log line passes through the
+ * scrubber, so a secret value that reaches a log line by any path is replaced with
+ * `[REDACTED]`, and then has the characters JSON leaves as they are (DEL, C1 controls,
+ * bidirectional controls, line separators) escaped, so that no log viewer acts on them.
  *
  * @param scrubber - knows the secret values the process holds
  */
 export function createPowertools(scrubber: SecretScrubber): Powertools {
   const serviceName = process.env[POWERTOOLS_ENV.serviceName] ?? DEFAULT_SERVICE_NAME;
   return {
-    logger: new Logger({ serviceName, jsonReplacerFn: scrubber.jsonReplacer }),
+    logger: new Logger({
+      serviceName,
+      jsonReplacerFn: stringReplacer((text) => escapeForJson(scrubber.scrub(text))),
+    }),
     metrics: new Metrics({
       serviceName,
       namespace: process.env[POWERTOOLS_ENV.metricsNamespace] ?? DEFAULT_METRICS_NAMESPACE,

@@ -9,9 +9,9 @@
  */
 
 import { CONTINUATION_LIMIT_METRIC } from '../contract.js';
-import type { JobProcessor, ProcessingContext } from '../processors/job-processor.js';
 import type { MetricsSink } from './counters.js';
 import type { Job } from './job.js';
+import type { WorkerLogger } from './logging.js';
 import { type JobOutcome, LIMITS } from './outcome.js';
 
 /** What the worker knows of an action execution's continuations, from its envelope. */
@@ -79,7 +79,7 @@ export function wrapToken(
   return full.length <= LIMITS.continuationToken ? full : `${head('')}${processorToken}`;
 }
 
-/** Options of {@link trackContinuations}. */
+/** The limits a {@link ContinuationTracker} holds an execution to. */
 export interface ContinuationLimits {
   /** Continuations an execution may have; one more fails the job instead. */
   readonly maxContinuations: number;
@@ -88,80 +88,84 @@ export interface ContinuationLimits {
 }
 
 /**
- * Wraps a processor so that its continue outcomes carry the worker's envelope, and an
- * execution that would continue past a limit is failed with a message saying which (counted as
- * `ContinuationLimitsReached`). The wrapping runs after every check the processor registered,
- * on the outcome that is reported.
+ * Puts the worker's envelope around continue outcomes, and fails an execution that would
+ * continue past a limit with a message saying which (counted as `ContinuationLimitsReached`).
  *
- * @param processor - the processor to wrap
- * @param limits - how often and how long an execution may continue
- * @param metrics - where a reached limit is counted
+ * The worker calls it on the outcome as it is reported: after every check the processor
+ * registered and after secret values are removed from the processor's parts, so that the
+ * envelope is built last and nothing rewrites it (a secret value that happens to match digits
+ * of the start time, or the envelope's head, cannot change the count).
  */
-export function trackContinuations(
-  processor: JobProcessor,
-  limits: ContinuationLimits,
-  metrics: MetricsSink,
-): JobProcessor {
-  return {
-    name: processor.name,
-    async process(job: Job, context: ProcessingContext): Promise<JobOutcome> {
-      const firstRun = context.now();
-      const outcome = await processor.process(job, context);
-      context.beforeReport((final) =>
-        final.kind === 'continue'
-          ? envelope(final, job, firstRun, context, limits, metrics)
-          : final,
-      );
-      return outcome;
-    },
-  };
-}
+export class ContinuationTracker {
+  readonly #limits: ContinuationLimits;
+  readonly #metrics: MetricsSink;
 
-function envelope(
-  outcome: Extract<JobOutcome, { kind: 'continue' }>,
-  job: Job,
-  firstRun: number,
-  context: ProcessingContext,
-  limits: ContinuationLimits,
-  metrics: MetricsSink,
-): JobOutcome {
-  const state = job.continuation;
-  const count = (state?.count ?? 0) + 1;
-  const startedAt = state?.startedAt ?? firstRun;
-  const ageMs = context.now() - startedAt;
-  const executionId = outcome.externalExecutionId || state?.externalExecutionId;
-  const limit =
-    count > limits.maxContinuations
-      ? `it would be continuation ${count}, and MAX_CONTINUATIONS is ${limits.maxContinuations}`
-      : ageMs >= limits.maxAgeMs
-        ? `its first job ran ${Math.floor(ageMs / 60_000)} minutes ago, and MAX_CONTINUATION_MINUTES is ${limits.maxAgeMs / 60_000}`
-        : undefined;
-  if (limit) {
-    metrics.addMetric(CONTINUATION_LIMIT_METRIC, 'Count', 1);
-    context.logger.error('continuation limit reached; the job is failed', { count, ageMs });
+  /**
+   * @param limits - how often and how long an execution may continue
+   * @param metrics - where a reached limit is counted
+   */
+  constructor(limits: ContinuationLimits, metrics: MetricsSink) {
+    this.#limits = limits;
+    this.#metrics = metrics;
+  }
+
+  /**
+   * The outcome to report: a continue outcome with its token wrapped, or a failure when a
+   * limit is reached; any other outcome as it is.
+   *
+   * @param outcome - the processor's outcome, checked and without secret values
+   * @param job - the job it answers (its continuation state came with its token)
+   * @param times - when the processor started on this job, and now (epoch ms)
+   * @param log - the job's logger
+   */
+  envelope(
+    outcome: JobOutcome,
+    job: Job,
+    times: { readonly started: number; readonly now: number },
+    log: WorkerLogger,
+  ): JobOutcome {
+    if (typeof outcome !== 'object' || outcome === null || outcome.kind !== 'continue') {
+      return outcome;
+    }
+    const limits = this.#limits;
+    const state = job.continuation;
+    const count = (state?.count ?? 0) + 1;
+    const startedAt = state?.startedAt ?? times.started;
+    const ageMs = times.now - startedAt;
+    const executionId = outcome.externalExecutionId || state?.externalExecutionId;
+    const limit =
+      count > limits.maxContinuations
+        ? `it would be continuation ${count}, and MAX_CONTINUATIONS is ${limits.maxContinuations}`
+        : ageMs >= limits.maxAgeMs
+          ? `its first job ran ${Math.floor(ageMs / 60_000)} minutes ago, and MAX_CONTINUATION_MINUTES is ${limits.maxAgeMs / 60_000}`
+          : undefined;
+    if (limit) {
+      this.#metrics.addMetric(CONTINUATION_LIMIT_METRIC, 'Count', 1);
+      log.error('continuation limit reached; the job is failed', { count, ageMs });
+      return {
+        kind: 'failure',
+        failureType: 'JobFailed',
+        message: `The job processor asked to continue, but ${limit}`,
+        ...(executionId ? { externalExecutionId: executionId } : {}),
+      };
+    }
+    const token = outcome.continuationToken;
+    if (typeof token === 'string' && token.length > PROCESSOR_TOKEN_LIMIT) {
+      return {
+        kind: 'failure',
+        failureType: 'JobFailed',
+        message: `The job processor returned an invalid result: continuationToken is ${token.length} characters; the limit is ${PROCESSOR_TOKEN_LIMIT} (the API's ${LIMITS.continuationToken} less the worker's own ${LIMITS.continuationToken - PROCESSOR_TOKEN_LIMIT})`,
+        ...(executionId ? { externalExecutionId: executionId } : {}),
+      };
+    }
+    if (typeof token !== 'string' || token === '') return outcome;
     return {
-      kind: 'failure',
-      failureType: 'JobFailed',
-      message: `The job processor asked to continue, but ${limit}`,
+      ...outcome,
+      continuationToken: wrapToken(
+        { count, startedAt, ...(executionId ? { externalExecutionId: executionId } : {}) },
+        token,
+      ),
       ...(executionId ? { externalExecutionId: executionId } : {}),
     };
   }
-  const token = outcome.continuationToken;
-  if (typeof token === 'string' && token.length > PROCESSOR_TOKEN_LIMIT) {
-    return {
-      kind: 'failure',
-      failureType: 'JobFailed',
-      message: `The job processor returned an invalid result: continuationToken is ${token.length} characters; the limit is ${PROCESSOR_TOKEN_LIMIT} (the API's ${LIMITS.continuationToken} less the worker's own ${LIMITS.continuationToken - PROCESSOR_TOKEN_LIMIT})`,
-      ...(executionId ? { externalExecutionId: executionId } : {}),
-    };
-  }
-  if (typeof token !== 'string' || token === '') return outcome;
-  return {
-    ...outcome,
-    continuationToken: wrapToken(
-      { count, startedAt, ...(executionId ? { externalExecutionId: executionId } : {}) },
-      token,
-    ),
-    ...(executionId ? { externalExecutionId: executionId } : {}),
-  };
 }

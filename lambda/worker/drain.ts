@@ -6,6 +6,7 @@
  */
 import type { Claim, JobService, NonceLedger } from '../ports.js';
 import type { JobProcessor, SdkSettings } from '../processors/job-processor.js';
+import type { ContinuationLimits } from './continuation.js';
 import {
   type DrainSummary,
   emptySummary,
@@ -46,6 +47,8 @@ export interface WorkerDeps {
   readonly sdk?: SdkSettings;
   /** Where jobs' work directories are made. @default under the OS temp dir */
   readonly workRoot?: string;
+  /** Continuation limits, counted in the worker's envelope. @default none: not counted */
+  readonly continuations?: ContinuationLimits;
 }
 
 const DEFAULT_SDK_SETTINGS: SdkSettings = { maxAttempts: 3, requestTimeoutMs: 5_000 };

@@ -3,7 +3,7 @@
  * credentials and secret configuration values wrapped in {@link Secret}.
  */
 import type { ContinuationState } from './continuation.js';
-import type { Secret } from './secrets.js';
+import { MIN_SECRET_LENGTH, type Secret } from './secrets.js';
 
 /** The custom action type a job belongs to (owner `Custom`). */
 export interface JobActionTypeId {
@@ -65,6 +65,19 @@ export function secretValues(job: Job): string[] {
   const creds = job.artifactCredentials?.reveal();
   if (creds) values.push(creds.accessKeyId, creds.secretAccessKey, creds.sessionToken);
   return values;
+}
+
+/**
+ * The secret configuration properties whose value is shorter than {@link MIN_SECRET_LENGTH}
+ * (an empty value holds nothing to leak, and is allowed): such a job is refused.
+ */
+export function tooShortSecrets(job: Job): string[] {
+  return Object.entries(job.secrets)
+    .filter(([, secret]) => {
+      const length = secret.reveal().length;
+      return length > 0 && length < MIN_SECRET_LENGTH;
+    })
+    .map(([name]) => name);
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * What a job processor returns, and how it becomes a result CodePipeline accepts: every
- * field is checked against the API's limits before it is sent.
+ * field is checked against the API's limits before it is sent, and free text is made safe to
+ * show.
  */
+import { displayText, escapeControls, hasControls } from './safe-text.js';
 
 export const FAILURE_TYPES = [
   'JobFailed',
@@ -182,20 +184,44 @@ export class InvalidOutcomeError extends Error {
   }
 }
 
+/** Free text: controls escaped (see {@link escapeControls}), then cut to `max`. */
 function nonEmpty(value: string | undefined, max: number): string | undefined {
-  return value === undefined || value === '' ? undefined : truncate(value, max);
+  return value === undefined || value === '' ? undefined : displayText(value, max);
 }
 
-function identifier(name: string, value: string | undefined, max: number): string | undefined {
+/**
+ * An identifier is sent as it is or not at all: one over the limit, or (when it is shown in
+ * the console) holding a control or bidirectional character, fails the job.
+ */
+function identifier(
+  name: string,
+  value: string | undefined,
+  max: number,
+  shown = true,
+): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (value.length > max) {
     throw new InvalidOutcomeError(`${name} is ${value.length} characters; the limit is ${max}`);
   }
+  if (shown && hasControls(value)) {
+    throw new InvalidOutcomeError(
+      `${name} contains a control or bidirectional-override character: it is shown as it is`,
+    );
+  }
   return value;
 }
 
-function checkOutputVariables(variables: Readonly<Record<string, string>>): void {
+/** Whether `id` can be sent as an external execution id as it is. */
+function usableId(id: string | undefined): id is string {
+  return !!id && id.length <= LIMITS.externalExecutionId && !hasControls(id);
+}
+
+/** The output variables as reported: values with controls escaped, then checked. */
+function checkOutputVariables(
+  variables: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
   let bytes = 0;
+  const checked: Array<[string, string]> = [];
   for (const [key, value] of Object.entries(variables)) {
     if (!OUTPUT_VARIABLE_KEY.test(key)) {
       throw new InvalidOutcomeError(
@@ -205,13 +231,19 @@ function checkOutputVariables(variables: Readonly<Record<string, string>>): void
     if (typeof value !== 'string') {
       throw new InvalidOutcomeError(`output variable "${key}" must be a string`);
     }
-    bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+    // A value is substituted into later actions' configuration: a raw control character
+    // there is as unsafe as in a summary. The size is what is sent, escapes included.
+    const shown = escapeControls(value);
+    checked.push([key, shown]);
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(shown);
   }
   if (bytes > LIMITS.outputVariablesBytes) {
     throw new InvalidOutcomeError(
       `output variables take ${bytes} bytes; the limit is ${LIMITS.outputVariablesBytes}`,
     );
   }
+  // Defined, not assigned: a variable named `__proto__` stays a variable.
+  return Object.fromEntries(checked);
 }
 
 function checkRevision(revision: CurrentRevision): CurrentRevision {
@@ -234,7 +266,7 @@ function checkRevision(revision: CurrentRevision): CurrentRevision {
   };
 }
 
-/** A failure report with its fields cut to the API's limits. */
+/** A failure report with its message safe to show and its fields within the API's limits. */
 export function failureReport(
   failureType: FailureType,
   message: string,
@@ -243,20 +275,19 @@ export function failureReport(
   return {
     kind: 'failure',
     failureType: FAILURE_TYPES.includes(failureType) ? failureType : 'JobFailed',
-    message: truncate(message === '' ? 'the job failed' : message, LIMITS.failureMessage),
-    // An identifier is never cut (a cut id links nowhere): one over the limit is left out.
-    externalExecutionId:
-      externalExecutionId && externalExecutionId.length <= LIMITS.externalExecutionId
-        ? externalExecutionId
-        : undefined,
+    message: displayText(message === '' ? 'the job failed' : message, LIMITS.failureMessage),
+    // An identifier is never cut or escaped (a changed id links nowhere): one over the limit,
+    // or with a control character, is left out.
+    externalExecutionId: usableId(externalExecutionId) ? externalExecutionId : undefined,
   };
 }
 
 /**
  * Turns a processor's outcome into a report the API accepts.
  *
- * Free text (summaries, messages) is truncated; identifiers, tokens and output variables
- * that break the API's rules are not altered: the job fails with a message that says why.
+ * Free text (summaries, messages, output variable values) has its control and bidirectional
+ * characters escaped, then is truncated; identifiers, tokens and output variable names that
+ * break the API's rules are not altered: the job fails with a message that says why.
  *
  * @param outcome - what the processor returned
  * @param defaultExecutionId - external execution id used when the processor gives none
@@ -268,10 +299,12 @@ export function toReport(outcome: JobOutcome, defaultExecutionId?: string): Repo
       case 'failure':
         return failureReport(outcome.failureType, outcome.message, executionId);
       case 'continue': {
+        // The token is the processor's own (read back by the next job), never shown.
         const token = identifier(
           'continuationToken',
           outcome.continuationToken,
           LIMITS.continuationToken,
+          false,
         );
         if (!token) throw new InvalidOutcomeError('a continue outcome needs a continuationToken');
         return {
@@ -281,14 +314,13 @@ export function toReport(outcome: JobOutcome, defaultExecutionId?: string): Repo
         };
       }
       case 'success': {
-        if (outcome.outputVariables) checkOutputVariables(outcome.outputVariables);
+        const variables = outcome.outputVariables
+          ? checkOutputVariables(outcome.outputVariables)
+          : undefined;
         return {
           kind: 'success',
           executionDetails: details(outcome.summary, executionId, undefined),
-          outputVariables:
-            outcome.outputVariables && Object.keys(outcome.outputVariables).length > 0
-              ? outcome.outputVariables
-              : undefined,
+          outputVariables: variables && Object.keys(variables).length > 0 ? variables : undefined,
           currentRevision: outcome.currentRevision
             ? checkRevision(outcome.currentRevision)
             : undefined,
@@ -304,62 +336,74 @@ export function toReport(outcome: JobOutcome, defaultExecutionId?: string): Repo
     return failureReport(
       'JobFailed',
       `The job processor returned an invalid result: ${error.message}`,
-      executionId && executionId.length <= LIMITS.externalExecutionId
-        ? executionId
-        : defaultExecutionId,
+      usableId(executionId) ? executionId : defaultExecutionId,
     );
   }
 }
 
 /**
- * The outcome with every string passed through `scrub`: the report it becomes is sent to
- * CodePipeline and recorded in the ledger, and neither may hold a secret value. Run it before
- * {@link toReport}, which then checks the limits, so a replaced value cannot make the report
- * too long.
+ * The outcome without secret values: the report it becomes is sent to CodePipeline and
+ * recorded in the ledger, and neither may hold one. Free text (summary, message, output
+ * variable values, revision summary) and the processor's continuation token are passed through
+ * `scrub`. What CodePipeline must receive as it is (the external execution id, the revision
+ * and its change identifier) and output variable names are never altered: one that holds a
+ * secret value turns the outcome into a failure that says which field, never the value. Run it
+ * before {@link toReport}, which then checks the limits, so a replaced value cannot make the
+ * report too long, and before the worker wraps a continuation token in its envelope, so that
+ * nothing rewrites the envelope.
  *
  * @param scrub - replaces the secret values the process holds (`SecretScrubber.scrub`)
  */
 export function withoutSecrets(outcome: JobOutcome, scrub: (text: string) => string): JobOutcome {
   if (typeof outcome !== 'object' || outcome === null) return outcome;
   const text = <T>(value: T): T => (typeof value === 'string' ? scrub(value) : value) as T;
-  switch (outcome.kind) {
-    case 'failure':
-      return {
-        ...outcome,
-        message: text(outcome.message),
-        externalExecutionId: text(outcome.externalExecutionId),
-      };
-    case 'continue':
-      return {
-        ...outcome,
-        continuationToken: text(outcome.continuationToken),
-        summary: text(outcome.summary),
-        externalExecutionId: text(outcome.externalExecutionId),
-      };
-    case 'success': {
-      const { outputVariables: variables, currentRevision: revision } = outcome;
-      return {
-        ...outcome,
-        summary: text(outcome.summary),
-        externalExecutionId: text(outcome.externalExecutionId),
-        outputVariables:
-          variables && typeof variables === 'object'
-            ? Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, text(v)]))
-            : variables,
-        currentRevision:
-          revision && typeof revision === 'object'
-            ? {
-                ...revision,
-                revision: text(revision.revision),
-                changeIdentifier: text(revision.changeIdentifier),
-                revisionSummary: text(revision.revisionSummary),
-              }
-            : revision,
-      };
-    }
-    default:
-      return outcome;
+  const holds = (value: unknown): boolean => typeof value === 'string' && scrub(value) !== value;
+  const refused = (field: string): FailureOutcome => ({
+    kind: 'failure',
+    failureType: 'JobFailed',
+    message: `The job processor returned an invalid result: ${field} contains a secret value, and CodePipeline would receive it as it is`,
+  });
+  if (outcome.kind === 'failure') {
+    const { externalExecutionId: id, ...rest } = outcome;
+    // A failure stays the processor's failure; only the id is left out.
+    return holds(id)
+      ? {
+          ...rest,
+          message: `${text(outcome.message)} (the externalExecutionId contains a secret value and is left out)`,
+        }
+      : { ...outcome, message: text(outcome.message) };
   }
+  if (outcome.kind !== 'continue' && outcome.kind !== 'success') return outcome;
+  if (holds(outcome.externalExecutionId)) return refused('externalExecutionId');
+  if (outcome.kind === 'continue') {
+    return {
+      ...outcome,
+      continuationToken: text(outcome.continuationToken),
+      summary: text(outcome.summary),
+    };
+  }
+  const { outputVariables: variables, currentRevision: revision } = outcome;
+  const names = variables && typeof variables === 'object' ? Object.keys(variables) : [];
+  const secretName = names.findIndex(holds);
+  if (secretName >= 0) {
+    return refused(`the name of output variable ${secretName + 1} (of ${names.length})`);
+  }
+  if (revision && typeof revision === 'object') {
+    if (holds(revision.revision)) return refused('currentRevision.revision');
+    if (holds(revision.changeIdentifier)) return refused('currentRevision.changeIdentifier');
+  }
+  return {
+    ...outcome,
+    summary: text(outcome.summary),
+    outputVariables:
+      variables && typeof variables === 'object'
+        ? Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, text(v)]))
+        : variables,
+    currentRevision:
+      revision && typeof revision === 'object'
+        ? { ...revision, revisionSummary: text(revision.revisionSummary) }
+        : revision,
+  };
 }
 
 function details(

@@ -23,9 +23,10 @@ import type {
   ProcessingContext,
   SdkSettings,
 } from '../processors/job-processor.js';
+import { type ContinuationLimits, ContinuationTracker } from './continuation.js';
 import type { MetricsSink } from './counters.js';
 import { PROCESSING_DURATION_METRIC } from './counters.js';
-import { type Job, jobLogKeys, reportedExecutionId, secretValues } from './job.js';
+import { type Job, jobLogKeys, reportedExecutionId, secretValues, tooShortSecrets } from './job.js';
 import { type JobRun, LedgerSteps } from './job-run.js';
 import { JobScope } from './job-scope.js';
 import { describeError, type WorkerLogger, withKeys } from './logging.js';
@@ -39,7 +40,7 @@ import {
 } from './outcome.js';
 import { ReportDelivery } from './report-delivery.js';
 import { recordBackoffMs } from './report-retry.js';
-import type { SecretScrubber } from './secrets.js';
+import { MIN_SECRET_LENGTH, type SecretScrubber } from './secrets.js';
 
 export type { JobRun } from './job-run.js';
 
@@ -78,15 +79,23 @@ export interface JobRunnerDeps {
   readonly sdk: SdkSettings;
   /** Where jobs' work directories are made. @default {@link DEFAULT_WORK_ROOT} */
   readonly workRoot?: string;
+  /**
+   * Continuation limits: continue outcomes are wrapped in the worker's envelope, which counts
+   * them. @default none: the processor's token is reported as it is
+   */
+  readonly continuations?: ContinuationLimits;
 }
 
 export class JobRunner {
   readonly #deps: JobRunnerDeps;
   readonly #steps: LedgerSteps;
   readonly #delivery: ReportDelivery;
+  readonly #continuations: ContinuationTracker | undefined;
 
   constructor(deps: JobRunnerDeps) {
     this.#deps = deps;
+    this.#continuations =
+      deps.continuations && new ContinuationTracker(deps.continuations, deps.metrics);
     this.#steps = new LedgerSteps(deps.ledger, deps.scrubber, deps.now);
     this.#delivery = new ReportDelivery({ ...deps, ledger: this.#steps });
   }
@@ -384,6 +393,18 @@ export class JobRunner {
     scope: JobScope,
   ): Promise<Report> {
     const executionId = defaultExecutionId(job);
+    const tooShort = tooShortSecrets(job);
+    if (tooShort.length > 0) {
+      log.warn('job refused: a secret configuration value is too short', {
+        properties: tooShort,
+      });
+      return failureReport(
+        'ConfigurationError',
+        `The secret configuration ${tooShort.length === 1 ? 'property' : 'properties'} ${tooShort.join(', ')} ${tooShort.length === 1 ? 'has a value' : 'have values'} shorter than ${MIN_SECRET_LENGTH} characters: so short a value cannot be kept out of logs and reports`,
+        executionId,
+      );
+    }
+    const started = this.#deps.now();
     run.summary.processorRuns++;
     // Every start, so that a job whose processor runs again (attempt 2) shows it in its lines.
     log.info('job processor started', {
@@ -436,10 +457,12 @@ export class JobRunner {
           executionId,
         );
       }
-      return toReport(
-        withoutSecrets(outcome, (text) => this.#deps.scrubber.scrub(text)),
-        executionId,
-      );
+      // Secret values come out of the processor's parts first; the envelope is built last, so
+      // nothing rewrites it.
+      const clean = withoutSecrets(outcome, (text) => this.#deps.scrubber.scrub(text));
+      const reported =
+        this.#continuations?.envelope(clean, job, { started, now: this.#deps.now() }, log) ?? clean;
+      return toReport(reported, executionId);
     } catch (error) {
       const safe = describeError(error, this.#deps.scrubber);
       if (JobFailureError.is(error)) {

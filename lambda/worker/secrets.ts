@@ -1,13 +1,24 @@
 /**
  * Secret handling: values are wrapped on the way in, so that no serialiser can print them,
  * and every value currently held is known to a scrubber that cleans free text (error
- * messages, log lines) before it leaves the process.
+ * messages, log lines) before it leaves the process, in the forms a value takes when it leaks
+ * (escaped in JSON, in a URL, in base64, upper- or lower-cased).
  */
+import { stringReplacer } from './safe-text.js';
 
 export const REDACTED = '[REDACTED]';
 
-/** Secrets shorter than this are not scrubbed from free text: they would mangle it. */
-const MIN_SCRUB_LENGTH = 4;
+/**
+ * The shortest secret value the worker accepts. A job whose secret configuration value is
+ * shorter (and not empty) is failed with a `ConfigurationError` before its processor runs: so
+ * short a value cannot be removed from free text without mangling it (a 4-digit value is part
+ * of every timestamp), and its encoded forms are too short to be told from other text. Eight
+ * is also the shortest secret NIST SP 800-63B allows. Artifact credentials are far longer.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
+/** How many first characters of a form index it: no form is shorter than this. */
+const PREFIX_LENGTH = 4;
 
 /**
  * A value that serialises as `[REDACTED]` everywhere (JSON, `util.inspect`, string
@@ -39,58 +50,133 @@ export class Secret<T> {
 }
 
 /**
- * Knows the secret values held by the process right now and removes them from text.
- * Values are reference-counted: the same credential may belong to several jobs.
+ * The forms in which `value` may appear in text, the value itself first: upper- and
+ * lower-cased; escaped in a JSON string (as it is, with non-ASCII characters and `/` escaped,
+ * and escaped twice, for JSON inside a JSON string); URL-encoded (as a path segment and as a
+ * form value, with upper- or lower-case hex digits); and in base64 and base64url. Base64
+ * encodes three bytes in four characters, so the value's characters depend on where its bytes
+ * fall in the encoded data (`user:secret` in a Basic-auth header): for each of the three
+ * alignments, the form is the run of characters that only the value's bytes decide.
+ * Forms shorter than {@link MIN_SECRET_LENGTH} are left out: they would match other text.
  *
- * Values are indexed by their first characters rather than compiled into one regular
+ * @param value - a secret value
+ */
+export function secretForms(value: string): string[] {
+  const json = JSON.stringify(value).slice(1, -1);
+  const asciiJson = /[\u0080-\uffff]/.test(json)
+    ? json.replace(
+        /[\u0080-\uffff]/g,
+        (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      )
+    : json;
+  // A lone surrogate cannot be URL-encoded (encodeURIComponent throws): UTF-8 makes it U+FFFD,
+  // as URLSearchParams does.
+  const url = encodeURIComponent(Buffer.from(value, 'utf8').toString('utf8'));
+  const formValue = new URLSearchParams([['', value]]).toString().slice(1);
+  const lowerHex = (text: string) =>
+    text.includes('%') ? text.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()) : text;
+  const forms = [
+    value,
+    value.toUpperCase(),
+    value.toLowerCase(),
+    json,
+    asciiJson,
+    json.replaceAll('/', '\\/'),
+    JSON.stringify(json).slice(1, -1),
+    url,
+    lowerHex(url),
+    formValue,
+    lowerHex(formValue),
+    ...base64Forms(Buffer.from(value, 'utf8')),
+  ];
+  return [...new Set(forms)].filter(
+    (form, index) => index === 0 || form.length >= MIN_SECRET_LENGTH,
+  );
+}
+
+/** The base64 and base64url characters `bytes` alone decide, at each of the three alignments. */
+function base64Forms(bytes: Buffer): string[] {
+  const forms: string[] = [];
+  const data = Buffer.alloc(bytes.length + 2);
+  for (let offset = 0; offset < 3; offset++) {
+    data.fill(0, 0, offset);
+    bytes.copy(data, offset);
+    const encoded = data.subarray(0, offset + bytes.length).toString('base64');
+    // Character i holds bits 6i to 6i+6 of the data; the value's bytes hold bits 8 * offset
+    // to 8 * (offset + length).
+    const first = Math.ceil((8 * offset) / 6);
+    const end = Math.floor((8 * (offset + bytes.length)) / 6);
+    const stable = encoded.slice(first, end);
+    forms.push(stable, stable.replaceAll('+', '-').replaceAll('/', '_'));
+  }
+  return forms;
+}
+
+/**
+ * Knows the secret values held by the process right now and removes them, in every form
+ * {@link secretForms} gives, from text. Values are reference-counted: the same credential may
+ * belong to several jobs; its forms are made once, when it is first held.
+ *
+ * Forms are indexed by their first characters rather than compiled into one regular
  * expression: jobs start and finish all the time, and recompiling an alternation of every
  * held value at each change cost more CPU per job than the job's own API calls.
  */
 export class SecretScrubber {
-  readonly #counts = new Map<string, number>();
-  /** Held values by their first {@link MIN_SCRUB_LENGTH} characters, longest first. */
+  /** Held values, with how many holders each has and its forms. */
+  readonly #held = new Map<string, { count: number; readonly forms: readonly string[] }>();
+  /** How many held values have each form (two values may share one). */
+  readonly #formCounts = new Map<string, number>();
+  /** Forms by their first {@link PREFIX_LENGTH} characters, longest first. */
   readonly #byPrefix = new Map<string, string[]>();
 
-  /** Registers values; returns a function that forgets them again. */
+  /**
+   * Registers values; returns a function that forgets them again. Values shorter than
+   * {@link MIN_SECRET_LENGTH} are not held (the worker refuses a job that has one).
+   */
   hold(values: Iterable<string>): () => void {
-    const held = [...values].filter((value) => value.length >= MIN_SCRUB_LENGTH);
+    const held = [...values].filter((value) => value.length >= MIN_SECRET_LENGTH);
     for (const value of held) {
-      const count = this.#counts.get(value) ?? 0;
-      this.#counts.set(value, count + 1);
-      if (count === 0) this.#index(value);
+      const entry = this.#held.get(value);
+      if (entry) {
+        entry.count++;
+        continue;
+      }
+      const forms = secretForms(value);
+      this.#held.set(value, { count: 1, forms });
+      for (const form of forms) this.#addForm(form);
     }
     let released = false;
     return () => {
       if (released) return;
       released = true;
       for (const value of held) {
-        const count = (this.#counts.get(value) ?? 1) - 1;
-        if (count > 0) {
-          this.#counts.set(value, count);
-          continue;
-        }
-        this.#counts.delete(value);
-        this.#unindex(value);
+        const entry = this.#held.get(value);
+        if (!entry) continue;
+        if (--entry.count > 0) continue;
+        this.#held.delete(value);
+        for (const form of entry.forms) this.#removeForm(form);
       }
     };
   }
 
   /** How many distinct values are held. */
   get size(): number {
-    return this.#counts.size;
+    return this.#held.size;
   }
 
   /**
-   * Replaces every held secret value in `text` with `[REDACTED]`: scanning left to right,
-   * the longest value starting at a position wins (as a regex alternation sorted by length).
+   * Replaces every held secret value, in every form, in `text` with `[REDACTED]`: scanning
+   * left to right, the longest form starting at a position wins (as a regex alternation
+   * sorted by length).
    */
   scrub(text: string): string {
-    if (this.#counts.size === 0 || text.length < MIN_SCRUB_LENGTH) return text;
+    // No form is shorter than MIN_SECRET_LENGTH: shorter text (most keys) holds none.
+    if (this.#held.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
     let scrubbed: string | undefined;
     let copied = 0;
-    for (let at = 0; at <= text.length - MIN_SCRUB_LENGTH; ) {
-      const candidates = this.#byPrefix.get(text.slice(at, at + MIN_SCRUB_LENGTH));
-      const found = candidates?.find((value) => text.startsWith(value, at));
+    for (let at = 0; at <= text.length - MIN_SECRET_LENGTH; ) {
+      const candidates = this.#byPrefix.get(text.slice(at, at + PREFIX_LENGTH));
+      const found = candidates?.find((form) => text.startsWith(form, at));
       if (found === undefined) {
         at++;
         continue;
@@ -102,21 +188,32 @@ export class SecretScrubber {
     return scrubbed === undefined ? text : scrubbed + text.slice(copied);
   }
 
-  /** A `JSON.stringify` replacer that scrubs every string it meets. */
-  readonly jsonReplacer = (_key: string, value: unknown): unknown =>
-    typeof value === 'string' ? this.scrub(value) : value;
+  /**
+   * A `JSON.stringify` replacer that scrubs every string it meets, and every key: an object
+   * with a key that holds a secret value is written as a copy whose key is scrubbed.
+   */
+  readonly jsonReplacer = stringReplacer((text) => this.scrub(text));
 
-  #index(value: string): void {
-    const prefix = value.slice(0, MIN_SCRUB_LENGTH);
+  #addForm(form: string): void {
+    const count = this.#formCounts.get(form) ?? 0;
+    this.#formCounts.set(form, count + 1);
+    if (count > 0) return;
+    const prefix = form.slice(0, PREFIX_LENGTH);
     const bucket = this.#byPrefix.get(prefix) ?? [];
-    bucket.push(value);
+    bucket.push(form);
     bucket.sort((a, b) => b.length - a.length);
     this.#byPrefix.set(prefix, bucket);
   }
 
-  #unindex(value: string): void {
-    const prefix = value.slice(0, MIN_SCRUB_LENGTH);
-    const bucket = this.#byPrefix.get(prefix)?.filter((held) => held !== value) ?? [];
+  #removeForm(form: string): void {
+    const count = (this.#formCounts.get(form) ?? 1) - 1;
+    if (count > 0) {
+      this.#formCounts.set(form, count);
+      return;
+    }
+    this.#formCounts.delete(form);
+    const prefix = form.slice(0, PREFIX_LENGTH);
+    const bucket = this.#byPrefix.get(prefix)?.filter((held) => held !== form) ?? [];
     if (bucket.length > 0) this.#byPrefix.set(prefix, bucket);
     else this.#byPrefix.delete(prefix);
   }

@@ -60,3 +60,19 @@ export function tapOutput(): OutputTap {
     },
   };
 }
+
+/**
+ * The characters of `text` that must not reach a report or a log line raw: C0 controls but
+ * tab, DEL, C1 controls, the line and paragraph separators, and the bidirectional embeddings,
+ * overrides and isolates.
+ */
+export function unsafeCharacters(text: string): string[] {
+  const unsafe = (code: number) =>
+    (code < 0x20 && code !== 0x09) ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069);
+  return [...text].filter((char) => unsafe(char.charCodeAt(0)));
+}

@@ -1,33 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import type { JobOutcome, JobProcessor } from '../../lambda/processors/job-processor.js';
+import type { JobOutcome } from '../../lambda/processors/job-processor.js';
 import {
+  ContinuationTracker,
   PROCESSOR_TOKEN_LIMIT,
-  trackContinuations,
   unwrapToken,
   wrapToken,
 } from '../../lambda/worker/continuation.js';
 import { LIMITS } from '../../lambda/worker/outcome.js';
-import { fakeClock, processingContext, T0 } from '../../local/testing/index.js';
+import { T0 } from '../../local/testing/index.js';
 import { parsedJob } from '../helpers/jobs.js';
 import { RecordingMetrics } from '../helpers/telemetry.js';
+import { type LogRecord, recordingLogger } from '../helpers/worker-harness.js';
 
 const MINUTE = 60_000;
 const LIMITS_OF = { maxContinuations: 3, maxAgeMs: 60 * MINUTE };
 
-/** A processor that answers `outcome`, tracked as the handler tracks every processor. */
-function tracked(outcome: JobOutcome, metrics = new RecordingMetrics()) {
-  const inner: JobProcessor = { name: 'fixed', process: async () => outcome };
-  return { processor: trackContinuations(inner, LIMITS_OF, metrics), metrics };
-}
-
-/** Runs the tracked processor on a job carrying `token`, as the worker does, checks included. */
-async function run(outcome: JobOutcome, token?: string, now = T0) {
-  const { processor, metrics } = tracked(outcome);
-  const clock = fakeClock(now);
-  const context = processingContext({ now: clock.now });
+/** The outcome as the worker reports it for a job carrying `token`, processed at `now`. */
+function run(outcome: JobOutcome, token?: string, now = T0) {
+  const metrics = new RecordingMetrics();
+  const logs: LogRecord[] = [];
   const job = parsedJob(token === undefined ? {} : { continuationToken: token });
-  const reported = await context.checked(await processor.process(job, context));
-  return { job, reported, metrics };
+  const reported = new ContinuationTracker(LIMITS_OF, metrics).envelope(
+    outcome,
+    job,
+    { started: now, now },
+    recordingLogger(logs),
+  );
+  return { job, reported, metrics, logs };
 }
 
 const proceed = (token = 'step-2', externalExecutionId?: string): JobOutcome => ({
@@ -81,11 +80,11 @@ describe('the continuation envelope', () => {
   });
 });
 
-describe('trackContinuations', () => {
-  it('counts from the first job and keeps its start time and the processor id', async () => {
-    const first = await run(proceed('s1', 'build-9'), undefined, T0);
+describe('ContinuationTracker', () => {
+  it('counts from the first job and keeps its start time and the processor id', () => {
+    const first = run(proceed('s1', 'build-9'), undefined, T0);
     const firstToken = (first.reported as { continuationToken: string }).continuationToken;
-    const second = await run(proceed('s2'), firstToken, T0 + 5 * MINUTE);
+    const second = run(proceed('s2'), firstToken, T0 + 5 * MINUTE);
 
     expect(unwrapToken(firstToken).continuation).toEqual({
       count: 1,
@@ -102,10 +101,10 @@ describe('trackContinuations', () => {
     expect(second.reported).toMatchObject({ externalExecutionId: 'build-9' });
   });
 
-  it('fails the job, counted, when it would continue more often than allowed', async () => {
+  it('fails the job, counted, when it would continue more often than allowed', () => {
     const third = wrapToken({ count: 3, startedAt: T0 }, 's3');
 
-    const { reported, metrics } = await run(proceed('s4'), third, T0 + MINUTE);
+    const { reported, metrics } = run(proceed('s4'), third, T0 + MINUTE);
 
     expect(reported).toMatchObject({
       kind: 'failure',
@@ -115,10 +114,10 @@ describe('trackContinuations', () => {
     expect(metrics.total('ContinuationLimitsReached')).toBe(1);
   });
 
-  it('fails the job, counted, when its execution started longer ago than allowed', async () => {
+  it('fails the job, counted, when its execution started longer ago than allowed', () => {
     const token = wrapToken({ count: 1, startedAt: T0 }, 's1');
 
-    const { reported, metrics } = await run(proceed('s2'), token, T0 + 61 * MINUTE);
+    const { reported, metrics } = run(proceed('s2'), token, T0 + 61 * MINUTE);
 
     expect(reported).toMatchObject({
       kind: 'failure',
@@ -127,24 +126,24 @@ describe('trackContinuations', () => {
     expect(metrics.total('ContinuationLimitsReached')).toBe(1);
   });
 
-  it('lets an execution continue up to both limits, uncounted', async () => {
+  it('lets an execution continue up to both limits, uncounted', () => {
     const token = wrapToken({ count: 2, startedAt: T0 }, 's2');
 
-    const { reported, metrics } = await run(proceed('s3'), token, T0 + 59 * MINUTE);
+    const { reported, metrics } = run(proceed('s3'), token, T0 + 59 * MINUTE);
 
     expect(reported.kind).toBe('continue');
     expect(metrics.values.size).toBe(0);
   });
 
-  it('counts an earlier version token from the job that carries it', async () => {
-    const { reported } = await run(proceed('next'), 'legacy-token', T0);
+  it('counts an earlier version token from the job that carries it', () => {
+    const { reported } = run(proceed('next'), 'legacy-token', T0);
 
     const token = (reported as { continuationToken: string }).continuationToken;
     expect(unwrapToken(token).continuation).toEqual({ count: 2, startedAt: T0 });
   });
 
-  it('fails a processor token longer than the envelope leaves, naming both limits', async () => {
-    const { reported } = await run(proceed('x'.repeat(PROCESSOR_TOKEN_LIMIT + 1)));
+  it('fails a processor token longer than the envelope leaves, naming both limits', () => {
+    const { reported } = run(proceed('x'.repeat(PROCESSOR_TOKEN_LIMIT + 1)));
 
     expect(reported).toMatchObject({
       kind: 'failure',
@@ -152,9 +151,9 @@ describe('trackContinuations', () => {
     });
   });
 
-  it('leaves success and failure outcomes as they are', async () => {
+  it('leaves success and failure outcomes as they are', () => {
     const done: JobOutcome = { kind: 'success', summary: 'done' };
 
-    expect((await run(done, wrapToken({ count: 3, startedAt: T0 }, 's'))).reported).toEqual(done);
+    expect(run(done, wrapToken({ count: 3, startedAt: T0 }, 's')).reported).toEqual(done);
   });
 });

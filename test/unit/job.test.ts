@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import type { Job as SdkJob } from '@aws-sdk/client-codepipeline';
 import { describe, expect, it } from 'vitest';
 import { MalformedJobError, parseJob } from '../../lambda/adapters/codepipeline-job.js';
-import { jobLogKeys, secretValues } from '../../lambda/worker/job.js';
+import { jobLogKeys, secretValues, tooShortSecrets } from '../../lambda/worker/job.js';
 import { Secret } from '../../lambda/worker/secrets.js';
 import {
   ACCOUNT_ID,
@@ -250,5 +250,19 @@ describe('jobLogKeys', () => {
     const keys = JSON.stringify(jobLogKeys(job));
 
     for (const value of [...SECRET_VALUES, job.nonce]) expect(keys).not.toContain(`"${value}"`);
+  });
+});
+
+describe('tooShortSecrets', () => {
+  it('names the secret properties shorter than the minimum, never a plain one or an empty one', () => {
+    const job = parsedJob({
+      configuration: { ApiToken: 'abc', WebhookSecret: '', Environment: 'x' },
+    });
+
+    expect(tooShortSecrets(job)).toEqual(['ApiToken']);
+  });
+
+  it('names none when every secret is long enough', () => {
+    expect(tooShortSecrets(parsedJob())).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import {
   truncate,
   withoutSecrets,
 } from '../../lambda/worker/outcome.js';
+import { unsafeCharacters } from '../helpers/secret-scan.js';
 
 const EXECUTION_ID = 'a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 const OUTPUT_VARIABLE_KEY = /^[A-Za-z0-9@\-_]+$/;
@@ -137,15 +138,19 @@ describe('toReport', () => {
       expect(report.currentRevision?.revisionSummary?.endsWith('...')).toBe(true);
     });
 
-    it.each(['bad key', 'é', '', 'a.b', 'key\n', 'a$b'])(
-      'fails with JobFailed, naming the invalid output variable key %j',
-      (key) => {
-        const report = asFailure(toReport({ kind: 'success', outputVariables: { [key]: 'v' } }));
+    it.each([
+      ['bad key', 'bad key'],
+      ['é', 'é'],
+      ['', ''],
+      ['a.b', 'a.b'],
+      ['key\n', 'key\\n'],
+      ['a$b', 'a$b'],
+    ])('fails with JobFailed, naming the invalid output variable key %j', (key, shown) => {
+      const report = asFailure(toReport({ kind: 'success', outputVariables: { [key]: 'v' } }));
 
-        expect(report.failureType).toBe('JobFailed');
-        expect(report.message).toContain(`output variable name "${key}" is invalid`);
-      },
-    );
+      expect(report.failureType).toBe('JobFailed');
+      expect(report.message).toContain(`output variable name "${shown}" is invalid`);
+    });
 
     it('accepts every character output variable keys allow', () => {
       const key = 'AZaz09@-_';
@@ -549,14 +554,14 @@ describe('withoutSecrets', () => {
   const scrub = (text: string) => text.split(SECRET).join('[REDACTED]');
   const leaks = (value: unknown) => JSON.stringify(value).includes(SECRET);
 
-  it('removes a secret value from every string of a success', () => {
+  it('removes a secret value from every free-text string of a success', () => {
     const outcome: JobOutcome = {
       kind: 'success',
       summary: `used ${SECRET}`,
-      externalExecutionId: `run-${SECRET}`,
+      externalExecutionId: 'run-42',
       outputVariables: { Token: SECRET, Plain: 'kept' },
       currentRevision: {
-        revision: `r-${SECRET}`,
+        revision: 'r-1',
         changeIdentifier: 'c1',
         revisionSummary: `summary ${SECRET}`,
         created: new Date(0),
@@ -568,8 +573,14 @@ describe('withoutSecrets', () => {
     expect(leaks(clean)).toBe(false);
     expect(clean).toMatchObject({
       summary: 'used [REDACTED]',
+      externalExecutionId: 'run-42',
       outputVariables: { Token: '[REDACTED]', Plain: 'kept' },
-      currentRevision: { changeIdentifier: 'c1', created: new Date(0) },
+      currentRevision: {
+        revision: 'r-1',
+        changeIdentifier: 'c1',
+        revisionSummary: 'summary [REDACTED]',
+        created: new Date(0),
+      },
     });
   });
 
@@ -588,11 +599,198 @@ describe('withoutSecrets', () => {
     expect(failed).toMatchObject({ message: 'refused [REDACTED]' });
   });
 
+  it.each<[string, JobOutcome]>([
+    ['a success', { kind: 'success', summary: 'done', externalExecutionId: `build-${SECRET}` }],
+    [
+      'a continuation',
+      { kind: 'continue', continuationToken: 't', externalExecutionId: `build-${SECRET}` },
+    ],
+  ])(
+    'fails %s whose externalExecutionId holds a secret, reported with the default id',
+    (_, outcome) => {
+      const report = asFailure(toReport(withoutSecrets(outcome, scrub), EXECUTION_ID));
+
+      expect(report.failureType).toBe('JobFailed');
+      expect(report.message).toContain('externalExecutionId contains a secret value');
+      expect(report.externalExecutionId).toBe(EXECUTION_ID);
+      expect(JSON.stringify(report)).not.toContain('build-');
+      expect(leaks(report)).toBe(false);
+    },
+  );
+
+  it('keeps a failure whose externalExecutionId holds a secret, without the id', () => {
+    const report = asFailure(
+      toReport(
+        withoutSecrets(
+          {
+            kind: 'failure',
+            failureType: 'PermissionError',
+            message: `denied ${SECRET}`,
+            externalExecutionId: `build-${SECRET}`,
+          },
+          scrub,
+        ),
+        EXECUTION_ID,
+      ),
+    );
+
+    expect(report).toMatchObject({
+      failureType: 'PermissionError',
+      message: expect.stringMatching(/^denied \[REDACTED\] .*externalExecutionId/),
+      externalExecutionId: EXECUTION_ID,
+    });
+    expect(leaks(report)).toBe(false);
+  });
+
+  it('fails a success with a secret in an output variable name, naming its position only', () => {
+    const outcome: JobOutcome = {
+      kind: 'success',
+      outputVariables: { Plain: 'kept', [`Tok_${SECRET}`]: 'v', Other: 'x' },
+    };
+
+    const report = asFailure(toReport(withoutSecrets(outcome, scrub), EXECUTION_ID));
+
+    expect(report.message).toContain('the name of output variable 2 (of 3)');
+    expect(report.message).toContain('contains a secret value');
+    expect(report.message).not.toContain('Tok_');
+    expect(leaks(report)).toBe(false);
+  });
+
+  it.each(['revision', 'changeIdentifier'] as const)(
+    'fails a success whose currentRevision.%s holds a secret instead of altering it',
+    (field) => {
+      const revision = { revision: 'r1', changeIdentifier: 'c1', [field]: `x${SECRET}` };
+
+      const report = asFailure(
+        toReport(withoutSecrets({ kind: 'success', currentRevision: revision }, scrub)),
+      );
+
+      expect(report.message).toContain(`currentRevision.${field} contains a secret value`);
+      expect(leaks(report)).toBe(false);
+    },
+  );
+
   it('leaves values that are not strings for toReport to refuse', () => {
     const outcome = { kind: 'success', outputVariables: { N: 1 } } as unknown as JobOutcome;
 
     const report = toReport(withoutSecrets(outcome, scrub), EXECUTION_ID);
 
     expect(asFailure(report).message).toContain('output variable "N" must be a string');
+  });
+});
+
+describe('text safe to show', () => {
+  /** ESC, CR, LF, NUL, DEL, a C1 control (CSI), RLO, an isolate and the line separator. */
+  const HOSTILE = 'ok\u001b[2J\r\nfake line\u0000\u007f\u009b\u202etxt.exe\u2066\u2028end\tx';
+  const SHOWN = 'ok\\x1b[2J\\r\\nfake line\\x00\\x7f\\x9b\\u202etxt.exe\\u2066\\u2028end\tx';
+
+  it('escapes controls and bidirectional characters in a summary, keeping tab', () => {
+    const report = asSuccess(toReport({ kind: 'success', summary: HOSTILE }));
+
+    expect(report.executionDetails?.summary).toBe(SHOWN);
+  });
+
+  it('escapes them in a continuation summary and a revision summary', () => {
+    const continued = asSuccess(
+      toReport({ kind: 'continue', continuationToken: 't', summary: HOSTILE }),
+    );
+    const revised = asSuccess(
+      toReport({
+        kind: 'success',
+        currentRevision: { revision: 'r', changeIdentifier: 'c', revisionSummary: HOSTILE },
+      }),
+    );
+
+    expect(continued.executionDetails?.summary).toBe(SHOWN);
+    expect(revised.currentRevision?.revisionSummary).toBe(SHOWN);
+  });
+
+  it('escapes them in output variable values', () => {
+    const report = asSuccess(toReport({ kind: 'success', outputVariables: { Note: HOSTILE } }));
+
+    expect(report.outputVariables).toEqual({ Note: SHOWN });
+  });
+
+  it('escapes them in a failure message and in the error text a failure report carries', () => {
+    const outcome = asFailure(
+      toReport({ kind: 'failure', failureType: 'JobFailed', message: HOSTILE }),
+    );
+    const thrown = failureReport('JobFailed', `The job processor failed: ${HOSTILE}`);
+
+    expect(outcome.message).toBe(SHOWN);
+    expect(thrown.message).toBe(`The job processor failed: ${SHOWN}`);
+  });
+
+  it('leaves the processor continuation token as it is: it is never shown', () => {
+    const report = asSuccess(toReport({ kind: 'continue', continuationToken: 'a\nb' }));
+
+    expect(report.continuationToken).toBe('a\nb');
+  });
+
+  it.each(['externalExecutionId', 'revision'] as const)(
+    'fails a %s holding a control character instead of altering it',
+    (field) => {
+      const outcome: JobOutcome =
+        field === 'externalExecutionId'
+          ? { kind: 'success', externalExecutionId: 'build-\u202e1' }
+          : { kind: 'success', currentRevision: { revision: 'r\u001b1', changeIdentifier: 'c' } };
+
+      const report = asFailure(toReport(outcome, EXECUTION_ID));
+
+      expect(report.message).toContain('control or bidirectional-override character');
+      expect(report.externalExecutionId).toBe(EXECUTION_ID);
+    },
+  );
+
+  it('leaves out of a failure an externalExecutionId holding a control character', () => {
+    const report = failureReport('JobFailed', 'x', 'id\r\n2');
+
+    expect(report.externalExecutionId).toBeUndefined();
+  });
+
+  it('counts the escapes in the output variables size', () => {
+    const value = '\u0000'.repeat(LIMITS.outputVariablesBytes / 4);
+
+    const report = asFailure(toReport({ kind: 'success', outputVariables: { A: value } }));
+
+    expect(report.message).toContain(`the limit is ${LIMITS.outputVariablesBytes}`);
+  });
+
+  it('keeps an escaped summary within the limit, never cutting an escape', () => {
+    const summary = `${'s'.repeat(LIMITS.summary - 5)}\u001b\u001b\u001b`;
+
+    const report = asSuccess(toReport({ kind: 'success', summary }));
+
+    expect(report.executionDetails?.summary).toBe(`${'s'.repeat(LIMITS.summary - 5)}...`);
+  });
+
+  it('leaves nothing unsafe in any reported text, within the limits (property)', () => {
+    const hostile = fc.string({
+      unit: fc.oneof(
+        fc.constantFrom('\u001b', '\r', '\n', '\u0000', '\u007f', '\u0085', '\u202e', '\u2067'),
+        fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }),
+      ),
+      maxLength: 3_000,
+    });
+    fc.assert(
+      fc.property(hostile, hostile, (summary, message) => {
+        const success = asSuccess(
+          toReport({ kind: 'success', summary, outputVariables: { V: message } }),
+        );
+        const failed = asFailure(toReport({ kind: 'failure', failureType: 'JobFailed', message }));
+
+        const shown = [
+          success.executionDetails?.summary ?? '',
+          failed.message,
+          success.outputVariables?.V ?? '',
+        ];
+        for (const text of shown) expect(unsafeCharacters(text)).toEqual([]);
+        expect((success.executionDetails?.summary ?? '').length).toBeLessThanOrEqual(
+          LIMITS.summary,
+        );
+        expect(failed.message.length).toBeLessThanOrEqual(LIMITS.failureMessage);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

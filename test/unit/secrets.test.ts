@@ -3,8 +3,17 @@ import { Writable } from 'node:stream';
 import { format, inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { REDACTED, Secret, SecretScrubber } from '../../lambda/worker/secrets.js';
+import { createPowertools } from '../../lambda/powertools.js';
+import {
+  MIN_SECRET_LENGTH,
+  REDACTED,
+  Secret,
+  SecretScrubber,
+  secretForms,
+} from '../../lambda/worker/secrets.js';
 import { SECRETS } from '../helpers/jobs.js';
+import { unsafeCharacters } from '../helpers/secret-scan.js';
+import { captureOutput } from '../helpers/telemetry.js';
 
 const VALUE = SECRETS.apiToken;
 
@@ -179,20 +188,20 @@ describe('SecretScrubber', () => {
 
   it('removes the longer of two overlapping values whole', () => {
     const scrubber = new SecretScrubber();
-    scrubber.hold(['abcd']);
     scrubber.hold(['abcdefgh']);
+    scrubber.hold(['abcdefghijkl']);
 
-    const text = scrubber.scrub('key=abcdefgh, prefix=abcd');
+    const text = scrubber.scrub('key=abcdefghijkl, prefix=abcdefgh');
 
     expect(text).toBe(`key=${REDACTED}, prefix=${REDACTED}`);
-    expect(text).not.toContain('efgh');
+    expect(text).not.toContain('ijkl');
   });
 
   it('removes a value that contains another one', () => {
     const scrubber = new SecretScrubber();
-    scrubber.hold(['pass', 'my-pass-word']);
+    scrubber.hold(['password', 'my-password-vault']);
 
-    expect(scrubber.scrub('my-pass-word')).toBe(REDACTED);
+    expect(scrubber.scrub('my-password-vault')).toBe(REDACTED);
   });
 
   it.each([
@@ -200,7 +209,7 @@ describe('SecretScrubber', () => {
     '^$[x]{2}(y|z)',
     'back\\slash\\d+',
     'wJalrXUtnFEMI/K7MDENG+bPxRfiCY==',
-    '$&$1$$',
+    '$&$1$$$`',
   ])('matches %s literally, regex characters included', (secret) => {
     const scrubber = new SecretScrubber();
     scrubber.hold([secret]);
@@ -212,25 +221,27 @@ describe('SecretScrubber', () => {
 
   it('does not treat a secret with regex characters as a pattern', () => {
     const scrubber = new SecretScrubber();
-    scrubber.hold(['a.c.e']);
+    scrubber.hold(['a.c.e.g.i']);
 
-    expect(scrubber.scrub('abcde')).toBe('abcde');
+    expect(scrubber.scrub('abcdefghi')).toBe('abcdefghi');
   });
 
-  it('ignores values shorter than 4 characters, which would mangle free text', () => {
+  it(`ignores values shorter than ${MIN_SECRET_LENGTH} characters, which would mangle free text`, () => {
     const scrubber = new SecretScrubber();
 
-    scrubber.hold(['', 'a', 'on', 'the']);
+    scrubber.hold(['', 'a', 'on', 'the', '2026', 'seven77']);
 
     expect(scrubber.size).toBe(0);
-    expect(scrubber.scrub('the job ran on a worker')).toBe('the job ran on a worker');
+    expect(scrubber.scrub('the job ran on 2026-12-07 (seven77)')).toBe(
+      'the job ran on 2026-12-07 (seven77)',
+    );
   });
 
-  it('scrubs a value of exactly 4 characters', () => {
+  it(`scrubs a value of exactly ${MIN_SECRET_LENGTH} characters`, () => {
     const scrubber = new SecretScrubber();
-    scrubber.hold(['p4ss']);
+    scrubber.hold(['p4ss-w0r']);
 
-    expect(scrubber.scrub('pw p4ss')).toBe(`pw ${REDACTED}`);
+    expect(scrubber.scrub('pw p4ss-w0r')).toBe(`pw ${REDACTED}`);
   });
 
   it('scrubs every string, at any depth, as a JSON.stringify replacer', () => {
@@ -280,9 +291,9 @@ describe('SecretScrubber', () => {
   it('leaves no held secret in any text it scrubs (property)', () => {
     fc.assert(
       fc.property(
-        fc.string({ minLength: 4, maxLength: 40, unit: 'binary' }),
+        fc.string({ minLength: MIN_SECRET_LENGTH, maxLength: 40, unit: 'binary' }),
         fc.array(fc.string({ maxLength: 30, unit: 'binary' }), { minLength: 1, maxLength: 5 }),
-        fc.array(fc.string({ minLength: 4, maxLength: 12 }), { maxLength: 3 }),
+        fc.array(fc.string({ minLength: MIN_SECRET_LENGTH, maxLength: 16 }), { maxLength: 3 }),
         (secret, pieces, others) => {
           fc.pre(!overlapsMarker(secret));
           const scrubber = new SecretScrubber();
@@ -301,7 +312,7 @@ describe('SecretScrubber', () => {
   it('leaves no held secret where the text repeats and overlaps it (property)', () => {
     fc.assert(
       fc.property(
-        fc.stringMatching(/^[ab]{4,8}$/),
+        fc.stringMatching(/^[ab]{8,12}$/),
         fc.stringMatching(/^[ab]{0,40}$/),
         (secret, text) => {
           const scrubber = new SecretScrubber();
@@ -314,5 +325,222 @@ describe('SecretScrubber', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('secret forms', () => {
+  /** A secret with every character an encoding changes: quote, backslash, slash, non-ASCII. */
+  const TRICKY = 'pa"ss\\wörd/+?&= 9';
+
+  function holding(...values: string[]): SecretScrubber {
+    const scrubber = new SecretScrubber();
+    scrubber.hold(values);
+    return scrubber;
+  }
+
+  it('removes a secret JSON-escaped inside a message, the JSON staying valid', () => {
+    const scrubber = holding(TRICKY);
+    const message = `notifier said ${JSON.stringify({ token: TRICKY, n: 1 })}`;
+
+    const text = scrubber.scrub(message);
+
+    expect(text).toBe(`notifier said {"token":"${REDACTED}","n":1}`);
+  });
+
+  it('removes a secret JSON-escaped twice, or with non-ASCII and / escaped', () => {
+    const scrubber = holding(TRICKY);
+    const twice = JSON.stringify(JSON.stringify({ token: TRICKY }));
+    const ascii = JSON.stringify(TRICKY).replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    const slashes = JSON.stringify(TRICKY).replaceAll('/', '\\/');
+
+    for (const text of [twice, ascii, slashes]) {
+      expect(text).not.toContain(TRICKY);
+      expect(scrubber.scrub(text)).toContain(REDACTED);
+      expect(scrubber.scrub(text)).not.toMatch(/w(ö|\\u00f6)rd/);
+    }
+  });
+
+  it.each([
+    ['a path or query value', (v: string) => encodeURIComponent(v)],
+    ['a form value', (v: string) => new URLSearchParams({ t: v }).toString().slice(2)],
+    [
+      'with lower-case hex',
+      (v: string) => encodeURIComponent(v).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
+    ],
+  ])('removes a secret URL-encoded as %s', (_, encode) => {
+    const scrubber = holding(TRICKY);
+    const url = `https://hooks.example.com/notify?token=${encode(TRICKY)}&retry=1`;
+
+    const text = scrubber.scrub(url);
+
+    expect(text).toBe(`https://hooks.example.com/notify?token=${REDACTED}&retry=1`);
+  });
+
+  it.each(['', 'u', 'ci', 'deploy'])(
+    'removes a secret base64-encoded in a Basic-auth header after the user %j',
+    (user) => {
+      const scrubber = holding(SECRETS.apiToken);
+      const encoded = Buffer.from(`${user}:${SECRETS.apiToken}`).toString('base64');
+
+      const text = scrubber.scrub(`Authorization: Basic ${encoded}`);
+
+      // What is left: the user's characters (one shared with the secret's first bits), and
+      // at most one character shared with its last bits, with the padding.
+      const [before, after, ...more] = text.slice('Authorization: Basic '.length).split(REDACTED);
+      expect(more).toEqual([]);
+      expect(before?.length).toBeLessThanOrEqual(Math.ceil((8 * (user.length + 1)) / 6));
+      expect(after?.length).toBeLessThanOrEqual(3);
+    },
+  );
+
+  it('removes a secret in base64url, as tokens carry it', () => {
+    const scrubber = holding(TRICKY);
+    const encoded = Buffer.from(`{"key":"${TRICKY}"}`).toString('base64url');
+
+    expect(scrubber.scrub(`jwt=${encoded}`)).toContain(REDACTED);
+  });
+
+  it('leaves no run of base64 that only the secret decides, at any offset (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: MIN_SECRET_LENGTH, maxLength: 40 }),
+        fc.uint8Array({ maxLength: 8 }),
+        fc.uint8Array({ maxLength: 8 }),
+        fc.constantFrom('base64' as const, 'base64url' as const),
+        (secretBytes, before, after, encoding) => {
+          const secret = Buffer.from(secretBytes).toString('latin1');
+          const bytes = Buffer.from(secret, 'utf8');
+          const data = Buffer.concat([before, bytes, after]);
+          const encoded = data.toString(encoding);
+          const first = Math.ceil((8 * before.length) / 6);
+          const end = Math.floor((8 * (before.length + bytes.length)) / 6);
+          const decided = encoded.slice(first, end);
+
+          const text = holding(secret).scrub(encoded);
+
+          expect(text).toContain(REDACTED);
+          expect(text).not.toContain(decided);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('removes a secret upper- or lower-cased', () => {
+    const scrubber = holding(SECRETS.apiToken);
+
+    const text = scrubber.scrub(
+      `USING ${SECRETS.apiToken.toUpperCase()} then ${SECRETS.apiToken.toLowerCase()}`,
+    );
+
+    expect(text).toBe(`USING ${REDACTED} then ${REDACTED}`);
+  });
+
+  it('makes no form shorter than the minimum, and lists the value itself first', () => {
+    const forms = secretForms(TRICKY);
+
+    expect(forms[0]).toBe(TRICKY);
+    expect(new Set(forms).size).toBe(forms.length);
+    for (const form of forms) expect(form.length).toBeGreaterThanOrEqual(MIN_SECRET_LENGTH);
+  });
+
+  it('makes forms of a value with a lone surrogate without throwing', () => {
+    const scrubber = new SecretScrubber();
+
+    expect(() => scrubber.hold(['abc\ud800defghij'])).not.toThrow();
+    expect(scrubber.scrub('x abc\ud800defghij y')).toBe(`x ${REDACTED} y`);
+  });
+
+  it('forgets a form two values share only when both are forgotten', () => {
+    const scrubber = new SecretScrubber();
+    const forgetLower = scrubber.hold(['token-value-1']);
+    const forgetUpper = scrubber.hold(['TOKEN-VALUE-1']);
+
+    forgetLower();
+
+    expect(scrubber.scrub('token-value-1')).toBe(REDACTED);
+    forgetUpper();
+    expect(scrubber.scrub('token-value-1')).toBe('token-value-1');
+  });
+});
+
+describe('keys of a log line', () => {
+  it('scrubs a secret used as an attribute key, at any depth, keeping the value', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.hold([SECRETS.apiToken]);
+
+    const json = JSON.stringify(
+      { [SECRETS.apiToken]: 1, nested: { [`x-${SECRETS.apiToken}`]: [{ [SECRETS.apiToken]: 2 }] } },
+      scrubber.jsonReplacer,
+    );
+
+    expect(json).not.toContain(SECRETS.apiToken);
+    expect(JSON.parse(json)).toEqual({
+      [REDACTED]: 1,
+      nested: { [`x-${REDACTED}`]: [{ [REDACTED]: 2 }] },
+    });
+  });
+
+  it('keeps both of two keys that scrub to the same text', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.hold([SECRETS.apiToken, SECRETS.webhookSecret]);
+
+    const json = JSON.stringify(
+      { [SECRETS.apiToken]: 'a', [SECRETS.webhookSecret]: 'b' },
+      scrubber.jsonReplacer,
+    );
+
+    expect(JSON.parse(json)).toEqual({ [REDACTED]: 'a', [`${REDACTED}#2`]: 'b' });
+  });
+
+  it('scrubs a secret key of an error, keeping its name and message', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.hold([SECRETS.apiToken]);
+    const error = Object.assign(new Error('refused'), { [SECRETS.apiToken]: true });
+
+    const json = JSON.stringify({ error }, scrubber.jsonReplacer);
+
+    expect(json).not.toContain(SECRETS.apiToken);
+    expect(JSON.parse(json).error).toMatchObject({
+      name: 'Error',
+      message: 'refused',
+      [REDACTED]: true,
+    });
+  });
+
+  it('leaves objects without a secret key as they are', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.hold([SECRETS.apiToken]);
+    const attributes = { jobId: 'j-1', count: 2 };
+
+    expect(scrubber.jsonReplacer('', attributes)).toBe(attributes);
+  });
+
+  it('writes no secret key, and no raw bidirectional or C1 control, through the Powertools logger', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.hold([SECRETS.apiToken]);
+    const { logger } = createPowertools(scrubber);
+    const output = captureOutput();
+    try {
+      logger.error('notifier refused', {
+        [SECRETS.apiToken]: 'as a key',
+        detail: 'ok\u202etxt.exe \u009b31m \u2028 \u001b[2J',
+      });
+    } finally {
+      output.restore();
+    }
+
+    const text = output.text();
+    expect(text).toContain('notifier refused');
+    expect(text).not.toContain(SECRETS.apiToken);
+    // JSON escapes ESC; the log line has a raw newline only between lines.
+    expect(unsafeCharacters(text.trimEnd())).toEqual([]);
+    expect(output.records()[0]).toMatchObject({
+      [REDACTED]: 'as a key',
+      detail: 'ok\\u202etxt.exe \\x9b31m \\u2028 \u001b[2J',
+    });
   });
 });

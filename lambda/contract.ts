@@ -38,6 +38,15 @@ export const LEDGER_TABLE_ENV = 'LEDGER_TABLE_NAME';
 /** DynamoDB table names: 3-255 characters of `[a-zA-Z0-9_.-]`. */
 export const TABLE_NAME_PATTERN = /^[a-zA-Z0-9_.-]{3,255}$/;
 
+/**
+ * The function's ephemeral storage (`/tmp`) in MiB, as the construct configures it: the
+ * artifact API sizes its default limits from it. Unset (a local run, a function deployed
+ * some other way), Lambda's default is assumed.
+ */
+export const EPHEMERAL_STORAGE_ENV = 'EPHEMERAL_STORAGE_MIB';
+/** Lambda's default ephemeral storage, in MiB (and its least). */
+export const DEFAULT_EPHEMERAL_STORAGE_MIB = 512;
+
 /** Comma-separated names of the configuration properties whose values are secret. */
 export const SECRET_KEYS_ENV = 'SECRET_CONFIGURATION_KEYS';
 /** A configuration property name as the worker can receive it in that list. */

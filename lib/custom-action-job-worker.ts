@@ -25,6 +25,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   ACTION_TYPE_ENV,
+  EPHEMERAL_STORAGE_ENV,
   INTEGER_SETTINGS,
   LEDGER_SCHEMA,
   LEDGER_TABLE_ENV,
@@ -462,6 +463,8 @@ export class CustomActionJobWorker extends Construct {
       [LEDGER_TABLE_ENV]: this.ledgerTable.tableName,
       [v.batchSize.variable]: String(settings.batchSize),
       [v.concurrency.variable]: String(settings.concurrency),
+      // The artifact API sizes its default limits from the storage the jobs share.
+      [EPHEMERAL_STORAGE_ENV]: String(settings.ephemeralStorageSize.toMebibytes()),
       [v.deadlineMargin.variable]: String(settings.deadlineMargin.toMilliseconds()),
       [v.leaseGrace.variable]: String(settings.leaseGrace.toSeconds()),
       [v.recordRetention.variable]: String(settings.recordRetention.toDays()),

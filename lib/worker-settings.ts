@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Size, SizeRoundingBehavior, Token } from 'aws-
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import {
+  DEFAULT_EPHEMERAL_STORAGE_MIB,
   DEFAULT_METRICS_NAMESPACE,
   DEFAULT_SERVICE_NAME,
   INTEGER_SETTINGS,
@@ -60,7 +61,7 @@ export const WORKER_DEFAULTS = {
   scheduleRateMinutes: 1,
   reservedConcurrentExecutions: 5,
   memorySize: 512,
-  ephemeralStorageMiB: 512,
+  ephemeralStorageMiB: DEFAULT_EPHEMERAL_STORAGE_MIB,
   timeoutSeconds: 60,
   serviceName: DEFAULT_SERVICE_NAME,
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,

@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArtifactError, UnsafeArchiveError } from '../../lambda/artifacts/index.js';
 import { extractZip } from '../../lambda/artifacts/zip-extract.js';
+import { linkProblem } from '../../lambda/artifacts/zip-links.js';
 import { type ZipEntrySpec, zipBytes } from '../helpers/zip-bytes.js';
 
 /** Every name of every path and target: few, so that paths, links and later writes meet. */
@@ -230,5 +231,36 @@ describe('links kept by extractZip, against the kernel', () => {
       'Input artifact "Tree": extracting: entry "leak" is refused: it is a symbolic link whose target has ".." after a name',
     );
     expect(existsSync(root)).toBe(false);
+  });
+});
+
+describe('linkProblem', () => {
+  const links = new Set(['lib/libz.so', 'lib/libz.so.1', 'up', 'd/up']);
+  const problem = (path: string, target: string) =>
+    linkProblem({ entry: path, path, target }, links);
+
+  it.each([
+    ['a name beside it', 'current', 'src'],
+    ['climbs then names', 'bin/index.js', '../src/index.js'],
+    ['climbs to the directory itself', 'd/e/top', '../..'],
+    ['another link, last', 'lib/libz.so', 'libz.so.1'],
+    ['a name that does not exist yet', 'latest', 'build/not-yet'],
+    ['dots and doubled slashes', 'a/b', '.././/c/./d/'],
+  ])('keeps a link to %s', (_, path, target) => {
+    expect(problem(path, target)).toBeUndefined();
+  });
+
+  it.each([
+    ['a name undone by ".."', 'leak', 'build/../etc', '".." after a name'],
+    ['a link undone by ".."', 'leak', 'up/..', '".." after a name'],
+    ['more climbs than its depth', 'd/e/out', '../../..', 'leads outside the directory'],
+    ['a climb from the top', 'out', '..', 'leads outside the directory'],
+    ['a path through a link', 'x', 'd/up/f', 'passes through another symbolic link'],
+    ['an absolute path', 'abs', '/etc/passwd', 'absolute path'],
+    ['a drive path', 'abs', 'C:/Windows', 'absolute path'],
+    ['nothing', 'empty', '', 'without a valid target'],
+    ['a place under another link', 'up/inner', '.', 'lies under another symbolic link'],
+  ])('refuses a link to %s', (_, path, target, reason) => {
+    expect(problem(path, target)).toContain(reason);
   });
 });

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, sep } from 'node:path';
+import { join, posix, sep } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArtifactError, UnsafeArchiveError } from '../../lambda/artifacts/index.js';
@@ -39,16 +39,19 @@ const skeleton = fc.uniqueArray(
     kind: fc.constantFrom<Kind>('file', 'directory', 'symlink', 'symlink'),
     path: path(2, archived),
   }),
-  { minLength: 1, maxLength: 4, selector: (e) => e.path },
+  { minLength: 1, maxLength: 3, selector: (e) => e.path },
 );
 
 /**
- * A link's target: climbs then names (the shape that may be kept), or a mixture of pieces:
- * `..`, `.`, names, a name undone by `..` (`x/..`, with `x` perhaps made later), the path of
- * one of the tree's links, with or without a `..` after it; or a name undone then a link
- * undone (`x/../l/..`), which only the kernel resolves differently from the text.
+ * A link's target: climbs then names (the shape that may be kept); climbs only; a mixture of
+ * pieces: `..`, `.`, names, a name undone by `..` (`x/..`, with `x` perhaps made later), one
+ * of the tree's links (as reached from this link's directory), with or without a `..` after
+ * it; or a name undone then a link undone (`x/../l/..`), which only the kernel resolves
+ * differently from the text.
  */
-function target(links: readonly string[]): fc.Arbitrary<string> {
+function target(own: string, tree: readonly string[]): fc.Arbitrary<string> {
+  // The other links as the link's own directory reaches them.
+  const links = tree.map((link) => posix.relative(posix.dirname(own), link) || '.');
   const piece = fc.oneof(
     { weight: 1, arbitrary: fc.constantFrom('..', '.') },
     { weight: 1, arbitrary: name },
@@ -69,13 +72,15 @@ function target(links: readonly string[]): fc.Arbitrary<string> {
           .map(([ups, names]) => [...ups, ...names]),
       },
       { weight: 1, arbitrary: fc.array(piece, { minLength: 1, maxLength: 3 }) },
+      // Climbs only: to the link's own directory or above it.
+      { weight: 1, arbitrary: fc.array(fc.constant('..'), { maxLength: 2 }) },
       // A name undone, then a link undone: text and kernel disagree once the name exists.
       ...(links.length > 0
         ? [
             {
               weight: 2,
               arbitrary: fc
-                .tuple(name, fc.constantFrom(...links))
+                .tuple(fc.constantFrom('x', ...NAMES), fc.constantFrom(...links))
                 .map(([n, l]) => [`${n}/..`, `${l}/..`]),
             },
           ]
@@ -91,7 +96,7 @@ const tree: fc.Arbitrary<Entry[]> = skeleton.chain((shape) => {
     ...shape.map(
       (e): fc.Arbitrary<Entry> =>
         e.kind === 'symlink'
-          ? target(links).map((text) => ({ kind: 'symlink', path: e.path, target: text }))
+          ? target(e.path, links).map((text) => ({ kind: 'symlink', path: e.path, target: text }))
           : fc.constant({ kind: e.kind, path: e.path }),
     ),
   );
@@ -101,7 +106,7 @@ const later: fc.Arbitrary<Later[]> = fc.array(
     op: fc.constantFrom('mkdir' as const, 'file' as const),
     path: path(4, fc.constantFrom(...NAMES, 'x')),
   }),
-  { maxLength: 6 },
+  { minLength: 1, maxLength: 6 },
 );
 
 function spec(entry: Entry): ZipEntrySpec {

@@ -246,6 +246,17 @@ export const INTEGER_SETTINGS = {
     default: 1_380,
     unit: 'min',
   },
+  /**
+   * The function's ephemeral storage (`/tmp`), which the jobs of an invocation share: the
+   * artifact API sizes its default limits from it. Lambda's range and default.
+   */
+  ephemeralStorageSize: {
+    variable: 'EPHEMERAL_STORAGE_MIB',
+    min: 512,
+    max: 10_240,
+    default: 512,
+    unit: 'MiB',
+  },
 } as const satisfies Record<string, IntegerSetting>;
 
 export type IntegerSettingName = keyof typeof INTEGER_SETTINGS;

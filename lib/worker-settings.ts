@@ -43,7 +43,6 @@ export interface WorkerSettings extends ContractSettings {
   readonly scheduleRate: Duration;
   readonly reservedConcurrentExecutions: number | undefined;
   readonly memorySize: number;
-  readonly ephemeralStorageSize: Size;
   readonly timeout: Duration;
   readonly serviceName: string;
   readonly metricsNamespace: string;
@@ -63,7 +62,6 @@ export const WORKER_DEFAULTS = {
   scheduleRateMinutes: 1,
   reservedConcurrentExecutions: 5,
   memorySize: 512,
-  ephemeralStorageMiB: 512,
   timeoutSeconds: 60,
   serviceName: DEFAULT_SERVICE_NAME,
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,
@@ -286,14 +284,6 @@ export function resolveSettings(props: CustomActionJobWorkerProps): {
       128,
       10_240,
       d.memorySize,
-    ),
-    // Lambda's range; CDK would throw on a value outside it, so a refused one is replaced.
-    ephemeralStorageSize: c.mebibytes(
-      'ephemeralStorageSize',
-      props.ephemeralStorageSize ?? Size.mebibytes(d.ephemeralStorageMiB),
-      512,
-      10_240,
-      Size.mebibytes(d.ephemeralStorageMiB),
     ),
     timeout,
     serviceName: c.text(

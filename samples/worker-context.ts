@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ActionCategory, CustomActionProperty } from 'aws-cdk-lib/aws-codepipeline';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
@@ -67,7 +67,6 @@ const CONTEXT_KEYS: Readonly<Record<string, string>> = {
   timeout: 'timeoutSeconds',
   logRetention: 'logRetentionDays',
   maxEventAge: 'maxEventAgeMinutes',
-  ephemeralStorageSize: 'ephemeralStorageMiB',
   entry: 'jobProcessor',
 };
 
@@ -183,7 +182,6 @@ function readWorkerProps(ctx: ContextReader, processor: string): CustomActionJob
   const reservedConcurrency = ctx.raw('reservedConcurrency');
   const unreserved = reservedConcurrency === false || reservedConcurrency === 'none';
   const removalPolicy = ctx.oneOf('removalPolicy', ['retain', 'destroy']);
-  const ephemeralStorageMiB = ctx.number('ephemeralStorageMiB');
   return {
     category: ctx.requiredString('actionCategory') as ActionCategory,
     provider: ctx.requiredString('actionProvider'),
@@ -200,8 +198,6 @@ function readWorkerProps(ctx: ContextReader, processor: string): CustomActionJob
     reserveConcurrency: unreserved ? false : undefined,
     reservedConcurrentExecutions: unreserved ? undefined : ctx.number('reservedConcurrency'),
     memorySize: ctx.number('memorySize'),
-    ephemeralStorageSize:
-      ephemeralStorageMiB === undefined ? undefined : Size.mebibytes(ephemeralStorageMiB),
     timeout: ctx.duration('timeoutSeconds', Duration.seconds),
     serviceName: ctx.string('serviceName'),
     metricsNamespace: ctx.string('metricsNamespace'),

@@ -12,6 +12,17 @@ import {
 
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 const CONFLICT = new Set(['EEXIST', 'ENOTDIR', 'EISDIR']);
+/** Paths the file system cannot take: too long a name or path, too many levels. */
+const UNREACHABLE = new Set(['ENAMETOOLONG', 'ELOOP']);
+
+/**
+ * Characters that would act on a terminal or a log viewer rather than show: C0 controls, DEL,
+ * C1 controls, and the bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+ * U+2066-U+2069) that make text read in another order than it is. The backslash is escaped
+ * too, so that an escape cannot be forged by a name that spells one.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const UNSAFE_CHARACTERS = /[\\\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -26,6 +37,20 @@ function isFileSystemError(error: unknown): boolean {
 /** Cuts untrusted text (an archive's own messages, entry names) to a readable length. */
 export function clip(text: string, max = 200): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+/**
+ * Untrusted text (an entry's name, a file's name) as it may be shown in a message: clipped,
+ * then with every control or direction-changing character escaped (`\x1b`, `\u202e`, `\\`).
+ */
+export function shown(text: string, max = 200): string {
+  return clip(text, max).replace(UNSAFE_CHARACTERS, (character) => {
+    if (character === '\\') return '\\\\';
+    const code = character.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }
 
 /**
@@ -54,6 +79,13 @@ export function fileError(
       withCause,
     );
   }
+  if (archive && code && UNREACHABLE.has(code)) {
+    // Node's message would carry the local path; the entry is the archive's fault, not ours.
+    return new ArtifactFormatError(
+      `${doing}: an entry's path is too long or too deep for the file system (${code})`,
+      withCause,
+    );
+  }
   if (archive && code && CONFLICT.has(code)) {
     return new ArtifactFormatError(
       `${doing}: two entries of the archive claim the same path (${code})`,
@@ -72,6 +104,6 @@ export function fileError(
       withCause,
     );
   }
-  const reason = error instanceof Error ? clip(error.message) : 'unreadable';
+  const reason = error instanceof Error ? shown(error.message) : 'unreadable';
   return new ArtifactFormatError(`${doing}: not a valid zip archive (${reason})`, withCause);
 }

@@ -33,6 +33,8 @@ export {
   DEFAULT_PART_SIZE_BYTES,
   DEFAULT_REFRESH_AFTER_MS,
   DEFAULT_UPLOAD_CONCURRENCY,
+  defaultArtifactLimits,
+  ENTRY_DISK_BYTES,
   type JobArtifactsOptions,
 } from './settings.js';
 export type { UploadResult } from './upload.js';

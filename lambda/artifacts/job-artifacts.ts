@@ -24,10 +24,10 @@ import {
 } from './s3-errors.js';
 import {
   type ArtifactLimits,
-  DEFAULT_ARTIFACT_LIMITS,
   DEFAULT_PART_SIZE_BYTES,
   DEFAULT_REFRESH_AFTER_MS,
   DEFAULT_UPLOAD_CONCURRENCY,
+  defaultArtifactLimits,
   type JobArtifactsOptions,
 } from './settings.js';
 import { localName, resolveTarget } from './targets.js';
@@ -50,10 +50,11 @@ class ArtifactStore implements JobArtifacts {
     this.#job = job;
     this.#context = context;
     this.#options = options;
+    const defaults = defaultArtifactLimits();
     this.#limits = {
-      maxInputBytes: options.maxInputBytes ?? DEFAULT_ARTIFACT_LIMITS.maxInputBytes,
-      maxExtractedBytes: options.maxExtractedBytes ?? DEFAULT_ARTIFACT_LIMITS.maxExtractedBytes,
-      maxEntries: options.maxEntries ?? DEFAULT_ARTIFACT_LIMITS.maxEntries,
+      maxInputBytes: options.maxInputBytes ?? defaults.maxInputBytes,
+      maxExtractedBytes: options.maxExtractedBytes ?? defaults.maxExtractedBytes,
+      maxEntries: options.maxEntries ?? defaults.maxEntries,
     };
     this.#credentials = new JobCredentials({
       job,

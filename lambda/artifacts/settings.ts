@@ -2,30 +2,75 @@
  * The artifact API's options and their defaults.
  */
 
+import { INTEGER_SETTINGS } from '../contract.js';
+
 /** Limits on what one input artifact may cost the job's temporary storage. */
 export interface ArtifactLimits {
   /** Most bytes read of one input artifact's object (`open`, `download`, `extract`). */
   readonly maxInputBytes: number;
-  /** Most bytes written by extracting one input artifact. */
+  /**
+   * Most bytes extracting one input artifact may take on disk: the contents of its files and
+   * links, and {@link ENTRY_DISK_BYTES} for each file, directory and link it creates.
+   */
   readonly maxExtractedBytes: number;
-  /** Most entries (files, directories, links) in one input archive. */
+  /**
+   * Most files, directories and links extracting one input artifact creates, the directories
+   * that deeper paths imply included (each is an inode of the job's temporary storage).
+   */
   readonly maxEntries: number;
 }
 
 const MIB = 1024 * 1024;
-const GIB = 1024 * MIB;
 
 /**
- * Sized so that artifacts of ordinary pipelines pass (CodePipeline's source artifacts are at
- * most 5 GB, most are far smaller) while a zip bomb or a runaway artifact stops early, before
- * it fills the function's ephemeral storage (512 MB by default, 10 GB at most), which the
- * jobs of one invocation share. Raise them together with the function's ephemeral storage.
+ * What each file, directory and link created by an extraction counts besides its contents:
+ * one block of the file system, as a directory or a small file takes on disk.
  */
-export const DEFAULT_ARTIFACT_LIMITS: ArtifactLimits = {
-  maxInputBytes: 1 * GIB,
-  maxExtractedBytes: 2 * GIB,
-  maxEntries: 100_000,
-};
+export const ENTRY_DISK_BYTES = 4096;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integerOf(raw: string | undefined, min: number, max: number): number | undefined {
+  const value = Number(raw?.trim());
+  return raw !== undefined && /^\s*\d+\s*$/.test(raw) && value >= min && value <= max
+    ? value
+    : undefined;
+}
+
+/**
+ * The default limits of one input artifact, sized from the function's ephemeral storage
+ * (`EPHEMERAL_STORAGE_MIB`, which the construct sets; 512 MiB when unset) and the jobs one
+ * invocation runs at once (`CONCURRENCY`; 10 when unset). Each job's share is the storage
+ * divided by the concurrency, so that every job of an invocation can reach its limits at the
+ * same time and all still fit: a quarter of the share for the archive (downloaded while it
+ * is extracted), half of it for the extracted tree (inodes included), a quarter left for the
+ * processor's own files. Both sizes are whole MiB, rounded down.
+ *
+ * @param env - the function's environment
+ * @example
+ * defaultArtifactLimits({ EPHEMERAL_STORAGE_MIB: '512', CONCURRENCY: '10' });
+ * // { maxInputBytes: 12 MiB, maxExtractedBytes: 25 MiB, maxEntries: 6400 }
+ */
+export function defaultArtifactLimits(env: Env = process.env): ArtifactLimits {
+  const { concurrency, ephemeralStorageSize: storage } = INTEGER_SETTINGS;
+  const storageMiB = integerOf(env[storage.variable], storage.min, storage.max) ?? storage.default;
+  const jobs =
+    integerOf(env[concurrency.variable], concurrency.min, concurrency.max) ?? concurrency.default;
+  const shareMiB = storageMiB / jobs;
+  const maxExtractedBytes = Math.max(1, Math.floor(shareMiB / 2)) * MIB;
+  return {
+    maxInputBytes: Math.max(1, Math.floor(shareMiB / 4)) * MIB,
+    maxExtractedBytes,
+    maxEntries: maxExtractedBytes / ENTRY_DISK_BYTES,
+  };
+}
+
+/**
+ * The default limits of a function with Lambda's default ephemeral storage (512 MiB) and the
+ * worker's default concurrency (10). The artifact API reads the function's own settings when
+ * it starts a job: see {@link defaultArtifactLimits}.
+ */
+export const DEFAULT_ARTIFACT_LIMITS: ArtifactLimits = defaultArtifactLimits({});
 
 /**
  * CodePipeline's artifact credentials last about 15 minutes and JobData says nothing of

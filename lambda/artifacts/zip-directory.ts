@@ -1,14 +1,19 @@
 /**
  * A directory as a zip stream (yazl): files are read one at a time as the stream is consumed,
  * so memory stays flat whatever the directory's size.
+ *
+ * The directory is listed first, then read: between the two, a file may be replaced (by a
+ * link to a file outside, or its directory by a link to another). Each file is therefore
+ * opened without following a link in its last component, and the opened file must be the
+ * one listed (a regular file, same device and inode), or the upload fails.
  */
-import type { Dirent } from 'node:fs';
-import { readdir, readlink, realpath } from 'node:fs/promises';
+import { constants, type Dirent, type Stats } from 'node:fs';
+import { lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import yazl from 'yazl';
 import { UnsafeArchiveError } from './errors.js';
-import { clip } from './file-errors.js';
+import { shown } from './file-errors.js';
 
 /** A symbolic link's mode: what unzip tools read to recreate a link. */
 const SYMLINK_MODE = 0o120777;
@@ -21,11 +26,19 @@ export interface ZipDirectoryOptions {
   readonly label: string;
   /** The output artifact's name, carried by errors. */
   readonly artifactName: string;
+  /** Runs between the listing and the first read (tests change the tree there). */
+  readonly afterListing?: () => Promise<void>;
 }
+
+/** What is put in the archive, in order, as the listing found it. */
+type Listed =
+  | { readonly kind: 'file'; readonly name: string; readonly path: string; readonly stats: Stats }
+  | { readonly kind: 'directory'; readonly name: string }
+  | { readonly kind: 'symlink'; readonly name: string; readonly target: Buffer };
 
 function refused(options: ZipDirectoryOptions, name: string, reason: string) {
   return new UnsafeArchiveError(
-    `${options.label}: "${clip(name)}" in the directory to upload ${reason}`,
+    `${options.label}: "${shown(name)}" in the directory to upload ${reason}`,
     { artifactName: options.artifactName },
   );
 }
@@ -50,26 +63,69 @@ async function linkEntry(
   return Buffer.from(target);
 }
 
-async function addTree(
-  zip: yazl.ZipFile,
+async function listTree(
   root: string,
   relative: string,
   options: ZipDirectoryOptions,
+  listed: Listed[],
 ): Promise<void> {
   const entries: Dirent[] = await readdir(join(root, relative), { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  if (entries.length === 0 && relative !== '') zip.addEmptyDirectory(relative);
+  if (entries.length === 0 && relative !== '') listed.push({ kind: 'directory', name: relative });
   for (const entry of entries) {
     const name = relative === '' ? entry.name : `${relative}/${entry.name}`;
     const path = join(root, name);
-    if (entry.isDirectory()) await addTree(zip, root, name, options);
-    else if (entry.isFile()) zip.addFile(path, name, { compress: options.compress });
+    if (entry.isDirectory()) await listTree(root, name, options, listed);
+    else if (entry.isFile()) listed.push({ kind: 'file', name, path, stats: await lstat(path) });
     else if (entry.isSymbolicLink()) {
-      zip.addBuffer(await linkEntry(root, path, name, options), name, {
-        mode: SYMLINK_MODE,
-        compress: false,
-      });
+      listed.push({ kind: 'symlink', name, target: await linkEntry(root, path, name, options) });
     } else throw refused(options, name, 'is neither a file, a directory nor a link');
+  }
+}
+
+/**
+ * Opens a listed file for reading, never through a link in its last component, and checks
+ * that what was opened is the file listed: a link in a parent directory put there since the
+ * listing leads to another inode, and is caught too.
+ */
+async function openListed(
+  file: Extract<Listed, { kind: 'file' }>,
+  options: ZipDirectoryOptions,
+): Promise<Readable> {
+  const changed = () => refused(options, file.name, 'changed while it was being read');
+  const handle = await open(file.path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw error.code === 'ELOOP' ? changed() : error;
+    },
+  );
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile() || opened.dev !== file.stats.dev || opened.ino !== file.stats.ino) {
+      throw changed();
+    }
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle.createReadStream();
+}
+
+function addListed(zip: yazl.ZipFile, listed: Listed, options: ZipDirectoryOptions): void {
+  if (listed.kind === 'directory') zip.addEmptyDirectory(listed.name);
+  else if (listed.kind === 'symlink') {
+    zip.addBuffer(listed.target, listed.name, { mode: SYMLINK_MODE, compress: false });
+  } else {
+    const { mtime, mode, size } = listed.stats;
+    zip.addReadStreamLazy(
+      listed.name,
+      { mtime, mode, size, compress: options.compress },
+      (callback) => {
+        openListed(listed, options).then(
+          (stream) => callback(null, stream),
+          (error: Error) => callback(error, undefined as unknown as Readable),
+        );
+      },
+    );
   }
 }
 
@@ -83,9 +139,14 @@ export function zipDirectory(directory: string, options: ZipDirectoryOptions): R
   const output = zip.outputStream as Readable;
   const fail = (error: unknown) => output.destroy(error as Error);
   zip.on('error', fail);
+  const listed: Listed[] = [];
   realpath(directory)
-    .then((root) => addTree(zip, root, '', options))
-    .then(() => zip.end())
+    .then((root) => listTree(root, '', options, listed))
+    .then(() => options.afterListing?.())
+    .then(() => {
+      for (const each of listed) addListed(zip, each, options);
+      zip.end();
+    })
     .catch(fail);
   return output;
 }

@@ -1,7 +1,9 @@
 /**
  * Extracts a zip archive into a directory of its own, refusing anything that would land
- * outside it, and stopping at the limits by counting the bytes actually written (an entry's
- * declared sizes are only the zip reader's consistency check, never the limit).
+ * outside it, and stopping at the limits by counting what is actually created: the bytes
+ * written (an entry's declared sizes are only the zip reader's consistency check, never the
+ * limit), and every file, directory and link, the directories that deep paths imply
+ * included, each of them an inode and a block of the disk.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, realpath, rm } from 'node:fs/promises';
@@ -9,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { type Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ArtifactLimitError, UnsafeArchiveError } from './errors.js';
-import { clip, fileError } from './file-errors.js';
+import { fileError, shown } from './file-errors.js';
+import { ENTRY_DISK_BYTES } from './settings.js';
 import {
   entryKind,
   entryName,
@@ -22,6 +25,10 @@ import { createLinks, type PendingLink, RefusedLink } from './zip-links.js';
 
 /** Longest symbolic link target read from an archive (Linux's PATH_MAX). */
 const MAX_LINK_TARGET_BYTES = 4096;
+/** Longest name of one path component (Linux's NAME_MAX). */
+const MAX_NAME_BYTES = 255;
+/** Longest path a system call takes, its final NUL included (Linux's PATH_MAX). */
+const MAX_PATH_BYTES = 4096;
 
 /** Options of {@link extractZip}. */
 export interface ExtractOptions {
@@ -29,9 +36,12 @@ export interface ExtractOptions {
   readonly label: string;
   /** The artifact's name, carried by errors. */
   readonly artifactName: string;
-  /** Most bytes written in all (files and link targets). */
+  /**
+   * Most bytes written in all: files' contents, link targets, and {@link ENTRY_DISK_BYTES}
+   * for each file, directory and link created.
+   */
   readonly maxBytes: number;
-  /** Most entries (files, directories and links). */
+  /** Most files, directories and links created, the directories deep paths imply included. */
   readonly maxEntries: number;
   readonly signal?: AbortSignal;
   /**
@@ -46,7 +56,7 @@ export interface ExtractResult {
   readonly files: number;
   readonly directories: number;
   readonly symlinks: number;
-  /** Bytes written (files and link targets). */
+  /** Bytes counted against the limit (contents, link targets, a block per entry). */
   readonly bytes: number;
 }
 
@@ -55,13 +65,65 @@ const exclusiveFile = (path: string, mode: number): Writable =>
 
 function overLimit(options: ExtractOptions): ArtifactLimitError {
   return new ArtifactLimitError(
-    `${options.label}: extracting it writes more than the limit of ${options.maxBytes} bytes`,
+    `${options.label}: extracting it writes more than the limit of ${options.maxBytes} bytes (maxExtractedBytes; each file, directory and link counts ${ENTRY_DISK_BYTES} bytes besides its contents)`,
     { artifactName: options.artifactName },
   );
 }
 
+/**
+ * What an extraction has created so far: its bytes, and the directories it made, so that the
+ * ones a deep path implies are counted once each, like those the archive lists.
+ */
+class Created {
+  bytes = 0;
+  inodes = 0;
+  readonly directories = new Set<string>();
+
+  constructor(
+    private readonly options: ExtractOptions,
+    private readonly doing: string,
+  ) {}
+
+  /** Counts `path` (relative, not yet created) and the directories above it that are new. */
+  add(path: string, directory: boolean): void {
+    const parts = path.split('/');
+    for (let depth = 1; depth <= parts.length; depth++) {
+      const prefix = parts.slice(0, depth).join('/');
+      const isDirectory = depth < parts.length || directory;
+      if (isDirectory && this.directories.has(prefix)) continue;
+      if (isDirectory) this.directories.add(prefix);
+      this.count();
+    }
+  }
+
+  private count(): void {
+    this.inodes++;
+    if (this.inodes > this.options.maxEntries) {
+      throw new ArtifactLimitError(
+        `${this.doing}: it creates more than the limit of ${this.options.maxEntries} files, directories and links (maxEntries), the directories its paths imply included`,
+        { artifactName: this.options.artifactName },
+      );
+    }
+    this.bytes += ENTRY_DISK_BYTES;
+    if (this.bytes > this.options.maxBytes) throw overLimit(this.options);
+  }
+}
+
+/** Why the file system could not take `path` (relative) under `root`, if it could not. */
+function pathProblem(root: string, path: string): string | undefined {
+  if (path.split('/').some((part) => Buffer.byteLength(part) > MAX_NAME_BYTES)) {
+    return `a component of its name is longer than ${MAX_NAME_BYTES} bytes`;
+  }
+  // The directory's own path is the worker's, not the archive's: it is not shown.
+  const room = MAX_PATH_BYTES - Buffer.byteLength(root) - 2;
+  if (Buffer.byteLength(path) > room) {
+    return `its path is longer than the ${room} bytes the extraction directory leaves`;
+  }
+  return undefined;
+}
+
 /** Passes bytes on while the running total stays within the limit. */
-function limiter(state: { bytes: number }, options: ExtractOptions): Transform {
+function limiter(state: Created, options: ExtractOptions): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       state.bytes += chunk.length;
@@ -74,7 +136,7 @@ function limiter(state: { bytes: number }, options: ExtractOptions): Transform {
 /** A link entry's text, or undefined when it is longer than any path can be. */
 async function readLinkTarget(
   stream: Readable,
-  state: { bytes: number },
+  state: Created,
   options: ExtractOptions,
 ): Promise<string | undefined> {
   const chunks: Buffer[] = [];
@@ -105,11 +167,11 @@ export async function extractZip(
 ): Promise<ExtractResult> {
   const doing = `${options.label}: extracting`;
   const unsafe = (entry: string, reason: string) =>
-    new UnsafeArchiveError(`${doing}: entry "${clip(entry)}" is refused: ${reason}`, {
+    new UnsafeArchiveError(`${doing}: entry "${shown(entry)}" is refused: ${reason}`, {
       artifactName: options.artifactName,
     });
   const createFile = options.createFile ?? exclusiveFile;
-  const state = { bytes: 0 };
+  const state = new Created(options, doing);
   const counts = { files: 0, directories: 0, symlinks: 0 };
   const fail = (error: unknown, archive: boolean) =>
     fileError(error, doing, { artifactName: options.artifactName }, archive);
@@ -138,7 +200,10 @@ export async function extractZip(
       const kind = entryKind(entry, name);
       if (kind === 'other') throw unsafe(name, 'it is neither a file, a directory nor a link');
       if (checked.path === '') continue;
+      const tooLong = pathProblem(root, checked.path);
+      if (tooLong) throw unsafe(name, tooLong);
       const path = join(root, checked.path);
+      state.add(checked.path, kind === 'directory');
       if (kind === 'directory') {
         await mkdir(path, { recursive: true });
         counts.directories++;

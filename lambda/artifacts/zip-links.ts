@@ -1,10 +1,28 @@
 /**
  * Symbolic links of an extracted archive. They are created after every file, so that no file
- * is ever written through one, and each is then followed as the kernel would (through other
- * links, `..` included): a link that leads outside the directory refuses the archive.
+ * is ever written through one, and each is judged by its text against a rule that holds for
+ * the tree as it will be, not as it is: a processor creates directories and files after the
+ * extraction (`mkdir build`), and a target that was harmless over the archive's tree alone
+ * (`build/../up/../..`) can leave it once they exist.
+ *
+ * The rule: a target is relative; after its `.` and empty components, it is some `..`
+ * followed only by names (never a `..` after a name); its `..`s climb no higher than the
+ * extraction directory; and no component it passes through (every name but the last) is
+ * another link of the archive.
+ *
+ * Why it is sound, whatever directories and files are created later: the link's own
+ * directory and its ancestors are real directories (no entry lies under a link, and links
+ * are made last), so each leading `..` moves to a real parent inside the directory. Each
+ * name but the last is then not an archive link: it is a directory, a file, or nothing yet,
+ * and whatever a processor creates there (other than a link of its own) is a real directory
+ * or a file, so the walk goes down one real level, still inside. The last name is reached
+ * inside too; if it is itself an archive link, the kernel follows it, and it obeys the same
+ * rule from its own directory, so every hop of a chain stays inside (a chain that loops
+ * fails with ELOOP, leading nowhere). A `..` after a name is refused because the kernel
+ * resolves the name first: through a link made later it would land anywhere.
  */
-import { lstat, mkdir, readlink, symlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { mkdir, symlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 
 /** A link entry, read but not yet created. */
 export interface PendingLink {
@@ -15,9 +33,6 @@ export interface PendingLink {
   /** The link's text. */
   readonly target: string;
 }
-
-/** Above this many links followed in one resolution, the kernel gives up too (ELOOP). */
-const MAX_HOPS = 40;
 
 /** Thrown (then wrapped by the caller) when a link is refused. */
 export class RefusedLink extends Error {
@@ -30,78 +45,59 @@ export class RefusedLink extends Error {
   }
 }
 
-function inside(root: string, path: string): boolean {
-  return path === root || path.startsWith(root + sep);
-}
-
 /**
- * Where `target`, read from a link inside the physical directory `from`, leads; undefined
- * when links loop. Missing components are taken as plain directories: a processor may create
- * them later, and they cannot be links the archive made.
- */
-async function follow(
-  from: string,
-  target: string,
-  hops: { left: number },
-): Promise<string | undefined> {
-  let current = isAbsolute(target) ? sep : from;
-  const parts = target.split('/');
-  for (const [index, part] of parts.entries()) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      current = dirname(current);
-      continue;
-    }
-    const next = join(current, part);
-    const stats = await lstat(next).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
-      throw error;
-    });
-    if (!stats) return resolve(next, ...parts.slice(index + 1));
-    if (!stats.isSymbolicLink()) {
-      current = next;
-      continue;
-    }
-    if (--hops.left < 0) return undefined;
-    const followed = await follow(current, await readlink(next), hops);
-    if (followed === undefined) return undefined;
-    current = followed;
-  }
-  return current;
-}
-
-/**
- * Creates `links` under `root` (a real path) and checks where each leads.
+ * Why `link` is refused under the rule above, or undefined when it is kept.
  *
- * @throws RefusedLink when a link is absolute, leads outside `root`, lies inside another
- *   link's path, or loops
+ * @param link - the link, its path relative to the extraction directory
+ * @param links - the paths of every link of the archive
+ */
+export function linkProblem(link: PendingLink, links: ReadonlySet<string>): string | undefined {
+  const { target } = link;
+  if (target === '' || target.includes('\0')) return 'it is a symbolic link without a valid target';
+  if (isAbsolute(target) || /^[A-Za-z]:/.test(target)) {
+    return 'it is a symbolic link to an absolute path';
+  }
+  const own = link.path.split('/');
+  for (let depth = 1; depth < own.length; depth++) {
+    if (links.has(own.slice(0, depth).join('/'))) {
+      return 'it lies under another symbolic link of the archive';
+    }
+  }
+  const parts = target.split('/').filter((part) => part !== '' && part !== '.');
+  const ups = parts.findIndex((part) => part !== '..');
+  const climbs = ups === -1 ? parts.length : ups;
+  const names = parts.slice(climbs);
+  if (names.includes('..')) {
+    return 'it is a symbolic link whose target has ".." after a name';
+  }
+  const base = own.slice(0, own.length - 1);
+  if (climbs > base.length) {
+    return 'it is a symbolic link that leads outside the directory';
+  }
+  const at = base.slice(0, base.length - climbs);
+  for (const name of names.slice(0, -1)) {
+    at.push(name);
+    if (links.has(at.join('/'))) {
+      return 'it is a symbolic link that passes through another symbolic link of the archive';
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Checks `links` by the rule above, then creates them under `root`.
+ *
+ * @throws RefusedLink when a link breaks the rule (nothing is created then)
  */
 export async function createLinks(root: string, links: readonly PendingLink[]): Promise<void> {
   const paths = new Set(links.map((link) => link.path));
   for (const link of links) {
-    if (link.target === '' || link.target.includes('\0')) {
-      throw new RefusedLink(link, 'it is a symbolic link without a valid target');
-    }
-    if (isAbsolute(link.target) || /^[A-Za-z]:/.test(link.target)) {
-      throw new RefusedLink(link, 'it is a symbolic link to an absolute path');
-    }
-    const parts = link.path.split('/');
-    for (let depth = 1; depth < parts.length; depth++) {
-      if (paths.has(parts.slice(0, depth).join('/'))) {
-        throw new RefusedLink(link, 'it lies under another symbolic link of the archive');
-      }
-    }
+    const problem = linkProblem(link, paths);
+    if (problem) throw new RefusedLink(link, problem);
   }
   for (const link of links) {
     const path = join(root, link.path);
     await mkdir(dirname(path), { recursive: true });
     await symlink(link.target, path);
-  }
-  for (const link of links) {
-    const leads = await follow(dirname(join(root, link.path)), link.target, { left: MAX_HOPS });
-    if (leads === undefined) throw new RefusedLink(link, 'it is a symbolic link that loops');
-    if (!inside(root, leads)) {
-      throw new RefusedLink(link, 'it is a symbolic link that leads outside the directory');
-    }
   }
 }

@@ -164,6 +164,16 @@ describe('CustomActionJobWorker with non-default props', () => {
     variant.hasResourceProperties('AWS::Lambda::Function', { EphemeralStorage: { Size: 2048 } });
   });
 
+  it('tells the function its temporary storage, which the artifact limits are sized from', () => {
+    variant.hasResourceProperties('AWS::Lambda::Function', {
+      EphemeralStorage: { Size: 2048 },
+      Environment: { Variables: Match.objectLike({ EPHEMERAL_STORAGE_MIB: '2048' }) },
+    });
+    byoTopic.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ EPHEMERAL_STORAGE_MIB: '512' }) },
+    });
+  });
+
   it('matches a non-numeric version only as a string', () => {
     variant.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({

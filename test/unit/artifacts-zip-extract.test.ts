@@ -10,6 +10,7 @@ import {
   ArtifactStorageError,
   UnsafeArchiveError,
 } from '../../lambda/artifacts/index.js';
+import { ENTRY_DISK_BYTES } from '../../lambda/artifacts/settings.js';
 import { type ExtractOptions, extractZip } from '../../lambda/artifacts/zip-extract.js';
 import { JobFailureError } from '../../lambda/worker/outcome.js';
 import { type ZipEntrySpec, zipBytes } from '../helpers/zip-bytes.js';
@@ -217,11 +218,14 @@ describe('extractZip', () => {
       data: Buffer.alloc(100_000, i),
     }));
 
-    const error = await refusal(entries, { maxBytes: 1_000_000, createFile });
+    // Ten files and their blocks fill the limit exactly, and half of the eleventh's contents.
+    const limit = 10 * (100_000 + ENTRY_DISK_BYTES) + ENTRY_DISK_BYTES + 50_000;
+
+    const error = await refusal(entries, { maxBytes: limit, createFile });
 
     expect(error).toBeInstanceOf(ArtifactLimitError);
-    expect(written.bytes).toBeLessThanOrEqual(1_000_000);
-    // Ten files fill the limit exactly; the eleventh is begun, and stopped at its first chunk.
+    expect(written.bytes).toBeLessThanOrEqual(10 * 100_000 + 50_000);
+    // The eleventh is begun, and stopped at the chunk that crosses the limit.
     expect(written.files).toBe(11);
   });
 

@@ -1,0 +1,108 @@
+/**
+ * zipDirectory reads the files it listed, and only those: a file or a directory replaced by
+ * a link between the listing and the reading fails the upload instead of sending what the
+ * link leads to.
+ */
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UnsafeArchiveError } from '../../lambda/artifacts/index.js';
+import { zipDirectory } from '../../lambda/artifacts/zip-directory.js';
+import { unzipText } from '../helpers/zip-read.js';
+
+const LABEL = 'Output artifact "Report" (s3://bucket/key)';
+const SECRET = 'outside contents: AKIA-not-for-upload';
+
+describe('zipDirectory', () => {
+  let work: string;
+  let directory: string;
+  let outside: string;
+
+  beforeEach(async () => {
+    work = await mkdtemp(join(tmpdir(), 'zip-directory-'));
+    directory = join(work, 'report');
+    outside = join(work, 'outside');
+    await mkdir(join(directory, 'sub'), { recursive: true });
+    await mkdir(outside);
+    await writeFile(join(directory, 'a.txt'), 'first');
+    await writeFile(join(directory, 'sub', 'b.txt'), 'second');
+    await writeFile(join(outside, 'b.txt'), SECRET);
+  });
+  afterEach(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  /** The zip's bytes, or the error that failed the stream. */
+  function zipped(afterListing?: () => Promise<void>): Promise<Buffer> {
+    return buffer(
+      zipDirectory(directory, {
+        compress: true,
+        label: LABEL,
+        artifactName: 'Report',
+        afterListing,
+      }),
+    );
+  }
+
+  async function refusal(afterListing: () => Promise<void>): Promise<Error> {
+    const error = await zipped(afterListing).then(
+      (bytes) => bytes,
+      (thrown: unknown) => thrown as Error,
+    );
+    expect(error).toBeInstanceOf(UnsafeArchiveError);
+    return error as Error;
+  }
+
+  it('zips what it listed when nothing changes in between', async () => {
+    const bytes = await zipped(async () => undefined);
+
+    expect(await unzipText(bytes)).toEqual({ 'a.txt': 'first', 'sub/b.txt': 'second' });
+  });
+
+  it('refuses a file replaced by a link to a file outside after the listing', async () => {
+    const error = await refusal(async () => {
+      await rm(join(directory, 'sub', 'b.txt'));
+      await symlink(join(outside, 'b.txt'), join(directory, 'sub', 'b.txt'));
+    });
+
+    expect(error.message).toBe(
+      `${LABEL}: "sub/b.txt" in the directory to upload changed while it was being read`,
+    );
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it('refuses a file whose directory was replaced by a link to one outside', async () => {
+    const error = await refusal(async () => {
+      await rename(join(directory, 'sub'), join(work, 'moved'));
+      await symlink(outside, join(directory, 'sub'));
+    });
+
+    expect(error.message).toContain('"sub/b.txt" in the directory to upload changed');
+  });
+
+  it('refuses a file replaced by another file after the listing', async () => {
+    const error = await refusal(async () => {
+      // Written beside it, then renamed over it: a new inode, of the same size.
+      await writeFile(join(work, 'other.txt'), 'other');
+      await rename(join(work, 'other.txt'), join(directory, 'a.txt'));
+    });
+
+    expect(error.message).toContain('"a.txt" in the directory to upload changed');
+  });
+
+  it('shows control characters of a refused name escaped', async () => {
+    await symlink('/etc/passwd', join(directory, 'evil\u001b[2J\u202e.txt'));
+
+    const error = await zipped().then(
+      () => undefined,
+      (thrown: unknown) => thrown as Error,
+    );
+
+    expect(error).toBeInstanceOf(UnsafeArchiveError);
+    expect(error?.message).toContain('"evil\\x1b[2J\\u202e.txt"');
+    expect(error?.message).not.toContain('\u001b');
+    expect(error?.message).not.toContain('\u202e');
+  });
+});

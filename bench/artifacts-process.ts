@@ -15,10 +15,10 @@ import {
   DEFAULT_UPLOAD_CONCURRENCY,
   jobArtifacts,
 } from '../lambda/artifacts/index.js';
-import type { ProcessingContext } from '../lambda/processors/job-processor.js';
+import type { Job } from '../lambda/job/job.js';
+import type { ProcessingContext } from '../lambda/job/processor.js';
+import { Secret } from '../lambda/job/secret.js';
 import { sdkClientOptions } from '../lambda/sdk-options.js';
-import type { Job } from '../lambda/worker/job.js';
-import { Secret } from '../lambda/worker/secrets.js';
 
 /** The transfers measured: the artifact API's, and the plain calls beside them. */
 export type TransferMode =

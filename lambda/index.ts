@@ -22,20 +22,12 @@ export {
   type JobWorkerHandlerOptions,
 } from './create-handler.js';
 export type {
-  JobLogger,
-  JobProcessor,
-  OutcomeCheck,
-  ProcessingContext,
-  SdkSettings,
-} from './processors/job-processor.js';
-export type { DrainSummary } from './worker/counters.js';
-export type {
   Artifact,
   ArtifactCredentials,
   Job,
   JobActionTypeId,
   PipelineContext,
-} from './worker/job.js';
+} from './job/job.js';
 export {
   type ContinueOutcome,
   type CurrentRevision,
@@ -46,8 +38,16 @@ export {
   failure,
   JobFailureError,
   type JobOutcome,
-  LIMITS,
   type SuccessOutcome,
   success,
-} from './worker/outcome.js';
-export { MIN_SECRET_LENGTH, REDACTED, Secret } from './worker/secrets.js';
+} from './job/outcome.js';
+export type {
+  JobLogger,
+  JobProcessor,
+  OutcomeCheck,
+  ProcessingContext,
+  SdkSettings,
+} from './job/processor.js';
+export { MIN_SECRET_LENGTH, REDACTED, Secret } from './job/secret.js';
+export type { DrainSummary } from './worker/counters.js';
+export { LIMITS } from './worker/report.js';

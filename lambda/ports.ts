@@ -2,8 +2,8 @@
  * The worker's collaborators, as small interfaces named for their role. Adapters in
  * `adapters/` implement them with the AWS SDK; the worker never touches the SDK itself.
  */
-import type { Job } from './worker/job.js';
-import type { FailureReport, Report, SuccessReport } from './worker/outcome.js';
+import type { Job } from './job/job.js';
+import type { FailureReport, Report, SuccessReport } from './worker/report.js';
 
 /** `AcknowledgeJob` statuses. */
 export type JobStatus =

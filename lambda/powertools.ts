@@ -7,7 +7,7 @@ import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, POWERTOOLS_ENV } from './contract.js';
-import type { JobLogger } from './processors/job-processor.js';
+import type { JobLogger } from './job/processor.js';
 import { escapeForJson, stringReplacer } from './worker/safe-text.js';
 import type { SecretScrubber } from './worker/secrets.js';
 

@@ -4,7 +4,7 @@
  * request timeout (the SDK's defaults have none, so a silent endpoint would hang a call until
  * Lambda kills the invocation).
  */
-import type { SdkSettings } from './processors/job-processor.js';
+import type { SdkSettings } from './job/processor.js';
 
 /**
  * Options for any AWS SDK v3 client's constructor.

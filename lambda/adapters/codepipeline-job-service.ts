@@ -13,6 +13,7 @@ import {
   PutJobSuccessResultCommand,
 } from '@aws-sdk/client-codepipeline';
 import type { ActionTypeId } from '../config.js';
+import type { Job } from '../job/job.js';
 import {
   type CallOptions,
   JobRejectedError,
@@ -20,8 +21,7 @@ import {
   JobServiceUnavailableError,
   type JobStatus,
 } from '../ports.js';
-import type { Job } from '../worker/job.js';
-import type { FailureReport, SuccessReport } from '../worker/outcome.js';
+import type { FailureReport, SuccessReport } from '../worker/report.js';
 import { parseJob } from './codepipeline-job.js';
 
 export interface CodePipelineJobServiceOptions {

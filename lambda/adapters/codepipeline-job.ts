@@ -9,9 +9,9 @@ import type {
   AWSSessionCredentials as SdkCredentials,
   Job as SdkJob,
 } from '@aws-sdk/client-codepipeline';
+import type { Artifact, ArtifactCredentials, Job } from '../job/job.js';
+import { Secret } from '../job/secret.js';
 import { unwrapToken } from '../worker/continuation.js';
-import type { Artifact, ArtifactCredentials, Job } from '../worker/job.js';
-import { Secret } from '../worker/secrets.js';
 
 /** Raised when the service hands out a job the worker cannot even identify. */
 export class MalformedJobError extends Error {

@@ -27,7 +27,7 @@ import type {
   LedgerOutcome,
   NonceLedger,
 } from '../ports.js';
-import type { Report } from '../worker/outcome.js';
+import type { Report } from '../worker/report.js';
 import {
   ATTRIBUTES as A,
   decodeRecord,

@@ -18,7 +18,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { LEDGER_SCHEMA } from '../contract.js';
-import type { Report } from '../worker/outcome.js';
+import type { Report } from '../worker/report.js';
 import { decodeReport } from './recorded-report.js';
 
 /** Where a job stands in the ledger. */

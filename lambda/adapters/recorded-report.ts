@@ -13,14 +13,9 @@
  * escapes could grow a value sixfold.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type {
-  CurrentRevision,
-  FailureReport,
-  FailureType,
-  Report,
-  SuccessReport,
-} from '../worker/outcome.js';
-import { FAILURE_TYPES } from '../worker/outcome.js';
+import type { CurrentRevision, FailureType } from '../job/outcome.js';
+import { FAILURE_TYPES } from '../job/outcome.js';
+import type { FailureReport, Report, SuccessReport } from '../worker/report.js';
 
 type AttributeMap = Record<string, AttributeValue>;
 

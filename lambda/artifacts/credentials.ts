@@ -4,7 +4,7 @@
  * the only clue: CodePipeline's credentials last about 15 minutes.
  */
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import type { ArtifactCredentials, Job } from '../worker/job.js';
+import type { ArtifactCredentials, Job } from '../job/job.js';
 import { ArtifactPermissionError, ArtifactServiceError } from './errors.js';
 import { safeCause } from './s3-errors.js';
 

@@ -3,7 +3,7 @@
  * fails the job with the failure type that says what went wrong. Messages name the artifact
  * and never carry credentials, signatures or request dumps.
  */
-import { type FailureType, JobFailureError } from '../worker/outcome.js';
+import { type FailureType, JobFailureError } from '../job/outcome.js';
 
 /** Options of the artifact API's errors: `cause`, and the artifact concerned. */
 export interface ArtifactErrorOptions extends ErrorOptions {

@@ -2,7 +2,7 @@
  * Which of a job's output artifacts were written: each at most once, and every one of them
  * before the job may report success.
  */
-import type { JobOutcome } from '../worker/outcome.js';
+import type { JobOutcome } from '../job/outcome.js';
 import { OutputArtifactError } from './errors.js';
 
 type OutputState = 'writing' | 'written';

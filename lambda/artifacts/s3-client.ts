@@ -3,7 +3,7 @@
  * the function's region, and path-style addressing when a custom endpoint is configured.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import type { SdkSettings } from '../processors/job-processor.js';
+import type { SdkSettings } from '../job/processor.js';
 import { sdkClientOptions } from '../sdk-options.js';
 import type { JobCredentials } from './credentials.js';
 

@@ -2,7 +2,7 @@
  * A job's artifacts found by name ("the only one" when no name is given), with the S3
  * location the job gives them. Matched by name only: outputs are never taken by position.
  */
-import type { Artifact, Job } from '../worker/job.js';
+import type { Artifact, Job } from '../job/job.js';
 import { ArtifactError, ArtifactNameError } from './errors.js';
 import type { ArtifactTarget } from './s3-errors.js';
 

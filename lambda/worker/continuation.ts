@@ -9,20 +9,11 @@
  */
 
 import { CONTINUATION_LIMIT_METRIC } from '../contract.js';
+import type { ContinuationState, Job } from '../job/job.js';
+import type { JobOutcome } from '../job/outcome.js';
 import type { MetricsSink } from './counters.js';
-import type { Job } from './job.js';
 import type { WorkerLogger } from './logging.js';
-import { type JobOutcome, LIMITS } from './outcome.js';
-
-/** What the worker knows of an action execution's continuations, from its envelope. */
-export interface ContinuationState {
-  /** Continuations so far: the job carrying this state is the `count`-th. */
-  readonly count: number;
-  /** Epoch ms at which the execution's first job was processed; unknown for older tokens. */
-  readonly startedAt?: number;
-  /** The external execution id the processor gave, reported again unless it gives another. */
-  readonly externalExecutionId?: string;
-}
+import { LIMITS } from './report.js';
 
 const PREFIX = 'cpjw1:';
 const ENVELOPE = /^cpjw1:(\d{1,6}):(\d{1,15}):(\d{1,4}):/;

@@ -4,8 +4,10 @@
  * taken is reported (or deliberately left to its lease) before `drain` returns. What happens
  * to one job is `run-job.ts`'s.
  */
+
+import type { Job } from '../job/job.js';
+import type { JobProcessor, SdkSettings } from '../job/processor.js';
 import type { Claim, JobService, NonceLedger } from '../ports.js';
-import type { JobProcessor, SdkSettings } from '../processors/job-processor.js';
 import type { ContinuationLimits } from './continuation.js';
 import {
   type DrainSummary,
@@ -14,7 +16,6 @@ import {
   OLDEST_EXPIRED_CLAIM_METRIC,
   publishSummary,
 } from './counters.js';
-import type { Job } from './job.js';
 import { describeError, type WorkerLogger } from './logging.js';
 import { type JobRun, JobRunner } from './run-job.js';
 import type { SecretScrubber } from './secrets.js';

@@ -1,10 +1,10 @@
 /**
  * Logging helpers for the worker: per-job keys and errors that carry no secret.
  */
-import type { JobLogger } from '../processors/job-processor.js';
+import type { JobLogger } from '../job/processor.js';
 import type { SecretScrubber } from './secrets.js';
 
-export type { JobLogger as WorkerLogger } from '../processors/job-processor.js';
+export type { JobLogger as WorkerLogger } from '../job/processor.js';
 
 /** A logger that adds `keys` to every line, for one job among many running at once. */
 export function withKeys(logger: JobLogger, keys: Record<string, unknown>): JobLogger {

@@ -14,7 +14,7 @@ import {
 } from '../ports.js';
 import type { JobRun, LedgerSteps } from './job-run.js';
 import { describeError, type WorkerLogger } from './logging.js';
-import type { Report } from './outcome.js';
+import type { Report } from './report.js';
 import { reportBackoffMs } from './report-retry.js';
 import type { SecretScrubber } from './secrets.js';
 

@@ -9,6 +9,15 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Job } from '../job/job.js';
+import { JobFailureError, type JobOutcome } from '../job/outcome.js';
+import type {
+  JobProcessor,
+  OutcomeCheck,
+  ProcessingContext,
+  SdkSettings,
+} from '../job/processor.js';
+import { MIN_SECRET_LENGTH } from '../job/secret.js';
 import {
   type Claim,
   type ClaimResult,
@@ -17,30 +26,17 @@ import {
   type JobStatus,
   type NonceLedger,
 } from '../ports.js';
-import type {
-  JobProcessor,
-  OutcomeCheck,
-  ProcessingContext,
-  SdkSettings,
-} from '../processors/job-processor.js';
 import { type ContinuationLimits, ContinuationTracker } from './continuation.js';
 import type { MetricsSink } from './counters.js';
 import { PROCESSING_DURATION_METRIC } from './counters.js';
-import { type Job, jobLogKeys, reportedExecutionId, secretValues, tooShortSecrets } from './job.js';
+import { jobLogKeys, reportedExecutionId, secretValues, tooShortSecrets } from './job-keys.js';
 import { type JobRun, LedgerSteps } from './job-run.js';
 import { JobScope } from './job-scope.js';
 import { describeError, type WorkerLogger, withKeys } from './logging.js';
-import {
-  failureReport,
-  JobFailureError,
-  type JobOutcome,
-  type Report,
-  toReport,
-  withoutSecrets,
-} from './outcome.js';
+import { failureReport, type Report, toReport, withoutSecrets } from './report.js';
 import { ReportDelivery } from './report-delivery.js';
 import { recordBackoffMs } from './report-retry.js';
-import { MIN_SECRET_LENGTH, type SecretScrubber } from './secrets.js';
+import type { SecretScrubber } from './secrets.js';
 
 export type { JobRun } from './job-run.js';
 

@@ -4,50 +4,11 @@
  * messages, log lines) before it leaves the process, in the forms a value takes when it leaks
  * (escaped in JSON, in a URL, in base64, upper- or lower-cased).
  */
+import { MIN_SECRET_LENGTH, REDACTED } from '../job/secret.js';
 import { stringReplacer } from './safe-text.js';
-
-export const REDACTED = '[REDACTED]';
-
-/**
- * The shortest secret value the worker accepts. A job whose secret configuration value is
- * shorter (and not empty) is failed with a `ConfigurationError` before its processor runs: so
- * short a value cannot be removed from free text without mangling it (a 4-digit value is part
- * of every timestamp), and its encoded forms are too short to be told from other text. Eight
- * is also the shortest secret NIST SP 800-63B allows. Artifact credentials are far longer.
- */
-export const MIN_SECRET_LENGTH = 8;
 
 /** How many first characters of a form index it: no form is shorter than this. */
 const PREFIX_LENGTH = 4;
-
-/**
- * A value that serialises as `[REDACTED]` everywhere (JSON, `util.inspect`, string
- * conversion). Only `reveal()` gives the value.
- */
-export class Secret<T> {
-  readonly #value: T;
-
-  constructor(value: T) {
-    this.#value = value;
-  }
-
-  /** The wrapped value: call it only where the value is used, never to log it. */
-  reveal(): T {
-    return this.#value;
-  }
-
-  toJSON(): string {
-    return REDACTED;
-  }
-
-  toString(): string {
-    return REDACTED;
-  }
-
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `Secret(${REDACTED})`;
-  }
-}
 
 /**
  * The forms in which `value` may appear in text, the value itself first: upper- and

@@ -4,7 +4,7 @@
  * and `npm start`.
  */
 import type { ActionCategory } from '../../lambda/contract.js';
-import type { JobProcessor } from '../../lambda/processors/job-processor.js';
+import type { JobProcessor } from '../../lambda/job/processor.js';
 
 /** A configuration property of the action type, as `CustomActionJobWorker` declares it. */
 export interface LocalConfigurationProperty {

@@ -13,7 +13,7 @@ import {
   PollForJobsCommand,
 } from '@aws-sdk/client-codepipeline';
 import { createJobWorkerHandler } from '../../lambda/create-handler.js';
-import { REDACTED } from '../../lambda/worker/secrets.js';
+import { REDACTED } from '../../lambda/job/secret.js';
 import { type LocalDynamoDb, startDynalite } from '../dynamodb.js';
 import { EmulatorInputError, type RunningEmulator, startEmulator } from '../emulator/index.js';
 import { jobChain } from '../job-chain.js';

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { resolveTarget } from '../../lambda/artifacts/targets.js';
-import type { ArtifactCredentials, Job } from '../../lambda/worker/job.js';
+import type { ArtifactCredentials, Job } from '../../lambda/job/job.js';
 import { type InputSource, zipSource } from '../emulator/artifact-sources.js';
 import { listZip, readZipEntry } from '../emulator/zip-listing.js';
 import type { LocalOutputReport } from '../runner/options.js';

@@ -30,8 +30,10 @@
  *   expect(result.ok).toBe(true);
  * });
  */
-export type { Job, JobOutcome, ProcessingContext } from '../../lambda/processors/job-processor.js';
-export type { Secret } from '../../lambda/worker/secrets.js';
+export type { Job } from '../../lambda/job/job.js';
+export type { JobOutcome } from '../../lambda/job/outcome.js';
+export type { ProcessingContext } from '../../lambda/job/processor.js';
+export type { Secret } from '../../lambda/job/secret.js';
 export { MissingPeerDependencyError, type OptionalPeer } from '../../lib/optional-peer.js';
 export { EntryError, type EntryProblem, type LambdaHandler } from '../runner/load-handler.js';
 export type {

@@ -6,7 +6,7 @@
 import type { Artifact as SdkArtifact, Job as SdkJob } from '@aws-sdk/client-codepipeline';
 import { parseJob } from '../../lambda/adapters/codepipeline-job.js';
 import type { ActionCategory } from '../../lambda/contract.js';
-import type { ArtifactCredentials, Job } from '../../lambda/worker/job.js';
+import type { ArtifactCredentials, Job } from '../../lambda/job/job.js';
 
 /** An artifact of a fixture job; bucket and key default to a plausible artifact store. */
 export interface ArtifactFixture {

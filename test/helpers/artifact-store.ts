@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import type { JobData } from '@aws-sdk/client-codepipeline';
-import type { Job } from '../../lambda/worker/job.js';
+import type { Job } from '../../lambda/job/job.js';
 import { zipSource } from '../../local/emulator/artifact-sources.js';
 import { type RunningS3Server, startS3Server } from '../../local/s3/index.js';
 import { artifactStoreOn, type LocalArtifactStore } from '../../local/testing/artifact-store.js';

@@ -4,7 +4,7 @@
  */
 import type { JobData, Job as SdkJob } from '@aws-sdk/client-codepipeline';
 import { parseJob } from '../../lambda/adapters/codepipeline-job.js';
-import type { Job } from '../../lambda/worker/job.js';
+import type { Job } from '../../lambda/job/job.js';
 
 /** The custom action type the fake jobs belong to. */
 export const ACTION_TYPE = {

@@ -16,7 +16,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
 import { decodeReport } from '../../lambda/adapters/recorded-report.js';
 import type { Claim, ClaimResult } from '../../lambda/ports.js';
-import { LIMITS, type Report, toReport } from '../../lambda/worker/outcome.js';
+import { LIMITS, type Report, toReport } from '../../lambda/worker/report.js';
 import type { LocalDynamoDb } from './dynalite.js';
 
 export interface LedgerServerTraits {

@@ -8,12 +8,9 @@ import { CodePipelineJobService } from '../../lambda/adapters/codepipeline-job-s
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
 import { createCodePipelineClient, createDynamoDbClient } from '../../lambda/clients.js';
 import type { WorkerConfig } from '../../lambda/config.js';
-import type {
-  Job,
-  JobOutcome,
-  JobProcessor,
-  ProcessingContext,
-} from '../../lambda/processors/job-processor.js';
+import type { Job } from '../../lambda/job/job.js';
+import type { JobOutcome } from '../../lambda/job/outcome.js';
+import type { JobProcessor, ProcessingContext } from '../../lambda/job/processor.js';
 import type { LocalDynamoDb } from '../../local/dynamodb.js';
 import { printFigures } from './reliability-figures.js';
 

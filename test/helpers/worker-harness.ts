@@ -7,7 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CodePipelineJobService } from '../../lambda/adapters/codepipeline-job-service.js';
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
 import type { ActionTypeId } from '../../lambda/config.js';
-import type { JobLogger, JobProcessor } from '../../lambda/processors/job-processor.js';
+import type { JobLogger, JobProcessor } from '../../lambda/job/processor.js';
 import { Worker, type WorkerSettings } from '../../lambda/worker/drain.js';
 import { SecretScrubber } from '../../lambda/worker/secrets.js';
 import { FakeCodePipeline } from './fake-codepipeline.js';

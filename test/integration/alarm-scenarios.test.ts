@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../../lambda/contract.js';
 import { InvalidEventError } from '../../lambda/events.js';
-import type { JobProcessor } from '../../lambda/processors/job-processor.js';
+import type { JobProcessor } from '../../lambda/job/processor.js';
 import { JobWorkerStack } from '../../lib/job-worker-stack.js';
 import { readWorkerContext } from '../../samples/worker-context.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';

@@ -10,7 +10,7 @@ import {
   type JobArtifacts,
   jobArtifacts,
 } from '../../lambda/artifacts/index.js';
-import type { Job } from '../../lambda/worker/job.js';
+import type { Job } from '../../lambda/job/job.js';
 import {
   type FakeClock,
   fakeClock,

@@ -12,7 +12,7 @@ import {
   type JobArtifactsOptions,
   jobArtifacts,
 } from '../../lambda/artifacts/index.js';
-import type { Job } from '../../lambda/worker/job.js';
+import type { Job } from '../../lambda/job/job.js';
 import type { TestProcessingContext } from '../../local/testing/index.js';
 import {
   ALL_SECRET_VALUES,

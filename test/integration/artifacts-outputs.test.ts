@@ -13,7 +13,7 @@ import {
   UnsafeArchiveError,
 } from '../../lambda/artifacts/index.js';
 import { extractZip } from '../../lambda/artifacts/zip-extract.js';
-import type { Job } from '../../lambda/worker/job.js';
+import type { Job } from '../../lambda/job/job.js';
 import {
   type ArtifactStoreFixture,
   artifact,

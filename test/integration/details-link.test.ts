@@ -7,7 +7,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { JobProcessor } from '../../lambda/processors/job-processor.js';
+import type { JobProcessor } from '../../lambda/job/processor.js';
 import { EXTERNAL_EXECUTION_ID } from '../../lib/console-urls.js';
 import { JobWorkerStack } from '../../lib/job-worker-stack.js';
 import { readWorkerContext } from '../../samples/worker-context.js';

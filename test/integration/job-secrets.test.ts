@@ -5,9 +5,10 @@
  * scrub refuses the job before its processor runs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JobOutcome, JobProcessor } from '../../lambda/processors/job-processor.js';
+import type { JobOutcome } from '../../lambda/job/outcome.js';
+import type { JobProcessor } from '../../lambda/job/processor.js';
+import { MIN_SECRET_LENGTH } from '../../lambda/job/secret.js';
 import { unwrapToken } from '../../lambda/worker/continuation.js';
-import { MIN_SECRET_LENGTH } from '../../lambda/worker/secrets.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';
 import { type LocalStack, startLocalStack } from '../helpers/local-stack.js';
 import { tapOutput, unsafeCharacters } from '../helpers/secret-scan.js';

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it, vi } from 'vitest';
 import { jobArtifacts } from '../../lambda/artifacts/index.js';
-import type { JobProcessor } from '../../lambda/processors/job-processor.js';
-import { continueLater, failure, success } from '../../lambda/worker/outcome.js';
+import { continueLater, failure, success } from '../../lambda/job/outcome.js';
+import type { JobProcessor } from '../../lambda/job/processor.js';
 import { EntryError, LocalRunPlanError, runLocally } from '../../local/testing/index.js';
 
 const ACTION_TYPE = {

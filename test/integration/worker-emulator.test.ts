@@ -4,7 +4,7 @@
  */
 import { CodePipelineClient, PollForJobsCommand } from '@aws-sdk/client-codepipeline';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JobProcessor } from '../../lambda/processors/job-processor.js';
+import type { JobProcessor } from '../../lambda/job/processor.js';
 import { unwrapToken } from '../../lambda/worker/continuation.js';
 import { DEMO_ACTION_TYPE } from '../../samples/local/worker-env.js';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda-context.js';

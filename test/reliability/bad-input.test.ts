@@ -15,9 +15,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig, type WorkerConfig } from '../../lambda/config.js';
 import { createHandler } from '../../lambda/create-handler.js';
 import { InvalidEventError } from '../../lambda/events.js';
-import type { JobOutcome, JobProcessor } from '../../lambda/processors/job-processor.js';
+import type { JobOutcome } from '../../lambda/job/outcome.js';
+import type { JobProcessor } from '../../lambda/job/processor.js';
 import { unwrapToken } from '../../lambda/worker/continuation.js';
-import { LIMITS } from '../../lambda/worker/outcome.js';
+import { LIMITS } from '../../lambda/worker/report.js';
 import { EmulatorInputError, type JobView } from '../../local/emulator/index.js';
 import { DEMO_ACTION_TYPE } from '../../samples/local/worker-env.js';
 import { bakeTimeGate } from '../../samples/processors/bake-time-gate.js';

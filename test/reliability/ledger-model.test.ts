@@ -21,7 +21,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
 import type { Claim, ClaimResult, LedgerOutcome } from '../../lambda/ports.js';
-import type { Report } from '../../lambda/worker/outcome.js';
+import type { Report } from '../../lambda/worker/report.js';
 import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
 
 const T0 = 1_800_000_000_000;

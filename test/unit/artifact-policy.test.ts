@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UnsafeArchiveError } from '../../lambda/artifacts/index.js';
-import type { Job, JobOutcome } from '../../lambda/processors/job-processor.js';
+import type { Job } from '../../lambda/job/job.js';
+import type { JobOutcome } from '../../lambda/job/outcome.js';
 import type { TestProcessingContext } from '../../local/testing/index.js';
 import {
   type ArtifactPolicyReport,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JobCredentials } from '../../lambda/artifacts/credentials.js';
 import { ArtifactPermissionError, ArtifactServiceError } from '../../lambda/artifacts/index.js';
-import type { Job } from '../../lambda/worker/job.js';
+import type { Job } from '../../lambda/job/job.js';
 import { fakeClock } from '../../local/testing/index.js';
 import { artifactJob, FRESH_CREDENTIALS, JOB_CREDENTIALS } from '../helpers/artifact-store.js';
 

@@ -12,7 +12,7 @@ import {
 } from '../../lambda/artifacts/index.js';
 import { ENTRY_DISK_BYTES } from '../../lambda/artifacts/settings.js';
 import { type ExtractOptions, extractZip } from '../../lambda/artifacts/zip-extract.js';
-import { JobFailureError } from '../../lambda/worker/outcome.js';
+import { JobFailureError } from '../../lambda/job/outcome.js';
 import { type ZipEntrySpec, zipBytes } from '../helpers/zip-bytes.js';
 
 const MIB = 1024 * 1024;

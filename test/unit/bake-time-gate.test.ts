@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { JobOutcome } from '../../lambda/processors/job-processor.js';
+import type { JobOutcome } from '../../lambda/job/outcome.js';
 import { fakeClock, processingContext, T0 } from '../../local/testing/index.js';
 import { BAKE_TIME_PROPERTY, bakeTimeGate } from '../../samples/processors/bake-time-gate.js';
 import { parsedJob } from '../helpers/jobs.js';

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { JobOutcome } from '../../lambda/processors/job-processor.js';
+import type { JobOutcome } from '../../lambda/job/outcome.js';
 import {
   ContinuationTracker,
   PROCESSOR_TOKEN_LIMIT,
   unwrapToken,
   wrapToken,
 } from '../../lambda/worker/continuation.js';
-import { LIMITS } from '../../lambda/worker/outcome.js';
+import { LIMITS } from '../../lambda/worker/report.js';
 import { T0 } from '../../local/testing/index.js';
 import { parsedJob } from '../helpers/jobs.js';
 import { RecordingMetrics } from '../helpers/telemetry.js';

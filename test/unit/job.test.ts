@@ -2,8 +2,8 @@ import { inspect } from 'node:util';
 import type { Job as SdkJob } from '@aws-sdk/client-codepipeline';
 import { describe, expect, it } from 'vitest';
 import { MalformedJobError, parseJob } from '../../lambda/adapters/codepipeline-job.js';
-import { jobLogKeys, secretValues, tooShortSecrets } from '../../lambda/worker/job.js';
-import { Secret } from '../../lambda/worker/secrets.js';
+import { Secret } from '../../lambda/job/secret.js';
+import { jobLogKeys, secretValues, tooShortSecrets } from '../../lambda/worker/job-keys.js';
 import {
   ACCOUNT_ID,
   ACTION_EXECUTION_ID,

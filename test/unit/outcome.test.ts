@@ -1,18 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FAILURE_TYPES, type FailureType, type JobOutcome } from '../../lambda/job/outcome.js';
 import {
-  FAILURE_TYPES,
   type FailureReport,
-  type FailureType,
   failureReport,
-  type JobOutcome,
   LIMITS,
   type Report,
   type SuccessReport,
   toReport,
   truncate,
   withoutSecrets,
-} from '../../lambda/worker/outcome.js';
+} from '../../lambda/worker/report.js';
 import { unsafeCharacters } from '../helpers/secret-scan.js';
 
 const EXECUTION_ID = 'a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeReport, encodeReport } from '../../lambda/adapters/recorded-report.js';
-import type { Report } from '../../lambda/worker/outcome.js';
+import type { Report } from '../../lambda/worker/report.js';
 
 describe('recorded report', () => {
   it.each<[string, Report]>([

@@ -3,14 +3,9 @@ import { Writable } from 'node:stream';
 import { format, inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MIN_SECRET_LENGTH, REDACTED, Secret } from '../../lambda/job/secret.js';
 import { createPowertools } from '../../lambda/powertools.js';
-import {
-  MIN_SECRET_LENGTH,
-  REDACTED,
-  Secret,
-  SecretScrubber,
-  secretForms,
-} from '../../lambda/worker/secrets.js';
+import { SecretScrubber, secretForms } from '../../lambda/worker/secrets.js';
 import { SECRETS } from '../helpers/jobs.js';
 import { unsafeCharacters } from '../helpers/secret-scan.js';
 import { captureOutput } from '../helpers/telemetry.js';

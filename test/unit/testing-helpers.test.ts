@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import type { Job as SdkJob } from '@aws-sdk/client-codepipeline';
 import { describe, expect, it } from 'vitest';
 import { parseJob } from '../../lambda/adapters/codepipeline-job.js';
-import { failure, success } from '../../lambda/worker/outcome.js';
-import { REDACTED, Secret } from '../../lambda/worker/secrets.js';
+import { failure, success } from '../../lambda/job/outcome.js';
+import { REDACTED, Secret } from '../../lambda/job/secret.js';
 import {
   FIXTURE_CREDENTIALS,
   fakeClock,

@@ -1,11 +1,11 @@
 /**
  * The job processor: the pluggable part of the worker that does one job's work.
  */
-import type { Job } from '../worker/job.js';
-import type { JobOutcome } from '../worker/outcome.js';
+import type { Job } from './job.js';
+import type { JobOutcome } from './outcome.js';
 
-export type { Job } from '../worker/job.js';
-export type { FailureType, JobOutcome } from '../worker/outcome.js';
+export type { Job } from './job.js';
+export type { FailureType, JobOutcome } from './outcome.js';
 
 /** Structured logging for a processor; every line already carries the job's keys. */
 export interface JobLogger {

@@ -27,6 +27,7 @@ import {
   TABLE_NAME_PATTERN,
   versionProblem,
 } from './contract.js';
+import { JobWorkerError } from './errors.js';
 
 export { ACTION_CATEGORIES, type ActionCategory } from './contract.js';
 
@@ -95,7 +96,7 @@ export interface WorkerConfig extends IntegerSettingFields {
 }
 
 /** Raised at cold start when an environment variable is missing or invalid. */
-export class WorkerConfigError extends Error {
+export class WorkerConfigError extends JobWorkerError {
   readonly variables: readonly string[];
 
   constructor(problems: readonly { variable: string; problem: string }[]) {

@@ -1,7 +1,9 @@
 /**
  * The invocation events the worker accepts. Anything else is refused before any poll.
  */
+
 import type { ActionTypeId } from './config.js';
+import { JobWorkerError } from './errors.js';
 
 export type Trigger =
   /** An EventBridge scheduled event (the regular tick). */
@@ -12,7 +14,7 @@ export type Trigger =
   | { readonly kind: 'action-started'; readonly executionId?: string };
 
 /** The invocation event is none of the accepted kinds. */
-export class InvalidEventError extends Error {
+export class InvalidEventError extends JobWorkerError {
   constructor(reason: string) {
     super(
       `Rejected invocation event: ${reason}. Accepted: an EventBridge scheduled event, a CodePipeline Action Execution State Change (STARTED) event for this action type, or {}.`,

@@ -15,7 +15,12 @@
  * };
  * export const handler = createJobWorkerHandler(hello);
  */
+export { MalformedJobError } from './adapters/codepipeline-job.js';
 export { WorkerConfigError } from './config.js';
+export { JobWorkerError } from './errors.js';
+export { InvalidEventError } from './events.js';
+export { JobRejectedError, JobServiceUnavailableError } from './ports.js';
+export { DrainError } from './worker/drain.js';
 export {
   createJobWorkerHandler,
   type JobWorkerHandler,
@@ -50,4 +55,4 @@ export type {
 } from './job/processor.js';
 export { MIN_SECRET_LENGTH, REDACTED, Secret } from './job/secret.js';
 export type { DrainSummary } from './worker/counters.js';
-export { LIMITS } from './worker/report.js';
+export { InvalidOutcomeError, LIMITS } from './worker/report.js';

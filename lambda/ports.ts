@@ -2,6 +2,7 @@
  * The worker's collaborators, as small interfaces named for their role. Adapters in
  * `adapters/` implement them with the AWS SDK; the worker never touches the SDK itself.
  */
+import { JobWorkerError } from './errors.js';
 import type { Job } from './job/job.js';
 import type { FailureReport, Report, SuccessReport } from './worker/report.js';
 
@@ -42,7 +43,7 @@ export interface JobService {
 }
 
 /** The service refused a job operation for a reason that retrying will not change. */
-export class JobRejectedError extends Error {
+export class JobRejectedError extends JobWorkerError {
   readonly jobId: string;
   readonly reason: 'InvalidNonce' | 'JobNotFound' | 'InvalidJobState';
 
@@ -58,7 +59,7 @@ export class JobRejectedError extends Error {
  * The service could not take a call now, after the SDK's own retries: it throttled the call,
  * answered with a server error, or did not answer in time. The same call may succeed later.
  */
-export class JobServiceUnavailableError extends Error {
+export class JobServiceUnavailableError extends JobWorkerError {
   readonly jobId: string;
   /** Whether the service throttled the call: the caller should back off longer. */
   readonly throttled: boolean;

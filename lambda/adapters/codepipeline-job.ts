@@ -4,17 +4,19 @@
  * configuration values wrapped in {@link Secret}. The SDK's types say what the service sends;
  * every field is still checked, because a job is untrusted input.
  */
+
 import type {
   Artifact as SdkArtifact,
   AWSSessionCredentials as SdkCredentials,
   Job as SdkJob,
 } from '@aws-sdk/client-codepipeline';
+import { JobWorkerError } from '../errors.js';
 import type { Artifact, ArtifactCredentials, Job } from '../job/job.js';
 import { Secret } from '../job/secret.js';
 import { unwrapToken } from '../worker/continuation.js';
 
 /** Raised when the service hands out a job the worker cannot even identify. */
-export class MalformedJobError extends Error {
+export class MalformedJobError extends JobWorkerError {
   constructor(message: string) {
     super(message);
     this.name = 'MalformedJobError';

@@ -5,6 +5,7 @@
  * to one job is `run-job.ts`'s.
  */
 
+import { JobWorkerError } from '../errors.js';
 import type { Job } from '../job/job.js';
 import type { JobProcessor, SdkSettings } from '../job/processor.js';
 import type { Claim, JobService, NonceLedger } from '../ports.js';
@@ -16,8 +17,8 @@ import {
   OLDEST_EXPIRED_CLAIM_METRIC,
   publishSummary,
 } from './counters.js';
+import { type JobRun, JobRunner } from './job-runner.js';
 import { describeError, type WorkerLogger } from './logging.js';
-import { type JobRun, JobRunner } from './run-job.js';
 import type { SecretScrubber } from './secrets.js';
 
 /** A polled job not started within this time is left for the service to dispatch again. */
@@ -63,7 +64,7 @@ export interface DrainRequest {
 }
 
 /** Raised after a drain whose polling failed, once every job it held was finished. */
-export class DrainError extends Error {
+export class DrainError extends JobWorkerError {
   readonly summary: DrainSummary;
 
   constructor(message: string, summary: DrainSummary, options?: ErrorOptions) {

@@ -12,7 +12,8 @@ import {
   JobServiceUnavailableError,
   type LedgerOutcome,
 } from '../ports.js';
-import type { JobRun, LedgerSteps } from './job-run.js';
+import type { JobRun } from './job-run.js';
+import type { LedgerSteps } from './ledger-steps.js';
 import { describeError, type WorkerLogger } from './logging.js';
 import type { Report } from './report.js';
 import { reportBackoffMs } from './report-retry.js';

@@ -3,6 +3,7 @@
  * field is checked against the API's limits before it is sent, and free text is made safe to
  * show.
  */
+import { JobWorkerError } from '../errors.js';
 import {
   type CurrentRevision,
   FAILURE_TYPES,
@@ -61,7 +62,7 @@ export function truncate(value: string, max: number): string {
 }
 
 /** An outcome the API would refuse; it becomes a failure result with this message. */
-export class InvalidOutcomeError extends Error {
+export class InvalidOutcomeError extends JobWorkerError {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidOutcomeError';

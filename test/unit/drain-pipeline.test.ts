@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
 import type { NonceLedger } from '../../lambda/ports.js';
 import { Worker } from '../../lambda/worker/drain.js';
-import { MAX_RECORD_ATTEMPTS } from '../../lambda/worker/run-job.js';
+import { MAX_RECORD_ATTEMPTS } from '../../lambda/worker/job-runner.js';
 import { SecretScrubber } from '../../lambda/worker/secrets.js';
 import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
 import { RecordingMetrics } from '../helpers/telemetry.js';

@@ -3,8 +3,8 @@ import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeReport } from '../../lambda/adapters/recorded-report.js';
 import type { Claim } from '../../lambda/ports.js';
+import { MAX_ATTEMPTS } from '../../lambda/worker/job-runner.js';
 import type { Report } from '../../lambda/worker/report.js';
-import { MAX_ATTEMPTS } from '../../lambda/worker/run-job.js';
 import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
 import {
   countingProcessor,

@@ -1,7 +1,7 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DrainError } from '../../lambda/worker/drain.js';
-import { MAX_ATTEMPTS } from '../../lambda/worker/run-job.js';
+import { MAX_ATTEMPTS } from '../../lambda/worker/job-runner.js';
 import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
 import { SECRETS } from '../helpers/jobs.js';
 import {

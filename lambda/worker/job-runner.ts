@@ -20,7 +20,6 @@ import type {
 import { MIN_SECRET_LENGTH } from '../job/secret.js';
 import {
   type Claim,
-  type ClaimResult,
   JobRejectedError,
   type JobService,
   type JobStatus,
@@ -30,8 +29,9 @@ import { type ContinuationLimits, ContinuationTracker } from './continuation.js'
 import type { MetricsSink } from './counters.js';
 import { PROCESSING_DURATION_METRIC } from './counters.js';
 import { jobLogKeys, reportedExecutionId, secretValues, tooShortSecrets } from './job-keys.js';
-import { type JobRun, LedgerSteps } from './job-run.js';
+import type { JobRun } from './job-run.js';
 import { JobScope } from './job-scope.js';
+import { LedgerSteps } from './ledger-steps.js';
 import { describeError, type WorkerLogger, withKeys } from './logging.js';
 import { failureReport, type Report, toReport, withoutSecrets } from './report.js';
 import { ReportDelivery } from './report-delivery.js';
@@ -102,22 +102,21 @@ export class JobRunner {
    */
   async claim(job: Job, run: JobRun): Promise<Claim | undefined> {
     const log = this.#log(job, run);
-    let result: ClaimResult;
-    try {
-      result = await this.#deps.ledger.claim({
-        jobId: job.id,
-        nonce: job.nonce,
-        actionExecutionId: job.pipelineContext.actionExecutionId,
-        now: this.#deps.now(),
-        leaseExpiresAt: run.leaseExpiresAt,
-      });
-    } catch (error) {
-      run.summary.ledgerErrors++;
-      log.error('could not claim the job; the service dispatches it again', {
-        error: describeError(error, this.#deps.scrubber),
-      });
-      return undefined;
-    }
+    const result = await this.#steps.call(
+      run,
+      log,
+      'claim',
+      (ledger, now) =>
+        ledger.claim({
+          jobId: job.id,
+          nonce: job.nonce,
+          actionExecutionId: job.pipelineContext.actionExecutionId,
+          now,
+          leaseExpiresAt: run.leaseExpiresAt,
+        }),
+      'could not claim the job; the service dispatches it again',
+    );
+    if (!result) return undefined;
     switch (result.kind) {
       case 'claimed':
         return result.claim;
@@ -176,16 +175,13 @@ export class JobRunner {
    */
   async recover(jobId: string, run: JobRun): Promise<void> {
     const log = withKeys(run.log, { jobId });
-    let claim: Claim | undefined;
-    try {
-      claim = await this.#deps.ledger.takeOver(jobId, this.#deps.now(), run.leaseExpiresAt);
-    } catch (error) {
-      run.summary.ledgerErrors++;
-      log.error('could not take over an expired claim', {
-        error: describeError(error, this.#deps.scrubber),
-      });
-      return;
-    }
+    const claim = await this.#steps.call(
+      run,
+      log,
+      'takeOver',
+      (ledger, now) => ledger.takeOver(jobId, now, run.leaseExpiresAt),
+      'could not take over an expired claim',
+    );
     if (!claim) return;
     if (!run.taking()) {
       // Taken over after the stop time: left to its lease, for the next invocation to finish

@@ -4,6 +4,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    // What a test prints (the worker's logs and metrics included: test/quiet-output.ts) is
+    // shown only when the test fails.
+    setupFiles: ['test/quiet-output.ts'],
+    silent: 'passed-only',
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000,

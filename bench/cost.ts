@@ -135,15 +135,15 @@ export function fixedMonitoring(
   ];
 }
 
-/** Prices an idle month, the fixed monitoring, and a million jobs. */
-export function estimateCosts(inputs: CostInputs): CostReport {
-  const { deployed, idle, drain } = inputs;
+/** An idle month: scheduled invocations that find nothing, and their cold starts. */
+function idleMonth(inputs: CostInputs): { invocations: number; lines: CostLine[] } {
+  const { deployed, idle } = inputs;
   const gb = deployed.memoryMb / 1024;
   const invocations = MONTH_MINUTES / deployed.scheduleMinutes;
   const billedIdleMs = Math.ceil(idle.durationMs);
   const idleLogBytes = idle.logBytes + PLATFORM_LOG_BYTES;
   const idleLogEvents = idle.logLines + PLATFORM_LOG_EVENTS;
-  const idleLines: CostLine[] = [
+  const lines: CostLine[] = [
     {
       item: 'Lambda requests',
       quantity: `${invocations.toLocaleString('en-US')} invocations`,
@@ -171,7 +171,13 @@ export function estimateCosts(inputs: CostInputs): CostReport {
       usd: invocations * logCost(idleLogBytes, idleLogEvents),
     },
   ];
-  const fixed = fixedMonitoring(deployed, inputs.idleMetrics);
+  return { invocations, lines };
+}
+
+/** A million jobs, from one drain's duration, CPU, writes, reads and logs. */
+function perMillionJobs(inputs: CostInputs) {
+  const { deployed, drain } = inputs;
+  const gb = deployed.memoryMb / 1024;
   const vcpuShare = Math.min(1, deployed.memoryMb / MB_PER_VCPU);
   const measuredMsPerJob = drain.durationMs / drain.jobs;
   const cpuMsPerJob = drain.cpuMs / drain.jobs;
@@ -183,7 +189,7 @@ export function estimateCosts(inputs: CostInputs): CostReport {
   const writeUnitsPerJob = tableWritesPerJob * unitsPerTableWrite + 2;
   const million = 1e6;
   const invocationsPerMillion = million / drain.jobs;
-  const perMillion: CostLine[] = [
+  const lines: CostLine[] = [
     {
       item: 'Lambda duration',
       quantity: `${projectedMsPerJob.toFixed(1)} ms per job at ${deployed.memoryMb} MB (${vcpuShare.toFixed(2)} vCPU: ${cpuMsPerJob.toFixed(2)} ms CPU / ${vcpuShare.toFixed(2)}, or ${measuredMsPerJob.toFixed(1)} ms measured, whichever is larger)`,
@@ -217,6 +223,14 @@ export function estimateCosts(inputs: CostInputs): CostReport {
       usd: (invocationsPerMillion / 1e6) * PRICES.xrayTracesRecordedPerMillion,
     },
   ];
+  return { lines, vcpuShare, projectedMsPerJob, writeUnitsPerJob };
+}
+
+/** Prices an idle month, the fixed monitoring, and a million jobs. */
+export function estimateCosts(inputs: CostInputs): CostReport {
+  const { invocations, lines: idleLines } = idleMonth(inputs);
+  const fixed = fixedMonitoring(inputs.deployed, inputs.idleMetrics);
+  const perMillion = perMillionJobs(inputs);
   return {
     idleInvocationsPerMonth: invocations,
     idle: idleLines,
@@ -229,10 +243,10 @@ export function estimateCosts(inputs: CostInputs): CostReport {
     fixed,
     fixedTotal: sum(fixed),
     idleWithMonitoringTotal: sum(idleLines) + sum(fixed),
-    perMillionJobs: perMillion,
-    perMillionJobsTotal: sum(perMillion),
-    vcpuShare,
-    projectedMsPerJob,
-    writeUnitsPerJob,
+    perMillionJobs: perMillion.lines,
+    perMillionJobsTotal: sum(perMillion.lines),
+    vcpuShare: perMillion.vcpuShare,
+    projectedMsPerJob: perMillion.projectedMsPerJob,
+    writeUnitsPerJob: perMillion.writeUnitsPerJob,
   };
 }

@@ -194,18 +194,17 @@ function sdkFloorSentence(c: BenchResult['coldStart']) {
   return `The two AWS SDK v3 clients the worker must use, built as it builds them in a handler that does nothing else, already take ${c.sdkClientsRatio.toFixed(2)}x on their own.`;
 }
 
-/** Checks every target against the result, explaining each miss from the measurements. */
-export function summarize(r: BenchResult): TargetCheck[] {
+/** The SDK calls a job makes: its CodePipeline calls, its share of the poll, its DynamoDB calls. */
+function sdkCallsPerJob(r: BenchResult): number {
   const cp = r.api.codePipeline;
   const cpPerJob = cp.acknowledgePerJob + cp.resultPerJob + cp.otherPerJob;
-  const callsPerJob =
-    cpPerJob + cp.pollsPerJob + r.api.dynamo.writesPerJob + r.api.dynamo.readsPerJob;
-  const sdkShare = callsPerJob * r.sdk.cpuMsPerCall;
-  const checks: TargetCheck[] = [];
-  const add = (check: TargetCheck) => checks.push(check);
+  return cpPerJob + cp.pollsPerJob + r.api.dynamo.writesPerJob + r.api.dynamo.readsPerJob;
+}
 
+/** The minified bundle against its size target. */
+function bundleCheck(r: BenchResult): TargetCheck {
   const bundleMet = r.bundle.bytes <= TARGETS.bundleBytes;
-  add({
+  return {
     name: 'Bundle size (minified)',
     target: `<= ${kb(TARGETS.bundleBytes)}`,
     value: `${kb(r.bundle.bytes)} (${r.bundle.bytes.toLocaleString('en-US')} bytes)`,
@@ -221,9 +220,13 @@ export function summarize(r: BenchResult): TargetCheck[] {
               ', ',
             )}. The tracer the project requires brings the X-Ray SDK: with a no-op tracer the same bundle is ${kb(r.bundle.noTracerBytes)}. The X-Ray SDK's index also loads its patchers for AWS SDK clients (\`captureAWS\`, \`captureAWSv3Client\`) and the parameter whitelist they read (10.6 KB of JSON), which the worker never calls; they are reached through relative \`require\`s, which NodejsFunction's esbuild flags cannot substitute (\`--alias\` applies to package names only). ${asPublishedSentence(r.bundle.composition)}`,
         }),
-  });
+  };
+}
+
+/** The cold import against an empty handler's. */
+function coldStartCheck(r: BenchResult): TargetCheck {
   const coldMet = r.coldStart.ratio <= TARGETS.coldStartRatio;
-  add({
+  return {
     name: 'Cold import vs an empty handler',
     target: `<= ${TARGETS.coldStartRatio}x`,
     value: `${r.coldStart.ratio.toFixed(2)}x (${ms(r.coldStart.workerMs)} vs ${ms(r.coldStart.emptyMs)})`,
@@ -234,9 +237,13 @@ export function summarize(r: BenchResult): TargetCheck[] {
           miss: over(r.coldStart.ratio, TARGETS.coldStartRatio, (v) => `${v.toFixed(2)}x`),
           why: `Importing the worker costs ${ms(r.coldStart.workerMs - r.coldStart.emptyMs)} more than an empty handler: parsing ${kb(r.bundle.bytes)} of code, loading Node's http, https and crypto modules, and building the SDK clients, the X-Ray SDK and Powertools at module scope. Its ${kb(r.bundle.sourceMapBytes)} source map is no longer part of it: read at import by \`--enable-source-maps\`, it made the import ${ms(r.coldStart.eagerSourceMapsMs)} (${r.coldStart.eagerSourceMapsRatio.toFixed(2)}x); the worker now reads it only to print a stack trace. The tracer alone accounts for ${ms(r.coldStart.workerMs - r.coldStart.noTracerMs)} of it: with a no-op tracer the import takes ${ms(r.coldStart.noTracerMs)} (${r.coldStart.noTracerRatio.toFixed(2)}x). ${sdkFloorSentence(r.coldStart)} ${profileSentence(r.coldStart.profile)}`,
         }),
-  });
+  };
+}
+
+/** The drain against its floor. */
+function floorCheck(r: BenchResult): TargetCheck {
   const floorMet = r.drain.floorRatio <= TARGETS.floorRatio;
-  add({
+  return {
     name: `Drain of ${r.drain.jobs} jobs vs the floor`,
     target: `<= ${TARGETS.floorRatio}x`,
     value: `${r.drain.floorRatio.toFixed(3)}x (${ms(r.drain.wallMs)} vs ${ms(r.drain.floorMs)})`,
@@ -247,12 +254,16 @@ export function summarize(r: BenchResult): TargetCheck[] {
           miss: over(r.drain.floorRatio, TARGETS.floorRatio, (v) => `${v.toFixed(3)}x`),
           why: `Each job holds a slot for its acknowledgement (${r.drain.latencyMs} ms) and its processor; its claim is made while it waits for the slot, and the record of its report, the result (${r.drain.latencyMs} ms) and the completion follow outside the slot: ${ms(r.drain.sequential.msPerJob, 1)} a job when run one at a time. The worker, the emulator and dynalite share ${r.machine.cores} cores with whatever else runs (load average ${r.machine.loadBefore[0]?.toFixed(2)} before, ${r.machine.loadAfter[0]?.toFixed(2)} after).`,
         }),
-  });
+  };
+}
+
+/** The drain's time per job against concurrency 1. */
+function speedUpCheck(r: BenchResult): TargetCheck {
   const speedMet = r.drain.speedUp >= TARGETS.speedUp;
   const slotMs = (r.drain.wallMs / r.drain.jobs) * r.drain.concurrency;
   const aloneCallMs = slotCallLatency(r.drain.sequential.latencyMsPerCall);
   const sharedCallMs = slotCallLatency(r.drain.latencyMsPerCall);
-  add({
+  return {
     name: `Speed-up per job vs concurrency 1`,
     target: `>= ${TARGETS.speedUp}x`,
     value: `${r.drain.speedUp.toFixed(2)}x (${ms(r.drain.sequential.msPerJob, 1)} vs ${ms(r.drain.wallMs / r.drain.jobs, 1)} a job)`,
@@ -263,9 +274,15 @@ export function summarize(r: BenchResult): TargetCheck[] {
           miss: `${(TARGETS.speedUp - r.drain.speedUp).toFixed(2)}x short (${pct(1 - r.drain.speedUp / TARGETS.speedUp)})`,
           why: `With the default concurrency of ${r.drain.concurrency}, ${r.drain.concurrency}x is the ceiling: it is reached only if running ${r.drain.concurrency} jobs at once costs each no time at all. Here a job takes ${ms(r.drain.sequential.msPerJob, 1)} alone and ${ms(slotMs, 1)} of a slot among ${r.drain.concurrency}. The CodePipeline answer its slot waits for, its acknowledgement (its result is recorded and sent outside the slot; the emulator adds ${r.drain.latencyMs} ms to each call), takes ${ms(aloneCallMs, 1)} alone and ${ms(sharedCallMs, 1)} among ${r.drain.concurrency}; the rest of a slot, ${ms(r.drain.sequential.msPerJob - aloneCallMs, 1)} alone and ${ms(slotMs - sharedCallMs, 1)} among ${r.drain.concurrency}, is the worker's own time, which among ${r.drain.concurrency} includes waiting for the one JavaScript thread that the ${r.drain.concurrency} jobs share (${ms(r.drain.cpuMsPerJob, 2)} of CPU each), on ${r.machine.cores} cores that the emulator and dynalite use too. The default concurrency stays at ${r.drain.concurrency}, because the function's ${r.deployed.memoryMb} MB get about ${(r.deployed.memoryMb / MB_PER_VCPU).toFixed(2)} of a vCPU (Lambda gives one vCPU at ${MB_PER_VCPU.toLocaleString('en-US')} MB): at ${ms(r.drain.cpuMsPerJob, 2)} of CPU a job, about ${((r.deployed.memoryMb / MB_PER_VCPU) * (slotMs / r.drain.cpuMsPerJob)).toFixed(0)} jobs in flight already use all of it, so a higher default would raise this ratio on a benchmark machine, not the throughput of the deployed function.`,
         }),
-  });
+  };
+}
+
+/** The worker's CPU per job. */
+function cpuCheck(r: BenchResult): TargetCheck {
+  const callsPerJob = sdkCallsPerJob(r);
+  const sdkShare = callsPerJob * r.sdk.cpuMsPerCall;
   const cpuMet = r.drain.cpuMsPerJob <= TARGETS.cpuMsPerJob;
-  add({
+  return {
     name: 'Worker CPU per job (user + system)',
     target: `<= ${ms(TARGETS.cpuMsPerJob)}`,
     value: `${ms(r.drain.cpuMsPerJob, 2)} (tracing on, as deployed); ${ms(r.drain.untraced.cpuMsPerJob, 2)} with tracing off`,
@@ -276,26 +293,40 @@ export function summarize(r: BenchResult): TargetCheck[] {
           miss: over(r.drain.cpuMsPerJob, TARGETS.cpuMsPerJob, (v) => ms(v, 2)),
           why: `A job makes ${callsPerJob.toFixed(2)} SDK calls, and the SDK alone costs ${ms(r.sdk.cpuMsPerCall, 2)} of CPU per call on this machine (measured in the same rounds, ten calls at a time): about ${ms(sdkShare, 1)} a job before the worker does anything of its own. The tracer's share shows in the reference drains: ${ms(r.drain.noTracer.cpuMsPerJob, 2)} a job with a tracer that does nothing, ${ms(r.drain.untraced.cpuMsPerJob, 2)} with the real one switched off. The write that records each report before it is sent (what keeps a processor from running twice) is one of those calls: without it, in the same rounds, a job costs ${ms(r.drain.withoutRecord.cpuMsPerJob, 2)} and the drain takes ${ms(r.drain.withoutRecord.wallMs)}.`,
         }),
-  });
+  };
+}
+
+/** CodePipeline calls per job. */
+function codePipelineCheck(r: BenchResult): TargetCheck {
+  const cp = r.api.codePipeline;
+  const cpPerJob = cp.acknowledgePerJob + cp.resultPerJob + cp.otherPerJob;
   const cpMet = cpPerJob <= TARGETS.codePipelineCallsPerJob;
-  add({
+  return {
     name: 'CodePipeline calls per job (plus the shared poll)',
     target: `<= ${TARGETS.codePipelineCallsPerJob} + poll`,
     value: `${cpPerJob.toFixed(2)} + ${cp.pollsPerJob.toFixed(3)} polls`,
     met: cpMet,
     ...(cpMet ? {} : { miss: `${(cpPerJob - TARGETS.codePipelineCallsPerJob).toFixed(2)} over` }),
-  });
+  };
+}
+
+/** DynamoDB calls per job. */
+function dynamoCheck(r: BenchResult): TargetCheck {
   const ddbMet =
     r.api.dynamo.writesPerJob <= TARGETS.dynamoWritesPerJob &&
     r.api.dynamo.readsPerJob <= TARGETS.dynamoReadsPerJob;
-  add({
+  return {
     name: 'DynamoDB calls per job',
     target: `<= ${TARGETS.dynamoWritesPerJob} writes, ${TARGETS.dynamoReadsPerJob} reads`,
     value: `${r.api.dynamo.writesPerJob.toFixed(2)} writes (claim, report record, completion), ${r.api.dynamo.readsPerJob.toFixed(2)} reads (+ ${r.api.dynamo.queriesPerInvocation} query per invocation)`,
     met: ddbMet,
-  });
+  };
+}
+
+/** An idle month's cost. */
+function idleCostCheck(r: BenchResult): TargetCheck {
   const idleMet = r.cost.idleTotal < TARGETS.idleUsdPerMonth;
-  add({
+  return {
     name: `Idle cost a month (${r.deployed.scheduleExpression})`,
     target: `< ${usd(TARGETS.idleUsdPerMonth)}`,
     value: usd(r.cost.idleTotal),
@@ -306,9 +337,13 @@ export function summarize(r: BenchResult): TargetCheck[] {
           miss: over(r.cost.idleTotal, TARGETS.idleUsdPerMonth, usd),
           why: `The largest item is ${[...r.cost.idle].sort((a, b) => b.usd - a.usd)[0]?.item}.`,
         }),
-  });
+  };
+}
+
+/** An idle month with its monitoring. */
+function monitoredCostCheck(r: BenchResult): TargetCheck {
   const monitoredMet = r.cost.idleWithMonitoringTotal <= TARGETS.idleWithMonitoringUsdPerMonth;
-  add({
+  return {
     name: 'Idle month with its monitoring (fixed costs included)',
     target: `<= ${usd(TARGETS.idleWithMonitoringUsdPerMonth)}`,
     value: usd(r.cost.idleWithMonitoringTotal),
@@ -319,8 +354,22 @@ export function summarize(r: BenchResult): TargetCheck[] {
           miss: over(r.cost.idleWithMonitoringTotal, TARGETS.idleWithMonitoringUsdPerMonth, usd),
           why: `The largest fixed item is ${[...r.cost.fixed].sort((a, b) => b.usd - a.usd)[0]?.item}.`,
         }),
-  });
-  return checks;
+  };
+}
+
+/** Checks every target against the result, explaining each miss from the measurements. */
+export function summarize(r: BenchResult): TargetCheck[] {
+  return [
+    bundleCheck(r),
+    coldStartCheck(r),
+    floorCheck(r),
+    speedUpCheck(r),
+    cpuCheck(r),
+    codePipelineCheck(r),
+    dynamoCheck(r),
+    idleCostCheck(r),
+    monitoredCostCheck(r),
+  ];
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -337,20 +386,18 @@ function perJobCounts(counts: Record<string, number>, jobs: number): string[][] 
     .map(([key, count]) => [key.replace('Command', ''), String(count), (count / jobs).toFixed(3)]);
 }
 
-/** BENCHMARKS.md. */
-export function renderMarkdown(r: BenchResult): string {
-  const d = r.drain;
-  const c = r.coldStart;
-  const missed = r.targets.filter((t) => !t.met);
-  const substitutes = Object.entries(r.substitutes)
-    .map(([name, file]) => `\`${name}\` → \`${file.replace(/^\.\//, '')}\``)
-    .join(', ');
+/** The title, and how the file was made. */
+function header(r: BenchResult): string {
   return `# Benchmarks
 
 Generated by \`npm run bench\` (bench/run.ts) on ${r.generatedAt.slice(0, 10)} in ${r.durationSeconds.toFixed(0)} s.
-Do not edit: run it again. \`npm run -s bench -- --json\` prints the same figures as JSON.
+Do not edit: run it again. \`npm run -s bench -- --json\` prints the same figures as JSON.`;
+}
 
-## Summary
+/** The targets: met, or missed and why. */
+function summarySection(r: BenchResult): string {
+  const missed = r.targets.filter((t) => !t.met);
+  return `## Summary
 
 ${table(
   ['figure', 'measured', 'target', ''],
@@ -363,17 +410,25 @@ ${
     : `### Why the missed targets are missed
 
 ${missed.map((t) => `- **${t.name}**, ${t.miss}. ${t.why ?? ''}`).join('\n')}`
+}`;
 }
 
-## Machine
+/** The machine and its load while the benchmark ran. */
+function machineSection(r: BenchResult): string {
+  return `## Machine
 
 ${r.machine.cores} × ${r.machine.cpu}, ${r.machine.memoryGb.toFixed(1)} GB, ${r.machine.os}, Node.js ${r.machine.node}
 (the function runs Node.js 24 on arm64). A shared machine: load average
 ${r.machine.loadBefore.map((v) => v.toFixed(2)).join(' / ')} when the run started and
 ${r.machine.loadAfter.map((v) => v.toFixed(2)).join(' / ')} when it ended (1 / 5 / 15 minutes).
-Ratios are steadier than absolute times here; every time below is a median.
+Ratios are steadier than absolute times here; every time below is a median.`;
+}
 
-## Method
+/** How each figure is measured. */
+function methodSection(r: BenchResult): string {
+  const d = r.drain;
+  const c = r.coldStart;
+  return `## Method
 
 - **What runs** is what the stack deploys: the CDK app's default stack is synthesized (bundling
   skipped) to read the function's memory (${r.deployed.memoryMb} MB), timeout (${r.deployed.timeoutSeconds} s), architecture
@@ -408,80 +463,98 @@ Ratios are steadier than absolute times here; every time below is a median.
   result and nothing else. A job's slot now ends when its processor returns (its report is
   recorded, sent and completed outside it), so a drain can come in under this reference.
 - **SDK reference**: a process bundled the same way sends ${r.sdk.calls} small conditional \`UpdateItem\`
-  calls, ten at a time, to dynalite with the worker's client settings and no tracer.
+  calls, ten at a time, to dynalite with the worker's client settings and no tracer.`;
+}
 
-## 1. Cold start
+/** Each bundle's size and cold import, against the empty handler's. */
+function coldStartTable(r: BenchResult): string {
+  const c = r.coldStart;
+  return table(
+    ['bundle', 'minified', 'source map', 'cold import (median)', 'ratio'],
+    [
+      ['empty handler', kb(r.bundle.emptyBytes), '', ms(c.emptyMs, 1), '1.00x'],
+      [
+        'worker (deployed)',
+        kb(r.bundle.bytes),
+        kb(r.bundle.sourceMapBytes),
+        ms(c.workerMs, 1),
+        `${c.ratio.toFixed(2)}x`,
+      ],
+      [
+        'worker (deployed), started with `--enable-source-maps`',
+        kb(r.bundle.bytes),
+        kb(r.bundle.sourceMapBytes),
+        ms(c.eagerSourceMapsMs, 1),
+        `${c.eagerSourceMapsRatio.toFixed(2)}x`,
+      ],
+      [
+        'worker without the substitutes',
+        kb(r.bundle.withoutSubstitutesBytes),
+        '',
+        ms(c.withoutSubstitutesMs, 1),
+        `${c.withoutSubstitutesRatio.toFixed(2)}x`,
+      ],
+      [
+        'a processor that reads from S3, bundled as deployed',
+        kb(r.bundle.s3ProcessorBytes),
+        '',
+        ms(c.s3ProcessorMs, 1),
+        `${c.s3ProcessorRatio.toFixed(2)}x`,
+      ],
+      [
+        'the same processor without the substitutes',
+        kb(r.bundle.s3ProcessorWithoutSubstitutesBytes),
+        '',
+        ms(c.s3ProcessorWithoutSubstitutesMs, 1),
+        `${c.s3ProcessorWithoutSubstitutesRatio.toFixed(2)}x`,
+      ],
+      [
+        'the two AWS SDK clients alone, built as the worker builds them (reference)',
+        kb(r.bundle.sdkClientsBytes),
+        '',
+        ms(c.sdkClientsMs, 1),
+        `${c.sdkClientsRatio.toFixed(2)}x`,
+      ],
+      [
+        'worker with a no-op tracer (reference)',
+        kb(r.bundle.noTracerBytes),
+        '',
+        ms(c.noTracerMs, 1),
+        `${c.noTracerRatio.toFixed(2)}x`,
+      ],
+    ],
+  );
+}
 
-${table(
-  ['bundle', 'minified', 'source map', 'cold import (median)', 'ratio'],
-  [
-    ['empty handler', kb(r.bundle.emptyBytes), '', ms(c.emptyMs, 1), '1.00x'],
-    [
-      'worker (deployed)',
-      kb(r.bundle.bytes),
-      kb(r.bundle.sourceMapBytes),
-      ms(c.workerMs, 1),
-      `${c.ratio.toFixed(2)}x`,
-    ],
-    [
-      'worker (deployed), started with `--enable-source-maps`',
-      kb(r.bundle.bytes),
-      kb(r.bundle.sourceMapBytes),
-      ms(c.eagerSourceMapsMs, 1),
-      `${c.eagerSourceMapsRatio.toFixed(2)}x`,
-    ],
-    [
-      'worker without the substitutes',
-      kb(r.bundle.withoutSubstitutesBytes),
-      '',
-      ms(c.withoutSubstitutesMs, 1),
-      `${c.withoutSubstitutesRatio.toFixed(2)}x`,
-    ],
-    [
-      'a processor that reads from S3, bundled as deployed',
-      kb(r.bundle.s3ProcessorBytes),
-      '',
-      ms(c.s3ProcessorMs, 1),
-      `${c.s3ProcessorRatio.toFixed(2)}x`,
-    ],
-    [
-      'the same processor without the substitutes',
-      kb(r.bundle.s3ProcessorWithoutSubstitutesBytes),
-      '',
-      ms(c.s3ProcessorWithoutSubstitutesMs, 1),
-      `${c.s3ProcessorWithoutSubstitutesRatio.toFixed(2)}x`,
-    ],
-    [
-      'the two AWS SDK clients alone, built as the worker builds them (reference)',
-      kb(r.bundle.sdkClientsBytes),
-      '',
-      ms(c.sdkClientsMs, 1),
-      `${c.sdkClientsRatio.toFixed(2)}x`,
-    ],
-    [
-      'worker with a no-op tracer (reference)',
-      kb(r.bundle.noTracerBytes),
-      '',
-      ms(c.noTracerMs, 1),
-      `${c.noTracerRatio.toFixed(2)}x`,
-    ],
-  ],
-)}
+/** Where the import's CPU time goes, empty handler and worker side by side. */
+function importProfileTable(profile: BenchResult['coldStart']['profile']): string {
+  return table(
+    ['', 'empty handler', 'worker (deployed)'],
+    (
+      [
+        ['compiling the bundle', 'compileBundleMs'],
+        ["Node's built-in modules", 'builtinsMs'],
+        ["the bundle's code running", 'bundleCodeMs'],
+        ['garbage collection', 'garbageCollectionMs'],
+        ['all (idle excluded)', 'totalMs'],
+      ] as const
+    ).map(([label, key]) => [label, ms(profile.empty[key], 1), ms(profile.worker[key], 1)]),
+  );
+}
+
+/** Section 1: bundle sizes, cold imports and their profile. */
+function coldStartSection(r: BenchResult): string {
+  const c = r.coldStart;
+  const substitutes = Object.entries(r.substitutes)
+    .map(([name, file]) => `\`${name}\` → \`${file.replace(/^\.\//, '')}\``)
+    .join(', ');
+  return `## 1. Cold start
+
+${coldStartTable(r)}
 
 CPU time of the import under V8's profiler (mean of ${c.profile.worker.runs} processes; the profiler adds its own overhead):
 
-${table(
-  ['', 'empty handler', 'worker (deployed)'],
-  (
-    [
-      ['compiling the bundle', 'compileBundleMs'],
-      ["Node's built-in modules", 'builtinsMs'],
-      ["the bundle's code running", 'bundleCodeMs'],
-      ['garbage collection', 'garbageCollectionMs'],
-      ['all (idle excluded)', 'totalMs'],
-    ] as const
-  ).map(([label, key]) => [label, ms(c.profile.empty[key], 1), ms(c.profile.worker[key], 1)]),
-)}
+${importProfileTable(r.coldStart.profile)}
 
 The handler's module is evaluated ${ms(c.workerReadyMs, 1)} after the process starts (the empty one: ${ms(c.emptyReadyMs, 1)}).
 The processes get the function's environment only. Started with this machine's shell
@@ -500,9 +573,13 @@ deployed bundle is made of:
 ${table(
   ['package', 'bytes'],
   r.bundle.composition.map((part) => [part.name, part.bytes.toLocaleString('en-US')]),
-)}
+)}`;
+}
 
-## 2. Drain throughput
+/** Section 2: the drains. */
+function drainSection(r: BenchResult): string {
+  const d = r.drain;
+  return `## 2. Drain throughput
 
 ${table(
   ['', 'value'],
@@ -562,9 +639,13 @@ ${table(
       `${ms(d.idle.wallMs, 1)}, ${d.idle.logBytes} log bytes in ${d.idle.logLines} lines`,
     ],
   ],
-)}
+)}`;
+}
 
-## 3. API economy (happy path, per job)
+/** Section 3: calls per job. */
+function apiSection(r: BenchResult): string {
+  const d = r.drain;
+  return `## 3. API economy (happy path, per job)
 
 ${table(
   ['call', 'per job'],
@@ -600,9 +681,13 @@ ${table(
 
 The idle invocation makes ${Object.entries(d.idle.commands)
     .map(([key, count]) => `${count} ${key.replace('Command', '')}`)
-    .join(' and ')}.
+    .join(' and ')}.`;
+}
 
-## 4. Cost
+/** Section 4: the measurements priced. */
+function costSection(r: BenchResult): string {
+  const d = r.drain;
+  return `## 4. Cost
 
 Prices (us-east-1, list):
 
@@ -640,7 +725,20 @@ ${table(['item', 'quantity', 'USD per million jobs'], [...costRows(r.cost.perMil
 
 A ${r.deployed.memoryMb} MB function gets ${r.cost.vcpuShare.toFixed(2)} of a vCPU, so its duration per job is bounded by its CPU
 per job as well as by the API latency: ${ms(r.cost.projectedMsPerJob, 1)} a job is used above. The CPU figure is this
-machine's core, not Graviton's; treat the duration as an estimate within a factor of two.
+machine's core, not Graviton's; treat the duration as an estimate within a factor of two.`;
+}
 
-${renderArtifactsSection(r.artifacts)}`;
+/** BENCHMARKS.md. */
+export function renderMarkdown(r: BenchResult): string {
+  return [
+    header(r),
+    summarySection(r),
+    machineSection(r),
+    methodSection(r),
+    coldStartSection(r),
+    drainSection(r),
+    apiSection(r),
+    costSection(r),
+    renderArtifactsSection(r.artifacts),
+  ].join('\n\n');
 }

@@ -20,8 +20,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkSubstitutes, substituteFile } from '../lib/bundle-substitutes.js';
 import { measureArtifacts } from './artifacts.js';
-import { bundle, NO_OP_TRACER, stopBundler } from './bundle.js';
-import { measureColdStarts, median, profileColdImport } from './cold-start.js';
+import { type Bundle, bundle, NO_OP_TRACER, stopBundler } from './bundle.js';
+import {
+  type ColdStartSeries,
+  measureColdStarts,
+  median,
+  profileColdImport,
+} from './cold-start.js';
 import { estimateCosts } from './cost.js';
 import { type DrainResult, runDrain } from './drain.js';
 import { type DeployedShape, synthesizeDefaultStack } from './infra.js';
@@ -89,16 +94,8 @@ const perJob = (counts: Record<string, number>, jobs: number, match: (key: strin
 const DYNAMO_WRITES = /:(UpdateItem|PutItem|DeleteItem|BatchWriteItem|TransactWriteItems)Command$/;
 const DYNAMO_READS = /:(GetItem|Query|Scan|BatchGetItem|TransactGetItems)Command$/;
 
-async function main(): Promise<void> {
-  const started = performance.now();
-  const loadBefore = os.loadavg();
-  rmSync(WORK_DIR, { recursive: true, force: true });
-  mkdirSync(WORK_DIR, { recursive: true });
-
-  progress('synthesizing the default stack (bundling skipped) for its settings');
-  const deployed = synthesizeDefaultStack();
-
-  progress('bundling as the stack does');
+/** The bundles every measurement uses, built as the stack builds them. */
+async function bundleAll() {
   const worker = await bundle(SAMPLE_ENTRY, path.join(WORK_DIR, 'handler'));
   const empty = await bundle('bench/fixtures/empty-handler.ts', path.join(WORK_DIR, 'empty'));
   const plain = await bundle(SAMPLE_ENTRY, path.join(WORK_DIR, 'handler-without-substitutes'), {
@@ -125,15 +122,40 @@ async function main(): Promise<void> {
   );
   const sdkWorker = await bundle('bench/sdk-calls.ts', path.join(WORK_DIR, 'sdk-calls'));
   await stopBundler();
+  return {
+    worker,
+    empty,
+    plain,
+    s3Processor,
+    s3ProcessorPlain,
+    untracedHandler,
+    sdkClientsOnly,
+    drainWorker,
+    drainWorkerNoTracer,
+    sdkWorker,
+  };
+}
 
-  progress(`cold starts: ${COLD_START_RUNS} fresh processes per bundle, interleaved`);
-  // The deployed bundle again, started with Node's own source-map support, which reads the
-  // whole map at import (the worker maps stack traces itself, lazily: lambda/source-maps.ts).
+type Bundles = Awaited<ReturnType<typeof bundleAll>>;
+
+/**
+ * The deployed bundle again, started with Node's own source-map support, which reads the
+ * whole map at import (the worker maps stack traces itself, lazily: lambda/source-maps.ts).
+ */
+function eagerSourceMapsCopy(worker: Bundle): string {
   const eagerMapsDir = path.join(WORK_DIR, 'handler-eager-source-maps');
   mkdirSync(eagerMapsDir, { recursive: true });
   const eagerMaps = path.join(eagerMapsDir, 'index.mjs');
   copyFileSync(worker.file, eagerMaps);
   copyFileSync(`${worker.file}.map`, `${eagerMaps}.map`);
+  return eagerMaps;
+}
+
+/** Cold starts in the function's environment, in the shell's, and the import profiles. */
+async function measureColdStartSeries(deployed: DeployedShape, bundles: Bundles) {
+  const { worker, empty, plain } = bundles;
+  progress(`cold starts: ${COLD_START_RUNS} fresh processes per bundle, interleaved`);
+  const eagerMaps = eagerSourceMapsCopy(worker);
   const coldEnv = (file: string) => ({
     ...lambdaEnvironment({
       functionEnvironment: deployed.environment,
@@ -143,44 +165,23 @@ async function main(): Promise<void> {
     }),
     ...(file === eagerMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
   });
-  const [
-    emptySeries,
-    workerSeries,
-    plainSeries,
-    noTracerSeries,
-    eagerMapsSeries,
-    sdkSeries,
-    s3Series,
-    s3PlainSeries,
-  ] = await measureColdStarts(
+  const series = await measureColdStarts(
     [
       { label: 'empty handler', file: empty.file },
       { label: 'worker handler', file: worker.file },
       { label: 'worker without substitutes', file: plain.file },
-      { label: 'worker with a no-op tracer', file: untracedHandler.file },
+      { label: 'worker with a no-op tracer', file: bundles.untracedHandler.file },
       { label: 'worker with --enable-source-maps', file: eagerMaps },
-      { label: 'the two SDK clients alone', file: sdkClientsOnly.file },
-      { label: 'S3 processor', file: s3Processor.file },
-      { label: 'S3 processor without substitutes', file: s3ProcessorPlain.file },
+      { label: 'the two SDK clients alone', file: bundles.sdkClientsOnly.file },
+      { label: 'S3 processor', file: bundles.s3Processor.file },
+      { label: 'S3 processor without substitutes', file: bundles.s3ProcessorPlain.file },
     ],
     COLD_START_RUNS,
     coldEnv,
   );
-  if (
-    !emptySeries ||
-    !workerSeries ||
-    !plainSeries ||
-    !noTracerSeries ||
-    !eagerMapsSeries ||
-    !sdkSeries ||
-    !s3Series ||
-    !s3PlainSeries
-  ) {
-    throw new Error('cold start series missing');
-  }
 
   progress(`cold starts in this machine's shell environment (${COLD_START_RUNS} per bundle)`);
-  const [shellEmpty, shellWorker, shellPlain] = await measureColdStarts(
+  const shell = await measureColdStarts(
     [
       { label: 'empty handler', file: empty.file },
       { label: 'worker handler', file: worker.file },
@@ -189,118 +190,102 @@ async function main(): Promise<void> {
     COLD_START_RUNS,
     (file) => ({ ...(process.env as Record<string, string>), ...coldEnv(file) }),
   );
-  if (!shellEmpty || !shellWorker || !shellPlain) throw new Error('cold start series missing');
 
   progress(`cold import profiles: ${IMPORT_PROFILE_RUNS} processes per bundle under V8's profiler`);
-  const importProfile = {
+  const profile = {
     empty: await profileColdImport(empty.file, coldEnv(empty.file), IMPORT_PROFILE_RUNS),
     worker: await profileColdImport(worker.file, coldEnv(worker.file), IMPORT_PROFILE_RUNS),
   };
+  return { ...namedSeries(series), shell: namedShellSeries(shell), profile };
+}
 
-  // Each round runs every variant once, so that the machine's load weighs on all alike.
-  const drains: DrainResult[] = [];
-  const untracedRuns: DrainResult[] = [];
-  const noTracerRuns: DrainResult[] = [];
-  const withoutRecordRuns: DrainResult[] = [];
-  const sequential: DrainResult[] = [];
-  const sdkRuns: Awaited<ReturnType<typeof sdkCallCost>>[] = [];
+function namedSeries(series: readonly (ColdStartSeries | undefined)[]) {
+  const [empty, worker, plain, noTracer, eagerMaps, sdk, s3, s3Plain] = series;
+  if (!empty || !worker || !plain || !noTracer || !eagerMaps || !sdk || !s3 || !s3Plain) {
+    throw new Error('cold start series missing');
+  }
+  return { empty, worker, plain, noTracer, eagerMaps, sdk, s3, s3Plain };
+}
+
+function namedShellSeries(series: readonly (ColdStartSeries | undefined)[]) {
+  const [empty, worker, plain] = series;
+  if (!empty || !worker || !plain) throw new Error('cold start series missing');
+  return { empty, worker, plain };
+}
+
+type ColdStarts = Awaited<ReturnType<typeof measureColdStartSeries>>;
+
+/**
+ * The drains and the SDK reference, round after round. Each round runs every variant once,
+ * so that the machine's load weighs on all alike.
+ */
+async function runDrainRounds(deployed: DeployedShape, bundles: Bundles) {
+  const rounds = {
+    drains: [] as DrainResult[],
+    untracedRuns: [] as DrainResult[],
+    noTracerRuns: [] as DrainResult[],
+    withoutRecordRuns: [] as DrainResult[],
+    sequential: [] as DrainResult[],
+    sdkRuns: [] as Awaited<ReturnType<typeof sdkCallCost>>[],
+  };
   const common = { deployed, latencyMs: LATENCY_MS, workDir: WORK_DIR };
+  const drainWorker = bundles.drainWorker.file;
   for (let round = 1; round <= DRAIN_RUNS; round++) {
     const of = `${round}/${DRAIN_RUNS}`;
+    const drain = (label: string, options: Partial<Parameters<typeof runDrain>[0]>) =>
+      runDrain({
+        ...common,
+        label: `${label}-${round}`,
+        workerBundle: drainWorker,
+        jobs: DRAIN_JOBS,
+        tracing: true,
+        ...options,
+      });
     progress(`round ${of}: ${DRAIN_JOBS} jobs, default settings (tracing on)`);
-    drains.push(
-      await runDrain({
-        ...common,
-        label: `default-${round}`,
-        workerBundle: drainWorker.file,
-        jobs: DRAIN_JOBS,
-        tracing: true,
-        idleInvocation: true,
-      }),
-    );
+    rounds.drains.push(await drain('default', { idleInvocation: true }));
     progress(`round ${of}: ${DRAIN_JOBS} jobs, tracing off`);
-    untracedRuns.push(
-      await runDrain({
-        ...common,
-        label: `tracing-off-${round}`,
-        workerBundle: drainWorker.file,
-        jobs: DRAIN_JOBS,
-        tracing: false,
-      }),
-    );
+    rounds.untracedRuns.push(await drain('tracing-off', { tracing: false }));
     progress(`round ${of}: ${DRAIN_JOBS} jobs, no-op tracer (reference, never deployed)`);
-    noTracerRuns.push(
-      await runDrain({
-        ...common,
-        label: `no-op-tracer-${round}`,
-        workerBundle: drainWorkerNoTracer.file,
-        jobs: DRAIN_JOBS,
-        tracing: true,
-      }),
+    rounds.noTracerRuns.push(
+      await drain('no-op-tracer', { workerBundle: bundles.drainWorkerNoTracer.file }),
     );
     progress(`round ${of}: ${DRAIN_JOBS} jobs, without the report's record (reference)`);
-    withoutRecordRuns.push(
-      await runDrain({
-        ...common,
-        label: `without-record-${round}`,
-        workerBundle: drainWorker.file,
-        jobs: DRAIN_JOBS,
-        tracing: true,
-        withoutRecord: true,
-      }),
-    );
+    rounds.withoutRecordRuns.push(await drain('without-record', { withoutRecord: true }));
     progress(`round ${of}: SDK reference, CPU per DynamoDB call with the worker's client settings`);
-    sdkRuns.push(await sdkCallCost(deployed, sdkWorker.file));
+    rounds.sdkRuns.push(await sdkCallCost(deployed, bundles.sdkWorker.file));
     progress(`round ${of}: ${SEQUENTIAL_JOBS} jobs, concurrency 1`);
-    sequential.push(
-      await runDrain({
-        ...common,
-        label: `sequential-${round}`,
-        workerBundle: drainWorker.file,
-        jobs: SEQUENTIAL_JOBS,
-        concurrency: 1,
-        tracing: true,
-      }),
-    );
+    rounds.sequential.push(await drain('sequential', { jobs: SEQUENTIAL_JOBS, concurrency: 1 }));
   }
-  const artifacts = await measureArtifacts({ sizeMb: Number(flags['artifact-mb']), progress });
-  const sdk = {
-    calls: sdkRuns[0]?.calls ?? 0,
-    cpuMsPerCall: median(sdkRuns.map((run) => run.cpuMsPerCall)),
-    wallMsPerCall: median(sdkRuns.map((run) => run.wallMsPerCall)),
-    runs: sdkRuns.map((run) => run.cpuMsPerCall),
-  };
-  const cpuPerJob = (runs: DrainResult[]) =>
-    median(runs.map((d) => d.drain.cpuUserMs + d.drain.cpuSystemMs)) / DRAIN_JOBS;
-  /** Mean time per call of each operation, as the worker saw it, over every run. */
-  const latencyPerCall = (runs: DrainResult[]) => {
-    const totals: Record<string, { ms: number; calls: number }> = {};
-    for (const { drain } of runs) {
-      for (const [key, ms] of Object.entries(drain.latencyMs)) {
-        const total = totals[key] ?? { ms: 0, calls: 0 };
-        total.ms += ms;
-        total.calls += drain.commands[key] ?? 0;
-        totals[key] = total;
-      }
-    }
-    return Object.fromEntries(
-      Object.entries(totals).map(([key, { ms, calls }]) => [key, ms / Math.max(1, calls)]),
-    );
-  };
+  return rounds;
+}
 
-  const concurrency = Number(deployed.environment.CONCURRENCY);
-  const wallMs = median(drains.map((d) => d.drain.wallMs));
-  const cpuMs = median(drains.map((d) => d.drain.cpuUserMs + d.drain.cpuSystemMs));
-  const floorMs = (CRITICAL_PATH_CALLS * LATENCY_MS * DRAIN_JOBS) / concurrency;
-  const sequentialWallMs = median(sequential.map((d) => d.drain.wallMs));
-  const first = drains[0] as DrainResult;
-  const idle = first.idle;
-  if (!idle) throw new Error('the idle invocation is missing');
-  const idleMs = median(drains.flatMap((d) => (d.idle ? [d.idle.wallMs] : [])));
+type DrainRounds = Awaited<ReturnType<typeof runDrainRounds>>;
+
+const cpuPerJob = (runs: DrainResult[]) =>
+  median(runs.map((d) => d.drain.cpuUserMs + d.drain.cpuSystemMs)) / DRAIN_JOBS;
+
+/** Mean time per call of each operation, as the worker saw it, over every run. */
+function latencyPerCall(runs: DrainResult[]): Record<string, number> {
+  const totals: Record<string, { ms: number; calls: number }> = {};
+  for (const { drain } of runs) {
+    for (const [key, ms] of Object.entries(drain.latencyMs)) {
+      const total = totals[key] ?? { ms: 0, calls: 0 };
+      total.ms += ms;
+      total.calls += drain.commands[key] ?? 0;
+      totals[key] = total;
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(totals).map(([key, { ms, calls }]) => [key, ms / Math.max(1, calls)]),
+  );
+}
+
+/** Calls per job, counted by the SDK middleware and the emulator in the first drain. */
+function apiEconomy(first: DrainResult): BenchResult['api'] {
   const commands = first.drain.commands;
   const cpJobs = (op: string) =>
     perJob(commands, DRAIN_JOBS, (key) => key === `codepipeline:${op}Command`);
-  const api = {
+  return {
     codePipeline: {
       acknowledgePerJob: cpJobs('AcknowledgeJob'),
       resultPerJob: cpJobs('PutJobSuccessResult') + cpJobs('PutJobFailureResult'),
@@ -326,148 +311,215 @@ async function main(): Promise<void> {
     sdkAttempts: first.drain.attempts,
     emulatorCalls: first.emulatorCalls,
   };
-  const dynamoWrites = api.dynamo.writesPerJob * DRAIN_JOBS;
-  const cost = estimateCosts({
+}
+
+/** The SDK reference's medians. */
+function sdkFigures(sdkRuns: DrainRounds['sdkRuns']): BenchResult['sdk'] {
+  return {
+    calls: sdkRuns[0]?.calls ?? 0,
+    cpuMsPerCall: median(sdkRuns.map((run) => run.cpuMsPerCall)),
+    wallMsPerCall: median(sdkRuns.map((run) => run.wallMsPerCall)),
+    runs: sdkRuns.map((run) => run.cpuMsPerCall),
+  };
+}
+
+/** The drains' figures: medians over the rounds, the first drain's counts and idle tick. */
+function drainFigures(deployed: DeployedShape, rounds: DrainRounds): BenchResult['drain'] {
+  const { drains, sequential } = rounds;
+  const concurrency = Number(deployed.environment.CONCURRENCY);
+  const wallMs = median(drains.map((d) => d.drain.wallMs));
+  const cpuMs = median(drains.map((d) => d.drain.cpuUserMs + d.drain.cpuSystemMs));
+  const floorMs = (CRITICAL_PATH_CALLS * LATENCY_MS * DRAIN_JOBS) / concurrency;
+  const sequentialWallMs = median(sequential.map((d) => d.drain.wallMs));
+  const first = drains[0] as DrainResult;
+  const idle = idleOf(first);
+  const reference = (runs: DrainResult[]) => ({
+    wallMs: median(runs.map((d) => d.drain.wallMs)),
+    cpuMsPerJob: cpuPerJob(runs),
+  });
+  return {
+    jobs: DRAIN_JOBS,
+    latencyMs: LATENCY_MS,
+    concurrency,
+    batchSize: Number(deployed.environment.BATCH_SIZE),
+    runs: DRAIN_RUNS,
+    wallMs,
+    wallMsRuns: drains.map((d) => d.drain.wallMs),
+    jobsPerSecond: DRAIN_JOBS / (wallMs / 1000),
+    floorMs,
+    floorRatio: wallMs / floorMs,
+    cpuMsPerJob: cpuMs / DRAIN_JOBS,
+    cpuMsPerJobRuns: drains.map((d) => (d.drain.cpuUserMs + d.drain.cpuSystemMs) / DRAIN_JOBS),
+    cpuUserMsPerJob: median(drains.map((d) => d.drain.cpuUserMs)) / DRAIN_JOBS,
+    cpuSystemMsPerJob: median(drains.map((d) => d.drain.cpuSystemMs)) / DRAIN_JOBS,
+    untraced: reference(rounds.untracedRuns),
+    withoutRecord: reference(rounds.withoutRecordRuns),
+    noTracer: reference(rounds.noTracerRuns),
+    latencyMsPerCall: latencyPerCall(drains),
+    xraySegments: first.xraySegments,
+    xrayBytes: first.xrayBytes,
+    maxRssMb: Math.max(...drains.map((d) => d.maxRssMb)),
+    logBytesPerJob: first.drain.logBytes / DRAIN_JOBS,
+    sequential: {
+      jobs: SEQUENTIAL_JOBS,
+      wallMs: sequentialWallMs,
+      wallMsRuns: sequential.map((d) => d.drain.wallMs),
+      msPerJob: sequentialWallMs / SEQUENTIAL_JOBS,
+      cpuMsPerJob:
+        median(sequential.map((d) => d.drain.cpuUserMs + d.drain.cpuSystemMs)) / SEQUENTIAL_JOBS,
+      latencyMsPerCall: latencyPerCall(sequential),
+    },
+    speedUp: sequentialWallMs / SEQUENTIAL_JOBS / (wallMs / DRAIN_JOBS),
+    idle: {
+      wallMs: median(drains.flatMap((d) => (d.idle ? [d.idle.wallMs] : []))),
+      logBytes: idle.logBytes,
+      logLines: idle.logLines,
+      commands: idle.commands,
+    },
+  };
+}
+
+function idleOf(first: DrainResult): NonNullable<DrainResult['idle']> {
+  if (!first.idle) throw new Error('the idle invocation is missing');
+  return first.idle;
+}
+
+/** The measurements priced (bench/cost.ts). */
+function costFigures(
+  deployed: DeployedShape,
+  rounds: DrainRounds,
+  drain: BenchResult['drain'],
+  api: BenchResult['api'],
+  workerColdStartMs: number,
+) {
+  const first = rounds.drains[0] as DrainResult;
+  const idle = idleOf(first);
+  return estimateCosts({
     deployed,
-    idle: { durationMs: idleMs, logBytes: idle.logBytes, logLines: idle.logLines },
-    coldStartMs: workerSeries.medianProcessMs,
+    idle: { durationMs: drain.idle.wallMs, logBytes: idle.logBytes, logLines: idle.logLines },
+    coldStartMs: workerColdStartMs,
     drain: {
       jobs: DRAIN_JOBS,
-      durationMs: wallMs,
-      cpuMs,
+      durationMs: drain.wallMs,
+      cpuMs: median(rounds.drains.map((d) => d.drain.cpuUserMs + d.drain.cpuSystemMs)),
       logBytes: first.drain.logBytes,
       logLines: first.drain.logLines,
-      dynamoWrites,
+      dynamoWrites: api.dynamo.writesPerJob * DRAIN_JOBS,
       dynamoReads: api.dynamo.queriesPerInvocation + api.dynamo.readsPerJob * DRAIN_JOBS,
     },
     ledgerItemBytes: first.ledgerItemBytes,
     idleMetrics: idle.metricNames,
   });
+}
 
+function bundleFigures(bundles: Bundles): BenchResult['bundle'] {
+  return {
+    bytes: bundles.worker.bytes,
+    sourceMapBytes: bundles.worker.sourceMapBytes,
+    emptyBytes: bundles.empty.bytes,
+    withoutSubstitutesBytes: bundles.plain.bytes,
+    noTracerBytes: bundles.untracedHandler.bytes,
+    sdkClientsBytes: bundles.sdkClientsOnly.bytes,
+    s3ProcessorBytes: bundles.s3Processor.bytes,
+    s3ProcessorWithoutSubstitutesBytes: bundles.s3ProcessorPlain.bytes,
+    composition: bundles.worker.composition.slice(0, 14),
+  };
+}
+
+function coldStartFigures(cold: ColdStarts): BenchResult['coldStart'] {
+  const emptyMs = cold.empty.medianProcessMs;
+  const vsEmpty = (series: ColdStartSeries) => series.medianProcessMs / emptyMs;
+  return {
+    runs: COLD_START_RUNS,
+    emptyMs,
+    workerMs: cold.worker.medianProcessMs,
+    withoutSubstitutesMs: cold.plain.medianProcessMs,
+    ratio: vsEmpty(cold.worker),
+    withoutSubstitutesRatio: vsEmpty(cold.plain),
+    noTracerMs: cold.noTracer.medianProcessMs,
+    noTracerRatio: vsEmpty(cold.noTracer),
+    eagerSourceMapsMs: cold.eagerMaps.medianProcessMs,
+    eagerSourceMapsRatio: vsEmpty(cold.eagerMaps),
+    sdkClientsMs: cold.sdk.medianProcessMs,
+    sdkClientsRatio: vsEmpty(cold.sdk),
+    s3ProcessorMs: cold.s3.medianProcessMs,
+    s3ProcessorRatio: vsEmpty(cold.s3),
+    s3ProcessorWithoutSubstitutesMs: cold.s3Plain.medianProcessMs,
+    s3ProcessorWithoutSubstitutesRatio: vsEmpty(cold.s3Plain),
+    emptyReadyMs: cold.empty.medianReadyMs,
+    workerReadyMs: cold.worker.medianReadyMs,
+    shell: {
+      emptyMs: cold.shell.empty.medianProcessMs,
+      workerMs: cold.shell.worker.medianProcessMs,
+      withoutSubstitutesMs: cold.shell.plain.medianProcessMs,
+      extraCaCerts: process.env.NODE_EXTRA_CA_CERTS !== undefined,
+    },
+    profile: cold.profile,
+  };
+}
+
+function machineFigures(loadBefore: number[]): BenchResult['machine'] {
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGb: os.totalmem() / GIB,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    loadBefore,
+    loadAfter: [0, 0, 0],
+  };
+}
+
+/** BENCHMARKS.md, and the summary (or the JSON) on stdout. */
+function writeResult(result: BenchResult): void {
+  writeFileSync(path.join(REPO_ROOT, 'BENCHMARKS.md'), renderMarkdown(result));
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  for (const target of result.targets) {
+    process.stdout.write(
+      `${target.met ? 'met   ' : 'MISSED'}  ${target.name}: ${target.value} (target ${target.target})\n`,
+    );
+  }
+  process.stdout.write(`BENCHMARKS.md written (${result.durationSeconds.toFixed(0)} s)\n`);
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const loadBefore = os.loadavg();
+  rmSync(WORK_DIR, { recursive: true, force: true });
+  mkdirSync(WORK_DIR, { recursive: true });
+
+  progress('synthesizing the default stack (bundling skipped) for its settings');
+  const deployed = synthesizeDefaultStack();
+  progress('bundling as the stack does');
+  const bundles = await bundleAll();
+  const cold = await measureColdStartSeries(deployed, bundles);
+  const rounds = await runDrainRounds(deployed, bundles);
+  const artifacts = await measureArtifacts({ sizeMb: Number(flags['artifact-mb']), progress });
+
+  const drain = drainFigures(deployed, rounds);
+  const api = apiEconomy(rounds.drains[0] as DrainResult);
   const result: BenchResult = {
     generatedAt: new Date().toISOString(),
     durationSeconds: 0,
-    machine: {
-      cpu: os.cpus()[0]?.model ?? 'unknown',
-      cores: os.cpus().length,
-      memoryGb: os.totalmem() / GIB,
-      os: `${os.type()} ${os.release()} ${os.arch()}`,
-      node: process.version,
-      loadBefore,
-      loadAfter: [0, 0, 0],
-    },
+    machine: machineFigures(loadBefore),
     deployed,
     substitutes: substitutesUsed(),
-    bundle: {
-      bytes: worker.bytes,
-      sourceMapBytes: worker.sourceMapBytes,
-      emptyBytes: empty.bytes,
-      withoutSubstitutesBytes: plain.bytes,
-      noTracerBytes: untracedHandler.bytes,
-      sdkClientsBytes: sdkClientsOnly.bytes,
-      s3ProcessorBytes: s3Processor.bytes,
-      s3ProcessorWithoutSubstitutesBytes: s3ProcessorPlain.bytes,
-      composition: worker.composition.slice(0, 14),
-    },
-    coldStart: {
-      runs: COLD_START_RUNS,
-      emptyMs: emptySeries.medianProcessMs,
-      workerMs: workerSeries.medianProcessMs,
-      withoutSubstitutesMs: plainSeries.medianProcessMs,
-      ratio: workerSeries.medianProcessMs / emptySeries.medianProcessMs,
-      withoutSubstitutesRatio: plainSeries.medianProcessMs / emptySeries.medianProcessMs,
-      noTracerMs: noTracerSeries.medianProcessMs,
-      noTracerRatio: noTracerSeries.medianProcessMs / emptySeries.medianProcessMs,
-      eagerSourceMapsMs: eagerMapsSeries.medianProcessMs,
-      eagerSourceMapsRatio: eagerMapsSeries.medianProcessMs / emptySeries.medianProcessMs,
-      sdkClientsMs: sdkSeries.medianProcessMs,
-      sdkClientsRatio: sdkSeries.medianProcessMs / emptySeries.medianProcessMs,
-      s3ProcessorMs: s3Series.medianProcessMs,
-      s3ProcessorRatio: s3Series.medianProcessMs / emptySeries.medianProcessMs,
-      s3ProcessorWithoutSubstitutesMs: s3PlainSeries.medianProcessMs,
-      s3ProcessorWithoutSubstitutesRatio:
-        s3PlainSeries.medianProcessMs / emptySeries.medianProcessMs,
-      emptyReadyMs: emptySeries.medianReadyMs,
-      workerReadyMs: workerSeries.medianReadyMs,
-      shell: {
-        emptyMs: shellEmpty.medianProcessMs,
-        workerMs: shellWorker.medianProcessMs,
-        withoutSubstitutesMs: shellPlain.medianProcessMs,
-        extraCaCerts: process.env.NODE_EXTRA_CA_CERTS !== undefined,
-      },
-      profile: importProfile,
-    },
-    sdk,
-    drain: {
-      jobs: DRAIN_JOBS,
-      latencyMs: LATENCY_MS,
-      concurrency,
-      batchSize: Number(deployed.environment.BATCH_SIZE),
-      runs: DRAIN_RUNS,
-      wallMs,
-      wallMsRuns: drains.map((d) => d.drain.wallMs),
-      jobsPerSecond: DRAIN_JOBS / (wallMs / 1000),
-      floorMs,
-      floorRatio: wallMs / floorMs,
-      cpuMsPerJob: cpuMs / DRAIN_JOBS,
-      cpuMsPerJobRuns: drains.map((d) => (d.drain.cpuUserMs + d.drain.cpuSystemMs) / DRAIN_JOBS),
-      cpuUserMsPerJob: median(drains.map((d) => d.drain.cpuUserMs)) / DRAIN_JOBS,
-      cpuSystemMsPerJob: median(drains.map((d) => d.drain.cpuSystemMs)) / DRAIN_JOBS,
-      untraced: {
-        wallMs: median(untracedRuns.map((d) => d.drain.wallMs)),
-        cpuMsPerJob: cpuPerJob(untracedRuns),
-      },
-      withoutRecord: {
-        wallMs: median(withoutRecordRuns.map((d) => d.drain.wallMs)),
-        cpuMsPerJob: cpuPerJob(withoutRecordRuns),
-      },
-      noTracer: {
-        wallMs: median(noTracerRuns.map((d) => d.drain.wallMs)),
-        cpuMsPerJob: cpuPerJob(noTracerRuns),
-      },
-      latencyMsPerCall: latencyPerCall(drains),
-      xraySegments: first.xraySegments,
-      xrayBytes: first.xrayBytes,
-      maxRssMb: Math.max(...drains.map((d) => d.maxRssMb)),
-      logBytesPerJob: first.drain.logBytes / DRAIN_JOBS,
-      sequential: {
-        jobs: SEQUENTIAL_JOBS,
-        wallMs: sequentialWallMs,
-        wallMsRuns: sequential.map((d) => d.drain.wallMs),
-        msPerJob: sequentialWallMs / SEQUENTIAL_JOBS,
-        cpuMsPerJob:
-          median(sequential.map((d) => d.drain.cpuUserMs + d.drain.cpuSystemMs)) / SEQUENTIAL_JOBS,
-        latencyMsPerCall: latencyPerCall(sequential),
-      },
-      speedUp: sequentialWallMs / SEQUENTIAL_JOBS / (wallMs / DRAIN_JOBS),
-      idle: {
-        wallMs: idleMs,
-        logBytes: idle.logBytes,
-        logLines: idle.logLines,
-        commands: idle.commands,
-      },
-    },
+    bundle: bundleFigures(bundles),
+    coldStart: coldStartFigures(cold),
+    sdk: sdkFigures(rounds.sdkRuns),
+    drain,
     api,
-    cost,
+    cost: costFigures(deployed, rounds, drain, api, cold.worker.medianProcessMs),
     artifacts,
     targets: [] as TargetCheck[],
   };
   result.machine.loadAfter = os.loadavg();
   result.durationSeconds = (performance.now() - started) / 1000;
   result.targets = summarize(result);
-
-  const markdown = renderMarkdown(result);
-  writeFileSync(path.join(REPO_ROOT, 'BENCHMARKS.md'), markdown);
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  } else {
-    for (const target of result.targets) {
-      process.stdout.write(
-        `${target.met ? 'met   ' : 'MISSED'}  ${target.name}: ${target.value} (target ${target.target})\n`,
-      );
-    }
-    process.stdout.write(`BENCHMARKS.md written (${result.durationSeconds.toFixed(0)} s)\n`);
-  }
+  writeResult(result);
 }
 
 const GIB = 2 ** 30;

@@ -46,13 +46,7 @@ export {
   type SuccessOutcome,
   success,
 } from './job/outcome.js';
-export type {
-  JobLogger,
-  JobProcessor,
-  OutcomeCheck,
-  ProcessingContext,
-  SdkSettings,
-} from './job/processor.js';
+export type { JobLogger, JobProcessor, OutcomeCheck, ProcessingContext, SdkSettings } from './job/processor.js';
 export { MIN_SECRET_LENGTH, REDACTED, Secret } from './job/secret.js';
 export type { DrainSummary } from './worker/counters.js';
 export { InvalidOutcomeError, LIMITS } from './worker/report.js';

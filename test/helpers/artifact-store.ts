@@ -5,6 +5,12 @@
  */
 import { rm } from 'node:fs/promises';
 import type { JobData } from '@aws-sdk/client-codepipeline';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import {
+  type JobArtifacts,
+  type JobArtifactsOptions,
+  jobArtifacts,
+} from '../../lambda/artifacts/index.js';
 import type { Job } from '../../lambda/job/job.js';
 import { zipSource } from '../../local/emulator/artifact-sources.js';
 import { type RunningS3Server, startS3Server } from '../../local/s3/index.js';
@@ -86,4 +92,59 @@ export async function artifactStore(): Promise<ArtifactStoreFixture> {
       await store.close();
     },
   };
+}
+
+/**
+ * The store for the calling `describe` block (started before its tests, closed after them),
+ * the requests the running test made, and the artifacts it opened, destroyed after it.
+ */
+export function artifactStoreForTests() {
+  let fixture: ArtifactStoreFixture | undefined;
+  /** Requests before this index belong to earlier tests. */
+  let mark = 0;
+  const opened: JobArtifacts[] = [];
+  const started = () => {
+    if (!fixture) throw new Error('the artifact store runs only while the describe block runs');
+    return fixture;
+  };
+  beforeAll(async () => {
+    fixture = await artifactStore();
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+  beforeEach(() => {
+    mark = started().s3.requests.length;
+  });
+  afterEach(() => {
+    for (const artifacts of opened.splice(0)) artifacts.destroy();
+  });
+  return {
+    get store(): ArtifactStoreFixture {
+      return started();
+    },
+    /** The requests the stand-in received during the running test. */
+    requests: () => started().s3.requests.slice(mark),
+    /** The job's artifacts on a fresh processing context. */
+    open(
+      job: Job = artifactJob(),
+      options: JobArtifactsOptions = {},
+      contextOptions: ProcessingContextOptions = {},
+    ) {
+      const context = started().context(contextOptions);
+      const artifacts = jobArtifacts(job, context, options);
+      opened.push(artifacts);
+      return { artifacts, context };
+    },
+  };
+}
+
+/** The error `promise` rejects with, which must be an `Error`, with its artifact fields. */
+export async function failure(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as Error & { failureType: string; artifactName?: string };
 }

@@ -3,13 +3,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Job as SdkJob } from '@aws-sdk/client-codepipeline';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
 import { CodePipelineJobService } from '../../lambda/adapters/codepipeline-job-service.js';
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
 import type { ActionTypeId } from '../../lambda/config.js';
 import type { JobLogger, JobProcessor } from '../../lambda/job/processor.js';
+import type { NonceLedger } from '../../lambda/ports.js';
 import { Worker, type WorkerSettings } from '../../lambda/worker/drain.js';
 import { SecretScrubber } from '../../lambda/worker/secrets.js';
+import { type LocalDynamoDb, startDynalite } from './dynalite.js';
 import { FakeCodePipeline } from './fake-codepipeline.js';
 import { ACTION_TYPE, type RawJobOverrides, rawJob, SECRET_CONFIGURATION_KEYS } from './jobs.js';
 import { RecordingMetrics } from './telemetry.js';
@@ -46,6 +49,8 @@ export interface HarnessOptions {
   readonly random?: () => number;
   /** Where jobs' work directories go. @default the worker's default */
   readonly workRoot?: string;
+  /** What the worker uses as its ledger, given the real one. @default the real one */
+  readonly wrapLedger?: (ledger: NonceLedger) => NonceLedger;
 }
 
 export function workerHarness(options: HarnessOptions) {
@@ -65,7 +70,7 @@ export function workerHarness(options: HarnessOptions) {
   });
   const worker = new Worker({
     jobs,
-    ledger,
+    ledger: options.wrapLedger ? options.wrapLedger(ledger) : ledger,
     processor: options.processor,
     logger: recordingLogger(logs),
     metrics,
@@ -109,6 +114,70 @@ export function uniqueJob(
         ...context,
         action: { ...context?.action, actionExecutionId: actionExecutionId ?? randomUUID() },
       },
+    },
+  };
+}
+
+/** What a test may change in the worker that `workerOnDynalite().setup` builds. */
+export type WorkerSetupOptions = Partial<
+  Omit<HarnessOptions, 'dynamoDb' | 'tableName' | 'processor'>
+> & {
+  readonly processor?: ReturnType<typeof countingProcessor>;
+};
+
+/**
+ * One dynalite server for the calling `describe` block (started before its tests, closed after
+ * them), and a `setup` that gives a test its own worker on a fresh ledger table.
+ */
+export function workerOnDynalite() {
+  let db: LocalDynamoDb | undefined;
+  let client: DynamoDBClient | undefined;
+  beforeAll(async () => {
+    db = await startDynalite();
+    client = db.client();
+  });
+  afterAll(() => db?.close());
+
+  const started = () => {
+    if (!db || !client) throw new Error('dynalite runs only while the describe block runs');
+    return { db, client };
+  };
+  /** A ledger item as stored, read consistently; `{}` when there is none. */
+  const ledgerItem = async (
+    tableName: string,
+    jobId: string,
+  ): Promise<Record<string, AttributeValue>> => {
+    const result = await started().client.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: { jobId: { S: jobId } },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ?? {};
+  };
+  const ledgerState = async (tableName: string, jobId: string) =>
+    (await ledgerItem(tableName, jobId)).state?.S;
+
+  return {
+    /** A client of the server. */
+    dynamoDb: () => started().client,
+    createLedgerTable: () => started().db.createLedgerTable(),
+    ledgerItem,
+    ledgerState,
+    /** A worker on a fresh ledger table, with the table's items at hand. */
+    async setup(options: WorkerSetupOptions = {}) {
+      const { db: server, client: dynamoDb } = started();
+      const tableName = await server.createLedgerTable();
+      const processor = options.processor ?? countingProcessor();
+      const harness = workerHarness({ dynamoDb, tableName, processor, ...options });
+      return {
+        ...harness,
+        tableName,
+        processor,
+        ledgerItem: (jobId: string) => ledgerItem(tableName, jobId),
+        ledgerState: (jobId: string) => ledgerState(tableName, jobId),
+      };
     },
   };
 }

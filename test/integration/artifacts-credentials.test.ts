@@ -3,13 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ArtifactPermissionError,
-  DEFAULT_REFRESH_AFTER_MS,
-  type JobArtifacts,
-  jobArtifacts,
-} from '../../lambda/artifacts/index.js';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ArtifactPermissionError, DEFAULT_REFRESH_AFTER_MS } from '../../lambda/artifacts/index.js';
 import type { Job } from '../../lambda/job/job.js';
 import {
   type FakeClock,
@@ -18,40 +13,32 @@ import {
 } from '../../local/testing/index.js';
 import {
   ALL_SECRET_VALUES,
-  type ArtifactStoreFixture,
   artifactJob,
-  artifactStore,
+  artifactStoreForTests,
   BUCKET,
   FRESH_CREDENTIALS,
+  failure,
   INPUT_KEY,
   JOB_CREDENTIALS,
   zipOf,
 } from '../helpers/artifact-store.js';
 
 describe('artifact credentials: the job credentials, refreshed, and never shown', () => {
-  let store: ArtifactStoreFixture;
+  const suite = artifactStoreForTests();
+  const { requests } = suite;
   let scratch: string;
   let clock: FakeClock;
-  const opened: JobArtifacts[] = [];
-  let mark = 0;
-  const requests = () => store.s3.requests.slice(mark);
 
   beforeAll(async () => {
-    store = await artifactStore();
-    await store.s3.putObject(BUCKET, INPUT_KEY, await zipOf({ 'a.txt': 'a' }));
-  });
-  afterAll(async () => {
-    await store.close();
+    await suite.store.s3.putObject(BUCKET, INPUT_KEY, await zipOf({ 'a.txt': 'a' }));
   });
   beforeEach(async () => {
-    store.s3.registerCredentials(JOB_CREDENTIALS);
-    store.s3.revokeCredentials(FRESH_CREDENTIALS.accessKeyId);
-    mark = store.s3.requests.length;
+    suite.store.s3.registerCredentials(JOB_CREDENTIALS);
+    suite.store.s3.revokeCredentials(FRESH_CREDENTIALS.accessKeyId);
     clock = fakeClock();
     scratch = await mkdtemp(join(tmpdir(), 'artifact-credentials-'));
   });
   afterEach(async () => {
-    for (const artifacts of opened.splice(0)) artifacts.destroy();
     await rm(scratch, { recursive: true, force: true });
   });
 
@@ -60,19 +47,7 @@ describe('artifact credentials: the job credentials, refreshed, and never shown'
     job: Job = artifactJob(),
     refreshed: Job = artifactJob({ artifactCredentials: FRESH_CREDENTIALS }),
   ) {
-    const context = store.context({ now: clock.now, refreshJob: async () => refreshed });
-    const artifacts = jobArtifacts(job, context);
-    opened.push(artifacts);
-    return { artifacts, context };
-  }
-
-  async function failure(promise: Promise<unknown>) {
-    const error = await promise.then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    );
-    expect(error).toBeInstanceOf(Error);
-    return error as Error & { failureType: string; artifactName?: string };
+    return suite.open(job, {}, { now: clock.now, refreshJob: async () => refreshed });
   }
 
   function expectNoSecret(error: Error, context: TestProcessingContext) {
@@ -89,8 +64,8 @@ describe('artifact credentials: the job credentials, refreshed, and never shown'
     await artifacts.extract();
     clock.advance(DEFAULT_REFRESH_AFTER_MS);
     // The first credentials no longer work; GetJobDetails hands out new ones.
-    store.s3.revokeCredentials(JOB_CREDENTIALS.accessKeyId);
-    store.s3.registerCredentials(FRESH_CREDENTIALS);
+    suite.store.s3.revokeCredentials(JOB_CREDENTIALS.accessKeyId);
+    suite.store.s3.registerCredentials(FRESH_CREDENTIALS);
 
     await artifacts.uploadStream('BakedOutput', Readable.from(['report']));
 
@@ -113,8 +88,8 @@ describe('artifact credentials: the job credentials, refreshed, and never shown'
   });
 
   it('refreshes once and tries again when S3 says the credentials expired', async () => {
-    store.s3.expireCredentials(JOB_CREDENTIALS.accessKeyId);
-    store.s3.registerCredentials(FRESH_CREDENTIALS);
+    suite.store.s3.expireCredentials(JOB_CREDENTIALS.accessKeyId);
+    suite.store.s3.registerCredentials(FRESH_CREDENTIALS);
     const { artifacts, context } = open();
 
     await artifacts.extract();
@@ -129,8 +104,8 @@ describe('artifact credentials: the job credentials, refreshed, and never shown'
   it('sends a file upload again with fresh credentials when they expired', async () => {
     const file = join(scratch, 'out.txt');
     await writeFile(file, 'contents');
-    store.s3.expireCredentials(JOB_CREDENTIALS.accessKeyId);
-    store.s3.registerCredentials(FRESH_CREDENTIALS);
+    suite.store.s3.expireCredentials(JOB_CREDENTIALS.accessKeyId);
+    suite.store.s3.registerCredentials(FRESH_CREDENTIALS);
     const { artifacts, context } = open();
 
     await artifacts.uploadFile('BakedOutput', file);
@@ -143,8 +118,8 @@ describe('artifact credentials: the job credentials, refreshed, and never shown'
   });
 
   it('fails a stream upload whose credentials expired, since a stream cannot be sent twice', async () => {
-    store.s3.expireCredentials(JOB_CREDENTIALS.accessKeyId);
-    store.s3.registerCredentials(FRESH_CREDENTIALS);
+    suite.store.s3.expireCredentials(JOB_CREDENTIALS.accessKeyId);
+    suite.store.s3.registerCredentials(FRESH_CREDENTIALS);
     const { artifacts, context } = open();
 
     const error = await failure(artifacts.uploadStream('BakedOutput', Readable.from(['x'])));
@@ -158,7 +133,7 @@ describe('artifact credentials: the job credentials, refreshed, and never shown'
   });
 
   it('gives up with a PermissionError when the refreshed credentials are refused too', async () => {
-    store.s3.expireCredentials(JOB_CREDENTIALS.accessKeyId);
+    suite.store.s3.expireCredentials(JOB_CREDENTIALS.accessKeyId);
     const { artifacts, context } = open(artifactJob(), artifactJob());
 
     const error = await failure(artifacts.extract());

@@ -2,69 +2,39 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ArtifactFormatError,
   ArtifactLimitError,
   ArtifactNameError,
   ArtifactNotFoundError,
-  type JobArtifacts,
-  type JobArtifactsOptions,
-  jobArtifacts,
 } from '../../lambda/artifacts/index.js';
-import type { Job } from '../../lambda/job/job.js';
 import type { TestProcessingContext } from '../../local/testing/index.js';
 import {
   ALL_SECRET_VALUES,
-  type ArtifactStoreFixture,
   artifact,
   artifactJob,
-  artifactStore,
+  artifactStoreForTests,
   BUCKET,
+  failure,
   INPUT_KEY,
   JOB_CREDENTIALS,
   zipOf,
 } from '../helpers/artifact-store.js';
 
 describe('input artifacts through the artifact API (S3 stand-in)', () => {
-  let store: ArtifactStoreFixture;
-  const opened: JobArtifacts[] = [];
-  /** Requests before this index belong to earlier tests. */
-  let mark = 0;
-  const requests = () => store.s3.requests.slice(mark);
+  const suite = artifactStoreForTests();
 
-  beforeAll(async () => {
-    store = await artifactStore();
-  });
-  afterAll(async () => {
-    await store.close();
-  });
   beforeEach(() => {
     // The function's own role: never what artifacts are read with.
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAFUNCTIONROLE0000');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'function-role-secret');
-    mark = store.s3.requests.length;
   });
   afterEach(() => {
-    for (const artifacts of opened.splice(0)) artifacts.destroy();
     vi.unstubAllEnvs();
   });
 
-  function open(job: Job = artifactJob(), options: JobArtifactsOptions = {}) {
-    const context = store.context();
-    const artifacts = jobArtifacts(job, context, options);
-    opened.push(artifacts);
-    return { artifacts, context };
-  }
-
-  async function failure(promise: Promise<unknown>) {
-    const error = await promise.then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    );
-    expect(error).toBeInstanceOf(Error);
-    return error as Error & { failureType: string; artifactName?: string };
-  }
+  const { open, requests } = suite;
 
   function expectNoSecret(error: Error, context?: TestProcessingContext) {
     const text = `${error.message}\n${inspect(error, { depth: null })}\n${JSON.stringify(context?.logs ?? [])}`;
@@ -72,13 +42,13 @@ describe('input artifacts through the artifact API (S3 stand-in)', () => {
   }
 
   it('extracts the only input into a directory of its own, read with the job credentials over path-style requests', async () => {
-    await store.s3.putObject(
+    await suite.store.s3.putObject(
       BUCKET,
       INPUT_KEY,
       await zipOf({ 'src/app.js': 'run()', 'README.md': '# app' }),
     );
     // A host name, not an IP address: the SDK addresses an IP endpoint path-style by itself.
-    vi.stubEnv('AWS_ENDPOINT_URL_S3', store.s3.endpoint.replace('127.0.0.1', 'localhost'));
+    vi.stubEnv('AWS_ENDPOINT_URL_S3', suite.store.s3.endpoint.replace('127.0.0.1', 'localhost'));
     const { artifacts, context } = open();
 
     const directory = await artifacts.extract();
@@ -103,7 +73,7 @@ describe('input artifacts through the artifact API (S3 stand-in)', () => {
   });
 
   it('streams an input by name, and downloads it to a file under the work directory', async () => {
-    await store.s3.putObject(BUCKET, INPUT_KEY, 'not necessarily a zip');
+    await suite.store.s3.putObject(BUCKET, INPUT_KEY, 'not necessarily a zip');
     const { artifacts, context } = open();
 
     const stream = await artifacts.open('BuildOutput');
@@ -156,7 +126,7 @@ describe('input artifacts through the artifact API (S3 stand-in)', () => {
   );
 
   it('stops when the job is cancelled (its deadline passed)', async () => {
-    await store.s3.putObject(BUCKET, INPUT_KEY, await zipOf({ 'a.txt': 'a' }));
+    await suite.store.s3.putObject(BUCKET, INPUT_KEY, await zipOf({ 'a.txt': 'a' }));
     const { artifacts, context } = open();
     context.abort();
 
@@ -169,7 +139,7 @@ describe('input artifacts through the artifact API (S3 stand-in)', () => {
   });
 
   it('stops reading an input over the size limit, and leaves no file behind', async () => {
-    await store.s3.putObject(BUCKET, INPUT_KEY, Buffer.alloc(3 * 1024 * 1024));
+    await suite.store.s3.putObject(BUCKET, INPUT_KEY, Buffer.alloc(3 * 1024 * 1024));
     const { artifacts, context } = open(artifactJob(), { maxInputBytes: 1024 * 1024 });
 
     const error = await failure(artifacts.download());
@@ -181,7 +151,7 @@ describe('input artifacts through the artifact API (S3 stand-in)', () => {
   });
 
   it('fails with a clear error naming the artifact when the input is not a zip', async () => {
-    await store.s3.putObject(BUCKET, INPUT_KEY, 'plain text');
+    await suite.store.s3.putObject(BUCKET, INPUT_KEY, 'plain text');
     const { artifacts, context } = open();
 
     const error = await failure(artifacts.extract());

@@ -2,24 +2,21 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ArtifactNameError,
   ArtifactPermissionError,
-  type JobArtifacts,
-  type JobArtifactsOptions,
   jobArtifacts,
   OutputArtifactError,
   UnsafeArchiveError,
 } from '../../lambda/artifacts/index.js';
 import { extractZip } from '../../lambda/artifacts/zip-extract.js';
-import type { Job } from '../../lambda/job/job.js';
 import {
-  type ArtifactStoreFixture,
   artifact,
   artifactJob,
-  artifactStore,
+  artifactStoreForTests,
   BUCKET,
+  failure,
   JOB_CREDENTIALS,
   OUTPUT_KEY,
 } from '../helpers/artifact-store.js';
@@ -29,47 +26,23 @@ const MIB = 1024 * 1024;
 const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT_ID}:alias/aws/s3`;
 
 describe('output artifacts through the artifact API (S3 stand-in)', () => {
-  let store: ArtifactStoreFixture;
+  const suite = artifactStoreForTests();
   let scratch: string;
-  const opened: JobArtifacts[] = [];
-  let mark = 0;
-  const uploads = () => store.s3.requests.slice(mark).filter((r) => r.operation !== 'UploadPart');
+  const uploads = () => suite.requests().filter((r) => r.operation !== 'UploadPart');
 
-  beforeAll(async () => {
-    store = await artifactStore();
-  });
-  afterAll(async () => {
-    await store.close();
-  });
   beforeEach(async () => {
-    mark = store.s3.requests.length;
     scratch = await mkdtemp(join(tmpdir(), 'artifact-outputs-'));
   });
   afterEach(async () => {
-    for (const artifacts of opened.splice(0)) artifacts.destroy();
     await rm(scratch, { recursive: true, force: true });
   });
 
-  function open(job: Job = artifactJob(), options: JobArtifactsOptions = {}) {
-    const context = store.context();
-    const artifacts = jobArtifacts(job, context, options);
-    opened.push(artifacts);
-    return { artifacts, context };
-  }
-
-  async function failure(promise: Promise<unknown>) {
-    const error = await promise.then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    );
-    expect(error).toBeInstanceOf(Error);
-    return error as Error & { failureType: string; artifactName?: string };
-  }
+  const { open } = suite;
 
   /** The uploaded output, extracted back. */
   async function uploadedTree(): Promise<string> {
     const zip = join(scratch, 'uploaded.zip');
-    await writeFile(zip, (await store.s3.getObject(BUCKET, OUTPUT_KEY)) ?? Buffer.alloc(0));
+    await writeFile(zip, (await suite.store.s3.getObject(BUCKET, OUTPUT_KEY)) ?? Buffer.alloc(0));
     const directory = join(scratch, 'uploaded');
     await extractZip(zip, directory, {
       label: 'uploaded',
@@ -136,8 +109,10 @@ describe('output artifacts through the artifact API (S3 stand-in)', () => {
     });
     await artifacts.uploadFile('Report', file);
 
-    expect((await store.s3.getObject(BUCKET, 'p/Report/r1'))?.toString()).toBe('{"ok":true}');
-    expect((await store.s3.getObject(BUCKET, 'p/Logs/l1'))?.toString()).toBe('line 1\nline 2\n');
+    expect((await suite.store.s3.getObject(BUCKET, 'p/Report/r1'))?.toString()).toBe('{"ok":true}');
+    expect((await suite.store.s3.getObject(BUCKET, 'p/Logs/l1'))?.toString()).toBe(
+      'line 1\nline 2\n',
+    );
     expect(uploads().map((u) => [u.key, u.serverSideEncryption, u.kmsKeyId])).toEqual([
       ['p/Logs/l1', 'aws:kms', KEY_ARN],
       ['p/Report/r1', 'aws:kms', KEY_ARN],
@@ -157,11 +132,11 @@ describe('output artifacts through the artifact API (S3 stand-in)', () => {
       ['CreateMultipartUpload', 'aws:kms', KEY_ARN],
       ['CompleteMultipartUpload', undefined, undefined],
     ]);
-    const parts = store.s3.requests.slice(mark).filter((r) => r.operation === 'UploadPart');
+    const parts = suite.requests().filter((r) => r.operation === 'UploadPart');
     expect(parts).toHaveLength(3);
-    expect((await store.s3.getObject(BUCKET, OUTPUT_KEY))?.equals(Buffer.alloc(12 * MIB, 7))).toBe(
-      true,
-    );
+    expect(
+      (await suite.store.s3.getObject(BUCKET, OUTPUT_KEY))?.equals(Buffer.alloc(12 * MIB, 7)),
+    ).toBe(true);
   });
 
   it('refuses a second write of the same output, while it runs and after', async () => {
@@ -179,7 +154,7 @@ describe('output artifacts through the artifact API (S3 stand-in)', () => {
     }
     expect(after.message).toContain('Output artifact "BakedOutput"');
     expect(after.message).toContain('was already written');
-    expect((await store.s3.getObject(BUCKET, OUTPUT_KEY))?.toString()).toBe('first');
+    expect((await suite.store.s3.getObject(BUCKET, OUTPUT_KEY))?.toString()).toBe('first');
     expect(uploads()).toHaveLength(1);
   });
 
@@ -217,7 +192,7 @@ describe('output artifacts through the artifact API (S3 stand-in)', () => {
   });
 
   it('counts an output written by an earlier job of a continuation as written', async () => {
-    await store.s3.putObject(BUCKET, 'p/Baked/step-1', 'written by the first job');
+    await suite.store.s3.putObject(BUCKET, 'p/Baked/step-1', 'written by the first job');
     const written = [artifact('BakedOutput', 'p/Baked/step-1')];
     const resumed = open(artifactJob({ continuationToken: 'step-2', outputArtifacts: written }));
     const notResumed = open(artifactJob({ outputArtifacts: written }));
@@ -260,7 +235,7 @@ describe('output artifacts through the artifact API (S3 stand-in)', () => {
     expect(error).toBeInstanceOf(UnsafeArchiveError);
     expect(error.message).toContain('Output artifact "BakedOutput"');
     expect(error.message).toContain('"passwd"');
-    expect(await store.s3.getObject(BUCKET, 'p/Baked/unsafe')).toBeUndefined();
+    expect(await suite.store.s3.getObject(BUCKET, 'p/Baked/unsafe')).toBeUndefined();
   });
 
   it('fails naming the output and the path when the directory to upload does not exist', async () => {

@@ -1,18 +1,11 @@
-import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
+import { describe, expect, it } from 'vitest';
 import type { NonceLedger } from '../../lambda/ports.js';
-import { Worker } from '../../lambda/worker/drain.js';
 import { MAX_RECORD_ATTEMPTS } from '../../lambda/worker/job-runner.js';
-import { SecretScrubber } from '../../lambda/worker/secrets.js';
-import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
-import { RecordingMetrics } from '../helpers/telemetry.js';
 import {
   countingProcessor,
-  DEFAULT_SETTINGS,
-  recordingLogger,
   uniqueJob,
-  workerHarness,
+  type WorkerSetupOptions,
+  workerOnDynalite,
 } from '../helpers/worker-harness.js';
 
 const SECOND = 1_000;
@@ -32,49 +25,16 @@ function delegate(ledger: NonceLedger): NonceLedger {
 }
 
 describe('Worker.drain pipeline', () => {
-  let db: LocalDynamoDb;
-  let dynamoDb: DynamoDBClient;
-
-  beforeAll(async () => {
-    db = await startDynalite();
-    dynamoDb = db.client();
-  });
-  afterAll(() => db.close());
-
-  async function ledgerState(tableName: string, jobId: string) {
-    const result = await dynamoDb.send(
-      new GetItemCommand({
-        TableName: tableName,
-        Key: { jobId: { S: jobId } },
-        ConsistentRead: true,
-      }),
-    );
-    return result.Item?.state?.S;
-  }
+  const dynalite = workerOnDynalite();
+  const { ledgerState } = dynalite;
 
   /** A harness whose worker uses `wrap(ledger)` as its ledger. */
-  async function setup(
+  function setup(
     wrap: (ledger: NonceLedger) => NonceLedger,
     processor = countingProcessor(),
-    settings: Partial<typeof DEFAULT_SETTINGS> = {},
+    settings: WorkerSetupOptions['settings'] = {},
   ) {
-    const tableName = await db.createLedgerTable();
-    const harness = workerHarness({ dynamoDb, tableName, processor });
-    const ledger = new DynamoDbNonceLedger({
-      tableName,
-      retentionSeconds: 86_400,
-      client: dynamoDb,
-    });
-    const worker = new Worker({
-      jobs: harness.jobs,
-      ledger: wrap(ledger),
-      processor,
-      logger: recordingLogger([]),
-      metrics: new RecordingMetrics(),
-      scrubber: new SecretScrubber(),
-      settings: { ...DEFAULT_SETTINGS, ...settings },
-    });
-    return { ...harness, worker, tableName, processor };
+    return dynalite.setup({ processor, settings, wrapLedger: wrap });
   }
 
   it('claims a polled job while it waits for a slot', async () => {

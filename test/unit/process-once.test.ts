@@ -1,17 +1,10 @@
 import { GetJobDetailsCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
-import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeReport } from '../../lambda/adapters/recorded-report.js';
 import type { Claim } from '../../lambda/ports.js';
 import { MAX_ATTEMPTS } from '../../lambda/worker/job-runner.js';
 import type { Report } from '../../lambda/worker/report.js';
-import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
-import {
-  countingProcessor,
-  type HarnessOptions,
-  uniqueJob,
-  workerHarness,
-} from '../helpers/worker-harness.js';
+import { countingProcessor, uniqueJob, workerOnDynalite } from '../helpers/worker-harness.js';
 
 const SECOND = 1_000;
 const deadlineIn = (ms: number) => ({ deadline: Date.now() + ms });
@@ -33,35 +26,8 @@ const RECORDED: Report = {
 };
 
 describe('Worker.drain: each processor runs once', () => {
-  let db: LocalDynamoDb;
-  let dynamoDb: DynamoDBClient;
-
-  beforeAll(async () => {
-    db = await startDynalite();
-    dynamoDb = db.client();
-  });
-  afterAll(() => db.close());
-
-  type Options = Partial<Omit<HarnessOptions, 'dynamoDb' | 'tableName' | 'processor'>> & {
-    processor?: ReturnType<typeof countingProcessor>;
-  };
-
-  async function setup(options: Options = {}) {
-    const tableName = await db.createLedgerTable();
-    const processor = options.processor ?? countingProcessor();
-    const harness = workerHarness({ dynamoDb, tableName, processor, ...options });
-    const ledgerItem = async (jobId: string): Promise<Record<string, AttributeValue>> => {
-      const result = await dynamoDb.send(
-        new GetItemCommand({
-          TableName: tableName,
-          Key: { jobId: { S: jobId } },
-          ConsistentRead: true,
-        }),
-      );
-      return result.Item ?? {};
-    };
-    return { ...harness, processor, ledgerItem };
-  }
+  const dynalite = workerOnDynalite();
+  const setup = dynalite.setup;
 
   /** A job acknowledged by a worker that then died: its claim's lease is over. */
   async function deadWorkersClaim(

@@ -2,30 +2,24 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobFailureError } from '../../lambda/job/outcome.js';
 import type { ProcessingContext } from '../../lambda/job/processor.js';
 import { REDACTED } from '../../lambda/job/secret.js';
-import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
 import { SECRETS } from '../helpers/jobs.js';
-import { countingProcessor, uniqueJob, workerHarness } from '../helpers/worker-harness.js';
+import { countingProcessor, uniqueJob, workerOnDynalite } from '../helpers/worker-harness.js';
 
 const SECOND = 1_000;
 
 describe('the processing context the worker hands a processor', () => {
-  let db: LocalDynamoDb;
-  let dynamoDb: DynamoDBClient;
+  const dynalite = workerOnDynalite();
   let workRoot: string;
 
-  beforeAll(async () => {
-    db = await startDynalite();
-    dynamoDb = db.client();
+  beforeAll(() => {
     workRoot = mkdtempSync(join(tmpdir(), 'work-root-'));
   });
-  afterAll(async () => {
+  afterAll(() => {
     rmSync(workRoot, { recursive: true, force: true });
-    await db.close();
   });
 
   async function drainOne(
@@ -33,9 +27,8 @@ describe('the processing context the worker hands a processor', () => {
     settings = {},
     deadlineMs = 30 * SECOND,
   ) {
-    const tableName = await db.createLedgerTable();
     const processor = countingProcessor(process);
-    const harness = workerHarness({ dynamoDb, tableName, processor, workRoot, settings });
+    const harness = await dynalite.setup({ processor, workRoot, settings });
     const job = uniqueJob();
     harness.codePipeline.enqueue(job);
     const summary = await harness.worker.drain({ deadline: Date.now() + deadlineMs });
@@ -97,9 +90,8 @@ describe('the processing context the worker hands a processor', () => {
     const notADirectory = join(workRoot, 'a-file');
     await writeFile(notADirectory, '');
     const endOf = async (process: Parameters<typeof countingProcessor>[0]) => {
-      const tableName = await db.createLedgerTable();
       const processor = countingProcessor(process);
-      const harness = workerHarness({ dynamoDb, tableName, processor, workRoot: notADirectory });
+      const harness = await dynalite.setup({ processor, workRoot: notADirectory });
       harness.codePipeline.enqueue(uniqueJob());
       await harness.worker.drain({ deadline: Date.now() + 30 * SECOND });
       return harness.logs.filter((line) => line.message.includes('work directory'));
@@ -122,13 +114,12 @@ describe('the processing context the worker hands a processor', () => {
   });
 
   it('gives each job a directory of its own', async () => {
-    const tableName = await db.createLedgerTable();
     const directories = new Set<string>();
     const processor = countingProcessor(async (_job, context) => {
       directories.add(context.workDirectory);
       return { kind: 'success' };
     });
-    const harness = workerHarness({ dynamoDb, tableName, processor, workRoot });
+    const harness = await dynalite.setup({ processor, workRoot });
     harness.codePipeline.enqueue(uniqueJob(), uniqueJob(), uniqueJob());
 
     await harness.worker.drain({ deadline: Date.now() + 30 * SECOND });
@@ -137,7 +128,6 @@ describe('the processing context the worker hands a processor', () => {
   });
 
   it('reads the job again with refreshJob, and keeps its secrets out of text until the job ends', async () => {
-    const tableName = await db.createLedgerTable();
     let scrub: (text: string) => string = (text) => text;
     let scrubbedWhileRunning = '';
     let freshSecret = '';
@@ -147,7 +137,7 @@ describe('the processing context the worker hands a processor', () => {
       scrubbedWhileRunning = scrub(`key ${freshSecret}`);
       return { kind: 'success', summary: `refreshed ${fresh.id}` };
     });
-    const harness = workerHarness({ dynamoDb, tableName, processor, workRoot });
+    const harness = await dynalite.setup({ processor, workRoot });
     scrub = (text) => harness.scrubber.scrub(text);
     const job = uniqueJob();
     harness.codePipeline.enqueue(job);

@@ -1,48 +1,19 @@
-import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DrainError } from '../../lambda/worker/drain.js';
 import { MAX_ATTEMPTS } from '../../lambda/worker/job-runner.js';
-import { type LocalDynamoDb, startDynalite } from '../helpers/dynalite.js';
 import { SECRETS } from '../helpers/jobs.js';
 import {
   countingProcessor,
-  type HarnessOptions,
   uniqueJob,
   workerHarness,
+  workerOnDynalite,
 } from '../helpers/worker-harness.js';
 
 const SECOND = 1_000;
 
 describe('Worker.drain', () => {
-  let db: LocalDynamoDb;
-  let dynamoDb: DynamoDBClient;
-
-  beforeAll(async () => {
-    db = await startDynalite();
-    dynamoDb = db.client();
-  });
-  afterAll(() => db.close());
-
-  type Options = Partial<Omit<HarnessOptions, 'dynamoDb' | 'tableName' | 'processor'>> & {
-    processor?: ReturnType<typeof countingProcessor>;
-  };
-
-  async function setup(options: Options = {}) {
-    const tableName = await db.createLedgerTable();
-    const processor = options.processor ?? countingProcessor();
-    const harness = workerHarness({ dynamoDb, tableName, processor, ...options });
-    const ledgerState = async (jobId: string) => {
-      const result = await dynamoDb.send(
-        new GetItemCommand({
-          TableName: tableName,
-          Key: { jobId: { S: jobId } },
-          ConsistentRead: true,
-        }),
-      );
-      return result.Item?.state?.S;
-    };
-    return { ...harness, processor, ledgerState };
-  }
+  const dynalite = workerOnDynalite();
+  const setup = dynalite.setup;
 
   const deadlineIn = (ms: number) => ({ deadline: Date.now() + ms });
 
@@ -522,7 +493,7 @@ describe('Worker.drain', () => {
     const processor = countingProcessor();
     // A table that does not exist: every ledger write fails, as after exhausted retries.
     const { codePipeline, worker, metrics } = workerHarness({
-      dynamoDb,
+      dynamoDb: dynalite.dynamoDb(),
       tableName: 'no-such-table',
       processor,
     });
@@ -549,7 +520,8 @@ describe('Worker.drain', () => {
 
   it('never lets two drains act on one job, whatever the interleaving', async () => {
     const processor = countingProcessor();
-    const tableName = await db.createLedgerTable();
+    const tableName = await dynalite.createLedgerTable();
+    const dynamoDb = dynalite.dynamoDb();
     const a = workerHarness({ dynamoDb, tableName, processor });
     const b = workerHarness({ dynamoDb, tableName, processor });
     const shared = Array.from({ length: 20 }, () => uniqueJob());

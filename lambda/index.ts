@@ -17,15 +17,13 @@
  */
 export { MalformedJobError } from './adapters/codepipeline-job.js';
 export { WorkerConfigError } from './config.js';
-export { JobWorkerError } from './errors.js';
-export { InvalidEventError } from './events.js';
-export { JobRejectedError, JobServiceUnavailableError } from './ports.js';
-export { DrainError } from './worker/drain.js';
 export {
   createJobWorkerHandler,
   type JobWorkerHandler,
   type JobWorkerHandlerOptions,
 } from './create-handler.js';
+export { JobWorkerError } from './errors.js';
+export { InvalidEventError } from './events.js';
 export type {
   Artifact,
   ArtifactCredentials,
@@ -46,7 +44,15 @@ export {
   type SuccessOutcome,
   success,
 } from './job/outcome.js';
-export type { JobLogger, JobProcessor, OutcomeCheck, ProcessingContext, SdkSettings } from './job/processor.js';
+export type {
+  JobLogger,
+  JobProcessor,
+  OutcomeCheck,
+  ProcessingContext,
+  SdkSettings,
+} from './job/processor.js';
 export { MIN_SECRET_LENGTH, REDACTED, Secret } from './job/secret.js';
+export { JobRejectedError, JobServiceUnavailableError } from './ports.js';
 export type { DrainSummary } from './worker/counters.js';
+export { DrainError } from './worker/drain.js';
 export { InvalidOutcomeError, LIMITS } from './worker/report.js';

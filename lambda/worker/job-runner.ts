@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from '../job/job.js';
 import { JobFailureError, type JobOutcome } from '../job/outcome.js';
-import type { JobProcessor, OutcomeCheck, ProcessingContext, SdkSettings } from '../job/processor.js';
+import type {
+  JobProcessor,
+  OutcomeCheck,
+  ProcessingContext,
+  SdkSettings,
+} from '../job/processor.js';
 import { MIN_SECRET_LENGTH } from '../job/secret.js';
 import {
   type Claim,

@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from '../../lambda/job/job.js';
 import type { JobOutcome } from '../../lambda/job/outcome.js';
-import type { JobLogger, OutcomeCheck, ProcessingContext, SdkSettings } from '../../lambda/job/processor.js';
+import type {
+  JobLogger,
+  OutcomeCheck,
+  ProcessingContext,
+  SdkSettings,
+} from '../../lambda/job/processor.js';
 
 /** 2025-01-15T10:00:00Z: a fixed instant to start fake clocks at. */
 export const T0 = Date.UTC(2025, 0, 15, 10, 0, 0);

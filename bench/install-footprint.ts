@@ -123,34 +123,54 @@ function packRepository(dir: string): string {
   return path.join(dir, name);
 }
 
+/** What the bench reports of a consumer's install. */
+export interface InstallFootprint {
+  readonly tarball: string;
+  readonly results: readonly Footprint[];
+}
+
+/**
+ * Packs the repository (or takes `tarball`) and installs it into the two tiny apps: one that
+ * deploys (with aws-cdk-lib, constructs and esbuild) and one that holds only the function.
+ */
+export function measureInstallFootprint(tarball?: string): InstallFootprint {
+  const packDir = mkdtempSync(path.join(tmpdir(), 'install-footprint-pack-'));
+  try {
+    const packed = tarball ? path.resolve(tarball) : packRepository(packDir);
+    const cdk = cdkDependencies();
+    return {
+      tarball: path.basename(packed),
+      results: [
+        measureInstall(`tarball + ${Object.keys(cdk).join(' + ')}`, packed, cdk),
+        measureInstall('tarball alone (function side)', packed, {}),
+      ],
+    };
+  } finally {
+    rmSync(packDir, { recursive: true, force: true });
+  }
+}
+
 const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+
+/** The packages whose presence the report shows. */
+export const WATCHED_PACKAGES: readonly string[] = WATCHED;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { tarball: { type: 'string' }, json: { type: 'boolean' } },
   });
-  const packDir = mkdtempSync(path.join(tmpdir(), 'install-footprint-pack-'));
-  try {
-    const tarball = values.tarball ? path.resolve(values.tarball) : packRepository(packDir);
-    const cdk = cdkDependencies();
-    const results = [
-      measureInstall(`tarball + ${Object.keys(cdk).join(' + ')}`, tarball, cdk),
-      measureInstall('tarball alone (function side)', tarball, {}),
-    ];
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify({ tarball, results }, null, 2)}\n`);
-      return;
-    }
-    process.stdout.write(`${path.basename(tarball)}\n`);
-    for (const r of results) {
-      const has = WATCHED.map((name) => `${name} ${r.present[name] ? 'yes' : 'no'}`).join(', ');
-      process.stdout.write(
-        `\n${r.app}: ${r.packages} packages, ${mb(r.nodeModulesBytes)} MB of node_modules, ${r.seconds.toFixed(0)} s\n  ${has}\n  install scripts npm printed: ${r.scriptLines.length === 0 ? 'none' : ''}\n`,
-      );
-      for (const line of r.scriptLines) process.stdout.write(`    ${line}\n`);
-    }
-  } finally {
-    rmSync(packDir, { recursive: true, force: true });
+  const footprint = measureInstallFootprint(values.tarball);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(footprint, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${footprint.tarball}\n`);
+  for (const r of footprint.results) {
+    const has = WATCHED.map((name) => `${name} ${r.present[name] ? 'yes' : 'no'}`).join(', ');
+    process.stdout.write(
+      `\n${r.app}: ${r.packages} packages, ${mb(r.nodeModulesBytes)} MB of node_modules, ${r.seconds.toFixed(0)} s\n  ${has}\n  install scripts npm printed: ${r.scriptLines.length === 0 ? 'none' : ''}\n`,
+    );
+    for (const line of r.scriptLines) process.stdout.write(`    ${line}\n`);
   }
 }
 

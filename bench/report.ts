@@ -13,6 +13,7 @@ import {
   PRICE_NOTES,
 } from './cost.js';
 import type { DeployedShape } from './infra.js';
+import { type InstallFootprint, WATCHED_PACKAGES } from './install-footprint.js';
 
 export interface TargetCheck {
   readonly name: string;
@@ -132,6 +133,7 @@ export interface BenchResult {
   };
   cost: CostReport;
   artifacts: ArtifactBench;
+  install: InstallFootprint;
   targets: TargetCheck[];
 }
 
@@ -740,5 +742,42 @@ export function renderMarkdown(r: BenchResult): string {
     apiSection(r),
     costSection(r),
     renderArtifactsSection(r.artifacts),
+    installSection(r.install),
   ].join('\n\n');
+}
+
+/**
+ * What the same script measured before the construct's and the local tools' packages became
+ * optional peer dependencies (the package at commit 52c08a9), for the comparison.
+ */
+const INSTALL_BEFORE = {
+  withCdk: { packages: 235, megabytes: 226 },
+  alone: { packages: 235, megabytes: 226 },
+} as const;
+
+/** A consumer's install of the packed package, now and before the optional peers. */
+function installSection(install: InstallFootprint): string {
+  const [withCdk, alone] = install.results;
+  const before = [INSTALL_BEFORE.withCdk, INSTALL_BEFORE.alone];
+  const rows = install.results.map((r, index) => {
+    const then = before[index];
+    const mb = r.nodeModulesBytes / 1e6;
+    const scripts = r.scriptLines.length === 0 ? 'none' : r.scriptLines.join('; ');
+    const has = WATCHED_PACKAGES.filter((name) => r.present[name]).join(', ') || 'none of them';
+    const ratio = then
+      ? ` (${(mb / then.megabytes).toFixed(2)}x of ${then.packages} packages, ${then.megabytes} MB before)`
+      : '';
+    return `| ${r.app} | ${r.packages} | ${mb.toFixed(0)} MB${ratio} | ${has} | ${scripts} |`;
+  });
+  return [
+    "## A consumer's install",
+    '',
+    `\`${install.tarball}\`, packed from this checkout, installed from the registry into two fresh apps by \`bench/install-footprint.ts\` (\`npx tsx bench/install-footprint.ts\` runs it alone): one that deploys the construct (with aws-cdk-lib, constructs and esbuild, which a CDK app declares itself) and one that holds only the function's code. Packages are counted by \`npm ls --all --parseable\`, bytes by \`du -sb node_modules\`. Before the construct's and the local tools' packages (esbuild, dynalite with its native classic-level, s3rver, tsx) became optional peer dependencies, both apps installed ${INSTALL_BEFORE.alone.packages} packages (${INSTALL_BEFORE.alone.megabytes} MB), aws-cdk-lib included, and npm ran classic-level's and esbuild's install scripts and warned about the package's own \`prepare\`.`,
+    '',
+    '| app | packages | node_modules | of the watched packages, installed | install scripts npm ran or listed |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    `Watched: ${WATCHED_PACKAGES.join(', ')}.${withCdk && alone ? ` A function-only package now installs ${alone.packages} packages, ${(alone.nodeModulesBytes / 1e6).toFixed(0)} MB.` : ''}`,
+  ].join('\n');
 }

@@ -30,6 +30,7 @@ import {
 import { estimateCosts } from './cost.js';
 import { type DrainResult, runDrain } from './drain.js';
 import { type DeployedShape, synthesizeDefaultStack } from './infra.js';
+import { measureInstallFootprint } from './install-footprint.js';
 import { lambdaEnvironment } from './lambda-env.js';
 import { REPO_ROOT, S3_PROCESSOR_ENTRY, SAMPLE_ENTRY, WORK_DIR } from './paths.js';
 import { run } from './processes.js';
@@ -498,6 +499,8 @@ async function main(): Promise<void> {
   const cold = await measureColdStartSeries(deployed, bundles);
   const rounds = await runDrainRounds(deployed, bundles);
   const artifacts = await measureArtifacts({ sizeMb: Number(flags['artifact-mb']), progress });
+  progress("installing the packed package into two fresh apps (a consumer's install)");
+  const install = measureInstallFootprint();
 
   const drain = drainFigures(deployed, rounds);
   const api = apiEconomy(rounds.drains[0] as DrainResult);
@@ -514,6 +517,7 @@ async function main(): Promise<void> {
     api,
     cost: costFigures(deployed, rounds, drain, api, cold.worker.medianProcessMs),
     artifacts,
+    install,
     targets: [] as TargetCheck[],
   };
   result.machine.loadAfter = os.loadavg();

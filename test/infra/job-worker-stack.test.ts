@@ -125,6 +125,7 @@ describe('the worker function', () => {
           SDK_REQUEST_TIMEOUT_MS: '5000',
           MAX_CONTINUATIONS: '3000',
           MAX_CONTINUATION_MINUTES: '1380',
+          EPHEMERAL_STORAGE_MIB: '512',
           POWERTOOLS_SERVICE_NAME: 'codepipeline-job-worker',
           POWERTOOLS_METRICS_NAMESPACE: 'CodePipelineJobWorker',
           POWERTOOLS_LOG_LEVEL: 'INFO',

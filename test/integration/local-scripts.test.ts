@@ -97,7 +97,7 @@ describe('npm run invoke', () => {
     stack.enqueue({ BakeTimeSeconds: '0' });
     const loud = { ...env, POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false' };
 
-    const { code, stdout, stderr } = await script(['local/invoke.ts'], loud);
+    const { code, stdout, stderr } = await script(['samples/local/invoke.ts'], loud);
 
     expect(code).toBe(0);
     expect(stdout.split('\n')).toEqual([expect.any(String), '']);

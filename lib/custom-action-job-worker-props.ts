@@ -1,6 +1,7 @@
 import type { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -76,6 +77,35 @@ export interface CustomActionJobWorkerProps {
    * @default - this worker registers the action type itself
    */
   readonly registeredBy?: ICustomActionJobWorker;
+  /**
+   * The action's "Details" link in the pipeline, for each job: an https link of 1-2048
+   * characters in which CodePipeline replaces `{ExternalExecutionId}` with the id the job was
+   * reported with (the processor's `externalExecutionId`, else the action execution id) and
+   * `{Config:Name}` with the action's value of a configuration property that is required
+   * and not secret. Checked at synth. Not allowed with `registeredBy`: the registering
+   * worker's link is the type's.
+   * @example 'https://ci.example.com/projects/{Config:Project}/runs/{ExternalExecutionId}'
+   * @default - a CloudWatch Logs Insights query of the job's log lines, over the log groups of
+   *   every worker of the type, for the last 7 days
+   */
+  readonly executionUrlTemplate?: string;
+  /**
+   * The link shown on the action in the pipeline (the resource the action works on): an
+   * https link of 1-2048 characters in which CodePipeline replaces `{Config:Name}` as in
+   * `executionUrlTemplate` (`{ExternalExecutionId}` has no value here). Checked at synth. Not
+   * allowed with `registeredBy`.
+   * @default - the worker function's page in the Lambda console, on its monitoring tab
+   */
+  readonly entityUrlTemplate?: string;
+  /**
+   * Statements for the processor's own calls (StartBuild, StartExecution, ...), added to the
+   * function's role in a policy of their own. Grants work too: the worker is an
+   * `iam.IGrantable`, so `project.grantStartBuild(worker)`. cdk-nag reports a wildcard in
+   * them (AwsSolutions-IAM5) in your stack: scope it, or acknowledge it on
+   * `worker.processorPolicy`.
+   * @default - none: the function may call only what the worker itself needs
+   */
+  readonly policyStatements?: iam.PolicyStatement[];
   /**
    * Minimum number of input artifacts (0-5).
    * @default 0

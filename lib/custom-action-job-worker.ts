@@ -50,7 +50,9 @@ import type {
   CustomActionJobWorkerProps,
   ICustomActionJobWorker,
 } from './custom-action-job-worker-props.js';
+import { ProcessorPrincipal } from './processor-principal.js';
 import type { SettingProblem } from './setting-problem.js';
+import { urlTemplateProblems } from './url-templates.js';
 import { resolveWorkerEntry, type WorkerEntry } from './worker-entry.js';
 import { type WorkerAlarmName, WorkerMonitoring } from './worker-monitoring.js';
 import { contractEnvironment, resolveSettings, type WorkerSettings } from './worker-settings.js';
@@ -84,7 +86,10 @@ const EXECUTION_LINK_LOOKBACK_DAYS = 7;
  *   ],
  * });
  */
-export class CustomActionJobWorker extends Construct implements ICustomActionJobWorker {
+export class CustomActionJobWorker
+  extends Construct
+  implements ICustomActionJobWorker, iam.IGrantable
+{
   /** Owner, category, provider and version of the action type. */
   public readonly actionType: ActionTypeIdentity;
   /** `Custom/Category/Provider/Version`. */
@@ -121,6 +126,12 @@ export class CustomActionJobWorker extends Construct implements ICustomActionJob
   public readonly queryParam?: Readonly<Record<string, string>>;
   /** The action type's registration; undefined when another worker registers it. */
   public readonly registration?: codepipeline.CustomActionRegistration;
+  /**
+   * What `grant*` calls give the processor's own calls to: the function's role, through a
+   * policy of its own (see {@link processorPolicy}).
+   */
+  public readonly grantPrincipal: iam.IPrincipal;
+  private readonly processor: ProcessorPrincipal;
   /** Log groups the Details link searches: this worker's, and those of workers it registers for. */
   private readonly detailsLogGroups: logs.ILogGroup[] = [];
 
@@ -146,7 +157,13 @@ export class CustomActionJobWorker extends Construct implements ICustomActionJob
     problems.push(
       ...actionTypeProblems(this.actionType, properties, settings.artifactBounds, props.queryParam),
     );
-    if (registrar) problems.push(...this.registrarProblems(registrar));
+    if (registrar) problems.push(...this.registrarProblems(registrar, props));
+    if (!registrar) {
+      const { entityUrlTemplate, executionUrlTemplate } = props;
+      problems.push(
+        ...urlTemplateProblems({ entityUrlTemplate, executionUrlTemplate }, properties),
+      );
+    }
     const entry = resolveWorkerEntry(props);
     problems.push(...entry.problems);
     if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail)) {
@@ -182,6 +199,10 @@ export class CustomActionJobWorker extends Construct implements ICustomActionJob
       properties,
       problems.some((p) => p.setting === 'queryParam') ? undefined : props.queryParam,
     );
+    const role = this.workerFunction.role as iam.Role;
+    this.processor = new ProcessorPrincipal(this, 'Processor', role, this.workerFunction);
+    this.grantPrincipal = this.processor;
+    for (const statement of props.policyStatements ?? []) this.addToRolePolicy(statement);
 
     this.alarmTopic =
       props.alarmTopic ??
@@ -227,16 +248,18 @@ export class CustomActionJobWorker extends Construct implements ICustomActionJob
         actionProperties: properties,
         // The pipeline's "Details" link: this job's log lines, found by its external execution
         // id, in the log groups of every worker of the type.
-        executionUrl: logsInsightsExecutionUrl(
-          this,
-          Lazy.string({
-            produce: () => logGroupList(this.detailsLogGroups.map((group) => group.logGroupName)),
-          }),
-          EXECUTION_LINK_LOOKBACK_DAYS,
-        ),
+        executionUrl:
+          props.executionUrlTemplate ??
+          logsInsightsExecutionUrl(
+            this,
+            Lazy.string({
+              produce: () => logGroupList(this.detailsLogGroups.map((group) => group.logGroupName)),
+            }),
+            EXECUTION_LINK_LOOKBACK_DAYS,
+          ),
         // The function's own console page (its monitoring tab is free): not the dashboard,
         // which is optional, because changing this URL replaces the action type.
-        entityUrl: functionUrl(this, this.workerFunction.functionName),
+        entityUrl: props.entityUrlTemplate ?? functionUrl(this, this.workerFunction.functionName),
       });
     }
     const registration = registrar?.registration ?? this.registration;
@@ -275,10 +298,45 @@ export class CustomActionJobWorker extends Construct implements ICustomActionJob
     }
   }
 
+  /**
+   * Lets the processor make a call of its own: adds `statement` to the function's role, in
+   * the processor's policy.
+   *
+   * @param statement - what the processor may call
+   * @example
+   * worker.addToRolePolicy(new iam.PolicyStatement({
+   *   actions: ['states:StartExecution'],
+   *   resources: [stateMachine.stateMachineArn],
+   * }));
+   */
+  public addToRolePolicy(statement: iam.PolicyStatement): void {
+    this.processor.addToPrincipalPolicy(statement);
+  }
+
+  /**
+   * The policy that holds the processor's statements and grants, attached to the function's
+   * role; undefined while there are none. Acknowledge cdk-nag findings of your statements
+   * here.
+   */
+  public get processorPolicy(): iam.Policy | undefined {
+    return this.processor.processorPolicy;
+  }
+
   /** A worker that polls another's action type must describe the same type, with its own value. */
-  private registrarProblems(registrar: ICustomActionJobWorker): SettingProblem[] {
+  private registrarProblems(
+    registrar: ICustomActionJobWorker,
+    props: CustomActionJobWorkerProps,
+  ): SettingProblem[] {
     const problems: SettingProblem[] = [];
     const other = registrar.node.path;
+    for (const setting of ['entityUrlTemplate', 'executionUrlTemplate'] as const) {
+      if (props[setting] !== undefined) {
+        problems.push({
+          setting,
+          problem: `must be unset: ${other} registers the action type, whose links are set there`,
+        });
+      }
+    }
     if (!(registrar instanceof CustomActionJobWorker)) {
       // Its Details link would not search this worker's log group.
       problems.push({

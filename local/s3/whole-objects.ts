@@ -30,6 +30,7 @@ interface StoreObject {
 /** What a read gives back; a stream it opened is closed when the read is made again. */
 interface ReadObject {
   readonly content?: Readable | null;
+  readonly metadata?: Record<string, unknown>;
 }
 
 /** The methods of s3rver's `FilesystemStore` (lib/stores/filesystem.js) this module replaces. */
@@ -45,6 +46,13 @@ export interface FilesystemStoreInternals {
     partNumber: number | string,
     content: Content,
   ): Promise<{ size: number; md5: string }>;
+  copyObject(
+    sourceBucket: string,
+    sourceKey: string,
+    bucket: string,
+    key: string,
+    replacementMetadata: Record<string, unknown> | null,
+  ): Promise<unknown>;
   deleteObject(bucket: string, key: string): Promise<void>;
 }
 
@@ -140,18 +148,28 @@ export function storeWholeObjects(
       2,
     );
 
-  /** Writes every file of `files` (the first one an object's or a part's bytes), then lands them. */
+  /**
+   * Writes `content` to `target` and the sidecar files its MD5 calls for, aside; then renames
+   * the sidecars into place and `target` last, and calls `landed`, with nothing in between.
+   */
   async function writeWhole(
     target: string,
     content: Content,
     sidecars: (md5: string) => readonly (readonly [target: string, content: string])[],
+    landed?: () => void,
   ): Promise<{ size: number; md5: string }> {
-    await mkdir(dirname(target), { recursive: true });
     const write = new StagedWrite();
     try {
-      const { size, md5 } = await write.file(target, content);
+      const { size, md5 } = await write.file(target, content).catch(async (error) => {
+        // No folder yet (a new key's, or one a delete removed meanwhile): the file could not
+        // be opened, so none of `content` was read, and it is written again once it is made.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        await mkdir(dirname(target), { recursive: true });
+        return write.file(target, content);
+      });
       for (const [path, text] of sidecars(md5)) await write.file(path, text);
       write.commit();
+      landed?.();
       return { size, md5 };
     } catch (error) {
       write.discard();
@@ -172,14 +190,39 @@ export function storeWholeObjects(
 
   // The object's bytes are written first and so land last: a new key has no object until its
   // ETag and metadata are in place.
-  store.putObject = async ({ bucket, key, content, metadata }) => {
+  store.putObject = ({ bucket, key, content, metadata }) => {
     const objectPath = store.getResourcePath(bucket, key, 'object');
-    const written = await writeWhole(objectPath, content, (md5) => [
-      [`${objectPath}.md5`, md5],
-      [store.getResourcePath(bucket, key, 'metadata.json'), storedMetadata(metadata)],
-    ]);
-    landed(objectPath);
-    return written;
+    return writeWhole(
+      objectPath,
+      content,
+      (md5) => [
+        [`${objectPath}.md5`, md5],
+        [store.getResourcePath(bucket, key, 'metadata.json'), storedMetadata(metadata)],
+      ],
+      () => landed(objectPath),
+    );
+  };
+
+  // A copy is a write of the copied bytes: read from the source object's file as it was when
+  // its ETag and metadata were read, whatever lands on it meanwhile.
+  store.copyObject = async (sourceBucket, sourceKey, bucket, key, replacementMetadata) => {
+    const source = await store.getObject(sourceBucket, sourceKey);
+    if (!source) {
+      throw Object.assign(new Error(`no object ${sourceKey} in ${sourceBucket}`), {
+        code: 'ENOENT',
+      });
+    }
+    try {
+      await store.putObject({
+        bucket,
+        key,
+        content: source.content ?? null,
+        metadata: replacementMetadata ?? source.metadata ?? {},
+      });
+    } finally {
+      source.content?.destroy();
+    }
+    return store.getMetadata(bucket, key);
   };
 
   store.putPart = (bucket, uploadId, partNumber, content) => {

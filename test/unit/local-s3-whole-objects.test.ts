@@ -132,7 +132,7 @@ describe('the local S3 stand-in, storing whole objects', () => {
     await s3.putObject(BUCKET, 'overwritten', before);
 
     let done = false;
-    const overwrite = s3.putObject(BUCKET, 'overwritten', slowly(after, 100)).finally(() => {
+    const overwrite = s3.putObject(BUCKET, 'overwritten', slowly(after, 200)).finally(() => {
       done = true;
     });
     const seen = [];
@@ -148,7 +148,7 @@ describe('the local S3 stand-in, storing whole objects', () => {
 
   it('has no object under a key whose first write is still running, and no temporary file once it ends', async () => {
     const bytes = LARGE.subarray(0, 4 * MB);
-    const writing = s3.putObject(BUCKET, 'fresh/object', slowly(bytes, 10));
+    const writing = s3.putObject(BUCKET, 'fresh/object', slowly(bytes, 50));
     await sleep(25);
 
     // s3rver lists as objects the files whose names end so.

@@ -3,6 +3,9 @@
  * records every request (with the encryption headers uploads were sent with, which s3rver
  * ignores) and answers for expired or mismatched session credentials as S3 does.
  *
+ * Every object (and part) is stored whole before the call or request that stored it is
+ * answered, written aside and renamed into place: see `whole-objects.ts`.
+ *
  * What s3rver does not do: CreateBucket through the SDK (buckets are made here, in its
  * store), server-side encryption, and a streamed PutObject body sent aws-chunked with a
  * trailing checksum (the SDK's default for a streamed body): it answers
@@ -17,6 +20,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { importPeer } from '../../lib/optional-peer.js';
 import { describeRequest, type S3Request, signingKeys, UPLOAD_OPERATIONS } from './requests.js';
+import { type FilesystemStoreInternals, storeWholeObjects } from './whole-objects.js';
 
 /** A key pair the stand-in accepts. */
 export interface S3Credentials {
@@ -52,7 +56,7 @@ export interface RunningS3Server {
   revokeCredentials(accessKeyId: string): void;
   /** Refuses the key from now on, as S3 does expired session credentials (`ExpiredToken`). */
   expireCredentials(accessKeyId: string): void;
-  /** Stores an object directly (no request is recorded). */
+  /** Stores an object directly (no request is recorded); resolves once it is whole. */
   putObject(bucket: string, key: string, body: Buffer | string | Readable): Promise<void>;
   /** An object's bytes, or undefined when there is none. */
   getObject(bucket: string, key: string): Promise<Buffer | undefined>;
@@ -99,6 +103,11 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<Runn
   );
   const directory = await mkdtemp(join(tmpdir(), 'local-s3-'));
   const s3rver = new S3rver({ directory, silent: true, vhostBuckets: false, resetOnClose: false });
+  // The store's internals and the model's list of kept headers are not in s3rver's typings.
+  storeWholeObjects(
+    s3rver.store as unknown as FilesystemStoreInternals,
+    (S3Object as unknown as { ALLOWED_METADATA: readonly string[] }).ALLOWED_METADATA,
+  );
   const handle = s3rver.callback();
   const account = new AWSAccount(123456789012, 'local-s3');
   const sessionTokens = new Map<string, string | undefined>();

@@ -1,5 +1,6 @@
 import { Token, Tokenization } from 'aws-cdk-lib';
 import type { CustomActionProperty } from 'aws-cdk-lib/aws-codepipeline';
+import { closest } from './did-you-mean.js';
 import type { SettingProblem } from './setting-problem.js';
 
 /** The length CodePipeline accepts for each URL of an action type's settings. */
@@ -94,29 +95,4 @@ function literalText(template: string): string {
 function abbreviated(text: string): string {
   const shown = text.replaceAll(TOKEN, '<token>');
   return shown.length > 60 ? `${shown.slice(0, 60)}...` : shown;
-}
-
-/** The candidate within two edits of `name` (ignoring case), if there is one. */
-function closest(name: string, candidates: readonly string[]): string | undefined {
-  let best: { candidate: string; distance: number } | undefined;
-  for (const candidate of candidates) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance <= 2 && (best === undefined || distance < best.distance)) {
-      best = { candidate, distance };
-    }
-  }
-  return best?.candidate;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

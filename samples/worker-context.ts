@@ -9,6 +9,7 @@ import type {
   LedgerEncryption,
   WorkerLogLevel,
 } from '../lib/custom-action-job-worker-props.js';
+import { closest } from '../lib/did-you-mean.js';
 import { propValue, resolveSettings, type SettingProblem } from '../lib/worker-settings.js';
 import { presetOverrides, SAMPLE_PRESETS } from './presets.js';
 
@@ -139,23 +140,9 @@ function unknownKeys(node: Node, known: ReadonlySet<string>): string[] {
     .filter((key) => !known.has(key) && !key.startsWith('@') && !key.includes(':'))
     .filter((key) => !CDK_KEYS.has(key))
     .map((key) => {
-      const near = [...known].find((candidate) => editDistance(key, candidate) <= 2);
+      const near = closest(key, known);
       return `CDK context '${key}' is not a setting of this app${near ? ` (did you mean '${near}'?)` : ''}`;
     });
-}
-
-/** Levenshtein distance, for suggesting the setting a misspelt key meant. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 function contextKey(setting: string): string {

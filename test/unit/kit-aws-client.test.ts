@@ -190,6 +190,16 @@ describe('awsClient with aws-sdk-client-mock', () => {
       abortSignal: context.signal,
     });
   });
+  it('is answered by a mock made after it was built', async () => {
+    const client = awsClient(CodeBuildClient, processingContext());
+    const codebuild = mockClient(CodeBuildClient);
+    onTestFinished(() => codebuild.restore());
+    codebuild.on(StartBuildCommand).resolves({ build: { id: 'app:2' } });
+
+    const { build } = await client.send(start);
+
+    expect(build?.id).toBe('app:2');
+  });
 });
 
 describe('awsClient tracing', () => {

@@ -2,6 +2,7 @@
  * The artifact API as a processor sees it.
  */
 import type { Readable } from 'node:stream';
+import type { OutputContents } from './output-contents.js';
 import type { UploadResult } from './upload.js';
 
 /** The artifact API of one job; made by `jobArtifacts(job, context)`. */
@@ -62,6 +63,17 @@ export interface JobArtifacts {
     body: Readable,
     options?: { readonly contentType?: string },
   ): Promise<UploadResult>;
+  /**
+   * Writes a small output artifact given as a value: a JSON value (`output.json` in the
+   * archive), a text (`output.txt`), or a map of files; zipped in memory and uploaded as
+   * `uploadDirectory` uploads (KMS-encrypted, once).
+   *
+   * @param name - the output's name
+   * @param contents - `{ json, path? }`, `{ text, path? }` or `{ files: { 'a/b.txt': '...' } }`
+   * @example
+   * await artifacts.writeOutput('BuildInfo', { json: { buildId, status } });
+   */
+  writeOutput(name: string, contents: OutputContents): Promise<UploadResult>;
   /** Closes the S3 client's connections. Done for you when the job reports its outcome. */
   destroy(): void;
 }

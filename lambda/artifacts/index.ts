@@ -10,6 +10,7 @@
  * const artifacts = jobArtifacts(job, context);
  * const source = await artifacts.extract();            // the job's only input, unzipped
  * await artifacts.uploadDirectory('BuildOutput', dist); // zipped, KMS-encrypted, once
+ * await artifacts.writeOutput('BuildInfo', { json: { version: '1.4.2' } }); // a small one
  */
 
 export type { JobArtifacts } from './api.js';
@@ -27,6 +28,7 @@ export {
   UnsafeArchiveError,
 } from './errors.js';
 export { jobArtifacts } from './job-artifacts.js';
+export { DEFAULT_JSON_PATH, DEFAULT_TEXT_PATH, type OutputContents } from './output-contents.js';
 export {
   type ArtifactLimits,
   DEFAULT_ARTIFACT_LIMITS,

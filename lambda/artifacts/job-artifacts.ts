@@ -14,6 +14,7 @@ import type { JobArtifacts } from './api.js';
 import { JobCredentials } from './credentials.js';
 import { fileError } from './file-errors.js';
 import { limitedStream } from './limited-stream.js';
+import { type OutputContents, outputFiles, zipFiles } from './output-contents.js';
 import { OutputLedger } from './output-ledger.js';
 import { createArtifactClient } from './s3-client.js';
 import {
@@ -172,6 +173,13 @@ class ArtifactStore implements JobArtifacts {
       restartable: false,
       contentType: options.contentType,
     }));
+  }
+
+  writeOutput(name: string, contents: OutputContents): Promise<UploadResult> {
+    return this.#upload(name, (target) => {
+      const files = outputFiles(contents, describeTarget(target), target.name);
+      return { open: () => zipFiles(files), restartable: true, contentType: 'application/zip' };
+    });
   }
 
   destroy(): void {

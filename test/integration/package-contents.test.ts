@@ -70,6 +70,7 @@ describe('the packed package', () => {
       expect.arrayContaining([
         'dist/lambda/index.js',
         'dist/lambda/artifacts/index.js',
+        'dist/lambda/kit/index.js',
         'dist/lib/index.js',
         'dist/local/testing/index.js',
         'dist/local/cli.js',

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { importCycles } from '../helpers/import-cycles.js';
 import { imports, ROOT, sources } from '../helpers/source-files.js';
@@ -64,6 +65,27 @@ describe('layout boundaries', () => {
 
     expect(fromArtifacts.some(([, imported]) => imported.startsWith('lambda/job/'))).toBe(true);
     expect(offending).toEqual([]);
+  });
+
+  it('the processor kit depends on the processor contract and the SDK settings alone, and on no package', () => {
+    const allowed = (imported: string) =>
+      /^lambda\/(job|kit)\//.test(imported) || imported === 'lambda/sdk-options.ts';
+    const fromKit = edges('lambda/kit');
+    const offending = fromKit
+      .filter(([, imported]) => !allowed(imported))
+      .map(([file, imported]) => `${file} imports ${imported}`);
+    // Read by the compiler, which skips the TSDoc examples' imports.
+    const packages = sources('lambda/kit').flatMap((file) =>
+      ts
+        .preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true)
+        .importedFiles.map(({ fileName }) => fileName)
+        .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('node:'))
+        .map((specifier) => `${file} imports ${specifier}`),
+    );
+
+    expect(fromKit.some(([, imported]) => imported.startsWith('lambda/job/'))).toBe(true);
+    expect(offending).toEqual([]);
+    expect(packages).toEqual([]);
   });
 
   it('lib/ reads of lambda/ only modules of pure data, which import nothing', () => {

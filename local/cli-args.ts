@@ -11,7 +11,7 @@ export class UsageError extends Error {
   }
 }
 
-type Spec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type Spec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 /** The parsed flags of `spec`. */
 export type CliValues<T extends Spec> = ReturnType<

@@ -99,7 +99,7 @@ export function totalsJson(result: LocalRunResult): string {
     ok: result.ok,
     ...result.totals,
     problems: result.problems,
-    jobs: result.jobs.map((job) => ({
+    jobReports: result.jobs.map((job) => ({
       name: job.name,
       jobId: job.jobId,
       outcome: job.outcome,

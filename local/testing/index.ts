@@ -9,7 +9,9 @@
  *   outputs read back with their encryption headers;
  * - {@link runLocally}: the processor end to end through the local CodePipeline emulator and
  *   a local DynamoDB ledger, the same run as `npm start` and `codepipeline-job-worker run`,
- *   with what happened to each job.
+ *   with what happened to each job and a verdict;
+ * - {@link standInError} and {@link StandIns}: handlers that answer the processor's own AWS
+ *   calls in a local run (CodeBuild, Step Functions, ECS, SSM, Secrets Manager).
  *
  * @example
  * import { describe, expect, it } from 'vitest';
@@ -41,6 +43,7 @@ export type {
   LocalArtifact,
   LocalConfigurationProperty,
   LocalJob,
+  LocalJobExpectation,
   LocalJobReport,
   LocalOutputReport,
   LocalRunPlan,
@@ -52,6 +55,18 @@ export type {
 export { LocalRunPlanError, readJobsFile } from '../runner/plan.js';
 export { jobTable, REPORT_COLUMNS, type ReportColumn, runReport } from '../runner/report-table.js';
 export { runLocally } from '../runner/run-locally.js';
+export {
+  type ServiceStandIn,
+  type StandInCall,
+  type StandInContext,
+  StandInError,
+  type StandInFailure,
+  type StandInHandler,
+  type StandInInput,
+  type StandInRecord,
+  type StandIns,
+  standInError,
+} from '../stand-ins/types.js';
 export {
   type InputArtifactContents,
   type LocalArtifactStore,

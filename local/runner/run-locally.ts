@@ -13,6 +13,7 @@ import {
   PollForJobsCommand,
 } from '@aws-sdk/client-codepipeline';
 import { createJobWorkerHandler } from '../../lambda/create-handler.js';
+import { REDACTED } from '../../lambda/job/secret.js';
 import { displayText } from '../../lambda/worker/safe-text.js';
 import { SecretScrubber } from '../../lambda/worker/secrets.js';
 import { type LocalDynamoDb, startDynalite } from '../dynamodb.js';
@@ -259,9 +260,17 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
       const starts = processorStarts(logText);
       const undecided = undecidedJobs(logText);
       // Printed on the terminal: no secret value the emulator handed out may show there.
+      const secrets = emulator.secrets().values.filter((value) => value);
       const scrubber = new SecretScrubber();
-      scrubber.hold(emulator.secrets().values.filter((value) => value));
-      const display = (text: string) => displayText(scrubber.scrub(text), MESSAGE_LENGTH);
+      scrubber.hold(secrets);
+      // The scrubber knows a value's encoded forms; values too short for it are replaced as
+      // they are.
+      const clean = (text: string) =>
+        secrets.reduce(
+          (scrubbed, secret) => scrubbed.replaceAll(secret, REDACTED),
+          scrubber.scrub(text),
+        );
+      const display = (text: string) => displayText(clean(text), MESSAGE_LENGTH);
       const jobs = await Promise.all(
         queued.map(({ jobId, name, job }) =>
           reportJob(emulator, jobId, name, starts, { expect: job.expect, undecided, display }),
@@ -280,14 +289,12 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         starts,
       );
       const failures = [...otherServices.failures];
-      const problems = runProblems(jobs, totals, failures).map((problem) =>
-        scrubber.scrub(problem),
-      );
+      const problems = runProblems(jobs, totals, failures).map(clean);
       return {
         jobs,
         totals,
         logFile: logs.path,
-        invocationErrors: [...invocationErrors].map((message) => scrubber.scrub(message)),
+        invocationErrors: [...invocationErrors].map(clean),
         standIns: { calls: [...otherServices.calls], failures },
         problems,
         ok: problems.length === 0,

@@ -87,6 +87,8 @@ describe('runLocally verdict', () => {
             throw new JobFailureError('ConfigurationError', 'Project is required');
           case 'returned-decision':
             return failure('JobFailed', 'the build failed its tests');
+          case 'long':
+            return failure('JobFailed', `first line\nsecond line ${'x'.repeat(300)}`);
           case 'forever':
             return continueLater(`step-${job.continuationToken ?? 0}`);
           default:
@@ -123,6 +125,7 @@ describe('runLocally verdict', () => {
           expect: { outcome: 'success', messageIncludes: 'deployed' },
         },
         { name: 'forever', configuration: { Mode: 'forever' }, expect: { outcome: 'continue' } },
+        { name: 'long', configuration: { Mode: 'long' } },
       ],
       duplicateRate: 0,
       timeLimitMs: 30_000,
@@ -142,7 +145,12 @@ describe('runLocally verdict', () => {
       'wrong-message': 'expected Succeeded with "deployed", ended Succeeded: done',
       // Continued as expected: the run did not wait for it to end.
       forever: undefined,
+      long: undefined,
     });
+    // A job's message is one line, its control characters escaped, cut to 200 characters.
+    const long = result.jobs.find((job) => job.name === 'long');
+    expect(long?.message).toMatch(/^first line\\nsecond line x+\.\.\.$/);
+    expect(long?.message).toHaveLength(200);
     expect(result.totals.unfinished).toBe(0);
     expect(result.ok).toBe(false);
     expect(result.problems).toHaveLength(4);

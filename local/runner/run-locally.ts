@@ -137,8 +137,14 @@ async function enqueue(
  * reports what happened to every job. Creates everything it needs, stops every server it
  * started (also when it throws), and leaves `process.env` as it found it.
  *
- * @param options - the action type, the jobs, and the processor or entry to run
- * @throws LocalRunPlanError naming every wrong field of the plan, before anything starts
+ * The processor's own AWS calls go to a loopback server that answers them from
+ * `options.standIns` and refuses the rest; the result's `ok` is false when a call was refused,
+ * a processor threw (anything but `JobFailureError`) or a job did not end as its `expect` says,
+ * and `problems` says why.
+ *
+ * @param options - the action type, the jobs, the stand-ins, and the processor or entry to run
+ * @throws LocalRunPlanError naming every wrong field of the plan (or of the stand-ins module),
+ * before anything starts
  * @throws EntryError when the entry does not exist (before anything starts), cannot be
  * imported, or has no handler export
  * @example

@@ -21,6 +21,13 @@ export interface RawEntry {
   readonly centralExtra?: Buffer;
   /** Extra fields of the local header. @default the central record's */
   readonly localExtra?: Buffer;
+  /**
+   * The entry's data exactly as written, deflated (method 8), with the CRC-32 and size given
+   * here rather than computed: bytes a reader that never inflates them cannot judge.
+   */
+  readonly deflated?: { readonly bytes: Buffer; readonly crc: number; readonly usize: number };
+  /** A signed data descriptor after the data (flag bit 3 is set with it). @default false */
+  readonly descriptor?: boolean;
 }
 
 export const UNIX_FILE = 0o100644;
@@ -64,20 +71,23 @@ export function rawZip(entries: readonly RawEntry[]): Buffer {
   for (const entry of entries) {
     const name = Buffer.from(entry.name);
     const data = Buffer.from(entry.data ?? '');
-    const compress = entry.compress === true && data.length > 0;
-    const stored = compress ? deflateRawSync(data) : data;
+    const compress = entry.deflated !== undefined || (entry.compress === true && data.length > 0);
+    const stored = entry.deflated?.bytes ?? (compress ? deflateRawSync(data) : data);
+    const crc = entry.deflated?.crc ?? crc32(data);
+    const usize = entry.deflated?.usize ?? data.length;
+    const flags = (entry.flags ?? 0x0800) | (entry.descriptor ? 0x0008 : 0);
     const centralExtra = entry.centralExtra ?? Buffer.alloc(0);
     const localExtra = entry.localExtra ?? centralExtra;
     const common = (extra: Buffer) =>
       [
         [20, 2],
-        [entry.flags ?? 0x0800, 2],
+        [flags, 2],
         [compress ? 8 : 0, 2],
         [0, 2],
         [0x21, 2],
-        [crc32(data), 4],
+        [crc, 4],
         [stored.length, 4],
-        [data.length, 4],
+        [usize, 4],
         [name.length, 2],
         [extra.length, 2],
       ] as const;
@@ -86,6 +96,14 @@ export function rawZip(entries: readonly RawEntry[]): Buffer {
       name,
       localExtra,
       stored,
+      entry.descriptor
+        ? fields([
+            [0x08074b50, 4],
+            [crc, 4],
+            [stored.length, 4],
+            [usize, 4],
+          ])
+        : Buffer.alloc(0),
     ]);
     centrals.push(
       Buffer.concat([

@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ArtifactFormatError,
@@ -113,6 +114,63 @@ describe('open: what the artifact policy sample sees differs from what other too
 
     expect((await policyOn(asFile)).kind).toBe('failure');
     expect(outcome.kind).not.toBe('success');
+  });
+});
+
+describe('open: bytes hidden in a deflated directory entry', () => {
+  let store: ArtifactStoreFixture;
+  beforeAll(async () => {
+    store = await artifactStore();
+  });
+  afterAll(() => store.close());
+
+  /**
+   * A directory entry whose deflated data is an empty deflate block, then a data descriptor
+   * and a whole local entry ".env" that no central record lists: a streaming reader (Java's
+   * ZipInputStream, `jar x < archive.zip`) inflates the two bytes, reads that descriptor, and
+   * extracts ".env"; readers of the central directory never see it.
+   */
+  function smuggling(): Buffer {
+    const u32 = (value: number) => {
+      const buffer = Buffer.alloc(4);
+      buffer.writeUInt32LE(value >>> 0);
+      return buffer;
+    };
+    const u16 = (value: number) => {
+      const buffer = Buffer.alloc(2);
+      buffer.writeUInt16LE(value);
+      return buffer;
+    };
+    const data = Buffer.from('TOKEN=prod-token\n');
+    const name = Buffer.from('.env');
+    const hidden = Buffer.concat([
+      u32(0x04034b50),
+      u16(20),
+      u16(0x0800),
+      u16(0),
+      u16(0),
+      u16(0x21),
+      u32(crc32(data)),
+      u32(data.length),
+      u32(data.length),
+      u16(name.length),
+      u16(0),
+      name,
+      data,
+    ]);
+    const emptyDeflate = Buffer.from([0x03, 0x00]);
+    const bytes = Buffer.concat([emptyDeflate, u32(0x08074b50), u32(0), u32(2), u32(0), hidden]);
+    return rawZip([
+      { name: 'README.md', data: '# app\n' },
+      { name: 'assets/', deflated: { bytes, crc: 0, usize: 0 }, descriptor: true },
+      { name: 'src/main.js', data: 'run();\n' },
+    ]);
+  }
+
+  it('refuses a directory entry whose deflated data holds more than an empty deflate stream', async () => {
+    const error = await extractRefusal(store, smuggling());
+
+    expect(error).toBeInstanceOf(ArtifactFormatError);
   });
 });
 

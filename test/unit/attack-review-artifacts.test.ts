@@ -144,10 +144,12 @@ describe('attacks on extract(): links', () => {
 
   it('reads backslashes as separators before judging a name or a link path', async () => {
     const climbing = rawZip([file('..\\..\\escaped.txt')]);
-    const underLink = rawZip([link('l', 'sub'), link('l\\inner', '../..')]);
+    const underLink = rawZip([link('l', 'sub'), link('l\\inner', 'x')]);
 
-    expect(await extractRefusal(store, climbing)).toBeInstanceOf(UnsafeArchiveError);
-    expect(await extractRefusal(store, underLink)).toBeInstanceOf(UnsafeArchiveError);
+    expect((await extractRefusal(store, climbing)).message).toContain('climbs out');
+    expect((await extractRefusal(store, underLink)).message).toContain(
+      'lies under another symbolic link',
+    );
   });
 });
 

@@ -15,6 +15,14 @@ import {
   INPUT_KEY,
 } from './artifact-store.js';
 
+/**
+ * A processing context whose S3 calls wait long enough on a busy machine: a slow answer of the
+ * stand-in must not pass for the archive's refusal.
+ */
+export function patientContext(store: ArtifactStoreFixture) {
+  return store.context({ sdk: { maxAttempts: 1, requestTimeoutMs: 30_000 } });
+}
+
 /** Extracts `zip` as the job's only input; the promise settles as `extract()` does. */
 export async function extractInput(
   store: ArtifactStoreFixture,
@@ -22,7 +30,7 @@ export async function extractInput(
   options: JobArtifactsOptions = {},
 ): Promise<string> {
   await store.s3.putObject(BUCKET, INPUT_KEY, zip);
-  const artifacts = jobArtifacts(artifactJob(), store.context(), options);
+  const artifacts = jobArtifacts(artifactJob(), patientContext(store), options);
   try {
     return await artifacts.extract();
   } finally {

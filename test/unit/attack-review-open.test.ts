@@ -28,7 +28,7 @@ import {
   BUCKET,
   INPUT_KEY,
 } from '../helpers/artifact-store.js';
-import { extractRefusal, jobWithInputs } from '../helpers/attack-artifacts.js';
+import { extractRefusal, jobWithInputs, patientContext } from '../helpers/attack-artifacts.js';
 import { parsedJob } from '../helpers/jobs.js';
 import { captureOutput } from '../helpers/telemetry.js';
 import { rawZip, UNIX_LINK, unicodePathField } from '../helpers/zip-raw.js';
@@ -54,7 +54,7 @@ describe('open: what the artifact policy sample sees differs from what other too
         WebhookSecret: undefined,
       } as unknown as Record<string, string>,
     });
-    const context = store.context();
+    const context = patientContext(store);
     return context.checked(await artifactPolicy().process(job, context)).then(
       (outcome) => outcome,
       (error: unknown) => ({ kind: 'refused' as const, error }),
@@ -190,7 +190,7 @@ describe('open: uploadDirectory passes on a tree that extraction refuses', () =>
     await mkdir(join(scratch, deep), { recursive: true });
     await symlink(ups, join(scratch, deep, 'up'));
     await symlink(`build/../${deep}/up/${ups}/etc/passwd`, join(scratch, 'leak'));
-    const artifacts = jobArtifacts(artifactJob(), store.context());
+    const artifacts = jobArtifacts(artifactJob(), patientContext(store));
 
     const result = await artifacts.uploadDirectory('BakedOutput', scratch).then(
       () => 'uploaded',
@@ -225,7 +225,7 @@ describe('open: the default limits and a job of several inputs', () => {
     for (const input of job.inputArtifacts) {
       await store.s3.putObject(BUCKET, input.objectKey ?? '', nearLimit);
     }
-    const artifacts = jobArtifacts(job, store.context());
+    const artifacts = jobArtifacts(job, patientContext(store));
 
     let extractedBytes = 0;
     let refused: unknown;

@@ -33,7 +33,7 @@ import type { JobRun } from './job-run.js';
 import { JobScope } from './job-scope.js';
 import { LedgerSteps } from './ledger-steps.js';
 import { describeError, type WorkerLogger, withKeys } from './logging.js';
-import { failureReport, type Report, toReport, withoutSecrets } from './report.js';
+import { failureReport, outcomeSnapshot, type Report, toReport, withoutSecrets } from './report.js';
 import { ReportDelivery } from './report-delivery.js';
 import { recordBackoffMs } from './report-retry.js';
 import type { SecretScrubber } from './secrets.js';
@@ -435,9 +435,10 @@ export class JobRunner {
           checks.push(check);
         },
       };
+      // Each outcome is read once, into plain data: what a check judged is what is reported.
       const processed = async (): Promise<JobOutcome> => {
-        let result = await this.#deps.processor.process(job, context);
-        for (const check of checks) result = await check(result);
+        let result = outcomeSnapshot(await this.#deps.processor.process(job, context));
+        for (const check of checks) result = outcomeSnapshot(await check(result));
         return result;
       };
       const outcome = await Promise.race([processed(), timedOut]);

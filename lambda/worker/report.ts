@@ -227,6 +227,56 @@ export function toReport(outcome: JobOutcome, defaultExecutionId?: string): Repo
 }
 
 /**
+ * The outcome as plain data, each of its fields read once. A processor's outcome is its own
+ * object: a getter or a proxy could give one value to the check that a field holds no secret
+ * and another to the copy that is reported. Everything after this reads the snapshot, never the
+ * processor's object. Fields that no outcome has are left out; output variables are read once
+ * as the entries they hold. Anything that is not an object is returned as it is, for
+ * {@link toReport} to refuse.
+ *
+ * @param outcome - what the processor (or an outcome check) returned
+ */
+export function outcomeSnapshot(outcome: JobOutcome): JobOutcome {
+  if (typeof outcome !== 'object' || outcome === null) return outcome;
+  const { kind, externalExecutionId } = outcome;
+  switch (kind) {
+    case 'failure': {
+      const { failureType, message } = outcome;
+      return { kind, failureType, message, externalExecutionId };
+    }
+    case 'continue': {
+      const { continuationToken, percentComplete, summary } = outcome;
+      return { kind, continuationToken, percentComplete, summary, externalExecutionId };
+    }
+    case 'success': {
+      const { summary, outputVariables, currentRevision } = outcome;
+      return {
+        kind,
+        summary,
+        externalExecutionId,
+        outputVariables:
+          typeof outputVariables === 'object' && outputVariables !== null
+            ? // Defined, not assigned: a variable named `__proto__` stays a variable.
+              Object.fromEntries(Object.entries(outputVariables))
+            : outputVariables,
+        currentRevision:
+          typeof currentRevision === 'object' && currentRevision !== null
+            ? revisionSnapshot(currentRevision)
+            : currentRevision,
+      };
+    }
+    default:
+      // An unknown kind: toReport refuses it, naming the kind.
+      return { kind } as unknown as JobOutcome;
+  }
+}
+
+function revisionSnapshot(revision: CurrentRevision): CurrentRevision {
+  const { revision: id, changeIdentifier, created, revisionSummary } = revision;
+  return { revision: id, changeIdentifier, created, revisionSummary };
+}
+
+/**
  * The outcome without secret values: the report it becomes is sent to CodePipeline and
  * recorded in the ledger, and neither may hold one. Free text (summary, message, output
  * variable values, revision summary) and the processor's continuation token are passed through

@@ -1,7 +1,11 @@
 /**
  * The text report of a local run, shared by `npm start` and `codepipeline-job-worker run`: a
  * table with one line per job, then the totals. A column is one entry of {@link REPORT_COLUMNS}.
+ * Cells and invocation errors can hold a processor's or an entry's text, and the report goes to
+ * a terminal: their control characters are written as visible escapes, so no text can clear
+ * the screen, move the cursor or overwrite the verdict.
  */
+import { escapeControls } from '../../lambda/worker/safe-text.js';
 import type { LocalJobReport, LocalRunProgress, LocalRunResult } from './options.js';
 
 /** One column of the job table: its header and how a job's cell reads. */
@@ -26,13 +30,13 @@ export const REPORT_COLUMNS: readonly ReportColumn[] = [
   { header: 'time', cell: (job) => `${job.seconds.toFixed(1)} s` },
 ];
 
-/** The job table, columns padded to their widest cell. */
+/** The job table, columns padded to their widest cell; cells with controls escaped. */
 export function jobTable(
   jobs: readonly LocalJobReport[],
   columns: readonly ReportColumn[] = REPORT_COLUMNS,
 ): string {
-  const header = columns.map((column) => column.header);
-  const rows = jobs.map((job) => columns.map((column) => column.cell(job)));
+  const header = columns.map((column) => escapeControls(column.header));
+  const rows = jobs.map((job) => columns.map((column) => escapeControls(column.cell(job))));
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
   );
@@ -52,7 +56,9 @@ export function totalsText(result: LocalRunResult): string {
 
 /** The whole report: the table, the totals, the errors of failed invocations, the verdict. */
 export function runReport(result: LocalRunResult): string {
-  const errors = result.invocationErrors.map((error) => `invocation failed: ${error}\n`).join('');
+  const errors = result.invocationErrors
+    .map((error) => `invocation failed: ${escapeControls(error)}\n`)
+    .join('');
   const verdict = result.ok ? 'OK: every job finished exactly once.' : 'FAILED: see above.';
   return `\n${jobTable(result.jobs)}\n\n${totalsText(result)}\n${errors}${verdict}\n`;
 }

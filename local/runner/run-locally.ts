@@ -13,7 +13,7 @@ import {
   PollForJobsCommand,
 } from '@aws-sdk/client-codepipeline';
 import { createJobWorkerHandler } from '../../lambda/create-handler.js';
-import { REDACTED } from '../../lambda/job/secret.js';
+import { SecretScrubber } from '../../lambda/worker/secrets.js';
 import { type LocalDynamoDb, startDynalite } from '../dynamodb.js';
 import { EmulatorInputError, type RunningEmulator, startEmulator } from '../emulator/index.js';
 import { jobChain } from '../job-chain.js';
@@ -256,19 +256,15 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         },
         starts,
       );
+      // Printed on the terminal: no secret value the emulator handed out may show there, in
+      // any of the forms the worker removes from its own logs.
+      const scrubber = new SecretScrubber();
+      scrubber.hold(emulator.secrets().values);
       return {
         jobs,
         totals,
         logFile: logs.path,
-        // Printed on the terminal: no secret value the emulator handed out may show there.
-        invocationErrors: [...invocationErrors].map((message) =>
-          emulator
-            .secrets()
-            .values.reduce(
-              (text, secret) => (secret ? text.replaceAll(secret, REDACTED) : text),
-              message,
-            ),
-        ),
+        invocationErrors: [...invocationErrors].map((message) => scrubber.scrub(message)),
         ok:
           totals.unfinished === 0 &&
           totals.processedTwice === 0 &&

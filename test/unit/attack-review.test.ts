@@ -1,7 +1,7 @@
 /**
- * Attacks on the worker's secret scrubbing, its reported text and its continuation envelope:
- * each test tries to get a secret value (or a control character) past a guard, or the
- * continuation count reset, and asserts the safe behaviour.
+ * Attacks on the worker's secret scrubbing, its reported text, its continuation envelope and
+ * the local run report: each test tries to get a secret value (or a control character) past a
+ * guard, or the continuation count reset, and asserts the safe behaviour.
  */
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../lambda/job/job.js';
@@ -16,6 +16,8 @@ import {
   withoutSecrets,
 } from '../../lambda/worker/report.js';
 import { SecretScrubber } from '../../lambda/worker/secrets.js';
+import type { LocalRunResult } from '../../local/runner/options.js';
+import { jobTable, runReport } from '../../local/runner/report-table.js';
 import { captureOutput } from '../helpers/telemetry.js';
 
 const SECRET = 'hunter2-Sx9!qR';
@@ -203,6 +205,37 @@ describe('attacks on secret scrubbing', () => {
     expect(rawControls(report.message)).toEqual([]);
     expect(report.message).not.toContain('\n');
   });
+
+  it('removes both of two secrets that overlap in the text', () => {
+    const first = 'ghp_AAAA1111';
+    const second = '1111BBBBCCCCDDDD';
+    const scrubber = new SecretScrubber();
+    scrubber.hold([first, second]);
+
+    const text = scrubber.scrub(`auth ${first}BBBBCCCCDDDD end`);
+
+    expect(text).not.toContain('BBBBCCCCDDDD');
+  });
+
+  it('writes no secret as the bytes of a Buffer, or as hex, in a log line', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.hold([SECRET]);
+    const { logger } = createPowertools(scrubber);
+    const output = captureOutput();
+    try {
+      logger.error('webhook answered', {
+        body: Buffer.from(`{"token":"${SECRET}"}`),
+        digest: Buffer.from(SECRET).toString('hex'),
+      });
+    } finally {
+      output.restore();
+    }
+    const text = output.text();
+
+    expect(text).toContain('webhook answered');
+    expect(text).not.toContain([...Buffer.from(SECRET)].join(','));
+    expect(text).not.toContain(Buffer.from(SECRET).toString('hex'));
+  });
 });
 
 describe('attacks on the continuation envelope', () => {
@@ -262,5 +295,55 @@ describe('attacks on the continuation envelope', () => {
     const result = chain('cpjw1:1:', (n) => `cpjw1:1:${n}`, 'ok');
 
     expect(result.jobs).toBe(4);
+  });
+});
+
+describe('attacks on the local run report', () => {
+  it('escapes control characters of an invocation error in the run report', () => {
+    const result = {
+      jobs: [],
+      totals: {
+        succeeded: 0,
+        failed: 0,
+        continued: 0,
+        unfinished: 0,
+        duplicatesSkipped: 0,
+        duplicateDispatches: 0,
+        redispatches: 0,
+        processorRuns: 0,
+        processedTwice: 0,
+        reportedTwice: 0,
+        secretsInLogs: 0,
+        invocations: 1,
+        failedInvocations: 1,
+        seconds: 0.1,
+      },
+      logFile: '/tmp/worker.log',
+      invocationErrors: ['boom\u001b[2J\u001b[1;1HOK: every job finished exactly once.\r'],
+      ok: false,
+    } as unknown as LocalRunResult;
+
+    const text = runReport(result);
+
+    expect(text).toContain('invocation failed: boom');
+    expect(text).not.toContain('\u001b');
+    expect(text).not.toContain('\r');
+  });
+
+  it("escapes control characters in the cells of a column that shows a job's free text", () => {
+    const job = {
+      jobId: 'job-1',
+      summary: 'done\u001b[1A\rOK',
+    } as unknown as LocalRunResult['jobs'][number];
+    const columns = [
+      { header: 'job', cell: (j: typeof job) => j.jobId },
+      { header: 'summary\u202e', cell: (j: typeof job) => j.summary ?? '' },
+    ];
+
+    const table = jobTable([job], columns);
+
+    expect(table).toContain('done\\x1b[1A\\rOK');
+    expect(table).toContain('summary\\u202e');
+    expect(rawControls(table)).toEqual([]);
   });
 });

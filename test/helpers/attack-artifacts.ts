@@ -6,7 +6,7 @@ import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { expect } from 'vitest';
 import { type JobArtifactsOptions, jobArtifacts } from '../../lambda/artifacts/index.js';
-import type { Job } from '../../lambda/worker/job.js';
+import type { Job } from '../../lambda/job/job.js';
 import {
   type ArtifactStoreFixture,
   artifact,

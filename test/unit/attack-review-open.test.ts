@@ -16,7 +16,7 @@ import {
 } from '../../lambda/artifacts/index.js';
 import { createPowertools } from '../../lambda/powertools.js';
 import { describeError } from '../../lambda/worker/logging.js';
-import { failureReport } from '../../lambda/worker/outcome.js';
+import { failureReport } from '../../lambda/worker/report.js';
 import { SecretScrubber } from '../../lambda/worker/secrets.js';
 import type { LocalRunResult } from '../../local/runner/options.js';
 import { runReport } from '../../local/runner/report-table.js';

@@ -4,20 +4,17 @@
  * continuation count reset, and asserts the safe behaviour.
  */
 import { describe, expect, it } from 'vitest';
+import type { Job } from '../../lambda/job/job.js';
+import { continueLater, failure, type JobOutcome, success } from '../../lambda/job/outcome.js';
 import { createPowertools } from '../../lambda/powertools.js';
 import { ContinuationTracker, unwrapToken } from '../../lambda/worker/continuation.js';
-import type { Job } from '../../lambda/worker/job.js';
 import { describeError } from '../../lambda/worker/logging.js';
 import {
-  continueLater,
-  failure,
   failureReport,
-  type JobOutcome,
   type SuccessReport,
-  success,
   toReport,
   withoutSecrets,
-} from '../../lambda/worker/outcome.js';
+} from '../../lambda/worker/report.js';
 import { SecretScrubber } from '../../lambda/worker/secrets.js';
 import { captureOutput } from '../helpers/telemetry.js';
 

@@ -2,7 +2,7 @@
  * Hostile archives against `extract()` and the limits, through the public artifact API: each
  * test is an attack and asserts the safe behaviour, so it fails if the attack gets through.
  */
-import { mkdir, mkdtemp, readFile, realpath, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readlink, realpath, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -523,5 +523,124 @@ describe('attacks on the scrubbing of archive messages', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('attacks on the guards added against the attacks above', () => {
+  let store: ArtifactStoreFixture;
+  beforeAll(async () => {
+    store = await artifactStore();
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await store.close();
+  });
+
+  it('reads the mode of a link only from an archive written on Unix or macOS', async () => {
+    // An MS-DOS host's high attribute bits are not a Unix mode: the entry is a file.
+    const zip = rawZip([
+      { name: 'dos-link', data: 'target.txt', mode: UNIX_LINK, host: 0 },
+      { name: 'mac-link', data: 'target.txt', mode: UNIX_LINK, host: 19 },
+      file('target.txt', 't'),
+    ]);
+
+    const root = await extractInput(store, zip);
+
+    expect(await readFile(join(root, 'dos-link'), 'utf8')).toBe('target.txt');
+    expect(await readlink(join(root, 'mac-link'))).toBe('target.txt');
+  });
+
+  it('keeps a directory entry deflated as an empty deflate stream, as Java writes it', async () => {
+    const zip = rawZip([
+      { name: 'assets/', deflated: { bytes: Buffer.from([0x03, 0x00]), crc: 0, usize: 0 } },
+      file('assets/a.txt', 'a'),
+    ]);
+
+    const root = await extractInput(store, zip);
+
+    expect(await treeOf(root)).toEqual(['assets', 'assets/a.txt']);
+  });
+
+  it('refuses a directory entry whose two bytes of deflated data are not an empty stream', async () => {
+    const zip = rawZip([
+      { name: 'assets/', deflated: { bytes: Buffer.from([0x01, 0x00]), crc: 0, usize: 0 } },
+    ]);
+
+    const error = await extractRefusal(store, zip);
+
+    expect(error).toBeInstanceOf(ArtifactFormatError);
+  });
+
+  it('counts every input the job downloads against one maxInputBytes', async () => {
+    const job = jobWithInputs(['A', 'B']);
+    const half = rawZip([{ name: 'fill.bin', data: Buffer.alloc(600 * 1024) }]);
+    for (const input of job.inputArtifacts) {
+      await store.s3.putObject(BUCKET, input.objectKey ?? '', half);
+    }
+    const artifacts = jobArtifacts(job, patientContext(store), { maxInputBytes: MIB });
+
+    const first = await artifacts.download('A');
+    const second = await artifacts.download('B').then(
+      () => 'downloaded',
+      (error: unknown) => error,
+    );
+    artifacts.destroy();
+
+    expect(await readFile(first)).toHaveLength(half.length);
+    expect(second).toBeInstanceOf(ArtifactLimitError);
+    expect((second as Error).message).toContain('maxInputBytes');
+  });
+
+  it('gives an input the bytes an earlier extraction of the job left, and no more', async () => {
+    const job = jobWithInputs(['A', 'B']);
+    const entry = rawZip([{ name: 'a.txt', data: 'a' }]);
+    for (const input of job.inputArtifacts) {
+      await store.s3.putObject(BUCKET, input.objectKey ?? '', entry);
+    }
+    // One file is one block and one byte: a second extraction does not fit.
+    const artifacts = jobArtifacts(job, patientContext(store), { maxExtractedBytes: 4097 + 10 });
+
+    await artifacts.extract('A');
+    const second = await artifacts.extract('B').then(
+      () => 'extracted',
+      (error: unknown) => error,
+    );
+    artifacts.destroy();
+
+    expect(second).toBeInstanceOf(ArtifactLimitError);
+    expect((second as Error).message).toContain("10 bytes left of the job's limit");
+  });
+
+  it('finds a private key header carried on one line as a link target', async () => {
+    await store.s3.putObject(
+      BUCKET,
+      INPUT_KEY,
+      rawZip([file('README.md', '# app\n'), link('deploy/key', '-----BEGIN RSA PRIVATE KEY-----')]),
+    );
+    const job = parsedJob({
+      configuration: {
+        BakeTimeSeconds: undefined,
+        Environment: undefined,
+        ApiToken: undefined,
+        WebhookSecret: undefined,
+      } as unknown as Record<string, string>,
+    });
+    const context = patientContext(store);
+
+    const outcome = await context.checked(await artifactPolicy().process(job, context));
+
+    expect(outcome.kind).toBe('failure');
+  });
+
+  it('removes a secret holding a tab from a refusal that shows it in an entry name', async () => {
+    const secret = 'ghp_Z1x2\tC3v4B5n6M7';
+    const scrubber = new SecretScrubber();
+    scrubber.hold([secret]);
+
+    const error = await extractRefusal(store, rawZip([{ name: `${secret}/../../x`, data: 'x' }]));
+    const message = describeError(error, scrubber).message;
+
+    expect(message).toContain('is refused');
+    expect(message).not.toContain('C3v4B5n6M7');
   });
 });

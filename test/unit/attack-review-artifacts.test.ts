@@ -550,6 +550,31 @@ describe('attacks on the guards added against the attacks above', () => {
     expect(await readlink(join(root, 'mac-link'))).toBe('target.txt');
   });
 
+  it('reads a Unicode path field that repeats a UTF-8 name written without flag 11, as Info-ZIP does', async () => {
+    const zip = rawZip([
+      {
+        name: 'café.txt',
+        data: 'c',
+        flags: 0,
+        centralExtra: unicodePathField('café.txt', 'café.txt'),
+      },
+    ]);
+
+    const root = await extractInput(store, zip);
+
+    expect(await treeOf(root)).toEqual(['café.txt']);
+  });
+
+  it('refuses a Unicode path field of an unknown version, which another reader may take', async () => {
+    const field = unicodePathField('notes.txt', '.env');
+    field.writeUInt8(2, 4);
+    const zip = rawZip([{ name: 'notes.txt', data: 'x', centralExtra: field }]);
+
+    const error = await extractRefusal(store, zip);
+
+    expect(error).toBeInstanceOf(ArtifactFormatError);
+  });
+
   it('keeps a directory entry deflated as an empty deflate stream, as Java writes it', async () => {
     const zip = rawZip([
       { name: 'assets/', deflated: { bytes: Buffer.from([0x03, 0x00]), crc: 0, usize: 0 } },

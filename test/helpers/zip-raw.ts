@@ -28,6 +28,8 @@ export interface RawEntry {
   readonly deflated?: { readonly bytes: Buffer; readonly crc: number; readonly usize: number };
   /** A signed data descriptor after the data (flag bit 3 is set with it). @default false */
   readonly descriptor?: boolean;
+  /** The host of "version made by" (3 Unix, 0 MS-DOS, 19 macOS). @default 3 */
+  readonly host?: number;
 }
 
 export const UNIX_FILE = 0o100644;
@@ -109,7 +111,7 @@ export function rawZip(entries: readonly RawEntry[]): Buffer {
       Buffer.concat([
         fields([
           [0x02014b50, 4],
-          [(3 << 8) | 20, 2],
+          [((entry.host ?? 3) << 8) | 20, 2],
           ...common(centralExtra),
           [0, 2],
           [0, 2],

@@ -2,22 +2,46 @@
  * Hostile archives against `extract()` and the limits, through the public artifact API: each
  * test is an attack and asserts the safe behaviour, so it fails if the attack gets through.
  */
-import { mkdir, readFile, realpath } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readlink, realpath, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc32 } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ArtifactError,
   ArtifactFormatError,
   ArtifactLimitError,
+  jobArtifacts,
   UnsafeArchiveError,
 } from '../../lambda/artifacts/index.js';
 import { defaultArtifactLimits } from '../../lambda/artifacts/settings.js';
-import { type ArtifactStoreFixture, artifactStore } from '../helpers/artifact-store.js';
-import { extractInput, extractRefusal, linksLeaving, treeOf } from '../helpers/attack-artifacts.js';
+import { describeError } from '../../lambda/worker/logging.js';
+import { failureReport } from '../../lambda/worker/report.js';
+import { SecretScrubber } from '../../lambda/worker/secrets.js';
+import { artifactPolicy } from '../../samples/processors/artifact-policy.js';
+import {
+  type ArtifactStoreFixture,
+  artifactJob,
+  artifactStore,
+  BUCKET,
+  INPUT_KEY,
+} from '../helpers/artifact-store.js';
+import {
+  extractInput,
+  extractRefusal,
+  jobWithInputs,
+  linksLeaving,
+  patientContext,
+  treeOf,
+} from '../helpers/attack-artifacts.js';
+import { parsedJob } from '../helpers/jobs.js';
 import { forgeZip } from '../helpers/zip-forge.js';
 import { rawZip, UNIX_DIRECTORY, UNIX_LINK, unicodePathField } from '../helpers/zip-raw.js';
 
 const MIB = 1024 * 1024;
+const RSA_KEY =
+  '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7example/abc+def\n-----END RSA PRIVATE KEY-----\n';
+
 const link = (name: string, target: string) => ({ name, data: target, mode: UNIX_LINK });
 const file = (name: string, data = 'x') => ({ name, data });
 
@@ -137,7 +161,7 @@ describe('attacks on extract(): links', () => {
     const error = await extractRefusal(store, zip);
 
     expect(error).toBeInstanceOf(UnsafeArchiveError);
-    expect(error.message).toContain('\\x1b[2J\\x0d\\x0aOK\\u202etxt.exe');
+    expect(error.message).toContain('\\u001b[2J\\r\\nOK\\u202etxt.exe');
     expect(error.message).not.toMatch(/[\r\n\u202e]/);
     expect(error.message.includes(String.fromCharCode(0x1b))).toBe(false);
   });
@@ -269,5 +293,379 @@ describe('attacks on extract(): what it creates', () => {
         expect(limits.maxEntries * 4096).toBeLessThanOrEqual(limits.maxExtractedBytes);
       }
     }
+  });
+});
+
+describe('attacks on the artifact policy sample: what it sees differs from what other tools extract', () => {
+  let store: ArtifactStoreFixture;
+  beforeAll(async () => {
+    store = await artifactStore();
+  });
+  afterAll(() => store.close());
+
+  /** The policy sample's outcome on `zip` (or the refusal of `extract()`). */
+  async function policyOn(zip: Buffer) {
+    await store.s3.putObject(BUCKET, INPUT_KEY, zip);
+    const job = parsedJob({
+      configuration: {
+        BakeTimeSeconds: undefined,
+        Environment: undefined,
+        ApiToken: undefined,
+        WebhookSecret: undefined,
+      } as unknown as Record<string, string>,
+    });
+    const context = patientContext(store);
+    return Promise.resolve()
+      .then(async () => context.checked(await artifactPolicy().process(job, context)))
+      .then(
+        (outcome) => outcome,
+        (error: unknown) => ({ kind: 'refused' as const, error }),
+      );
+  }
+
+  it('does not let a Unicode path field (0x7075) rename ".env" for extract() alone', async () => {
+    // Python's zipfile and most tools read the raw name; yauzl's decoder takes the field.
+    const zip = rawZip([
+      { name: 'README.md', data: '# app\n' },
+      {
+        name: '.env',
+        data: 'TOKEN=prod-token\n',
+        centralExtra: unicodePathField('.env', 'notes.txt'),
+      },
+    ]);
+
+    const honest = rawZip([
+      { name: 'README.md', data: '# app\n' },
+      { name: '.env', data: 'TOKEN=prod-token\n' },
+    ]);
+
+    const outcome = await policyOn(zip);
+
+    expect((await policyOn(honest)).kind).toBe('failure');
+    expect(outcome.kind).not.toBe('success');
+  });
+
+  it("refuses a local header whose Unicode path field is not the central record's", async () => {
+    // Streaming readers (the local headers only) name the entry ".env".
+    const zip = rawZip([
+      {
+        name: 'notes.txt',
+        data: 'TOKEN=prod-token\n',
+        localExtra: unicodePathField('notes.txt', '.env'),
+        centralExtra: Buffer.alloc(0),
+      },
+    ]);
+
+    const error = await extractRefusal(store, zip);
+
+    expect(error).toBeInstanceOf(ArtifactFormatError);
+  });
+
+  it('does not pass a private key carried as a link target (a file for tools that ignore modes)', async () => {
+    const zip = rawZip([
+      { name: 'README.md', data: '# app\n' },
+      { name: 'deploy/notes.txt', data: RSA_KEY, mode: UNIX_LINK },
+    ]);
+
+    const asFile = rawZip([
+      { name: 'README.md', data: '# app\n' },
+      { name: 'deploy/notes.txt', data: RSA_KEY },
+    ]);
+
+    const outcome = await policyOn(zip);
+
+    expect((await policyOn(asFile)).kind).toBe('failure');
+    expect(outcome.kind).not.toBe('success');
+  });
+});
+
+describe('attacks on extract(): bytes hidden in a deflated directory entry', () => {
+  let store: ArtifactStoreFixture;
+  beforeAll(async () => {
+    store = await artifactStore();
+  });
+  afterAll(() => store.close());
+
+  /**
+   * A directory entry whose deflated data is an empty deflate block, then a data descriptor
+   * and a whole local entry ".env" that no central record lists: a streaming reader (Java's
+   * ZipInputStream, `jar x < archive.zip`) inflates the two bytes, reads that descriptor, and
+   * extracts ".env"; readers of the central directory never see it.
+   */
+  function smuggling(): Buffer {
+    const u32 = (value: number) => {
+      const buffer = Buffer.alloc(4);
+      buffer.writeUInt32LE(value >>> 0);
+      return buffer;
+    };
+    const u16 = (value: number) => {
+      const buffer = Buffer.alloc(2);
+      buffer.writeUInt16LE(value);
+      return buffer;
+    };
+    const data = Buffer.from('TOKEN=prod-token\n');
+    const name = Buffer.from('.env');
+    const hidden = Buffer.concat([
+      u32(0x04034b50),
+      u16(20),
+      u16(0x0800),
+      u16(0),
+      u16(0),
+      u16(0x21),
+      u32(crc32(data)),
+      u32(data.length),
+      u32(data.length),
+      u16(name.length),
+      u16(0),
+      name,
+      data,
+    ]);
+    const emptyDeflate = Buffer.from([0x03, 0x00]);
+    const bytes = Buffer.concat([emptyDeflate, u32(0x08074b50), u32(0), u32(2), u32(0), hidden]);
+    return rawZip([
+      { name: 'README.md', data: '# app\n' },
+      { name: 'assets/', deflated: { bytes, crc: 0, usize: 0 }, descriptor: true },
+      { name: 'src/main.js', data: 'run();\n' },
+    ]);
+  }
+
+  it('refuses a directory entry whose deflated data holds more than an empty deflate stream', async () => {
+    const error = await extractRefusal(store, smuggling());
+
+    expect(error).toBeInstanceOf(ArtifactFormatError);
+  });
+});
+
+describe('attacks on uploadDirectory(): a tree that extraction refuses', () => {
+  let store: ArtifactStoreFixture;
+  let scratch: string;
+  beforeAll(async () => {
+    store = await artifactStore();
+  });
+  afterAll(() => store.close());
+  afterEach(() => rm(scratch, { recursive: true, force: true }));
+
+  it('refuses to upload the trap links that escape once the next stage runs mkdir build', async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'attack-upload-'));
+    const deep = Array.from({ length: 10 }, (_, i) => `d${i + 1}`).join('/');
+    const ups = Array(10).fill('..').join('/');
+    await mkdir(join(scratch, deep), { recursive: true });
+    await symlink(ups, join(scratch, deep, 'up'));
+    await symlink(`build/../${deep}/up/${ups}/etc/passwd`, join(scratch, 'leak'));
+    const artifacts = jobArtifacts(artifactJob(), patientContext(store));
+
+    const result = await artifacts.uploadDirectory('BakedOutput', scratch).then(
+      () => 'uploaded',
+      (error: unknown) => error,
+    );
+    artifacts.destroy();
+
+    expect(result).toBeInstanceOf(UnsafeArchiveError);
+  });
+});
+
+describe('attacks on the limits: a job of several inputs', () => {
+  let store: ArtifactStoreFixture;
+  beforeAll(async () => {
+    store = await artifactStore();
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await store.close();
+  });
+
+  it('keeps a job within its share of the storage when it extracts each of its inputs', async () => {
+    // 512 MiB for 100 jobs: a share of 5.12 MiB, 2 MiB of it for one extracted input.
+    vi.stubEnv('EPHEMERAL_STORAGE_MIB', '512');
+    vi.stubEnv('CONCURRENCY', '100');
+    const share = (512 * 1024 * 1024) / 100;
+    const names = ['A', 'B', 'C'];
+    const job = jobWithInputs(names);
+    const nearLimit = rawZip([
+      { name: 'fill.bin', data: Buffer.alloc(2 * 1024 * 1024 - 3 * 4096), compress: true },
+    ]);
+    for (const input of job.inputArtifacts) {
+      await store.s3.putObject(BUCKET, input.objectKey ?? '', nearLimit);
+    }
+    const artifacts = jobArtifacts(job, patientContext(store));
+
+    let extractedBytes = 0;
+    let refused: unknown;
+    for (const name of names) {
+      try {
+        await artifacts.extract(name);
+        extractedBytes += 2 * 1024 * 1024 - 3 * 4096;
+      } catch (error) {
+        refused = error;
+        break;
+      }
+    }
+    artifacts.destroy();
+
+    expect(extractedBytes <= share / 2 || refused instanceof ArtifactLimitError).toBe(true);
+  });
+});
+
+describe('attacks on the scrubbing of archive messages', () => {
+  const SECRET = 'ghp_Z1x2C3v4B5n6M7';
+
+  it('removes no part of a secret from an archive error message that clipped it', async () => {
+    const store = await artifactStore();
+    try {
+      const scrubber = new SecretScrubber();
+      scrubber.hold([SECRET]);
+      const name = `${'a'.repeat(185)}${SECRET}/../x`;
+
+      const error = await extractRefusal(store, rawZip([{ name, data: 'x' }]));
+      const report = failureReport('JobFailed', describeError(error, scrubber).message);
+
+      expect(report.message).not.toContain(SECRET.slice(0, 10));
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('attacks on the guards added against the attacks above', () => {
+  let store: ArtifactStoreFixture;
+  beforeAll(async () => {
+    store = await artifactStore();
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await store.close();
+  });
+
+  it('reads the mode of a link only from an archive written on Unix or macOS', async () => {
+    // An MS-DOS host's high attribute bits are not a Unix mode: the entry is a file.
+    const zip = rawZip([
+      { name: 'dos-link', data: 'target.txt', mode: UNIX_LINK, host: 0 },
+      { name: 'mac-link', data: 'target.txt', mode: UNIX_LINK, host: 19 },
+      file('target.txt', 't'),
+    ]);
+
+    const root = await extractInput(store, zip);
+
+    expect(await readFile(join(root, 'dos-link'), 'utf8')).toBe('target.txt');
+    expect(await readlink(join(root, 'mac-link'))).toBe('target.txt');
+  });
+
+  it('reads a Unicode path field that repeats a UTF-8 name written without flag 11, as Info-ZIP does', async () => {
+    const zip = rawZip([
+      {
+        name: 'café.txt',
+        data: 'c',
+        flags: 0,
+        centralExtra: unicodePathField('café.txt', 'café.txt'),
+      },
+    ]);
+
+    const root = await extractInput(store, zip);
+
+    expect(await treeOf(root)).toEqual(['café.txt']);
+  });
+
+  it('refuses a Unicode path field of an unknown version, which another reader may take', async () => {
+    const field = unicodePathField('notes.txt', '.env');
+    field.writeUInt8(2, 4);
+    const zip = rawZip([{ name: 'notes.txt', data: 'x', centralExtra: field }]);
+
+    const error = await extractRefusal(store, zip);
+
+    expect(error).toBeInstanceOf(ArtifactFormatError);
+  });
+
+  it('keeps a directory entry deflated as an empty deflate stream, as Java writes it', async () => {
+    const zip = rawZip([
+      { name: 'assets/', deflated: { bytes: Buffer.from([0x03, 0x00]), crc: 0, usize: 0 } },
+      file('assets/a.txt', 'a'),
+    ]);
+
+    const root = await extractInput(store, zip);
+
+    expect(await treeOf(root)).toEqual(['assets', 'assets/a.txt']);
+  });
+
+  it('refuses a directory entry whose two bytes of deflated data are not an empty stream', async () => {
+    const zip = rawZip([
+      { name: 'assets/', deflated: { bytes: Buffer.from([0x01, 0x00]), crc: 0, usize: 0 } },
+    ]);
+
+    const error = await extractRefusal(store, zip);
+
+    expect(error).toBeInstanceOf(ArtifactFormatError);
+  });
+
+  it('counts every input the job downloads against one maxInputBytes', async () => {
+    const job = jobWithInputs(['A', 'B']);
+    const half = rawZip([{ name: 'fill.bin', data: Buffer.alloc(600 * 1024) }]);
+    for (const input of job.inputArtifacts) {
+      await store.s3.putObject(BUCKET, input.objectKey ?? '', half);
+    }
+    const artifacts = jobArtifacts(job, patientContext(store), { maxInputBytes: MIB });
+
+    const first = await artifacts.download('A');
+    const second = await artifacts.download('B').then(
+      () => 'downloaded',
+      (error: unknown) => error,
+    );
+    artifacts.destroy();
+
+    expect(await readFile(first)).toHaveLength(half.length);
+    expect(second).toBeInstanceOf(ArtifactLimitError);
+    expect((second as Error).message).toContain('maxInputBytes');
+  });
+
+  it('gives an input the bytes an earlier extraction of the job left, and no more', async () => {
+    const job = jobWithInputs(['A', 'B']);
+    const entry = rawZip([{ name: 'a.txt', data: 'a' }]);
+    for (const input of job.inputArtifacts) {
+      await store.s3.putObject(BUCKET, input.objectKey ?? '', entry);
+    }
+    // One file is one block and one byte: a second extraction does not fit.
+    const artifacts = jobArtifacts(job, patientContext(store), { maxExtractedBytes: 4097 + 10 });
+
+    await artifacts.extract('A');
+    const second = await artifacts.extract('B').then(
+      () => 'extracted',
+      (error: unknown) => error,
+    );
+    artifacts.destroy();
+
+    expect(second).toBeInstanceOf(ArtifactLimitError);
+    expect((second as Error).message).toContain("10 bytes left of the job's limit");
+  });
+
+  it('finds a private key header carried on one line as a link target', async () => {
+    await store.s3.putObject(
+      BUCKET,
+      INPUT_KEY,
+      rawZip([file('README.md', '# app\n'), link('deploy/key', '-----BEGIN RSA PRIVATE KEY-----')]),
+    );
+    const job = parsedJob({
+      configuration: {
+        BakeTimeSeconds: undefined,
+        Environment: undefined,
+        ApiToken: undefined,
+        WebhookSecret: undefined,
+      } as unknown as Record<string, string>,
+    });
+    const context = patientContext(store);
+
+    const outcome = await context.checked(await artifactPolicy().process(job, context));
+
+    expect(outcome.kind).toBe('failure');
+  });
+
+  it('removes a secret holding a tab from a refusal that shows it in an entry name', async () => {
+    const secret = 'ghp_Z1x2\tC3v4B5n6M7';
+    const scrubber = new SecretScrubber();
+    scrubber.hold([secret]);
+
+    const error = await extractRefusal(store, rawZip([{ name: `${secret}/../../x`, data: 'x' }]));
+    const message = describeError(error, scrubber).message;
+
+    expect(message).toContain('is refused');
+    expect(message).not.toContain('C3v4B5n6M7');
   });
 });

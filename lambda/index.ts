@@ -31,6 +31,7 @@ export type {
   JobActionTypeId,
   PipelineContext,
 } from './job/job.js';
+export { LIMITS, PROCESSOR_TOKEN_LIMIT } from './job/limits.js';
 export {
   type ContinueOutcome,
   type CurrentRevision,
@@ -55,4 +56,4 @@ export { MIN_SECRET_LENGTH, REDACTED, Secret } from './job/secret.js';
 export { JobRejectedError, JobServiceUnavailableError } from './ports.js';
 export type { DrainSummary } from './worker/counters.js';
 export { DrainError } from './worker/drain.js';
-export { InvalidOutcomeError, LIMITS } from './worker/report.js';
+export { InvalidOutcomeError } from './worker/outcome-check.js';

@@ -13,15 +13,24 @@ export class UsageError extends Error {
 
 type Spec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
+/** `--help` and `-h`, which every command takes. */
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
 /** The parsed flags of `spec`. */
 export type CliValues<T extends Spec> = ReturnType<
   typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: false }>
 >['values'];
 
-export function parseCli<T extends Spec>(argv: string[], spec: T): CliValues<T> {
-  const config = { args: argv, options: spec, strict: true, allowPositionals: false } as const;
+/**
+ * The flags of `argv`, which may hold only those of `spec` and `--help` (`-h`).
+ *
+ * @throws UsageError naming an unknown flag or a missing value
+ */
+export function parseCli<T extends Spec>(argv: string[], spec: T): CliValues<T & typeof HELP> {
+  const options = { ...spec, ...HELP };
+  const config = { args: argv, options, strict: true, allowPositionals: false } as const;
   try {
-    return parseArgs<typeof config & ParseArgsConfig>(config).values as CliValues<T>;
+    return parseArgs<typeof config & ParseArgsConfig>(config).values as CliValues<T & typeof HELP>;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -15,6 +15,7 @@ import { failureOf } from './commands/exit-status.js';
 import { INVOKE_FLAGS, invokeCommand } from './commands/invoke-command.js';
 import { RUN_FLAGS, runCommand } from './commands/run-command.js';
 import { emulatorCli } from './emulator/emulator-cli.js';
+import { quietNodeVersionWarning } from './sdk-warning.js';
 
 const PROGRAM = 'codepipeline-job-worker';
 const USAGE = `usage: ${PROGRAM} <command> [flags]
@@ -25,12 +26,13 @@ const USAGE = `usage: ${PROGRAM} <command> [flags]
   invoke    --entry FILE ${INVOKE_FLAGS.replace('[--entry FILE] ', '')}
             invokes your entry's handler once against the endpoints the AWS variables name
   emulator  [--port N] [--action-types FILE] [--quiet] ... (emulator --help for all)
-            runs the CodePipeline emulator alone until Ctrl-C`;
+            runs the CodePipeline emulator alone until Ctrl-C
+
+<command> --help (or -h) prints the command's usage.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  // The Lambda runtime is Node.js 22 or newer; a local run may be on 20, which the SDK warns about.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  quietNodeVersionWarning();
   switch (command) {
     case 'run':
       return runCommand(rest);

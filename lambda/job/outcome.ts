@@ -1,7 +1,10 @@
 /**
  * What a job processor returns: the outcome vocabulary, and the error a processor throws to
- * fail its job with a failure type of its choosing.
+ * fail its job with a failure type of its choosing. The worker checks every outcome before it
+ * reports it (`checkOutcome`): one CodePipeline would refuse fails the job with a message that
+ * says what is wrong, and `processingContext().checked()` gives a unit test the same message.
  */
+import type { PROCESSOR_TOKEN_LIMIT } from './limits.js';
 
 export const FAILURE_TYPES = [
   'JobFailed',
@@ -62,7 +65,10 @@ export interface SuccessOutcome {
   readonly currentRevision?: CurrentRevision;
 }
 
-/** The job needs more time: CodePipeline creates a new job that carries the token. */
+/**
+ * The job needs more time: CodePipeline creates a new job that carries the token (at most
+ * 2,014 characters: {@link PROCESSOR_TOKEN_LIMIT}).
+ */
 export interface ContinueOutcome {
   readonly kind: 'continue';
   readonly continuationToken: string;
@@ -114,8 +120,10 @@ export function failure(
  * A continue outcome: the job needs more time, and CodePipeline hands `continuationToken` to a
  * new job of this action once this one is reported.
  *
- * @param continuationToken - what the next job needs to resume (at most 2,048 characters)
- * @param details - progress, summary, external execution id
+ * @param continuationToken - what the next job needs to resume: 1 to 2,014 characters
+ * ({@link PROCESSOR_TOKEN_LIMIT}, CodePipeline's 2,048 of `LIMITS.continuationToken` less the
+ * 34 of `TOKEN_ENVELOPE_RESERVE` the worker keeps for its own state); a longer one fails the job
+ * @param details - progress (`percentComplete`, 0 to 100), summary, external execution id
  * @example
  * return continueLater(JSON.stringify({ buildId }), { percentComplete: 40 });
  */

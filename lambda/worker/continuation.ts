@@ -10,21 +10,21 @@
 
 import { CONTINUATION_LIMIT_METRIC } from '../contract.js';
 import type { ContinuationState, Job } from '../job/job.js';
+import { LIMITS, PROCESSOR_TOKEN_LIMIT } from '../job/limits.js';
 import type { JobOutcome } from '../job/outcome.js';
 import type { MetricsSink } from './counters.js';
 import type { WorkerLogger } from './logging.js';
-import { LIMITS } from './report.js';
+import { checkOutcome, InvalidOutcomeError } from './outcome-check.js';
 
 const PREFIX = 'cpjw1:';
 const ENVELOPE = /^cpjw1:(\d{1,6}):(\d{1,15}):(\d{1,4}):/;
-/** The longest envelope without an external execution id: prefix, count, time, length. */
-const ENVELOPE_MAX = PREFIX.length + 6 + 1 + 15 + 1 + 4 + 1;
-
 /**
- * The longest continuation token a processor may return: the API's limit less the
- * worker's envelope.
+ * The longest envelope without an external execution id: prefix, count, time, length. It is
+ * what `TOKEN_ENVELOPE_RESERVE` (lambda/job/limits.ts) keeps of the API's limit.
  */
-export const PROCESSOR_TOKEN_LIMIT = LIMITS.continuationToken - ENVELOPE_MAX;
+export const ENVELOPE_MAX = PREFIX.length + 6 + 1 + 15 + 1 + 4 + 1;
+
+export { PROCESSOR_TOKEN_LIMIT };
 
 /**
  * Splits a job's continuation token into the worker's state and the processor's token.
@@ -141,11 +141,15 @@ export class ContinuationTracker {
       };
     }
     const token = outcome.continuationToken;
-    if (typeof token === 'string' && token.length > PROCESSOR_TOKEN_LIMIT) {
+    try {
+      // Checked already when the worker runs it; the envelope must never hold a longer token.
+      checkOutcome(outcome);
+    } catch (error) {
+      if (!(error instanceof InvalidOutcomeError)) throw error;
       return {
         kind: 'failure',
         failureType: 'JobFailed',
-        message: `The job processor returned an invalid result: continuationToken is ${token.length} characters; the limit is ${PROCESSOR_TOKEN_LIMIT} (the API's ${LIMITS.continuationToken} less the worker's own ${LIMITS.continuationToken - PROCESSOR_TOKEN_LIMIT})`,
+        message: error.message,
         ...(executionId ? { externalExecutionId: executionId } : {}),
       };
     }

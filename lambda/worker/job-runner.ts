@@ -33,6 +33,7 @@ import type { JobRun } from './job-run.js';
 import { JobScope } from './job-scope.js';
 import { LedgerSteps } from './ledger-steps.js';
 import { describeError, type WorkerLogger, withKeys } from './logging.js';
+import { InvalidOutcomeError, reportableOutcome } from './outcome-check.js';
 import { failureReport, type Report, toReport, withoutSecrets } from './report.js';
 import { ReportDelivery } from './report-delivery.js';
 import { recordBackoffMs } from './report-retry.js';
@@ -435,11 +436,13 @@ export class JobRunner {
           checks.push(check);
         },
       };
-      const processed = async (): Promise<JobOutcome> => {
-        let result = await this.#deps.processor.process(job, context);
-        for (const check of checks) result = await check(result);
-        return result;
-      };
+      // Secret values come out of the processor's parts first, and every outcome is checked
+      // as `processingContext().checked()` checks it: the same code, the same message.
+      const scrub = (text: string) => this.#deps.scrubber.scrub(text);
+      const processed = async (): Promise<JobOutcome> =>
+        reportableOutcome(await this.#deps.processor.process(job, context), checks, (outcome) =>
+          withoutSecrets(outcome, scrub),
+        );
       const outcome = await Promise.race([processed(), timedOut]);
       if (outcome === 'timeout') {
         log.error('job processor missed the invocation deadline');
@@ -449,13 +452,18 @@ export class JobRunner {
           executionId,
         );
       }
-      // Secret values come out of the processor's parts first; the envelope is built last, so
-      // nothing rewrites it.
-      const clean = withoutSecrets(outcome, (text) => this.#deps.scrubber.scrub(text));
+      // The envelope is built last, so nothing rewrites it.
       const reported =
-        this.#continuations?.envelope(clean, job, { started, now: this.#deps.now() }, log) ?? clean;
+        this.#continuations?.envelope(outcome, job, { started, now: this.#deps.now() }, log) ??
+        outcome;
       return toReport(reported, executionId);
     } catch (error) {
+      if (error instanceof InvalidOutcomeError) {
+        // Its message may quote what the processor returned: scrubbed like any other text.
+        const message = this.#deps.scrubber.scrub(error.message);
+        log.warn('job processor returned an invalid result', { error: message });
+        return failureReport('JobFailed', message, executionId);
+      }
       const safe = describeError(error, this.#deps.scrubber);
       if (JobFailureError.is(error)) {
         log.warn('job processor failed the job', { failureType: error.failureType, error: safe });

@@ -3,7 +3,7 @@
  * field is checked against the API's limits before it is sent, and free text is made safe to
  * show.
  */
-import { JobWorkerError } from '../errors.js';
+import { LIMITS } from '../job/limits.js';
 import {
   type CurrentRevision,
   FAILURE_TYPES,
@@ -11,6 +11,7 @@ import {
   type FailureType,
   type JobOutcome,
 } from '../job/outcome.js';
+import { checkOutcome, InvalidOutcomeError } from './outcome-check.js';
 import { displayText, escapeControls, hasControls } from './safe-text.js';
 
 /** `PutJobSuccessResult` input, in the worker's own terms. */
@@ -36,19 +37,8 @@ export interface FailureReport {
 
 export type Report = SuccessReport | FailureReport;
 
-/** API limits (CodePipeline service model). */
-export const LIMITS = {
-  summary: 2048,
-  externalExecutionId: 1500,
-  failureMessage: 5000,
-  continuationToken: 2048,
-  revision: 1500,
-  changeIdentifier: 100,
-  revisionSummary: 2048,
-  outputVariablesBytes: 122_880,
-} as const;
+export { InvalidOutcomeError, LIMITS };
 
-const OUTPUT_VARIABLE_KEY = /^[A-Za-z0-9@\-_]+$/;
 const ELLIPSIS = '...';
 
 /** Cuts `value` to `max` characters, marking the cut. */
@@ -61,91 +51,35 @@ export function truncate(value: string, max: number): string {
   return `${value.slice(0, end)}${ELLIPSIS}`;
 }
 
-/** An outcome the API would refuse; it becomes a failure result with this message. */
-export class InvalidOutcomeError extends JobWorkerError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidOutcomeError';
-  }
-}
-
 /** Free text: controls escaped (see {@link escapeControls}), then cut to `max`. */
 function nonEmpty(value: string | undefined, max: number): string | undefined {
   return value === undefined || value === '' ? undefined : displayText(value, max);
 }
 
-/**
- * An identifier is sent as it is or not at all: one over the limit, or (when it is shown in
- * the console) holding a control or bidirectional character, fails the job.
- */
-function identifier(
-  name: string,
-  value: string | undefined,
-  max: number,
-  shown = true,
-): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (value.length > max) {
-    throw new InvalidOutcomeError(`${name} is ${value.length} characters; the limit is ${max}`);
-  }
-  if (shown && hasControls(value)) {
-    throw new InvalidOutcomeError(
-      `${name} contains a control or bidirectional-override character: it is shown as it is`,
-    );
-  }
-  return value;
-}
-
 /** Whether `id` can be sent as an external execution id as it is. */
-function usableId(id: string | undefined): id is string {
-  return !!id && id.length <= LIMITS.externalExecutionId && !hasControls(id);
+function usableId(id: unknown): id is string {
+  return (
+    typeof id === 'string' &&
+    id !== '' &&
+    id.length <= LIMITS.externalExecutionId &&
+    !hasControls(id)
+  );
 }
 
-/** The output variables as reported: values with controls escaped, then checked. */
-function checkOutputVariables(
+/** The output variables as reported: values with controls escaped (their size is checked). */
+function reportedVariables(
   variables: Readonly<Record<string, string>>,
 ): Readonly<Record<string, string>> {
-  let bytes = 0;
-  const checked: Array<[string, string]> = [];
-  for (const [key, value] of Object.entries(variables)) {
-    if (!OUTPUT_VARIABLE_KEY.test(key)) {
-      throw new InvalidOutcomeError(
-        `output variable name "${truncate(key, 100)}" is invalid: use only letters, digits and @ - _`,
-      );
-    }
-    if (typeof value !== 'string') {
-      throw new InvalidOutcomeError(`output variable "${key}" must be a string`);
-    }
-    // A value is substituted into later actions' configuration: a raw control character
-    // there is as unsafe as in a summary. The size is what is sent, escapes included.
-    const shown = escapeControls(value);
-    checked.push([key, shown]);
-    bytes += Buffer.byteLength(key) + Buffer.byteLength(shown);
-  }
-  if (bytes > LIMITS.outputVariablesBytes) {
-    throw new InvalidOutcomeError(
-      `output variables take ${bytes} bytes; the limit is ${LIMITS.outputVariablesBytes}`,
-    );
-  }
   // Defined, not assigned: a variable named `__proto__` stays a variable.
-  return Object.fromEntries(checked);
+  return Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [name, escapeControls(value)]),
+  );
 }
 
-function checkRevision(revision: CurrentRevision): CurrentRevision {
-  const checked = {
-    revision: identifier('currentRevision.revision', revision.revision, LIMITS.revision),
-    changeIdentifier: identifier(
-      'currentRevision.changeIdentifier',
-      revision.changeIdentifier,
-      LIMITS.changeIdentifier,
-    ),
-  };
-  if (!checked.revision || !checked.changeIdentifier) {
-    throw new InvalidOutcomeError('currentRevision needs both revision and changeIdentifier');
-  }
+function reportedRevision(revision: CurrentRevision): CurrentRevision {
   return {
-    revision: checked.revision,
-    changeIdentifier: checked.changeIdentifier,
+    revision: revision.revision,
+    changeIdentifier: revision.changeIdentifier,
     created: revision.created,
     revisionSummary: nonEmpty(revision.revisionSummary, LIMITS.revisionSummary),
   };
@@ -168,61 +102,49 @@ export function failureReport(
 }
 
 /**
- * Turns a processor's outcome into a report the API accepts.
+ * Turns an outcome into a report the API accepts.
  *
- * Free text (summaries, messages, output variable values) has its control and bidirectional
- * characters escaped, then is truncated; identifiers, tokens and output variable names that
- * break the API's rules are not altered: the job fails with a message that says why.
+ * The outcome is checked with {@link checkOutcome} (the check the processor's outcome already
+ * passed), here against the API's own token limit: the worker's envelope is around the token
+ * by now. Free text (summaries, messages, output variable values) has its control and
+ * bidirectional characters escaped, then is truncated; anything else that breaks the API's
+ * rules is not altered: the job fails with a message that says why.
  *
- * @param outcome - what the processor returned
- * @param defaultExecutionId - external execution id used when the processor gives none
+ * @param outcome - the outcome to report
+ * @param defaultExecutionId - external execution id used when the outcome gives none
  */
 export function toReport(outcome: JobOutcome, defaultExecutionId?: string): Report {
-  const executionId = outcome.externalExecutionId || defaultExecutionId;
   try {
-    switch (outcome.kind) {
-      case 'failure':
-        return failureReport(outcome.failureType, outcome.message, executionId);
-      case 'continue': {
-        // The token is the processor's own (read back by the next job), never shown.
-        const token = identifier(
-          'continuationToken',
-          outcome.continuationToken,
-          LIMITS.continuationToken,
-          false,
-        );
-        if (!token) throw new InvalidOutcomeError('a continue outcome needs a continuationToken');
-        return {
-          kind: 'success',
-          continuationToken: token,
-          executionDetails: details(outcome.summary, executionId, outcome.percentComplete),
-        };
-      }
-      case 'success': {
-        const variables = outcome.outputVariables
-          ? checkOutputVariables(outcome.outputVariables)
-          : undefined;
-        return {
-          kind: 'success',
-          executionDetails: details(outcome.summary, executionId, undefined),
-          outputVariables: variables && Object.keys(variables).length > 0 ? variables : undefined,
-          currentRevision: outcome.currentRevision
-            ? checkRevision(outcome.currentRevision)
-            : undefined,
-        };
-      }
-      default:
-        throw new InvalidOutcomeError(
-          `the processor returned an unknown outcome kind "${String((outcome as { kind: unknown }).kind)}"`,
-        );
-    }
+    checkOutcome(outcome, { tokenLimit: LIMITS.continuationToken });
   } catch (error) {
     if (!(error instanceof InvalidOutcomeError)) throw error;
-    return failureReport(
-      'JobFailed',
-      `The job processor returned an invalid result: ${error.message}`,
-      usableId(executionId) ? executionId : defaultExecutionId,
-    );
+    const own = (outcome as { externalExecutionId?: unknown } | undefined)?.externalExecutionId;
+    return failureReport('JobFailed', error.message, usableId(own) ? own : defaultExecutionId);
+  }
+  const executionId = outcome.externalExecutionId || defaultExecutionId;
+  switch (outcome.kind) {
+    case 'failure':
+      return failureReport(outcome.failureType, outcome.message, executionId);
+    case 'continue':
+      return {
+        kind: 'success',
+        // The token is the processor's own (read back by the next job), never shown.
+        continuationToken: outcome.continuationToken,
+        executionDetails: details(outcome.summary, executionId, outcome.percentComplete),
+      };
+    default: {
+      const variables = outcome.outputVariables
+        ? reportedVariables(outcome.outputVariables)
+        : undefined;
+      return {
+        kind: 'success',
+        executionDetails: details(outcome.summary, executionId, undefined),
+        outputVariables: variables && Object.keys(variables).length > 0 ? variables : undefined,
+        currentRevision: outcome.currentRevision
+          ? reportedRevision(outcome.currentRevision)
+          : undefined,
+      };
+    }
   }
 }
 
@@ -296,19 +218,13 @@ function details(
   externalExecutionId: string | undefined,
   percentComplete: number | undefined,
 ): SuccessReport['executionDetails'] {
-  const checkedId = identifier(
-    'externalExecutionId',
-    externalExecutionId,
-    LIMITS.externalExecutionId,
-  );
-  const percent =
-    typeof percentComplete === 'number' && Number.isFinite(percentComplete)
-      ? Math.min(100, Math.max(0, Math.round(percentComplete)))
-      : undefined;
   const result = {
     summary: nonEmpty(summary, LIMITS.summary),
-    externalExecutionId: checkedId,
-    percentComplete: percent,
+    // A default id that cannot be sent as it is (never one the outcome gave: that was checked)
+    // is left out.
+    externalExecutionId: usableId(externalExecutionId) ? externalExecutionId : undefined,
+    // Checked to be within 0 to 100; the API takes whole numbers.
+    percentComplete: percentComplete === undefined ? undefined : Math.round(percentComplete),
   };
   return Object.values(result).some((value) => value !== undefined) ? result : undefined;
 }

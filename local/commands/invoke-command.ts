@@ -13,6 +13,14 @@ import { ensureLedgerTable } from './create-ledger-table.js';
 export const INVOKE_FLAGS =
   '[--entry FILE] [--handler NAME] [--timeout-ms N] [--event schedule|manual | --event-file FILE] [--create-table]';
 
+/** What `invoke --help` prints. */
+export const INVOKE_USAGE = `usage: codepipeline-job-worker invoke --entry FILE ${INVOKE_FLAGS.replace('[--entry FILE] ', '')}
+
+Invokes your entry's handler once, as the schedule would, against the endpoints the standard
+AWS variables name (AWS_ENDPOINT_URL_CODEPIPELINE, AWS_ENDPOINT_URL_DYNAMODB, ...), and prints
+its result as one JSON line. --create-table first creates the ledger table LEDGER_TABLE_NAME
+names. Exit status 0 when the handler returned, 1 when it threw, 2 on a usage error.`;
+
 function eventFrom(flags: { event?: string; 'event-file'?: string }): unknown {
   if (flags['event-file'] !== undefined) {
     let text: string;
@@ -46,10 +54,15 @@ function eventFrom(flags: { event?: string; 'event-file'?: string }): unknown {
  *
  * @param argv - its flags
  * @param defaultEntry - the entry to run without `--entry` (none: `--entry` is required)
- * @returns the exit status: 0 when the handler returned, 1 when it threw
+ * @param usage - what `--help` prints
+ * @returns the exit status: 0 when the handler returned (or after `--help`), 1 when it threw
  * @throws UsageError on a bad flag
  */
-export async function invokeCommand(argv: string[], defaultEntry?: string): Promise<number> {
+export async function invokeCommand(
+  argv: string[],
+  defaultEntry?: string,
+  usage = INVOKE_USAGE,
+): Promise<number> {
   const flags = parseCli(argv, {
     entry: { type: 'string' },
     handler: { type: 'string' },
@@ -58,6 +71,10 @@ export async function invokeCommand(argv: string[], defaultEntry?: string): Prom
     'event-file': { type: 'string' },
     'create-table': { type: 'boolean' },
   });
+  if (flags.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
   const entry = flags.entry ?? defaultEntry;
   if (entry === undefined) throw new UsageError('--entry is required');
   if (flags.event !== undefined && flags['event-file'] !== undefined) {

@@ -9,20 +9,34 @@ import { runLocally } from '../runner/run-locally.js';
 
 export const RUN_FLAGS = '--entry FILE --jobs JOBS.json [--handler NAME] [--json]';
 
+/** What `run --help` prints. */
+export const RUN_USAGE = `usage: codepipeline-job-worker run ${RUN_FLAGS}
+
+Runs the jobs of a jobs file through your entry's handler, with the local CodePipeline
+emulator and DynamoDB ledger, and prints what happened to each job (--json: the totals as
+one JSON object). Exit status 0 when every job finished exactly once, 1 when not, 2 on a
+usage error.`;
+
 /**
  * Runs the jobs file's jobs through the entry's handler.
  *
  * @param argv - its flags
- * @returns the exit status: 0 only if every job finished once and no secret reached a log
+ * @param usage - what `--help` prints
+ * @returns the exit status: 0 only if every job finished once and no secret reached a log (or
+ * after `--help`)
  * @throws UsageError on a bad flag; LocalRunPlanError naming each wrong field of the jobs file
  */
-export async function runCommand(argv: string[]): Promise<number> {
+export async function runCommand(argv: string[], usage = RUN_USAGE): Promise<number> {
   const flags = parseCli(argv, {
     entry: { type: 'string' },
     jobs: { type: 'string' },
     handler: { type: 'string' },
     json: { type: 'boolean' },
   });
+  if (flags.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
   if (flags.entry === undefined) throw new UsageError('--entry is required');
   if (flags.jobs === undefined) throw new UsageError('--jobs is required');
   const plan = await readJobsFile(flags.jobs);

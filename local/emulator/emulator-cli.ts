@@ -43,7 +43,7 @@ const OPTIONS = {
   'strict-signatures': { type: 'boolean', default: false },
   'action-types': { type: 'string' },
   quiet: { type: 'boolean', default: false },
-  help: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
 function fail(message: string, code: number): never {

@@ -11,6 +11,10 @@
  *   a local DynamoDB ledger, the same run as `npm start` and `codepipeline-job-worker run`,
  *   with what happened to each job.
  *
+ * Importing it silences the AWS SDK's Node.js version warning in the process (tests may run on
+ * Node.js 20; the function does not): set `AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED`
+ * to `false` to see it.
+ *
  * @example
  * import { describe, expect, it } from 'vitest';
  * import { jobFixture, processingContext, runLocally } from 'codepipeline-job-worker/testing';
@@ -52,6 +56,9 @@ export type {
 export { LocalRunPlanError, readJobsFile } from '../runner/plan.js';
 export { jobTable, REPORT_COLUMNS, type ReportColumn, runReport } from '../runner/report-table.js';
 export { runLocally } from '../runner/run-locally.js';
+
+import { quietNodeVersionWarning } from '../sdk-warning.js';
+
 export {
   type InputArtifactContents,
   type LocalArtifactStore,
@@ -75,3 +82,6 @@ export {
   T0,
   type TestProcessingContext,
 } from './processing-context.js';
+
+// Before any test builds a client: the SDK reads the variable once, at its first client.
+quietNodeVersionWarning();

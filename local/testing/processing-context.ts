@@ -15,6 +15,7 @@ import type {
   ProcessingContext,
   SdkSettings,
 } from '../../lambda/job/processor.js';
+import { reportableOutcome } from '../../lambda/worker/outcome-check.js';
 
 /** 2025-01-15T10:00:00Z: a fixed instant to start fake clocks at. */
 export const T0 = Date.UTC(2025, 0, 15, 10, 0, 0);
@@ -59,8 +60,16 @@ export interface TestProcessingContext extends ProcessingContext {
   readonly logs: readonly LogLine[];
   /** Aborts `signal`, as the worker does when the deadline passes. */
   abort(): void;
-  /** Runs the registered `beforeReport` checks on `outcome`, in order, as the worker does. */
-  checked(outcome: JobOutcome): Promise<JobOutcome>;
+  /**
+   * What the worker would report for `outcome`: it is checked, run through the registered
+   * `beforeReport` checks in order, and each result checked again, by the worker's own code.
+   * An outcome the worker would refuse rejects with the `InvalidOutcomeError` whose message is
+   * the one the job would fail with (`The job processor returned an invalid result: ...`).
+   *
+   * @param outcome - what the processor returned
+   * @throws InvalidOutcomeError when it (or what a check made of it) is no valid outcome
+   */
+  checked(outcome: unknown): Promise<JobOutcome>;
   /** How many times `refreshJob` was called. */
   readonly refreshes: number;
   /**
@@ -140,11 +149,7 @@ export function processingContext(options: ProcessingContextOptions = {}): TestP
     },
     logs,
     abort: () => controller.abort(),
-    async checked(outcome) {
-      let result = outcome;
-      for (const check of checks) result = await check(result);
-      return result;
-    },
+    checked: (outcome) => reportableOutcome(outcome, checks),
     end: () => rm(workDirectory, { recursive: true, force: true }),
     get refreshes() {
       return refreshes;

@@ -15,24 +15,20 @@
  */
 import { failureOf } from '../../local/commands/exit-status.js';
 import { INVOKE_FLAGS, invokeCommand } from '../../local/commands/invoke-command.js';
+import { quietNodeVersionWarning } from '../../local/sdk-warning.js';
 import { SAMPLE_ENTRY } from './sample.js';
 
 const USAGE = `usage: npm run invoke -- ${INVOKE_FLAGS}`;
 
-// The Lambda runtime is Node.js 22 or newer; a local run may be on 20, which the SDK warns about.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+quietNodeVersionWarning();
 
-if (process.argv.includes('--help') || process.argv.includes('-h')) {
-  process.stdout.write(`${USAGE}\n`);
-} else {
-  invokeCommand(process.argv.slice(2), SAMPLE_ENTRY).then(
-    (status) => {
-      process.exitCode = status;
-    },
-    (error: unknown) => {
-      const { status, message, showUsage } = failureOf(error);
-      process.stderr.write(`${message}\n${showUsage ? `${USAGE}\n` : ''}`);
-      process.exitCode = status;
-    },
-  );
-}
+invokeCommand(process.argv.slice(2), SAMPLE_ENTRY, USAGE).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    const { status, message, showUsage } = failureOf(error);
+    process.stderr.write(`${message}\n${showUsage ? `${USAGE}\n` : ''}`);
+    process.exitCode = status;
+  },
+);

@@ -13,6 +13,7 @@ import { integerFlag, parseCli, UsageError } from '../../local/cli-args.js';
 import type { LocalRunProgress } from '../../local/runner/options.js';
 import { progressLine, runReport, totalsJson } from '../../local/runner/report-table.js';
 import { runLocally } from '../../local/runner/run-locally.js';
+import { quietNodeVersionWarning } from '../../local/sdk-warning.js';
 import {
   ARTIFACT_POLICY_ACTION_TYPE,
   ARTIFACT_POLICY_ENTRY,
@@ -23,21 +24,19 @@ import {
   sampleJobs,
 } from './sample.js';
 
-const USAGE = 'usage: npm start -- [--jobs N] [--json]';
+const USAGE = 'usage: npm start -- [--jobs N] [--json] [--help]';
 
 async function main(): Promise<void> {
   const flags = parseCli(process.argv.slice(2), {
     jobs: { type: 'string' },
     json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
   });
   if (flags.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
   const jobs = integerFlag(flags.jobs, 'jobs', 10, 1, 1_000);
-  // The Lambda runtime is Node.js 22 or newer; this local run may be on 20, which the SDK warns about.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  quietNodeVersionWarning();
   const quiet = flags.json === true;
   const onProgress = quiet
     ? undefined

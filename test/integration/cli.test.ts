@@ -13,9 +13,12 @@ const run = promisify(execFile);
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const SAMPLE_ENTRY = 'samples/handlers/bake-time-gate.ts';
 
-async function bin(args: string[]) {
+async function bin(args: string[], env: NodeJS.ProcessEnv = process.env) {
   try {
-    const { stdout, stderr } = await run(TSX, ['local/cli.ts', ...args], { timeout: 120_000 });
+    const { stdout, stderr } = await run(TSX, ['local/cli.ts', ...args], {
+      timeout: 120_000,
+      env,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -169,4 +172,46 @@ describe('codepipeline-job-worker', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('--entry is required');
   });
+
+  it.each([
+    ['run', '--help', 'usage: codepipeline-job-worker run --entry FILE --jobs JOBS.json'],
+    ['run', '-h', 'usage: codepipeline-job-worker run --entry FILE --jobs JOBS.json'],
+    ['invoke', '--help', 'usage: codepipeline-job-worker invoke --entry FILE'],
+    ['invoke', '-h', 'usage: codepipeline-job-worker invoke --entry FILE'],
+    ['emulator', '--help', 'Usage: codepipeline-job-worker emulator [options]'],
+    ['emulator', '-h', 'Usage: codepipeline-job-worker emulator [options]'],
+  ])('%s %s: prints its usage on stdout, exit 0', async (command, flag, usage) => {
+    const { code, stdout, stderr } = await bin([command, flag]);
+
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout.startsWith(usage)).toBe(true);
+  });
+
+  it('run --help: prints the usage even beside other flags, before checking them', async () => {
+    const { code, stdout } = await bin(['run', '--json', '--help']);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('usage: codepipeline-job-worker run');
+  });
+
+  it('--help: prints the usage of every command, exit 0', async () => {
+    const { code, stdout } = await bin(['--help']);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('usage: codepipeline-job-worker <command>');
+    expect(stdout).toContain('<command> --help (or -h)');
+  });
+
+  it("run: prints no Node.js version warning of the SDK's on Node.js 20", async () => {
+    const file = jobsFile({
+      actionType: ACTION_TYPE,
+      jobs: [{ configuration: { BakeTimeSeconds: '0' } }],
+    });
+    const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _, ...env } = process.env;
+
+    const { code, stderr } = await bin(['run', '--entry', SAMPLE_ENTRY, '--jobs', file], env);
+
+    expect(code).toBe(0);
+    expect(stderr).not.toContain('NodeVersionSupportWarning');
+  }, 120_000);
 });

@@ -59,6 +59,20 @@ describe('npm start', () => {
   });
 });
 
+describe('--help', () => {
+  it.each([
+    ['npm start', '--help', 'samples/local/start.ts', 'usage: npm start --'],
+    ['npm start', '-h', 'samples/local/start.ts', 'usage: npm start --'],
+    ['npm run invoke', '--help', 'samples/local/invoke.ts', 'usage: npm run invoke --'],
+    ['npm run invoke', '-h', 'samples/local/invoke.ts', 'usage: npm run invoke --'],
+  ])('%s -- %s: prints the usage on stdout, exit 0', async (_, flag, file, usage) => {
+    const { code, stdout, stderr } = await script([file, flag]);
+
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout.startsWith(usage)).toBe(true);
+  });
+});
+
 describe('npm run invoke', () => {
   let stack: LocalStack;
   let env: Record<string, string>;

@@ -2,7 +2,7 @@
  * Bad input, through the real handler: malformed invocation events, jobs with missing, wrong or
  * hostile configuration, and processor outcomes over the API's limits. Each gets a clear answer
  * (InvalidEventError before any poll; a ConfigurationError naming the field, never its value; a
- * result truncated or failed as lambda/worker/outcome.ts documents), and none of them costs the
+ * result truncated or failed as lambda/worker/outcome-check.ts documents), and none of them costs the
  * good jobs of the same invocation anything.
  *
  * The CodePipeline emulator (which validates configuration against the action type, as the
@@ -484,17 +484,17 @@ const OUTCOMES: readonly OutcomeCase[] = [
   {
     name: 'an empty failure message',
     outcome: () => ({ kind: 'failure', failureType: 'PermissionError', message: '' }),
-    expect: failed('PermissionError', /^the job failed$/),
+    expect: failed('JobFailed', /a failure outcome needs a message \(a non-empty string\)/),
   },
   {
     name: 'an unknown failure type',
     outcome: () => ({ kind: 'failure', failureType: 'Bogus' as never, message: 'no' }),
-    expect: failed('JobFailed', /^no$/),
+    expect: failed('JobFailed', /the failureType "Bogus" is unknown: use JobFailed, /),
   },
   {
     name: 'a 1,501-character external execution id',
     outcome: () => ({ kind: 'success', externalExecutionId: 'e'.repeat(1_501) }),
-    expect: failed('JobFailed', /externalExecutionId is 1501 characters; the limit is 1500/),
+    expect: failed('JobFailed', /externalExecutionId is 1501 characters, 1 over the limit of 1500/),
   },
   {
     name: 'an output variable named "bad key!"',
@@ -517,12 +517,15 @@ const OUTCOMES: readonly OutcomeCase[] = [
       kind: 'success',
       outputVariables: variablesOf(LIMITS.outputVariablesBytes + 1),
     }),
-    expect: failed('JobFailed', /output variables take 122881 bytes; the limit is 122880/),
+    expect: failed(
+      'JobFailed',
+      /output variables \(names and values\) take 122881 bytes, 1 over the limit of 122880/,
+    ),
   },
   {
     name: 'output variables of 70,000 characters but 140,000 bytes',
     outcome: () => ({ kind: 'success', outputVariables: { Accents: 'é'.repeat(70_000) } }),
-    expect: failed('JobFailed', /output variables take 140007 bytes/),
+    expect: failed('JobFailed', /output variables \(names and values\) take 140007 bytes/),
   },
   {
     name: 'output variables of exactly 122,880 bytes',
@@ -554,7 +557,7 @@ const OUTCOMES: readonly OutcomeCase[] = [
     // The API takes 2,048; the worker's envelope around the token keeps 34 of them.
     name: 'a 2,015-character continuation token',
     outcome: () => ({ kind: 'continue', continuationToken: 't'.repeat(2_015) }),
-    expect: failed('JobFailed', /continuationToken is 2015 characters; the limit is 2014/),
+    expect: failed('JobFailed', /continuationToken is 2015 characters, 1 over the limit of 2014/),
   },
   {
     name: 'a 2,014-character continuation token',
@@ -571,17 +574,22 @@ const OUTCOMES: readonly OutcomeCase[] = [
   },
   ...(
     [
-      [1e9, 100],
-      [-5, 0],
+      [0, 0],
+      [100, 100],
       [33.6, 34],
-      [Number.NaN, undefined],
-      [Number.POSITIVE_INFINITY, undefined],
     ] as const
   ).map(
     ([percent, sent]): OutcomeCase => ({
       name: `percentComplete ${percent}`,
       outcome: () => ({ kind: 'continue', continuationToken: 'k', percentComplete: percent }),
       expect: succeeded((r) => expect(r.executionDetails?.percentComplete).toBe(sent)),
+    }),
+  ),
+  ...[1e9, -5, Number.NaN, Number.POSITIVE_INFINITY].map(
+    (percent): OutcomeCase => ({
+      name: `percentComplete ${percent}`,
+      outcome: () => ({ kind: 'continue', continuationToken: 'k', percentComplete: percent }),
+      expect: failed('JobFailed', /percentComplete must be a number from 0 to 100/),
     }),
   ),
   {
@@ -605,12 +613,15 @@ const OUTCOMES: readonly OutcomeCase[] = [
   {
     name: 'an unknown outcome kind',
     outcome: () => ({ kind: 'maybe' }) as never,
-    expect: failed('JobFailed', /unknown outcome kind "maybe"/),
+    expect: failed('JobFailed', /the outcome kind "maybe" is unknown/),
   },
   {
     name: 'no outcome at all',
     outcome: () => undefined as never,
-    expect: failed('JobFailed', /^The job processor failed: /),
+    expect: failed(
+      'JobFailed',
+      /^The job processor returned an invalid result: it returned undefined instead of an outcome/,
+    ),
   },
   {
     name: 'a thrown 1 MB message',
@@ -671,7 +682,8 @@ describe('outcomes over the API limits (real handler, emulator)', () => {
     const continuations = bad.flatMap(
       ({ id }) => stack.emulator.getJob(id)?.continuationJobId ?? [],
     );
-    expect(continuations).toHaveLength(6);
+    // The 2,014-character token, and percentComplete 0, 100 and 33.6.
+    expect(continuations).toHaveLength(4);
     // A continuation queued after the invocation's last poll is taken by the next invocation.
     const next = await handler(scheduledEvent(), lambdaContext());
     for (const id of continuations) expect(stack.emulator.getJob(id)?.status).toBe('Succeeded');

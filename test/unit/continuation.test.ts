@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { TOKEN_ENVELOPE_RESERVE } from '../../lambda/job/limits.js';
 import type { JobOutcome } from '../../lambda/job/outcome.js';
 import {
   ContinuationTracker,
+  ENVELOPE_MAX,
   PROCESSOR_TOKEN_LIMIT,
   unwrapToken,
   wrapToken,
@@ -147,7 +149,7 @@ describe('ContinuationTracker', () => {
 
     expect(reported).toMatchObject({
       kind: 'failure',
-      message: expect.stringContaining(`the limit is ${PROCESSOR_TOKEN_LIMIT}`),
+      message: `The job processor returned an invalid result: continuationToken is ${PROCESSOR_TOKEN_LIMIT + 1} characters, 1 over the limit of ${PROCESSOR_TOKEN_LIMIT} (CodePipeline's ${LIMITS.continuationToken} less the ${LIMITS.continuationToken - PROCESSOR_TOKEN_LIMIT} the worker keeps for its own state)`,
     });
   });
 
@@ -155,5 +157,22 @@ describe('ContinuationTracker', () => {
     const done: JobOutcome = { kind: 'success', summary: 'done' };
 
     expect(run(done, wrapToken({ count: 3, startedAt: T0 }, 's')).reported).toEqual(done);
+  });
+});
+
+describe('the token the worker keeps for itself', () => {
+  it('is the envelope at its longest, as the processor contract states it', () => {
+    expect(TOKEN_ENVELOPE_RESERVE).toBe(ENVELOPE_MAX);
+    expect(PROCESSOR_TOKEN_LIMIT).toBe(LIMITS.continuationToken - ENVELOPE_MAX);
+  });
+
+  it('fits the longest processor token in the API limit with the largest count and time', () => {
+    const token = wrapToken(
+      { count: 999_999, startedAt: 999_999_999_999_999 },
+      't'.repeat(PROCESSOR_TOKEN_LIMIT),
+    );
+
+    expect(token.length).toBeLessThanOrEqual(LIMITS.continuationToken);
+    expect(unwrapToken(token).continuationToken).toBe('t'.repeat(PROCESSOR_TOKEN_LIMIT));
   });
 });

@@ -183,7 +183,7 @@ describe('toReport', () => {
       expect(value.length).toBeLessThan(LIMITS.outputVariablesBytes);
       expect(report.failureType).toBe('JobFailed');
       expect(report.message).toContain(
-        `output variables take ${LIMITS.outputVariablesBytes + 1} bytes; the limit is ${LIMITS.outputVariablesBytes}`,
+        `output variables (names and values) take ${LIMITS.outputVariablesBytes + 1} bytes, 1 over the limit of ${LIMITS.outputVariablesBytes}`,
       );
     });
 
@@ -192,7 +192,7 @@ describe('toReport', () => {
 
       const report = toReport({ kind: 'success', outputVariables: { aa: half, bb: `${half}x` } });
 
-      expect(asFailure(report).message).toContain('output variables take');
+      expect(asFailure(report).message).toContain('output variables (names and values) take');
     });
 
     it('fails a non-string output variable value', () => {
@@ -218,7 +218,7 @@ describe('toReport', () => {
       expect(report.failureType).toBe('JobFailed');
       expect(report.message).toMatch(
         new RegExp(
-          `^The job processor returned an invalid result: ${field.replace('.', '\\.')} is \\d+ characters; the limit is \\d+$`,
+          `^The job processor returned an invalid result: ${field.replace('.', '\\.')} is \\d+ characters, 1 over the limit of \\d+$`,
         ),
       );
     });
@@ -229,7 +229,9 @@ describe('toReport', () => {
     ])('fails a revision without both revision and changeIdentifier: %j', (currentRevision) => {
       const report = asFailure(toReport({ kind: 'success', currentRevision }));
 
-      expect(report.message).toContain('currentRevision needs both revision and changeIdentifier');
+      expect(report.message).toMatch(
+        /currentRevision\.(revision|changeIdentifier) is required and must not be empty/,
+      );
     });
 
     it(`fails an externalExecutionId over ${LIMITS.externalExecutionId} characters`, () => {
@@ -239,7 +241,7 @@ describe('toReport', () => {
 
       expect(report.failureType).toBe('JobFailed');
       expect(report.message).toContain(
-        `externalExecutionId is ${LIMITS.externalExecutionId + 1} characters; the limit is ${LIMITS.externalExecutionId}`,
+        `externalExecutionId is ${LIMITS.externalExecutionId + 1} characters, 1 over the limit of ${LIMITS.externalExecutionId}`,
       );
       expect(report.externalExecutionId?.length ?? 0).toBeLessThanOrEqual(
         LIMITS.externalExecutionId,
@@ -273,21 +275,23 @@ describe('toReport', () => {
       });
     });
 
-    it('never carries output variables', () => {
+    it('fails a continue outcome that carries output variables, naming its fields', () => {
       const outcome = {
         kind: 'continue',
         continuationToken: 'step-2',
         outputVariables: { Early: 'x' },
       } as JobOutcome;
 
-      const report = asSuccess(toReport(outcome));
+      const report = asFailure(toReport(outcome));
 
-      expect(report.outputVariables).toBeUndefined();
+      expect(report.message).toBe(
+        'The job processor returned an invalid result: a continue outcome has no field "outputVariables": its fields are kind, continuationToken, percentComplete, summary or externalExecutionId',
+      );
     });
 
     it.each([
-      [150, 100],
-      [-5, 0],
+      [0, 0],
+      [100, 100],
       [42.4, 42],
       [42.5, 43],
       [99.9, 100],
@@ -299,13 +303,18 @@ describe('toReport', () => {
       expect(report.executionDetails?.percentComplete).toBe(reported);
     });
 
-    it.each([Number.NaN, Number.POSITIVE_INFINITY])('omits percentComplete %d', (given) => {
-      const report = asSuccess(
-        toReport({ kind: 'continue', continuationToken: 't', percentComplete: given }),
-      );
+    it.each([Number.NaN, Number.POSITIVE_INFINITY, 150, -5])(
+      'fails percentComplete %d, which is no percentage',
+      (given) => {
+        const report = asFailure(
+          toReport({ kind: 'continue', continuationToken: 't', percentComplete: given }),
+        );
 
-      expect(report.executionDetails).toBeUndefined();
-    });
+        expect(report.message).toBe(
+          `The job processor returned an invalid result: percentComplete must be a number from 0 to 100, not the number ${given}`,
+        );
+      },
+    );
 
     it(`accepts a token of exactly ${LIMITS.continuationToken} characters`, () => {
       const token = 't'.repeat(LIMITS.continuationToken);
@@ -325,7 +334,7 @@ describe('toReport', () => {
       expect(report).toEqual({
         kind: 'failure',
         failureType: 'JobFailed',
-        message: `The job processor returned an invalid result: continuationToken is ${LIMITS.continuationToken + 1} characters; the limit is ${LIMITS.continuationToken}`,
+        message: `The job processor returned an invalid result: continuationToken is ${LIMITS.continuationToken + 1} characters, 1 over the limit of ${LIMITS.continuationToken}`,
         externalExecutionId: EXECUTION_ID,
       });
     });
@@ -343,7 +352,9 @@ describe('toReport', () => {
         toReport({ kind: 'continue', continuationToken: 't', externalExecutionId }),
       );
 
-      expect(report.message).toContain('externalExecutionId is 1501 characters; the limit is 1500');
+      expect(report.message).toContain(
+        'externalExecutionId is 1501 characters, 1 over the limit of 1500',
+      );
     });
   });
 
@@ -359,13 +370,15 @@ describe('toReport', () => {
       });
     });
 
-    it('maps an unknown failure type to JobFailed', () => {
+    it('fails an unknown failure type as JobFailed, naming the failure types', () => {
       const failureType = 'Timeout' as FailureType;
 
       const report = asFailure(toReport({ kind: 'failure', failureType, message: 'slow' }));
 
       expect(report.failureType).toBe('JobFailed');
-      expect(report.message).toBe('slow');
+      expect(report.message).toBe(
+        'The job processor returned an invalid result: the failureType "Timeout" is unknown: use JobFailed, ConfigurationError, PermissionError, RevisionOutOfSync, RevisionUnavailable or SystemUnavailable',
+      );
     });
 
     it(`truncates a message over ${LIMITS.failureMessage} characters to exactly the limit`, () => {
@@ -388,21 +401,36 @@ describe('toReport', () => {
       expect(report.message).toBe(message);
     });
 
-    it('replaces an empty message, which the API refuses', () => {
+    it('fails a failure outcome with an empty message, which the API refuses', () => {
       const report = asFailure(
-        toReport({ kind: 'failure', failureType: 'JobFailed', message: '' }),
+        toReport({ kind: 'failure', failureType: 'ConfigurationError', message: '' }),
       );
 
-      expect(report.message).toBe('the job failed');
+      expect(report).toMatchObject({
+        failureType: 'JobFailed',
+        message:
+          'The job processor returned an invalid result: a failure outcome needs a message (a non-empty string), not an empty string',
+      });
     });
 
-    it('leaves out an over-long externalExecutionId on a failure instead of cutting it', () => {
+    it('replaces an empty message of a failure the worker builds itself', () => {
+      expect(failureReport('JobFailed', '').message).toBe('the job failed');
+    });
+
+    it('fails a failure whose externalExecutionId is over-long, leaving the id out', () => {
       const externalExecutionId = 'e'.repeat(LIMITS.externalExecutionId + 1);
 
       const report = asFailure(
-        toReport({ kind: 'failure', failureType: 'JobFailed', message: 'x', externalExecutionId }),
+        toReport({
+          kind: 'failure',
+          failureType: 'PermissionError',
+          message: 'x',
+          externalExecutionId,
+        }),
       );
 
+      expect(report.failureType).toBe('JobFailed');
+      expect(report.message).toContain('externalExecutionId is 1501 characters, 1 over the limit');
       expect(report.externalExecutionId).toBeUndefined();
     });
 
@@ -436,7 +464,7 @@ describe('toReport', () => {
       kind: 'failure',
       failureType: 'JobFailed',
       message:
-        'The job processor returned an invalid result: the processor returned an unknown outcome kind "retry"',
+        'The job processor returned an invalid result: the outcome kind "retry" is unknown: use "success", "continue" or "failure"',
       externalExecutionId: EXECUTION_ID,
     });
   });
@@ -751,7 +779,7 @@ describe('text safe to show', () => {
 
     const report = asFailure(toReport({ kind: 'success', outputVariables: { A: value } }));
 
-    expect(report.message).toContain(`the limit is ${LIMITS.outputVariablesBytes}`);
+    expect(report.message).toContain(`over the limit of ${LIMITS.outputVariablesBytes}`);
   });
 
   it('keeps an escaped summary within the limit, never cutting an escape', () => {

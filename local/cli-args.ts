@@ -11,7 +11,7 @@ export class UsageError extends Error {
   }
 }
 
-type Spec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type Spec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 /** `--help` and `-h`, which every command takes. */
 const HELP = { help: { type: 'boolean', short: 'h' } } as const;

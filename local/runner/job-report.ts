@@ -6,7 +6,13 @@
 import { unwrapToken } from '../../lambda/worker/continuation.js';
 import type { CallRecord, JobView, RunningEmulator } from '../emulator/index.js';
 import { jobChain } from '../job-chain.js';
-import type { LocalJobReport, LocalOutputReport, LocalRunTotals } from './options.js';
+import type {
+  LocalJobExpectation,
+  LocalJobReport,
+  LocalOutputReport,
+  LocalRunTotals,
+} from './options.js';
+import { jobProblem, type Undecided } from './verdict.js';
 
 /** Job statuses after which nothing more happens. */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['Succeeded', 'Failed', 'TimedOut']);
@@ -18,7 +24,12 @@ const text = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : undefined;
 
 /** The fields of a PutJob*Result request the report shows. */
-function resultFields(call: CallRecord | undefined) {
+function resultFields(call: CallRecord | undefined): {
+  failureType?: string;
+  failureMessage?: string;
+  summary?: string;
+  outputVariables?: Record<string, string>;
+} {
   const request = record(call?.request);
   if (call?.operation === 'PutJobFailureResult') {
     const details = record(request.failureDetails);
@@ -85,11 +96,27 @@ export function processorStarts(logText: string): Map<string, number> {
   return starts;
 }
 
+/** What a job's report is judged by, besides the emulator's record. */
+export interface JobJudgement {
+  /** What the plan says the job is meant to end with. */
+  readonly expect?: LocalJobExpectation;
+  /** What processors did that was not a decision, by job id. */
+  readonly undecided: Undecided;
+  /** Free text made fit to print on one line (secret values removed, controls escaped, cut). */
+  readonly display: (text: string) => string;
+}
+
+/** Whether a job is done for the run: its chain ended, or it continued as it was meant to. */
+export function settled(outcome: string, continuations: number, expect?: LocalJobExpectation) {
+  return FINAL_STATUSES.has(outcome) || (expect?.outcome === 'continue' && continuations > 0);
+}
+
 export async function reportJob(
   emulator: RunningEmulator,
   jobId: string,
   name: string,
   starts: ReadonlyMap<string, number>,
+  judgement: JobJudgement,
 ): Promise<LocalJobReport> {
   const views = jobChain(emulator, jobId);
   const last = views.at(-1);
@@ -100,11 +127,15 @@ export async function reportJob(
     const token = unwrapToken(text(record(view.results.at(-1)?.request).continuationToken));
     return token.continuationToken === undefined ? [] : [token.continuationToken];
   });
-  return {
+  const fields = resultFields(last?.results.at(-1));
+  const shown = fields.failureMessage ?? fields.summary;
+  const report: LocalJobReport = {
     jobId,
     name,
     outcome: last?.status ?? 'Unknown',
-    ...resultFields(last?.results.at(-1)),
+    ...fields,
+    ...(shown !== undefined ? { message: judgement.display(shown) } : {}),
+    ...(judgement.expect ? { expect: judgement.expect } : {}),
     jobs: views.length,
     continuations: views.length - 1,
     continuationTokens: tokens,
@@ -116,6 +147,11 @@ export async function reportJob(
     outputs: await outputsOf(emulator, last),
     seconds: (end - start) / 1000,
   };
+  const undecided = views
+    .map((view) => judgement.undecided.get(view.jobId))
+    .find((what) => what !== undefined);
+  const problem = jobProblem(report, undecided);
+  return problem === undefined ? report : { ...report, problem };
 }
 
 export interface RunCounts {
@@ -138,7 +174,7 @@ export function runTotals(
     succeeded: jobs.filter((j) => j.outcome === 'Succeeded').length,
     failed: jobs.filter((j) => j.outcome === 'Failed' || j.outcome === 'TimedOut').length,
     continued: jobs.reduce((n, j) => n + j.continuations, 0),
-    unfinished: jobs.filter((j) => !FINAL_STATUSES.has(j.outcome)).length,
+    unfinished: jobs.filter((j) => !settled(j.outcome, j.continuations, j.expect)).length,
     duplicatesSkipped: counts.duplicatesSkipped,
     duplicateDispatches: allViews.reduce(
       (n, v) => n + v.nonces.filter((nonce) => nonce.deliveries > 1).length,

@@ -5,6 +5,7 @@
  */
 import type { ActionCategory } from '../../lambda/contract.js';
 import type { JobProcessor } from '../../lambda/job/processor.js';
+import type { StandInFailure, StandInRecord, StandIns } from '../stand-ins/types.js';
 
 /** A configuration property of the action type, as `CustomActionJobWorker` declares it. */
 export interface LocalConfigurationProperty {
@@ -79,6 +80,28 @@ export interface LocalOutputReport {
   readonly kmsKeyId?: string;
 }
 
+/**
+ * What a job is meant to end with. A job that states it passes the run only when it ends so;
+ * one that does not passes with any decision of the processor (a success, a returned
+ * `failure()`, a thrown `JobFailureError`), but not when the processor threw anything else or
+ * missed its deadline.
+ */
+export interface LocalJobExpectation {
+  /**
+   * `success` and `failure`: how the job's chain (the job and its continuations) ends.
+   * `continue`: the job returns `continueLater` at least once; the run does not wait for the
+   * chain to end.
+   */
+  readonly outcome: 'success' | 'failure' | 'continue';
+  /** For `failure`: the failure type (`ConfigurationError`, `JobFailed`). @default any */
+  readonly failureType?: string;
+  /**
+   * Text the failure message (for `failure`) or the execution summary (otherwise) must hold.
+   * @default any
+   */
+  readonly messageIncludes?: string;
+}
+
 /** One job to queue (or several alike, with `repeat`). */
 export interface LocalJob {
   /** Shown in the report's `kind` column. @default `job-N`, N its place in the list (from 1) */
@@ -107,6 +130,8 @@ export interface LocalJob {
   readonly inputArtifacts?: readonly LocalArtifact[];
   /** @default as many as `minOutputArtifacts`, named `Output`, `Output2`, ... */
   readonly outputArtifacts?: readonly LocalArtifact[];
+  /** What the job is meant to end with. @default any decision of the processor */
+  readonly expect?: LocalJobExpectation;
 }
 
 /** The part of a local run that a jobs file can hold: pure data. */
@@ -120,6 +145,18 @@ export interface LocalRunPlan {
   readonly duplicateRate?: number;
   /** Gives up on unfinished jobs after this long (ms). @default 120_000 */
   readonly timeLimitMs?: number;
+  /**
+   * More environment variables for the worker (its settings, such as `CONCURRENCY`, or the
+   * processor's own), set only while the run lasts. `AWS_ENDPOINT_URL_S3` is the run's local
+   * S3 store unless given here; an `AWS_ENDPOINT_URL_` variable given here wins over a stand-in.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * A module whose default export is the run's {@link StandIns} (TypeScript or JavaScript; in
+   * a jobs file, relative to the file's folder). @default none: every call beyond
+   * CodePipeline, DynamoDB and S3 is refused
+   */
+  readonly standIns?: string;
 }
 
 /** Progress after each round of invocations. */
@@ -131,7 +168,13 @@ export interface LocalRunProgress {
 }
 
 /** Options of {@link runLocally}: a plan, and either a processor or an entry file. */
-export interface RunLocallyOptions extends LocalRunPlan {
+export interface RunLocallyOptions extends Omit<LocalRunPlan, 'standIns'> {
+  /**
+   * Handlers that answer the processor's own AWS calls, by service and operation, or a module
+   * whose default export they are. @default none: every call beyond CodePipeline, DynamoDB and
+   * S3 is refused, and fails the run
+   */
+  readonly standIns?: StandIns | string;
   /** The processor to run, wrapped by `createJobWorkerHandler` as an entry file does. */
   readonly processor?: JobProcessor;
   /**
@@ -141,11 +184,6 @@ export interface RunLocallyOptions extends LocalRunPlan {
   readonly entry?: string;
   /** The entry's export that is the handler. @default 'handler' */
   readonly handler?: string;
-  /**
-   * More environment variables for the worker (its settings, such as `CONCURRENCY`), set only
-   * while the run lasts. `AWS_ENDPOINT_URL_S3` is the run's local S3 store unless given here.
-   */
-  readonly env?: Readonly<Record<string, string>>;
   /** Concurrent invocations per round (a scheduled one and the event fast path). @default 2 */
   readonly pollers?: number;
   /** Pause between rounds (ms). @default 500 */
@@ -170,6 +208,15 @@ export interface LocalJobReport {
   readonly failureMessage?: string;
   /** The execution summary of the last result. */
   readonly summary?: string;
+  /**
+   * The failure message, or else the summary, on one line: secret values the emulator handed
+   * out removed, control characters escaped, at most 200 characters.
+   */
+  readonly message?: string;
+  /** What the job was meant to end with, if the plan said. */
+  readonly expect?: LocalJobExpectation;
+  /** Why this job fails the run (an unmet expectation, a processor that threw), if it does. */
+  readonly problem?: string;
   /** The output variables of the final success. */
   readonly outputVariables?: Readonly<Record<string, string>>;
   /** Jobs in the chain: 1 + continuations. */
@@ -229,9 +276,14 @@ export interface LocalRunResult {
   readonly logFile: string;
   /** Distinct errors of failed invocations, if any. */
   readonly invocationErrors: readonly string[];
+  /** Every call the stand-ins received, and the calls that failed because of the local world. */
+  readonly standIns: StandInRecord & { readonly failures: readonly StandInFailure[] };
+  /** Why the run is not ok, one line each, the local world's failures first; empty when ok. */
+  readonly problems: readonly string[];
   /**
-   * True when every job finished, none was processed or reported twice and no secret reached
-   * a log.
+   * True when every job finished (or continued, as expected), none was processed or reported
+   * twice, no secret reached a log, every job ended as it was meant to or by the processor's
+   * own decision, and every call beyond CodePipeline, DynamoDB and S3 was answered by a stand-in.
    */
   readonly ok: boolean;
 }

@@ -13,6 +13,7 @@ import {
   rangeProblem,
   versionProblem,
 } from '../../lambda/contract.js';
+import { standInProblems } from '../stand-ins/server.js';
 import type { LocalActionType, LocalArtifact, LocalJob, LocalRunPlan } from './options.js';
 
 /** The plan cannot be run; `problems` names each field that is wrong. */
@@ -114,8 +115,11 @@ const JOB_FIELDS = [
   'pipelineContext',
   'inputArtifacts',
   'outputArtifacts',
+  'expect',
 ];
-const PLAN_FIELDS = ['actionType', 'jobs', 'duplicateRate', 'timeLimitMs'];
+const PLAN_FIELDS = ['actionType', 'jobs', 'duplicateRate', 'timeLimitMs', 'env', 'standIns'];
+const EXPECTED_OUTCOMES = ['success', 'failure', 'continue'];
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/;
 
 interface ArtifactBounds {
   readonly input: readonly [number, number];
@@ -261,6 +265,39 @@ function readArtifacts(
   });
 }
 
+function readExpectation(r: Reader, value: unknown, at: string): void {
+  if (value === undefined) return;
+  const expectation = r.object(value, at, ['outcome', 'failureType', 'messageIncludes']);
+  if (!expectation) return;
+  if (!EXPECTED_OUTCOMES.includes(expectation.outcome as string)) {
+    r.problem(`${at}.outcome`, `must be one of ${EXPECTED_OUTCOMES.join(', ')}`);
+  }
+  r.string(expectation.failureType, `${at}.failureType`, /^[A-Za-z]{1,64}$/, 'a failure type');
+  if (expectation.failureType !== undefined && expectation.outcome !== 'failure') {
+    r.problem(`${at}.failureType`, "is only for outcome 'failure'");
+  }
+  r.string(
+    expectation.messageIncludes,
+    `${at}.messageIncludes`,
+    /^.{1,1000}$/s,
+    '1-1000 characters',
+  );
+}
+
+/** The worker's extra variables: names a shell would take, string values. */
+function readEnv(r: Reader, value: unknown): void {
+  if (value === undefined) return;
+  if (!isObject(value)) {
+    r.problem('env', 'must be an object of variable names to strings');
+    return;
+  }
+  for (const [name, text] of Object.entries(value)) {
+    if (!ENV_NAME.test(name))
+      r.problem(`env.${name}`, 'is not a variable name ([A-Za-z_][A-Za-z0-9_]*)');
+    if (typeof text !== 'string') r.problem(`env.${name}`, 'must be a string');
+  }
+}
+
 function readJobs(r: Reader, plan: Json, bounds: ArtifactBounds | undefined): void {
   const jobs = plan.jobs;
   if (!Array.isArray(jobs) || jobs.length === 0) {
@@ -294,6 +331,7 @@ function readJobs(r: Reader, plan: Json, bounds: ArtifactBounds | undefined): vo
         );
       }
     }
+    readExpectation(r, job.expect, `${at}.expect`);
     if (bounds) {
       readArtifacts(r, job.inputArtifacts, `${at}.inputArtifacts`, bounds.input, 'input');
       readArtifacts(r, job.outputArtifacts, `${at}.outputArtifacts`, bounds.output, 'output');
@@ -319,13 +357,20 @@ export function checkPlan(value: unknown, source: string, strict: boolean): Loca
   readJobs(r, plan, bounds);
   r.number(plan.duplicateRate, 'duplicateRate', 0, 1, false);
   r.number(plan.timeLimitMs, 'timeLimitMs', 1_000, 3_600_000, true);
+  readEnv(r, plan.env);
+  // A jobs file names a module; runLocally also takes the handlers themselves.
+  if (typeof plan.standIns === 'string' || plan.standIns === undefined) {
+    r.string(plan.standIns, 'standIns', /^.{1,4096}$/s, 'a path');
+  } else if (strict)
+    r.problem('standIns', 'must be the path of a module whose default export is the stand-ins');
+  else r.problems.push(...standInProblems(plan.standIns, 'standIns'));
   if (r.problems.length > 0) throw new LocalRunPlanError(source, r.problems);
   return plan as unknown as LocalRunPlan;
 }
 
 /**
- * Reads a jobs file: JSON holding `actionType`, `jobs` and optionally `duplicateRate` and
- * `timeLimitMs` (see docs/guide.md, "Run it locally").
+ * Reads a jobs file: JSON holding `actionType`, `jobs` and optionally `duplicateRate`,
+ * `timeLimitMs`, `env` and `standIns` (see docs/guide.md, "Run it locally").
  *
  * @param file - path of the JSON file
  * @throws LocalRunPlanError when it cannot be read or names a wrong field
@@ -348,10 +393,11 @@ export async function readJobsFile(file: string): Promise<LocalRunPlan> {
   return withDirectoriesFrom(dirname(resolve(file)), checkPlan(parsed, file, true));
 }
 
-/** The plan with every input artifact's `directory` resolved from `folder`. */
+/** The plan with every input artifact's `directory` and its `standIns` resolved from `folder`. */
 function withDirectoriesFrom(folder: string, plan: LocalRunPlan): LocalRunPlan {
   return {
     ...plan,
+    ...(plan.standIns !== undefined ? { standIns: resolve(folder, plan.standIns) } : {}),
     jobs: plan.jobs.map((job) =>
       job.inputArtifacts
         ? {

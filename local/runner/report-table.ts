@@ -1,10 +1,17 @@
 /**
- * The text report of a local run, shared by `npm start` and `codepipeline-job-worker run`: a
- * table with one line per job, then the totals. A column is one entry of {@link REPORT_COLUMNS}.
+ * The text report of a local run, shared by `npm start` and `codepipeline-job-worker run`: what
+ * made the run fail first, then a table with one line per job, then the totals. A column is one
+ * entry of {@link REPORT_COLUMNS}.
  */
 import type { LocalJobReport, LocalRunProgress, LocalRunResult } from './options.js';
 
 /** One column of the job table: its header and how a job's cell reads. */
+/** The longest message the table shows; the report's `message` and `--json` hold more. */
+const TABLE_MESSAGE_LENGTH = 60;
+
+const cut = (text: string, max: number) =>
+  text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+
 export interface ReportColumn {
   readonly header: string;
   cell(job: LocalJobReport): string;
@@ -24,6 +31,10 @@ export const REPORT_COLUMNS: readonly ReportColumn[] = [
   { header: 'results', cell: (job) => String(job.results) },
   { header: 'runs', cell: (job) => String(job.processorRuns) },
   { header: 'time', cell: (job) => `${job.seconds.toFixed(1)} s` },
+  {
+    header: 'message',
+    cell: (job) => `${job.problem ? '! ' : ''}${cut(job.message ?? '', TABLE_MESSAGE_LENGTH)}`,
+  },
 ];
 
 /** The job table, columns padded to their widest cell. */
@@ -36,7 +47,11 @@ export function jobTable(
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
   );
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -50,11 +65,24 @@ export function totalsText(result: LocalRunResult): string {
   ].join('\n');
 }
 
-/** The whole report: the table, the totals, the errors of failed invocations, the verdict. */
+/** Why the run failed, first of all: one line per problem. Empty when the run is ok. */
+export function problemsText(result: LocalRunResult): string {
+  if (result.problems.length === 0) return '';
+  const count = result.problems.length;
+  const lines = result.problems.map((problem) => `  - ${problem}\n`).join('');
+  return `FAILED (${count} ${count === 1 ? 'problem' : 'problems'}):\n${lines}`;
+}
+
+/**
+ * The whole report: what made the run fail (at the top), the table, the totals, the errors of
+ * failed invocations, the verdict.
+ */
 export function runReport(result: LocalRunResult): string {
   const errors = result.invocationErrors.map((error) => `invocation failed: ${error}\n`).join('');
-  const verdict = result.ok ? 'OK: every job finished exactly once.' : 'FAILED: see above.';
-  return `\n${jobTable(result.jobs)}\n\n${totalsText(result)}\n${errors}${verdict}\n`;
+  const verdict = result.ok
+    ? 'OK: every job finished exactly once.'
+    : 'FAILED: see the problems at the top.';
+  return `${problemsText(result)}\n${jobTable(result.jobs)}\n\n${totalsText(result)}\n${errors}${verdict}\n`;
 }
 
 /** One progress line, for stderr. */
@@ -62,7 +90,24 @@ export function progressLine(progress: LocalRunProgress): string {
   return `  tick ${progress.tick}: ${progress.finished}/${progress.total} jobs finished (${(progress.elapsedMs / 1000).toFixed(1)} s)\n`;
 }
 
-/** The `--json` output: the verdict and the totals on one line. */
+/**
+ * The `--json` output, on one line: the verdict, the totals, the problems, each job's outcome
+ * and message, and the calls that failed because of the local world.
+ */
 export function totalsJson(result: LocalRunResult): string {
-  return `${JSON.stringify({ ok: result.ok, ...result.totals })}\n`;
+  return `${JSON.stringify({
+    ok: result.ok,
+    ...result.totals,
+    problems: result.problems,
+    jobReports: result.jobs.map((job) => ({
+      name: job.name,
+      jobId: job.jobId,
+      outcome: job.outcome,
+      failureType: job.failureType,
+      message: job.message,
+      problem: job.problem,
+    })),
+    standInCalls: result.standIns.calls.length,
+    standInFailures: result.standIns.failures,
+  })}\n`;
 }

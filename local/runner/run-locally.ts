@@ -14,18 +14,26 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { createJobWorkerHandler } from '../../lambda/create-handler.js';
 import { REDACTED } from '../../lambda/job/secret.js';
+import { displayText } from '../../lambda/worker/safe-text.js';
+import { SecretScrubber } from '../../lambda/worker/secrets.js';
 import { type LocalDynamoDb, startDynalite } from '../dynamodb.js';
 import { EmulatorInputError, type RunningEmulator, startEmulator } from '../emulator/index.js';
 import { jobChain } from '../job-chain.js';
 import { localContext, scheduledEvent } from '../lambda-runtime.js';
 import { captureLogs } from '../log-capture.js';
 import { type RunningS3Server, startS3Server } from '../s3/index.js';
-import { FINAL_STATUSES, processorStarts, reportJob, runTotals } from './job-report.js';
+import { importStandIns, standInsFile } from '../stand-ins/load.js';
+import { type StandInServer, startStandIns } from '../stand-ins/server.js';
+import type { StandIns } from '../stand-ins/types.js';
+import { processorStarts, reportJob, runTotals, settled } from './job-report.js';
 import { entryFile, importEntryHandler, type LambdaHandler } from './load-handler.js';
-import { type NotEmulatedServer, startNotEmulated } from './not-emulated.js';
 import type { LocalJob, LocalRunResult, RunLocallyOptions } from './options.js';
 import { actionTypeDefaults, checkPlan, expandJobs, LocalRunPlanError } from './plan.js';
+import { runProblems, undecidedJobs } from './verdict.js';
 import { withEnvironment, workerEnvironment } from './worker-environment.js';
+
+/** The longest a job's message is in the report. */
+const MESSAGE_LENGTH = 200;
 
 /** How long an unacknowledged dispatch waits before the emulator queues the job again. */
 const DISPATCH_TIMEOUT_MS = 3_000;
@@ -38,10 +46,10 @@ class LocalServers {
   artifactStore?: RunningS3Server;
   emulator?: RunningEmulator;
   dynamo?: LocalDynamoDb;
-  otherServices?: NotEmulatedServer;
+  otherServices?: StandInServer;
   client?: CodePipelineClient;
 
-  async start(): Promise<Required<Omit<LocalServers, 'start' | 'close'>>> {
+  async start(standIns: StandIns): Promise<Required<Omit<LocalServers, 'start' | 'close'>>> {
     this.artifactStore = await startS3Server();
     this.emulator = await startEmulator({
       dispatchTimeoutMs: DISPATCH_TIMEOUT_MS,
@@ -49,7 +57,7 @@ class LocalServers {
       artifactStore: this.artifactStore,
     });
     this.dynamo = await startDynalite();
-    this.otherServices = await startNotEmulated();
+    this.otherServices = await startStandIns(standIns);
     this.client = new CodePipelineClient({
       endpoint: this.emulator.url,
       region: this.emulator.region,
@@ -129,8 +137,14 @@ async function enqueue(
  * reports what happened to every job. Creates everything it needs, stops every server it
  * started (also when it throws), and leaves `process.env` as it found it.
  *
- * @param options - the action type, the jobs, and the processor or entry to run
- * @throws LocalRunPlanError naming every wrong field of the plan, before anything starts
+ * The processor's own AWS calls go to a loopback server that answers them from
+ * `options.standIns` and refuses the rest; the result's `ok` is false when a call was refused,
+ * a processor threw (anything but `JobFailureError`) or a job did not end as its `expect` says,
+ * and `problems` says why.
+ *
+ * @param options - the action type, the jobs, the stand-ins, and the processor or entry to run
+ * @throws LocalRunPlanError naming every wrong field of the plan (or of the stand-ins module),
+ * before anything starts
  * @throws EntryError when the entry does not exist (before anything starts), cannot be
  * imported, or has no handler export
  * @example
@@ -149,11 +163,17 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
   }
   // A missing entry is named before any server starts; its handler export once it is loaded.
   if (options.entry !== undefined) entryFile(options.entry);
+  if (typeof options.standIns === 'string') standInsFile(options.standIns);
+  const standIns =
+    typeof options.standIns === 'string'
+      ? await importStandIns(options.standIns)
+      : (options.standIns ?? {});
   const started = Date.now();
   const actionType = actionTypeDefaults(options.actionType);
   const servers = new LocalServers();
   try {
-    const { artifactStore, emulator, dynamo, otherServices, client } = await servers.start();
+    const { artifactStore, emulator, dynamo, otherServices, client } =
+      await servers.start(standIns);
     await client.send(
       new CreateCustomActionTypeCommand({
         category: actionType.category,
@@ -195,6 +215,7 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         tableName,
         secretKeys: actionType.configurationProperties.filter((p) => p.secret).map((p) => p.name),
       }),
+      ...otherServices.environment,
       ...options.env,
     };
     const logs = captureLogs(
@@ -211,9 +232,10 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
       let duplicatesSkipped = 0;
       const invocationErrors = new Set<string>();
       const unfinished = () =>
-        queued.filter(
-          ({ jobId }) => !FINAL_STATUSES.has(jobChain(emulator, jobId).at(-1)?.status ?? ''),
-        );
+        queued.filter(({ jobId, job }) => {
+          const chain = jobChain(emulator, jobId);
+          return !settled(chain.at(-1)?.status ?? '', chain.length - 1, job.expect);
+        });
       const timeLimitMs = options.timeLimitMs ?? 120_000;
       for (let tick = 1; unfinished().length > 0 && Date.now() - started < timeLimitMs; tick++) {
         const settled = await logs.around(() =>
@@ -240,9 +262,25 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         });
         if (unfinished().length > 0) await sleep(options.tickMs ?? 500);
       }
-      const starts = processorStarts(logs.text());
+      const logText = logs.text();
+      const starts = processorStarts(logText);
+      const undecided = undecidedJobs(logText);
+      // Printed on the terminal: no secret value the emulator handed out may show there.
+      const secrets = emulator.secrets().values.filter((value) => value);
+      const scrubber = new SecretScrubber();
+      scrubber.hold(secrets);
+      // The scrubber knows a value's encoded forms; values too short for it are replaced as
+      // they are.
+      const clean = (text: string) =>
+        secrets.reduce(
+          (scrubbed, secret) => scrubbed.replaceAll(secret, REDACTED),
+          scrubber.scrub(text),
+        );
+      const display = (text: string) => displayText(clean(text), MESSAGE_LENGTH);
       const jobs = await Promise.all(
-        queued.map(({ jobId, name }) => reportJob(emulator, jobId, name, starts)),
+        queued.map(({ jobId, name, job }) =>
+          reportJob(emulator, jobId, name, starts, { expect: job.expect, undecided, display }),
+        ),
       );
       const totals = runTotals(
         emulator,
@@ -256,24 +294,16 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         },
         starts,
       );
+      const failures = [...otherServices.failures];
+      const problems = runProblems(jobs, totals, failures).map(clean);
       return {
         jobs,
         totals,
         logFile: logs.path,
-        // Printed on the terminal: no secret value the emulator handed out may show there.
-        invocationErrors: [...invocationErrors].map((message) =>
-          emulator
-            .secrets()
-            .values.reduce(
-              (text, secret) => (secret ? text.replaceAll(secret, REDACTED) : text),
-              message,
-            ),
-        ),
-        ok:
-          totals.unfinished === 0 &&
-          totals.processedTwice === 0 &&
-          totals.reportedTwice === 0 &&
-          totals.secretsInLogs === 0,
+        invocationErrors: [...invocationErrors].map(clean),
+        standIns: { calls: [...otherServices.calls], failures },
+        problems,
+        ok: problems.length === 0,
       };
     });
   } finally {

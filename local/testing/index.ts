@@ -9,7 +9,9 @@
  *   outputs read back with their encryption headers;
  * - {@link runLocally}: the processor end to end through the local CodePipeline emulator and
  *   a local DynamoDB ledger, the same run as `npm start` and `codepipeline-job-worker run`,
- *   with what happened to each job.
+ *   with what happened to each job and a verdict;
+ * - {@link standInError} and {@link StandIns}: handlers that answer the processor's own AWS
+ *   calls in a local run (CodeBuild, Step Functions, ECS, SSM, Secrets Manager).
  *
  * Importing it silences the AWS SDK's Node.js version warning in the process (tests may run on
  * Node.js 20; the function does not): set `AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED`
@@ -45,6 +47,7 @@ export type {
   LocalArtifact,
   LocalConfigurationProperty,
   LocalJob,
+  LocalJobExpectation,
   LocalJobReport,
   LocalOutputReport,
   LocalRunPlan,
@@ -59,6 +62,18 @@ export { runLocally } from '../runner/run-locally.js';
 
 import { quietNodeVersionWarning } from '../sdk-warning.js';
 
+export {
+  type ServiceStandIn,
+  type StandInCall,
+  type StandInContext,
+  StandInError,
+  type StandInFailure,
+  type StandInHandler,
+  type StandInInput,
+  type StandInRecord,
+  type StandIns,
+  standInError,
+} from '../stand-ins/types.js';
 export {
   type InputArtifactContents,
   type LocalArtifactStore,

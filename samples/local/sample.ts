@@ -10,6 +10,7 @@ import type {
   LocalActionType,
   LocalConfigurationProperty,
   LocalJob,
+  LocalJobExpectation,
   LocalRunPlan,
   LocalRunResult,
 } from '../../local/runner/options.js';
@@ -86,6 +87,13 @@ function configurationFor(kind: SampleJobKind, index: number, longBakeSeconds: n
   }
 }
 
+/** What a job of the mix is meant to end with: only the wrong configuration fails. */
+function expectationOf(kind: SampleJobKind): LocalJobExpectation {
+  return kind === 'configuration-error'
+    ? { outcome: 'failure', failureType: 'ConfigurationError' }
+    : { outcome: 'success' };
+}
+
 /**
  * The sample's jobs: `count` of the mix, each with its own secret token. The abandoned
  * dispatch is listed first, as the runner queues it first.
@@ -96,6 +104,7 @@ export function sampleJobs(count: number, longBakeSeconds = 12): LocalJob[] {
   const jobs = jobMix(count).map((kind, index) => ({
     name: kind,
     configuration: configurationFor(kind, index, longBakeSeconds),
+    expect: expectationOf(kind),
     firstDispatchAbandoned: kind === 'abandoned-dispatch',
     pipelineContext: { pipelineName: 'demo-pipeline', actionName: `Bake-${index}` },
   }));
@@ -144,6 +153,7 @@ export function artifactPolicyJobs(): LocalJob[] {
         },
       ],
       outputArtifacts: output,
+      expect: { outcome: 'success' },
     },
     {
       name: 'artifact-leaked-key',
@@ -159,12 +169,19 @@ export function artifactPolicyJobs(): LocalJob[] {
         },
       ],
       outputArtifacts: output,
+      // Fails by design: the policy names what it found.
+      expect: { outcome: 'failure', failureType: 'JobFailed', messageIncludes: 'deploy/key.txt' },
     },
     {
       name: 'artifact-bad-config',
       configuration: { MaxFileBytes: 'a lot' },
       inputArtifacts: [{ name: 'Source', files: { 'a.txt': 'a' } }],
       outputArtifacts: output,
+      expect: {
+        outcome: 'failure',
+        failureType: 'ConfigurationError',
+        messageIncludes: 'MaxFileBytes',
+      },
     },
   ];
 }
@@ -188,6 +205,11 @@ export function combinedRuns(runs: readonly LocalRunResult[]): LocalRunResult {
       ) as unknown as LocalRunResult['totals'],
       logFile: `${all.logFile}, ${run.logFile}`,
       invocationErrors: [...all.invocationErrors, ...run.invocationErrors],
+      standIns: {
+        calls: [...all.standIns.calls, ...run.standIns.calls],
+        failures: [...all.standIns.failures, ...run.standIns.failures],
+      },
+      problems: [...all.problems, ...run.problems],
       ok: all.ok && run.ok,
     }),
     first,

@@ -66,9 +66,11 @@ describe('codepipeline-job-worker', () => {
 
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /^job\s+kind\s+outcome\s+jobs\s+acks\s+nonces\s+results\s+runs\s+time\s*$/m,
+      /^job\s+kind\s+outcome\s+jobs\s+acks\s+nonces\s+results\s+runs\s+time\s+message$/m,
     );
-    expect(stdout).toMatch(/^\w{8}\s+bad\s+Failed \(ConfigurationError\)\s+1\s+1\s+1\s+1\s+1\s/m);
+    expect(stdout).toMatch(
+      /^\w{8}\s+bad\s+Failed \(ConfigurationError\)\s+1\s+1\s+1\s+1\s+1\s+[\d.]+ s\s+BakeTimeSeconds must be/m,
+    );
     expect(stdout.match(/^\w{8}\s+(quick|resumed)\s+Succeeded\s/gm)).toHaveLength(3);
     expect(stdout).toContain('OK: every job finished exactly once.');
   }, 120_000);
@@ -84,6 +86,93 @@ describe('codepipeline-job-worker', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, jobs: 1, succeeded: 1, unfinished: 0 });
   }, 120_000);
+
+  const CODEBUILD_ENTRY = 'test/helpers/codebuild-runner-entry.ts';
+  const CODEBUILD_TYPE = {
+    category: 'Build',
+    provider: 'CodeBuildRunner',
+    configurationProperties: [{ name: 'Project', required: false }],
+  };
+
+  it('run: a call to a service nothing stands in for fails the run, exit 1, named at the top of the output', async () => {
+    const file = jobsFile({
+      actionType: CODEBUILD_TYPE,
+      jobs: [{ name: 'build', configuration: { Project: 'app' } }],
+    });
+
+    const { code, stdout } = await bin(['run', '--entry', CODEBUILD_ENTRY, '--jobs', file]);
+
+    expect(code).toBe(1);
+    const [first, second] = stdout.split('\n');
+    expect(first).toBe('FAILED (2 problems):');
+    expect(second).toMatch(
+      /^ {2}- No stand-in answers CodeBuild StartBuild in this local run: .*AWS_ENDPOINT_URL_CODEBUILD/,
+    );
+    expect(stdout.indexOf('AWS_ENDPOINT_URL_CODEBUILD')).toBeLessThan(stdout.indexOf('kind'));
+    expect(stdout).toMatch(
+      /^\w{8}\s+build\s+Failed \(JobFailed\)\s.*! The job processor failed: No stand-in/m,
+    );
+    expect(stdout).toContain('FAILED: see the problems at the top.');
+  }, 120_000);
+
+  it('run --stand-ins --env: the stand-ins answer, the variables reach the worker, exit 0; --json carries each job', async () => {
+    const file = jobsFile({
+      actionType: CODEBUILD_TYPE,
+      jobs: [{ name: 'build', configuration: {}, expect: { outcome: 'success' } }],
+    });
+    const args = ['run', '--entry', CODEBUILD_ENTRY, '--jobs', file, '--json'];
+
+    const { code, stdout } = await bin([
+      ...args,
+      '--stand-ins',
+      'test/helpers/codebuild-stand-ins.ts',
+      '--env',
+      'PROJECT_NAME=from-env',
+    ]);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      ok: true,
+      problems: [],
+      standInCalls: 3,
+      jobReports: [
+        { name: 'build', outcome: 'Succeeded', message: 'build from-env:build-1 succeeded' },
+      ],
+    });
+  }, 120_000);
+
+  it('run: the jobs file names its stand-ins module and its env; an unmet expect fails the run, exit 1', async () => {
+    const file = jobsFile({
+      actionType: CODEBUILD_TYPE,
+      standIns: join(process.cwd(), 'test/helpers/codebuild-stand-ins.ts'),
+      env: { PROJECT_NAME: 'from-file' },
+      jobs: [{ name: 'build', configuration: {}, expect: { outcome: 'failure' } }],
+    });
+
+    const { code, stdout } = await bin(['run', '--entry', CODEBUILD_ENTRY, '--jobs', file]);
+
+    expect(code).toBe(1);
+    expect(stdout).toMatch(
+      /^FAILED \(1 problem\):\n {2}- job build \(\w{8}\): expected Failed, ended Succeeded: build from-file:build-1 succeeded\n/,
+    );
+  }, 120_000);
+
+  it('run: refuses an --env that is not KEY=VALUE, exit 2', async () => {
+    const file = jobsFile({ actionType: CODEBUILD_TYPE, jobs: [{ configuration: {} }] });
+
+    const { code, stderr } = await bin([
+      'run',
+      '--entry',
+      CODEBUILD_ENTRY,
+      '--jobs',
+      file,
+      '--env',
+      'NO_VALUE',
+    ]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('--env must be KEY=VALUE');
+  });
 
   it('run: names each wrong field of the jobs file, exit 2, before starting anything', async () => {
     const file = jobsFile({

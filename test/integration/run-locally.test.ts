@@ -186,8 +186,16 @@ describe('runLocally', () => {
 
     expect(result.jobs[0]).toMatchObject({ outcome: 'Failed', failureType: 'JobFailed' });
     expect(result.jobs[0]?.failureMessage).toContain(
-      'emulates CodePipeline, DynamoDB and the S3 artifact store only',
+      'No stand-in answers Secrets Manager GetSecretValue in this local run',
     );
+    expect(result.ok).toBe(false);
+    expect(result.standIns.failures).toEqual([
+      expect.objectContaining({
+        service: 'Secrets Manager',
+        operation: 'GetSecretValue',
+        variable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+      }),
+    ]);
   }, 60_000);
 
   it('names an entry that does not exist before starting any server', async () => {

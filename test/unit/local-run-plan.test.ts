@@ -52,6 +52,28 @@ describe('checkPlan', () => {
     ).toEqual([problem]);
   });
 
+  it('names a wrong env, standIns or expect of a jobs file', () => {
+    const wrong = plan({
+      env: { 'NOT-A-NAME': 'x', COUNT: 3 },
+      standIns: { codebuild: {} },
+      jobs: [
+        {
+          configuration: { MaxSizeMB: '10' },
+          expect: { outcome: 'continue', failureType: 'JobFailed', messageIncludes: '', extra: 1 },
+        },
+      ],
+    });
+
+    expect(problemsOf(wrong)).toEqual([
+      'jobs[0].expect.extra is not a known field (known: outcome, failureType, messageIncludes)',
+      "jobs[0].expect.failureType is only for outcome 'failure'",
+      'jobs[0].expect.messageIncludes must be 1-1000 characters',
+      'env.NOT-A-NAME is not a variable name ([A-Za-z_][A-Za-z0-9_]*)',
+      'env.COUNT must be a string',
+      'standIns must be the path of a module whose default export is the stand-ins',
+    ]);
+  });
+
   it('refuses contents for an output artifact', () => {
     const withOutput = plan({
       actionType: { ...ACTION_TYPE, maxOutputArtifacts: 1 },
@@ -130,7 +152,7 @@ describe('checkPlan', () => {
     ],
     [
       { jobs: [{ configuration: { MaxSizeMB: '1' }, continuationtoken: 'x' }] },
-      'jobs[0].continuationtoken is not a known field (known: name, configuration, continuationToken, firstDispatchAbandoned, repeat, pipelineContext, inputArtifacts, outputArtifacts)',
+      'jobs[0].continuationtoken is not a known field (known: name, configuration, continuationToken, firstDispatchAbandoned, repeat, pipelineContext, inputArtifacts, outputArtifacts, expect)',
     ],
     [
       { jobs: [{ configuration: { MaxSizeMB: '1' }, repeat: 0 }] },
@@ -165,7 +187,7 @@ describe('checkPlan', () => {
     [{ timeLimitMs: 10 }, 'timeLimitMs must be an integer from 1000 to 3600000 (got 10)'],
     [
       { job: [] },
-      '(top level).job is not a known field (known: actionType, jobs, duplicateRate, timeLimitMs)',
+      '(top level).job is not a known field (known: actionType, jobs, duplicateRate, timeLimitMs, env, standIns)',
     ],
   ])('names the field: %o', (changes, problem) => {
     expect(problemsOf(plan(changes))).toContain(problem);
@@ -226,6 +248,27 @@ describe('readJobsFile', () => {
       { name: 'Build', directory: join(dir, 'fixtures/build') },
       { name: 'Other', files: { 'a.txt': 'a' } },
     ]);
+  });
+
+  it('resolves the stand-ins module from the file folder, and keeps env and expect', async () => {
+    const file = join(dir, 'with-stand-ins.json');
+    const expectation = { outcome: 'failure', failureType: 'ConfigurationError' };
+    writeFileSync(
+      file,
+      JSON.stringify(
+        plan({
+          standIns: './stand-ins.ts',
+          env: { PROJECT_NAME: 'app' },
+          jobs: [{ configuration: { MaxSizeMB: '1' }, expect: expectation }],
+        }),
+      ),
+    );
+
+    const read = await readJobsFile(file);
+
+    expect(read.standIns).toBe(join(dir, 'stand-ins.ts'));
+    expect(read.env).toEqual({ PROJECT_NAME: 'app' });
+    expect(read.jobs[0]?.expect).toEqual(expectation);
   });
 
   it('names the file when it is missing or not JSON', async () => {

@@ -5,9 +5,9 @@
  */
 import { runLocally } from 'codepipeline-job-worker/testing';
 import { describe, expect, it } from 'vitest';
-import standIns from '../stand-ins.js';
 import { CODEBUILD_RUNNER_ACTION } from '../src/action.js';
 import { BUILD_FILE } from '../src/configuration.js';
+import standIns from '../stand-ins.js';
 
 describe('the CodeBuild runner, run locally', () => {
   it('waits for each build through continuations, and ends as the build ended', async () => {

@@ -40,11 +40,20 @@ export function createPowertools(scrubber: SecretScrubber): Powertools {
   };
 }
 
-/** The worker's logging interface on a Powertools logger. */
+/**
+ * The worker's logging interface on a Powertools logger. Attributes that are a buffer of bytes
+ * are logged under the key `attributes`: Powertools would merge a Buffer's bytes into the line
+ * as keys `0`, `1`, ... with the bytes as numbers, where the replacer no longer sees a buffer.
+ */
 export function workerLogger(logger: Logger): JobLogger {
   const write =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (message: string, attributes?: Record<string, unknown>) =>
-      attributes ? logger[level](message, attributes as LogAttributes) : logger[level](message);
+      attributes
+        ? logger[level](
+            message,
+            (ArrayBuffer.isView(attributes) ? { attributes } : attributes) as LogAttributes,
+          )
+        : logger[level](message);
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

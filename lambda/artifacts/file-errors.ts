@@ -18,11 +18,59 @@ const UNREACHABLE = new Set(['ENAMETOOLONG', 'ELOOP']);
 /**
  * Characters that would act on a terminal or a log viewer rather than show: C0 controls, DEL,
  * C1 controls, and the bidirectional embeddings, overrides and isolates (U+202A-U+202E,
- * U+2066-U+2069) that make text read in another order than it is. The backslash is escaped
- * too, so that an escape cannot be forged by a name that spells one.
+ * U+2066-U+2069) that make text read in another order than it is. The backslash and the
+ * double quote are escaped too, so that an escape or the end of a quoted name cannot be
+ * forged by a name that spells one.
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
-const UNSAFE_CHARACTERS = /[\\\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_CHARACTERS = /["\\\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/** The same but the quote and the backslash: for text whose names are already escaped. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** The short escapes JSON uses; every other unsafe character is written `\uXXXX`. */
+const SHORT_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\f': '\\f',
+  '\r': '\\r',
+};
+
+/** Longest untrusted text a message shows; longer text is not shown at all. */
+export const MAX_SHOWN_CHARACTERS = 200;
+
+/**
+ * Untrusted text with every unsafe character escaped as JSON escapes it (`\t`, `\u001b`, `\"`),
+ * so that a held secret in it reads as its JSON form, which the worker's scrubber removes.
+ *
+ * @param unsafe - the characters escaped (all of the above by default)
+ */
+export function escaped(text: string, unsafe = UNSAFE_CHARACTERS): string {
+  return text.replace(
+    unsafe,
+    (character) =>
+      SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * Untrusted text (an entry's name, a file's name) as a message may show it: whole, quoted and
+ * {@link escaped}, or, when longer than `max` characters, only its length. It is never cut:
+ * the worker's scrubber removes a held secret it recognises whole, and a cut one it cannot.
+ */
+export function quoted(text: string, max = MAX_SHOWN_CHARACTERS): string {
+  return text.length > max
+    ? `(a name of ${text.length} characters, too long to show)`
+    : `"${escaped(text)}"`;
+}
+
+/** A message of another party (a file system error), whole, or undefined when too long. */
+function whole(text: string, max = MAX_SHOWN_CHARACTERS): string | undefined {
+  return text.length > max ? undefined : text;
+}
 
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -95,15 +143,17 @@ export function fileError(
   if (isFileSystemError(error)) {
     // Node's own message: the code, what failed and the path, e.g. "ENOENT: no such file or
     // directory, open '/tmp/...'".
-    return new ArtifactStorageError(`${doing}: ${clip((error as Error).message)}`, withCause);
+    // Too long a message (a path deep in an archive's tree) is not cut: its code is shown.
+    const syscall = (error as { syscall: string }).syscall;
+    const message = whole((error as Error).message) ?? `${code ?? 'error'}, ${syscall}`;
+    return new ArtifactStorageError(`${doing}: ${message}`, withCause);
   }
   if (!archive) {
-    return new ArtifactError(
-      'JobFailed',
-      `${doing}: ${error instanceof Error ? clip(error.message) : 'failed'}`,
-      withCause,
-    );
+    const message = error instanceof Error ? whole(error.message) : undefined;
+    return new ArtifactError('JobFailed', `${doing}: ${message ?? 'failed'}`, withCause);
   }
-  const reason = error instanceof Error ? shown(error.message) : 'unreadable';
+  // The zip reader's messages show entry names escaped, whole or not at all (describeName):
+  // they are not cut, and only characters that would act on a terminal are escaped.
+  const reason = error instanceof Error ? escaped(error.message, CONTROL_CHARACTERS) : 'unreadable';
   return new ArtifactFormatError(`${doing}: not a valid zip archive (${reason})`, withCause);
 }

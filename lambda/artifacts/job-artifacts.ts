@@ -5,13 +5,14 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Job } from '../job/job.js';
 import type { ProcessingContext } from '../job/processor.js';
 import type { JobArtifacts } from './api.js';
 import { JobCredentials } from './credentials.js';
+import { ArtifactLimitError } from './errors.js';
 import { fileError } from './file-errors.js';
 import { limitedStream } from './limited-stream.js';
 import { type OutputContents, outputFiles, zipFiles } from './output-contents.js';
@@ -46,6 +47,10 @@ class ArtifactStore implements JobArtifacts {
   readonly #outputs: OutputLedger;
   readonly #downloads = new Map<string, Promise<string>>();
   readonly #extracts = new Map<string, Promise<string>>();
+  /** What the job's inputs take of its limits so far: see {@link ArtifactLimits}. */
+  readonly #used = { inputBytes: 0, extractedBytes: 0, entries: 0 };
+  /** Extractions run one at a time, so that each is given what the others left. */
+  #extracting: Promise<unknown> = Promise.resolve();
 
   constructor(job: Job, context: ProcessingContext, options: JobArtifactsOptions) {
     this.#job = job;
@@ -111,19 +116,27 @@ class ArtifactStore implements JobArtifacts {
       const archive = downloaded
         ? await downloaded
         : join(this.#root, 'downloads', `${this.#fileName(target)}.extracting`);
-      if (!downloaded) await this.#fetch(target, archive);
+      const fetched = downloaded ? 0 : await this.#fetch(target, archive);
       const directory = join(this.#root, 'inputs', this.#fileName(target));
       let result: ExtractResult;
       try {
-        result = await extractZip(archive, directory, {
-          label: describeTarget(target),
-          artifactName: target.name,
-          maxBytes: this.#limits.maxExtractedBytes,
-          maxEntries: this.#limits.maxEntries,
-          signal: this.#context.signal,
+        result = await this.#oneAtATime(async () => {
+          const extracted = await extractZip(archive, directory, {
+            label: describeTarget(target),
+            artifactName: target.name,
+            maxBytes: this.#limits.maxExtractedBytes - this.#used.extractedBytes,
+            maxEntries: this.#limits.maxEntries - this.#used.entries,
+            signal: this.#context.signal,
+          });
+          this.#used.extractedBytes += extracted.bytes;
+          this.#used.entries += extracted.entries;
+          return extracted;
         });
       } finally {
-        if (!downloaded) await rm(archive, { force: true });
+        if (!downloaded) {
+          await rm(archive, { force: true });
+          this.#used.inputBytes -= fetched;
+        }
       }
       this.#context.logger.info('input artifact extracted', {
         artifact: target.name,
@@ -202,6 +215,13 @@ class ArtifactStore implements JobArtifacts {
     return started;
   }
 
+  /** Runs `work` after every extraction started before it has settled. */
+  #oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#extracting.then(work);
+    this.#extracting = run.catch(() => undefined);
+    return run;
+  }
+
   #target(kind: ArtifactTarget['kind'], name: string | undefined): ArtifactTarget {
     return resolveTarget(this.#job, kind, name);
   }
@@ -238,16 +258,40 @@ class ArtifactStore implements JobArtifacts {
     return limitedStream(response.Body as Readable, this.#limits.maxInputBytes, target);
   }
 
-  async #fetch(target: ArtifactTarget, file: string): Promise<void> {
+  /**
+   * Downloads `target` to `file`, counting its bytes against the job's `maxInputBytes` as they
+   * arrive (with every input the job holds on disk at the same time); returns them.
+   */
+  async #fetch(target: ArtifactTarget, file: string): Promise<number> {
     const doing = `${describeTarget(target)}: downloading`;
+    const max = this.#limits.maxInputBytes;
+    let held = 0;
+    const counted = new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        held += chunk.length;
+        this.#used.inputBytes += chunk.length;
+        if (this.#used.inputBytes <= max) {
+          callback(null, chunk);
+          return;
+        }
+        callback(
+          new ArtifactLimitError(
+            `${doing}: the job's input artifacts on its disk would exceed the limit of ${max} bytes (maxInputBytes, for every input of the job together)`,
+            { artifactName: target.name },
+          ),
+        );
+      },
+    });
     try {
       await mkdir(dirname(file), { recursive: true });
       const body = await this.#open(target);
-      await pipeline(body, createWriteStream(file, { flags: 'wx' }), {
+      await pipeline(body, counted, createWriteStream(file, { flags: 'wx' }), {
         signal: this.#context.signal,
       });
+      return held;
     } catch (error) {
       await rm(file, { force: true });
+      this.#used.inputBytes -= held;
       throw fileError(error, doing, { artifactName: target.name }, false);
     }
   }

@@ -4,18 +4,26 @@
 
 import { INTEGER_SETTINGS } from '../contract.js';
 
-/** Limits on what one input artifact may cost the job's temporary storage. */
+/**
+ * Limits on what one job's input artifacts may cost its temporary storage: each is a budget
+ * shared by every input of the job (every call of one `jobArtifacts` object).
+ */
 export interface ArtifactLimits {
-  /** Most bytes read of one input artifact's object (`open`, `download`, `extract`). */
+  /**
+   * Most bytes of input artifacts' objects the job holds on disk at once: the files
+   * `download()` keeps, and the archive `extract()` downloads for itself while it extracts it
+   * (removed afterwards). One stream of `open()`, which stores nothing, reads at most this
+   * many bytes of its object.
+   */
   readonly maxInputBytes: number;
   /**
-   * Most bytes extracting one input artifact may take on disk: the contents of its files and
-   * links, and {@link ENTRY_DISK_BYTES} for each file, directory and link it creates.
+   * Most bytes all of the job's extractions may take on disk together: the contents of their
+   * files and links, and {@link ENTRY_DISK_BYTES} for each file, directory and link created.
    */
   readonly maxExtractedBytes: number;
   /**
-   * Most files, directories and links extracting one input artifact creates, the directories
-   * that deeper paths imply included (each is an inode of the job's temporary storage).
+   * Most files, directories and links all of the job's extractions create together, the
+   * directories that deeper paths imply included (each is an inode of its temporary storage).
    */
   readonly maxEntries: number;
 }
@@ -38,13 +46,13 @@ function integerOf(raw: string | undefined, min: number, max: number): number | 
 }
 
 /**
- * The default limits of one input artifact, sized from the function's ephemeral storage
+ * The default limits of one job, sized from the function's ephemeral storage
  * (`EPHEMERAL_STORAGE_MIB`, which the construct sets; 512 MiB when unset) and the jobs one
  * invocation runs at once (`CONCURRENCY`; 10 when unset). Each job's share is the storage
  * divided by the concurrency, so that every job of an invocation can reach its limits at the
- * same time and all still fit: a quarter of the share for the archive (downloaded while it
- * is extracted), half of it for the extracted tree (inodes included), a quarter left for the
- * processor's own files. Both sizes are whole MiB, rounded down.
+ * same time and all still fit: a quarter of the share for input archives on disk (downloaded,
+ * or while they are extracted), half of it for the extracted trees (inodes included), a
+ * quarter left for the processor's own files. Both sizes are whole MiB, rounded down.
  *
  * @param env - the function's environment
  * @example

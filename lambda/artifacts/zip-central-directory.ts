@@ -10,6 +10,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open as openFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { quoted } from './file-errors.js';
+import { unicodePathProblem } from './zip-unicode-path.js';
 
 /** The archive disagrees with itself or with the zip format; the message says where. */
 export class ZipFormatError extends Error {
@@ -74,15 +76,12 @@ export interface Placement {
   readonly crc32: number;
 }
 
-/** How an entry is named in messages: its name as UTF-8, control characters escaped, clipped. */
+/**
+ * How an entry is named in messages: its name as UTF-8, quoted and escaped, or only its length
+ * when longer than 120 characters (never a part of it: see {@link quoted}).
+ */
 export function describeName(raw: Buffer): string {
-  const text = raw.toString('utf8');
-  const shown = text.length > 120 ? `${text.slice(0, 117)}...` : text;
-  const escaped = shown.replace(
-    /[\p{Cc}\p{Cf}]/gu,
-    (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
-  );
-  return `"${escaped}"`;
+  return quoted(raw.toString('utf8'), 120);
 }
 
 function fail(message: string): never {
@@ -224,10 +223,13 @@ async function readCentralRecord(reader: SequentialReader, index: number): Promi
     named,
   );
   if (sizes.disk !== 0) fail(`${named} starts on another disk: multi-disk archives are not read`);
+  const flags = fixed.readUInt16LE(8);
+  const unicodePath = unicodePathProblem(name, flags, extraFields);
+  if (unicodePath) fail(`${named}: ${unicodePath}`);
   return {
     versionMadeBy: fixed.readUInt16LE(4),
     versionNeeded: fixed.readUInt16LE(6),
-    flags: fixed.readUInt16LE(8),
+    flags,
     method: fixed.readUInt16LE(10),
     time: fixed.readUInt16LE(12),
     date: fixed.readUInt16LE(14),
@@ -509,8 +511,11 @@ export class ZipArchive {
     if (!variable.subarray(0, nameLength).equals(record.name)) {
       fail(`${where}: its local header names it ${describeName(variable.subarray(0, nameLength))}`);
     }
+    const localFields = parseExtraFields(variable.subarray(nameLength), `${where} (local header)`);
+    const unicodePath = unicodePathProblem(record.name, flags, localFields);
+    if (unicodePath) fail(`${where}: in its local header, ${unicodePath}`);
     const localSizes = applyZip64(
-      parseExtraFields(variable.subarray(nameLength), `${where} (local header)`),
+      localFields,
       { csize: local.readUInt32LE(18), usize: local.readUInt32LE(22) },
       `${where} (local header)`,
     );

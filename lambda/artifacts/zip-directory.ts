@@ -13,7 +13,8 @@ import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import yazl from 'yazl';
 import { UnsafeArchiveError } from './errors.js';
-import { shown } from './file-errors.js';
+import { quoted } from './file-errors.js';
+import { linkProblem } from './zip-links.js';
 
 /** A symbolic link's mode: what unzip tools read to recreate a link. */
 const SYMLINK_MODE = 0o120777;
@@ -38,7 +39,7 @@ type Listed =
 
 function refused(options: ZipDirectoryOptions, name: string, reason: string) {
   return new UnsafeArchiveError(
-    `${options.label}: "${shown(name)}" in the directory to upload ${reason}`,
+    `${options.label}: ${quoted(name)} in the directory to upload ${reason}`,
     { artifactName: options.artifactName },
   );
 }
@@ -80,6 +81,23 @@ async function listTree(
     else if (entry.isSymbolicLink()) {
       listed.push({ kind: 'symlink', name, target: await linkEntry(root, path, name, options) });
     } else throw refused(options, name, 'is neither a file, a directory nor a link');
+  }
+}
+
+/**
+ * Judges every listed link by the rule extraction applies ({@link linkProblem}): the next
+ * stage extracts this archive, and a link it would refuse, or one that leaves the directory
+ * once that stage creates directories of its own, is refused here.
+ */
+function checkLinks(listed: readonly Listed[], options: ZipDirectoryOptions): void {
+  const links = listed.filter((each) => each.kind === 'symlink');
+  const paths = new Set(links.map((link) => link.name));
+  for (const link of links) {
+    const problem = linkProblem(
+      { entry: link.name, path: link.name, target: link.target.toString('utf8') },
+      paths,
+    );
+    if (problem) throw refused(options, link.name, problem.replace(/^it /, ''));
   }
 }
 
@@ -131,8 +149,9 @@ function addListed(zip: yazl.ZipFile, listed: Listed, options: ZipDirectoryOptio
 
 /**
  * Zips `directory` (its contents, not the directory itself) as a stream. Files keep their
- * mode; symbolic links are stored as links when they lead inside the directory, and fail
- * the stream otherwise (as they would fail extraction); sockets and FIFOs fail it too.
+ * mode; symbolic links are stored as links when extraction would keep them (they lead inside
+ * the directory by the rule of {@link linkProblem}), and fail the stream otherwise; sockets
+ * and FIFOs fail it too.
  */
 export function zipDirectory(directory: string, options: ZipDirectoryOptions): Readable {
   const zip = new yazl.ZipFile();
@@ -142,6 +161,7 @@ export function zipDirectory(directory: string, options: ZipDirectoryOptions): R
   const listed: Listed[] = [];
   realpath(directory)
     .then((root) => listTree(root, '', options, listed))
+    .then(() => checkLinks(listed, options))
     .then(() => options.afterListing?.())
     .then(() => {
       for (const each of listed) addListed(zip, each, options);

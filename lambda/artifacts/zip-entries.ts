@@ -54,9 +54,20 @@ export function relativeEntryPath(name: string): { path: string } | { refused: s
   return { path: parts.join('/') };
 }
 
-/** What an entry is, from its name and its Unix mode (high half of the external attributes). */
+/** "Version made by" hosts whose external attributes carry a Unix mode in their high half. */
+const UNIX_HOSTS = new Set([3, 19]);
+
+/**
+ * The Unix mode of an entry (high half of its external attributes), or 0 when the host that
+ * wrote it is not Unix (3) or macOS (19): other hosts' attributes mean something else.
+ */
+function unixMode(entry: Entry): number {
+  return UNIX_HOSTS.has(entry.versionMadeBy >>> 8) ? entry.externalFileAttributes >>> 16 : 0;
+}
+
+/** What an entry is, from its name and its Unix mode (a file when the host is not Unix). */
 export function entryKind(entry: Entry, name: string): EntryKind {
-  const type = (entry.externalFileAttributes >>> 16) & S_IFMT;
+  const type = unixMode(entry) & S_IFMT;
   if (name.endsWith('/') || type === S_IFDIR) return 'directory';
   if (type === S_IFLNK) return 'symlink';
   return type === 0 || type === S_IFREG ? 'file' : 'other';
@@ -64,7 +75,7 @@ export function entryKind(entry: Entry, name: string): EntryKind {
 
 /** The mode a file is created with: executable if any execute bit is set, never setuid. */
 export function fileMode(entry: Entry): number {
-  return ((entry.externalFileAttributes >>> 16) & 0o111) !== 0 ? 0o755 : 0o644;
+  return (unixMode(entry) & 0o111) !== 0 ? 0o755 : 0o644;
 }
 
 /** An open archive read one entry at a time. */
@@ -166,6 +177,36 @@ function checked(
   });
 }
 
+/** An empty deflate stream: one final fixed-Huffman block holding only its end code. */
+const EMPTY_DEFLATE = Buffer.from([0x03, 0x00]);
+
+/**
+ * Refuses a directory entry that holds data. Its bytes are never extracted, so they must be
+ * nothing at all (stored or deflated) or the two bytes of an empty deflate stream (as Java
+ * writes a directory): bytes past them would be read by a streaming reader, which finds the
+ * end of deflated data by inflating it, as whatever they spell (a whole local entry).
+ */
+async function checkEmptyDirectory(
+  archive: ZipArchive,
+  entry: Entry,
+  placement: Placement,
+): Promise<void> {
+  const name = describeName(entry.fileName as unknown as Buffer);
+  if (entry.uncompressedSize > 0) {
+    throw new ZipFormatError(`entry ${name} is a directory that holds data`);
+  }
+  const size = entry.compressedSize;
+  if (size === 0) return;
+  if (entry.compressionMethod === METHOD_DEFLATED && size === EMPTY_DEFLATE.length) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of archive.read(placement.dataStart, size)) chunks.push(chunk as Buffer);
+    if (Buffer.concat(chunks).equals(EMPTY_DEFLATE)) return;
+  }
+  throw new ZipFormatError(
+    `entry ${name} is a directory whose ${size} bytes of data are not an empty deflate stream`,
+  );
+}
+
 /** Opens the zip archive at `file` (its end records are checked here). */
 export async function openZip(file: string): Promise<ZipReader> {
   const archive = await ZipArchive.open(file);
@@ -178,11 +219,8 @@ export async function openZip(file: string): Promise<ZipReader> {
       const step = await records.next();
       if (step.done) return undefined;
       const entry = toEntry(step.value.record);
-      // A directory's bytes are never read here; another tool could write them to a file.
-      if (entryKind(entry, entryName(entry)) === 'directory' && entry.uncompressedSize > 0) {
-        throw new ZipFormatError(
-          `entry ${describeName(step.value.record.name)} is a directory that holds data`,
-        );
+      if (entryKind(entry, entryName(entry)) === 'directory') {
+        await checkEmptyDirectory(archive, entry, step.value.placement);
       }
       placements.set(entry, step.value.placement);
       return entry;

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { type Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ArtifactLimitError, UnsafeArchiveError } from './errors.js';
-import { fileError, shown } from './file-errors.js';
+import { fileError, quoted } from './file-errors.js';
 import { ENTRY_DISK_BYTES } from './settings.js';
 import {
   entryKind,
@@ -38,10 +38,14 @@ export interface ExtractOptions {
   readonly artifactName: string;
   /**
    * Most bytes written in all: files' contents, link targets, and {@link ENTRY_DISK_BYTES}
-   * for each file, directory and link created.
+   * for each file, directory and link created (the artifact API gives what the job's earlier
+   * extractions left of its `maxExtractedBytes`).
    */
   readonly maxBytes: number;
-  /** Most files, directories and links created, the directories deep paths imply included. */
+  /**
+   * Most files, directories and links created, the directories deep paths imply included
+   * (the artifact API gives what the job's earlier extractions left of its `maxEntries`).
+   */
   readonly maxEntries: number;
   readonly signal?: AbortSignal;
   /**
@@ -58,6 +62,8 @@ export interface ExtractResult {
   readonly symlinks: number;
   /** Bytes counted against the limit (contents, link targets, a block per entry). */
   readonly bytes: number;
+  /** Files, directories and links created, the directories deep paths imply included. */
+  readonly entries: number;
 }
 
 const exclusiveFile = (path: string, mode: number): Writable =>
@@ -65,7 +71,7 @@ const exclusiveFile = (path: string, mode: number): Writable =>
 
 function overLimit(options: ExtractOptions): ArtifactLimitError {
   return new ArtifactLimitError(
-    `${options.label}: extracting it writes more than the limit of ${options.maxBytes} bytes (maxExtractedBytes; each file, directory and link counts ${ENTRY_DISK_BYTES} bytes besides its contents)`,
+    `${options.label}: extracting it writes more than the ${options.maxBytes} bytes left of the job's limit (maxExtractedBytes, for every input the job extracts together; each file, directory and link counts ${ENTRY_DISK_BYTES} bytes besides its contents)`,
     { artifactName: options.artifactName },
   );
 }
@@ -100,7 +106,7 @@ class Created {
     this.inodes++;
     if (this.inodes > this.options.maxEntries) {
       throw new ArtifactLimitError(
-        `${this.doing}: it creates more than the limit of ${this.options.maxEntries} files, directories and links (maxEntries), the directories its paths imply included`,
+        `${this.doing}: it creates more than the ${this.options.maxEntries} files, directories and links left of the job's limit (maxEntries, for every input the job extracts together), the directories its paths imply included`,
         { artifactName: this.options.artifactName },
       );
     }
@@ -167,7 +173,7 @@ export async function extractZip(
 ): Promise<ExtractResult> {
   const doing = `${options.label}: extracting`;
   const unsafe = (entry: string, reason: string) =>
-    new UnsafeArchiveError(`${doing}: entry "${shown(entry)}" is refused: ${reason}`, {
+    new UnsafeArchiveError(`${doing}: entry ${quoted(entry)} is refused: ${reason}`, {
       artifactName: options.artifactName,
     });
   const createFile = options.createFile ?? exclusiveFile;
@@ -186,7 +192,7 @@ export async function extractZip(
     zip = await openZip(file);
     if (zip.entryCount > options.maxEntries) {
       throw new ArtifactLimitError(
-        `${doing}: it has ${zip.entryCount} entries; the limit is ${options.maxEntries}`,
+        `${doing}: it has ${zip.entryCount} entries; ${options.maxEntries} are left of the job's limit (maxEntries)`,
         { artifactName: options.artifactName },
       );
     }
@@ -226,7 +232,7 @@ export async function extractZip(
     }
     await createLinks(root, links);
     counts.symlinks = links.length;
-    return { ...counts, bytes: state.bytes };
+    return { ...counts, bytes: state.bytes, entries: state.inodes };
   } catch (error) {
     await rm(destination, { recursive: true, force: true }).catch(() => undefined);
     if (error instanceof RefusedLink) throw unsafe(error.link.entry, error.reason);

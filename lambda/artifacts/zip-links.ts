@@ -5,7 +5,7 @@
  * extraction (`mkdir build`), and a target that was harmless over the archive's tree alone
  * (`build/../up/../..`) can leave it once they exist.
  *
- * The rule: a target is relative; after its `.` and empty components, it is some `..`
+ * The rule: a target is relative and holds no control character; after its `.` and empty components, it is some `..`
  * followed only by names (never a `..` after a name); its `..`s climb no higher than the
  * extraction directory; and no component it passes through (every name but the last) is
  * another link of the archive.
@@ -23,6 +23,10 @@
  */
 import { mkdir, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
+
+/** C0 controls and DEL, which no path a tool writes holds. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** A link entry, read but not yet created. */
 export interface PendingLink {
@@ -54,6 +58,9 @@ export class RefusedLink extends Error {
 export function linkProblem(link: PendingLink, links: ReadonlySet<string>): string | undefined {
   const { target } = link;
   if (target === '' || target.includes('\0')) return 'it is a symbolic link without a valid target';
+  // A path has no line breaks or other controls; a reader that writes links as files (modes
+  // ignored) would write this text as a file's contents, which a scan of links never reads.
+  if (CONTROL.test(target)) return 'it is a symbolic link whose target holds control characters';
   if (isAbsolute(target) || /^[A-Za-z]:/.test(target)) {
     return 'it is a symbolic link to an absolute path';
   }

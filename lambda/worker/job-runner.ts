@@ -34,7 +34,7 @@ import { JobScope } from './job-scope.js';
 import { LedgerSteps } from './ledger-steps.js';
 import { describeError, type WorkerLogger, withKeys } from './logging.js';
 import { InvalidOutcomeError, reportableOutcome } from './outcome-check.js';
-import { failureReport, type Report, toReport, withoutSecrets } from './report.js';
+import { failureReport, outcomeSnapshot, type Report, toReport, withoutSecrets } from './report.js';
 import { ReportDelivery } from './report-delivery.js';
 import { recordBackoffMs } from './report-retry.js';
 import type { SecretScrubber } from './secrets.js';
@@ -437,11 +437,17 @@ export class JobRunner {
         },
       };
       // Secret values come out of the processor's parts first, and every outcome is checked
-      // as `processingContext().checked()` checks it: the same code, the same message.
+      // as `processingContext().checked()` checks it: the same code, the same message. Each
+      // outcome is read once, into plain data: what a check judged is what is reported.
       const scrub = (text: string) => this.#deps.scrubber.scrub(text);
+      const once = checks.map(
+        (check) => async (outcome: JobOutcome) => outcomeSnapshot(await check(outcome)),
+      );
       const processed = async (): Promise<JobOutcome> =>
-        reportableOutcome(await this.#deps.processor.process(job, context), checks, (outcome) =>
-          withoutSecrets(outcome, scrub),
+        reportableOutcome(
+          outcomeSnapshot(await this.#deps.processor.process(job, context)),
+          once,
+          (outcome) => withoutSecrets(outcome, scrub),
         );
       const outcome = await Promise.race([processed(), timedOut]);
       if (outcome === 'timeout') {

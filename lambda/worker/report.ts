@@ -149,6 +149,37 @@ export function toReport(outcome: JobOutcome, defaultExecutionId?: string): Repo
 }
 
 /**
+ * The outcome as plain data, each of its fields read once. A processor's outcome is its own
+ * object: a getter or a proxy could give one value to the check that a field holds no secret
+ * and another to the copy that is reported. Everything after this reads the snapshot, never the
+ * processor's object. Every own field is copied as it reads the first time (the outcome check
+ * then refuses the fields no outcome has); output variables and the current revision are
+ * copied the same way, one level down. Anything that is not an object is returned as it is,
+ * for the outcome check to refuse.
+ *
+ * @param outcome - what the processor (or an outcome check) returned
+ */
+export function outcomeSnapshot(outcome: JobOutcome): JobOutcome {
+  const copy = plainCopy(outcome);
+  if (typeof copy !== 'object' || copy === null || Array.isArray(copy)) return outcome;
+  const fields = copy as Record<string, unknown>;
+  for (const nested of ['outputVariables', 'currentRevision']) {
+    if (Object.hasOwn(fields, nested)) fields[nested] = plainCopy(fields[nested]);
+  }
+  return fields as unknown as JobOutcome;
+}
+
+/**
+ * An object's own enumerable fields, each read once, into a new plain object (defined, not
+ * assigned: a field named `__proto__` stays a field); anything else as it is.
+ */
+function plainCopy(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  if (value instanceof Date) return value;
+  return Object.fromEntries(Object.entries(value));
+}
+
+/**
  * The outcome without secret values: the report it becomes is sent to CodePipeline and
  * recorded in the ledger, and neither may hold one. Free text (summary, message, output
  * variable values, revision summary) and the processor's continuation token are passed through

@@ -97,10 +97,33 @@ export function hasControls(text: string): boolean {
 }
 
 /**
+ * What a buffer of bytes is written as in a log line: `<Buffer 24 bytes>`, never its bytes.
+ * `JSON.stringify` writes a Buffer as `{"type":"Buffer","data":[...]}` (its `toJSON` runs
+ * before any replacer sees it) and a typed array as `{"0":...,"1":...}`: the bytes as numbers,
+ * which no scrubbing of text can match. Decoding them and scrubbing the text instead would
+ * still leak: the scrubber knows the forms a value takes as text, while bytes may carry it in
+ * any encoding (UTF-16, compressed, a protocol's framing), or hold binary data that is no text
+ * at all. So only the kind and the size are written.
+ */
+function bytesPlaceholder(value: object): string | undefined {
+  if (ArrayBuffer.isView(value)) {
+    const kind = Object.prototype.toString.call(value).slice('[object '.length, -1);
+    return `<${kind} ${value.byteLength} bytes>`;
+  }
+  // A Buffer, as its toJSON wrote it (or any object of that exact shape).
+  const record = value as { type?: unknown; data?: unknown };
+  if (record.type === 'Buffer' && Array.isArray(record.data) && Object.keys(value).length === 2) {
+    return `<Buffer ${record.data.length} bytes>`;
+  }
+  return undefined;
+}
+
+/**
  * A `JSON.stringify` replacer that passes every string value, and every key of an object,
  * through `transform`. An object whose keys all stay the same is left as it is; one with a
  * key to change is replaced with a plain copy (an error keeps its name, message, stack and
- * cause), so that the key never reaches the output.
+ * cause), so that the key never reaches the output. A Buffer, a typed array or a DataView is
+ * written as a placeholder that gives its size, never its bytes (see `bytesPlaceholder`).
  *
  * @param transform - what a string becomes (secret values removed, controls escaped)
  */
@@ -109,7 +132,11 @@ export function stringReplacer(
 ): (key: string, value: unknown) => unknown {
   return (_key, value) => {
     if (typeof value === 'string') return transform(value);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+    if (typeof value !== 'object' || value === null) return value;
+    const placeholder = bytesPlaceholder(value);
+    // Passed through `transform` too: a typed array's own toStringTag is the caller's text.
+    if (placeholder !== undefined) return transform(placeholder);
+    if (Array.isArray(value)) return value;
     const keys = Object.keys(value);
     if (keys.every((key) => transform(key) === key)) return value;
     const source = value as Record<string, unknown>;

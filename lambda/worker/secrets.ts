@@ -2,7 +2,7 @@
  * Secret handling: values are wrapped on the way in, so that no serialiser can print them,
  * and every value currently held is known to a scrubber that cleans free text (error
  * messages, log lines) before it leaves the process, in the forms a value takes when it leaks
- * (escaped in JSON, in a URL, in base64, upper- or lower-cased).
+ * (escaped in JSON, in a URL, in base64 or hex, upper- or lower-cased).
  */
 import { MIN_SECRET_LENGTH, REDACTED } from '../job/secret.js';
 import { stringReplacer } from './safe-text.js';
@@ -14,7 +14,9 @@ const PREFIX_LENGTH = 4;
  * The forms in which `value` may appear in text, the value itself first: upper- and
  * lower-cased; escaped in a JSON string (as it is, with non-ASCII characters and `/` escaped,
  * and escaped twice, for JSON inside a JSON string); URL-encoded (as a path segment and as a
- * form value, with upper- or lower-case hex digits); and in base64 and base64url. Base64
+ * form value, with upper- or lower-case hex digits); its UTF-8 bytes in hex, lower- and
+ * upper-case (a digest input, a dump of a buffer: hex gives each byte two characters, so the
+ * value's hex is the same wherever its bytes fall); and in base64 and base64url. Base64
  * encodes three bytes in four characters, so the value's characters depend on where its bytes
  * fall in the encoded data (`user:secret` in a Basic-auth header): for each of the three
  * alignments, the form is the run of characters that only the value's bytes decide.
@@ -36,6 +38,8 @@ export function secretForms(value: string): string[] {
   const formValue = new URLSearchParams([['', value]]).toString().slice(1);
   const lowerHex = (text: string) =>
     text.includes('%') ? text.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()) : text;
+  const bytes = Buffer.from(value, 'utf8');
+  const hex = bytes.toString('hex');
   const forms = [
     value,
     value.toUpperCase(),
@@ -48,7 +52,9 @@ export function secretForms(value: string): string[] {
     lowerHex(url),
     formValue,
     lowerHex(formValue),
-    ...base64Forms(Buffer.from(value, 'utf8')),
+    hex,
+    hex.toUpperCase(),
+    ...base64Forms(bytes),
   ];
   return [...new Set(forms)].filter(
     (form, index) => index === 0 || form.length >= MIN_SECRET_LENGTH,
@@ -126,9 +132,11 @@ export class SecretScrubber {
   }
 
   /**
-   * Replaces every held secret value, in every form, in `text` with `[REDACTED]`: scanning
-   * left to right, the longest form starting at a position wins (as a regex alternation
-   * sorted by length).
+   * Replaces every held secret value, in every form, in `text` with `[REDACTED]`. Scanning
+   * left to right, a match starts at the first position where a form occurs; forms that
+   * start inside the match and reach past its end extend it (two values that overlap in the
+   * text, `ghp_AAAA1111` and `1111BBBB…`), so one `[REDACTED]` replaces the whole run and no
+   * part of either value is left.
    */
   scrub(text: string): string {
     // No form is shorter than MIN_SECRET_LENGTH: shorter text (most keys) holds none.
@@ -136,17 +144,26 @@ export class SecretScrubber {
     let scrubbed: string | undefined;
     let copied = 0;
     for (let at = 0; at <= text.length - MIN_SECRET_LENGTH; ) {
-      const candidates = this.#byPrefix.get(text.slice(at, at + PREFIX_LENGTH));
-      const found = candidates?.find((form) => text.startsWith(form, at));
-      if (found === undefined) {
+      let end = this.#matchEnd(text, at);
+      if (end === undefined) {
         at++;
         continue;
       }
+      for (let inner = at + 1; inner < end; inner++) {
+        end = Math.max(end, this.#matchEnd(text, inner) ?? end);
+      }
       scrubbed = `${scrubbed ?? ''}${text.slice(copied, at)}${REDACTED}`;
-      at += found.length;
-      copied = at;
+      at = end;
+      copied = end;
     }
     return scrubbed === undefined ? text : scrubbed + text.slice(copied);
+  }
+
+  /** Where the longest held form that starts at `at` in `text` ends, if one does. */
+  #matchEnd(text: string, at: number): number | undefined {
+    const candidates = this.#byPrefix.get(text.slice(at, at + PREFIX_LENGTH));
+    const found = candidates?.find((form) => text.startsWith(form, at));
+    return found === undefined ? undefined : at + found.length;
   }
 
   /**

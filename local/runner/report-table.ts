@@ -1,8 +1,11 @@
 /**
  * The text report of a local run, shared by `npm start` and `codepipeline-job-worker run`: what
  * made the run fail first, then a table with one line per job, then the totals. A column is one
- * entry of {@link REPORT_COLUMNS}.
+ * entry of {@link REPORT_COLUMNS}. Cells and invocation errors can hold a processor's or an
+ * entry's text, and the report goes to a terminal: their control characters are written as
+ * visible escapes, so no text can clear the screen, move the cursor or overwrite the verdict.
  */
+import { escapeControls } from '../../lambda/worker/safe-text.js';
 import type { LocalJobReport, LocalRunProgress, LocalRunResult } from './options.js';
 
 /** One column of the job table: its header and how a job's cell reads. */
@@ -37,13 +40,13 @@ export const REPORT_COLUMNS: readonly ReportColumn[] = [
   },
 ];
 
-/** The job table, columns padded to their widest cell. */
+/** The job table, columns padded to their widest cell; cells with controls escaped. */
 export function jobTable(
   jobs: readonly LocalJobReport[],
   columns: readonly ReportColumn[] = REPORT_COLUMNS,
 ): string {
-  const header = columns.map((column) => column.header);
-  const rows = jobs.map((job) => columns.map((column) => column.cell(job)));
+  const header = columns.map((column) => escapeControls(column.header));
+  const rows = jobs.map((job) => columns.map((column) => escapeControls(column.cell(job))));
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
   );
@@ -69,7 +72,7 @@ export function totalsText(result: LocalRunResult): string {
 export function problemsText(result: LocalRunResult): string {
   if (result.problems.length === 0) return '';
   const count = result.problems.length;
-  const lines = result.problems.map((problem) => `  - ${problem}\n`).join('');
+  const lines = result.problems.map((problem) => `  - ${escapeControls(problem)}\n`).join('');
   return `FAILED (${count} ${count === 1 ? 'problem' : 'problems'}):\n${lines}`;
 }
 
@@ -78,7 +81,9 @@ export function problemsText(result: LocalRunResult): string {
  * failed invocations, the verdict.
  */
 export function runReport(result: LocalRunResult): string {
-  const errors = result.invocationErrors.map((error) => `invocation failed: ${error}\n`).join('');
+  const errors = result.invocationErrors
+    .map((error) => `invocation failed: ${escapeControls(error)}\n`)
+    .join('');
   const verdict = result.ok
     ? 'OK: every job finished exactly once.'
     : 'FAILED: see the problems at the top.';

@@ -4,7 +4,7 @@
  * the total size last. Files are visited in name order, so a report is the same every time.
  */
 import { createReadStream } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactPolicy } from './artifact-policy-config.js';
 
@@ -60,6 +60,16 @@ async function privateKeyLine(file: string, signal: AbortSignal): Promise<number
   return undefined;
 }
 
+/**
+ * The 1-based line of a private key block in a link's text, or undefined: a tool that ignores
+ * modes writes that text as a file.
+ */
+async function linkKeyLine(link: string): Promise<number | undefined> {
+  const text = (await readlink(link, { encoding: 'buffer' })).toString('latin1');
+  const match = PRIVATE_KEY.exec(text);
+  return match ? countLines(text.slice(0, match.index)) + 1 : undefined;
+}
+
 /** Every file and link under `root`, as `/`-separated relative paths, in name order. */
 async function* walk(root: string, relative = ''): AsyncGenerator<string> {
   const entries = await readdir(join(root, relative), { withFileTypes: true });
@@ -72,8 +82,9 @@ async function* walk(root: string, relative = ''): AsyncGenerator<string> {
 }
 
 /**
- * Checks an extracted artifact against `policy`. Links are checked by name only: what they
- * point to inside the artifact is checked where it lies (extraction refuses the others).
+ * Checks an extracted artifact against `policy`. Links are checked by name, and their text
+ * for private key blocks (a tool that ignores modes writes it as a file); what they point to
+ * inside the artifact is checked where it lies (extraction refuses the others).
  *
  * @param root - the artifact's extracted directory
  * @param signal - stops the scan (the job's deadline)
@@ -97,6 +108,10 @@ export async function scanArtifact(
     }
     const forbidden = policy.forbidden.find((glob) => glob.matches(path));
     if (forbidden) findings.push({ rule: 'forbidden-pattern', path, pattern: forbidden.pattern });
+    if (stats.isSymbolicLink() && policy.detectPrivateKeys) {
+      const line = await linkKeyLine(join(root, path));
+      if (line !== undefined) findings.push({ rule: 'private-key', path, line });
+    }
     if (!stats.isFile()) continue;
     filesScanned++;
     if (stats.size > policy.maxFileBytes) {

@@ -3,14 +3,16 @@
  * and dynalite, with the report read from the emulator's own record of every call.
  */
 
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it, vi } from 'vitest';
 import { jobArtifacts } from '../../lambda/artifacts/index.js';
 import { continueLater, failure, success } from '../../lambda/job/outcome.js';
 import type { JobProcessor } from '../../lambda/job/processor.js';
-import { EntryError, LocalRunPlanError, runLocally } from '../../local/testing/index.js';
+import { EntryError, LocalRunPlanError, runLocally, runReport } from '../../local/testing/index.js';
 
 const ACTION_TYPE = {
   category: 'Deploy',
@@ -109,6 +111,52 @@ describe('runLocally', () => {
 
     expect(result.totals.secretsInLogs).toBe(2);
     expect(result.ok).toBe(false);
+  }, 60_000);
+
+  it('prints invocation errors without the secret values, in any form the worker removes, and without raw controls', async () => {
+    const token = 'tok-invocation-0123';
+    const hex = Buffer.from(token).toString('hex');
+    const scratch = await mkdtemp(join(tmpdir(), 'run-locally-entry-'));
+    const entry = join(scratch, 'throwing.mjs');
+    // The first invocation throws; the worker's own handler finishes the job after it.
+    const createHandler = pathToFileURL(join(process.cwd(), 'lambda/create-handler.ts')).href;
+    await writeFile(
+      entry,
+      `import { createJobWorkerHandler } from ${JSON.stringify(createHandler)};
+      const worker = createJobWorkerHandler({ name: 'ok', process: async () => ({ kind: 'success' }) });
+      let calls = 0;
+      export async function handler(event, context) {
+        if (calls++ === 0) {
+          throw new Error(${JSON.stringify(`bad ${token.toUpperCase()} / ${hex}\u001b[2J\rOK: every job finished exactly once.`)});
+        }
+        return worker(event, context);
+      }\n`,
+    );
+    try {
+      const result = await runLocally({
+        entry,
+        actionType: ACTION_TYPE,
+        jobs: [{ configuration: { Mode: 'ok', Token: token } }],
+        pollers: 1,
+        tickMs: 100,
+        duplicateRate: 0,
+      });
+
+      const report = runReport(result);
+
+      expect(result.invocationErrors).toEqual([
+        'bad [REDACTED] / [REDACTED]\u001b[2J\rOK: every job finished exactly once.',
+      ]);
+      expect(report).toContain(
+        'invocation failed: bad [REDACTED] / [REDACTED]\\x1b[2J\\rOK: every job finished exactly once.',
+      );
+      expect(report).not.toContain('\u001b');
+      expect(report).not.toContain('\r');
+      expect(report.toLowerCase()).not.toContain(hex);
+      expect(report.toLowerCase()).not.toContain(token);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('writes input artifacts to its S3 store and reports what each job uploaded, under the job key', async () => {

@@ -67,7 +67,7 @@ describe('extractZip counts what it creates', () => {
     expect(archiveBytes).toBeLessThan(350_000);
     expect(result).toBeInstanceOf(ArtifactLimitError);
     expect((result as Error).message).toBe(
-      `${LABEL}: extracting it writes more than the limit of ${MIB} bytes (maxExtractedBytes; each file, directory and link counts ${ENTRY_DISK_BYTES} bytes besides its contents)`,
+      `${LABEL}: extracting it writes more than the ${MIB} bytes left of the job's limit (maxExtractedBytes, for every input the job extracts together; each file, directory and link counts ${ENTRY_DISK_BYTES} bytes besides its contents)`,
     );
     // At most 256 directories were made before the refusal (a block each in 1 MiB).
     expect(performance.now() - started).toBeLessThan(10_000);
@@ -80,7 +80,9 @@ describe('extractZip counts what it creates', () => {
     const { result } = await extract(entries, { maxBytes: MIB, maxEntries: 100_000 });
 
     expect(result).toBeInstanceOf(ArtifactLimitError);
-    expect((result as Error).message).toContain(`limit of ${MIB} bytes`);
+    expect((result as Error).message).toContain(
+      `more than the ${MIB} bytes left of the job's limit`,
+    );
   });
 
   it('counts the directories a deep path implies against maxEntries', async () => {
@@ -91,13 +93,14 @@ describe('extractZip counts what it creates', () => {
 
     expect(result).toBeInstanceOf(ArtifactLimitError);
     expect((result as Error).message).toBe(
-      `${LABEL}: extracting: it creates more than the limit of 5 files, directories and links (maxEntries), the directories its paths imply included`,
+      `${LABEL}: extracting: it creates more than the 5 files, directories and links left of the job's limit (maxEntries, for every input the job extracts together), the directories its paths imply included`,
     );
     expect(fits).toEqual({
       files: 1,
       directories: 0,
       symlinks: 0,
       bytes: 6 * ENTRY_DISK_BYTES + 1,
+      entries: 6,
     });
   });
 
@@ -159,7 +162,7 @@ describe('extractZip counts what it creates', () => {
     const message = (result as Error).message;
     // Backslashes are read as separators in entry names, so the last one shows as '/'.
     expect(message).toContain(
-      'entry "../\\x1b[31mred\\x0d\\x0a\\x7f\\x85\\u202aA\\u202eB\\u2066C\\u2069/.txt"',
+      'entry "../\\u001b[31mred\\r\\n\\u007f\\u0085\\u202aA\\u202eB\\u2066C\\u2069/.txt"',
     );
     for (const raw of ['\u001b', '\r', '\n', '\u007f', '\u0085', '\u202a', '\u202e', '\u2066']) {
       expect(message).not.toContain(raw);

@@ -101,7 +101,7 @@ describe('zipDirectory', () => {
     );
 
     expect(error).toBeInstanceOf(UnsafeArchiveError);
-    expect(error?.message).toContain('"evil\\x1b[2J\\u202e.txt"');
+    expect(error?.message).toContain('"evil\\u001b[2J\\u202e.txt"');
     expect(error?.message).not.toContain('\u001b');
     expect(error?.message).not.toContain('\u202e');
   });

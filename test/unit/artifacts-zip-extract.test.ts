@@ -90,7 +90,13 @@ describe('extractZip', () => {
       { name: 'bin/index.js', kind: 'symlink', data: '../src/index.js' },
     ]);
 
-    expect(result).toEqual({ files: 2, directories: 2, symlinks: 2, bytes: expect.any(Number) });
+    expect(result).toEqual({
+      files: 2,
+      directories: 2,
+      symlinks: 2,
+      bytes: expect.any(Number),
+      entries: 7,
+    });
     expect(await readFile(join(destination, 'src/index.js'), 'utf8')).toBe('console.log(1);');
     expect((await stat(join(destination, 'bin/run.sh'))).mode & 0o111).not.toBe(0);
     expect((await stat(join(destination, 'src/index.js'))).mode & 0o111).toBe(0);
@@ -204,7 +210,7 @@ describe('extractZip', () => {
     );
 
     expect(error).toBeInstanceOf(ArtifactLimitError);
-    expect(error.message).toContain(`limit of ${MIB} bytes`);
+    expect(error.message).toContain(`more than the ${MIB} bytes left of the job's limit`);
     expect(error.message).toContain(LABEL);
     expect(written.bytes).toBeLessThanOrEqual(MIB);
     expect(written.files).toBe(1);
@@ -243,7 +249,7 @@ describe('extractZip', () => {
     const error = await refusal(entries, { maxEntries: 4, createFile });
 
     expect(error).toBeInstanceOf(ArtifactLimitError);
-    expect(error.message).toContain('5 entries; the limit is 4');
+    expect(error.message).toContain("5 entries; 4 are left of the job's limit");
     expect(written.files).toBe(0);
   });
 

@@ -1,12 +1,14 @@
 /**
  * The error families: every error class the function side defines is exported by an entry
- * point of the package, and every one the worker raises is a JobWorkerError.
+ * point of the package, and every one the worker raises is a JobWorkerError (a processor's own
+ * failures are JobFailureErrors, the artifact API's are ArtifactErrors).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as artifacts from '../../lambda/artifacts/index.js';
 import * as root from '../../lambda/index.js';
+import * as kit from '../../lambda/kit/index.js';
 import { ROOT, sources } from '../helpers/source-files.js';
 
 /** `[file, class]` for every `export class ...Error` under lambda/. */
@@ -29,9 +31,9 @@ const INTERNAL = new Set([
 ]);
 
 describe('error classes', () => {
-  const exported: Record<string, unknown> = { ...root, ...artifacts };
+  const exported: Record<string, unknown> = { ...root, ...artifacts, ...kit };
 
-  it('are each exported by the package root or the artifact API', () => {
+  it('are each exported by the package root, the artifact API or the kit', () => {
     const missing = errorClasses()
       .filter(([file]) => !INTERNAL.has(file))
       .filter(([, name]) => typeof exported[name] !== 'function')
@@ -41,10 +43,10 @@ describe('error classes', () => {
     expect(missing).toEqual([]);
   });
 
-  it("are JobWorkerErrors, except the processor's JobFailureError and the artifact API's family", () => {
+  it("are JobWorkerErrors, except the processor's JobFailureErrors (the contract's, the kit's) and the artifact API's family", () => {
     const outside = errorClasses()
       .filter(([file]) => !INTERNAL.has(file))
-      .filter(([file]) => !file.startsWith('lambda/artifacts/') && !file.startsWith('lambda/job/'))
+      .filter(([file]) => !/^lambda\/(artifacts|job|kit)\//.test(file))
       .filter(([, name]) => name !== 'JobWorkerError')
       .filter(([, name]) => {
         const type = exported[name] as { prototype: unknown } | undefined;

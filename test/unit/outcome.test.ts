@@ -5,6 +5,7 @@ import {
   type FailureReport,
   failureReport,
   LIMITS,
+  outcomeSnapshot,
   type Report,
   type SuccessReport,
   toReport,
@@ -572,6 +573,89 @@ describe('toReport', () => {
         }),
       );
     });
+  });
+});
+
+describe('outcomeSnapshot', () => {
+  /** An object whose every field is a getter that counts its reads. */
+  function counted<T extends object>(fields: T, reads: Map<string, number>): T {
+    const object = {};
+    for (const [key, value] of Object.entries(fields)) {
+      Object.defineProperty(object, key, {
+        enumerable: true,
+        get: () => {
+          reads.set(key, (reads.get(key) ?? 0) + 1);
+          return value;
+        },
+      });
+    }
+    return object as T;
+  }
+
+  it('reads each field of a success, its variables and its revision exactly once', () => {
+    const reads = new Map<string, number>();
+    const outcome = counted(
+      {
+        kind: 'success' as const,
+        summary: 'done',
+        externalExecutionId: 'run-1',
+        outputVariables: counted({ Version: '42' }, reads),
+        currentRevision: counted({ revision: 'r-1', changeIdentifier: 'c-1' }, reads),
+      },
+      reads,
+    );
+
+    const snapshot = outcomeSnapshot(outcome);
+    toReport(withoutSecrets(snapshot, (text) => text));
+
+    expect(Object.fromEntries(reads)).toEqual({
+      kind: 1,
+      summary: 1,
+      externalExecutionId: 1,
+      outputVariables: 1,
+      Version: 1,
+      currentRevision: 1,
+      revision: 1,
+      changeIdentifier: 1,
+    });
+    expect(snapshot).toMatchObject({
+      summary: 'done',
+      outputVariables: { Version: '42' },
+      currentRevision: { revision: 'r-1', changeIdentifier: 'c-1' },
+    });
+  });
+
+  it('keeps the first value of a getter that changes: what the secret check saw is reported', () => {
+    const SECRET = 'sk-live-0123456789';
+    let reads = 0;
+    const outcome = {
+      kind: 'continue' as const,
+      continuationToken: 'step-1',
+      get externalExecutionId() {
+        return reads++ === 0 ? 'run-1' : SECRET;
+      },
+    };
+
+    const report = toReport(
+      withoutSecrets(outcomeSnapshot(outcome), (text) => text.replaceAll(SECRET, '[REDACTED]')),
+    );
+
+    expect(JSON.stringify(report)).not.toContain(SECRET);
+    expect(asSuccess(report).executionDetails?.externalExecutionId).toBe('run-1');
+  });
+
+  it('copies every field once, for the outcome check to judge, and keeps a variable named __proto__', () => {
+    const outcome = JSON.parse(
+      '{"kind":"success","extra":"x","outputVariables":{"__proto__":"v"}}',
+    ) as JobOutcome;
+
+    const snapshot = outcomeSnapshot(outcome);
+
+    expect(snapshot).toHaveProperty('extra', 'x');
+    expect(snapshot).not.toBe(outcome);
+    expect(
+      Object.keys((snapshot as { outputVariables: Record<string, string> }).outputVariables),
+    ).toEqual(['__proto__']);
   });
 });
 

@@ -62,4 +62,36 @@ describe('stringReplacer', () => {
 
     expect(upper('', value)).toBe(value);
   });
+
+  it('writes a Buffer, a typed array and a DataView as their size, never their bytes', () => {
+    const bytes = Buffer.from('secret-bytes');
+    const value = {
+      body: bytes,
+      list: [bytes],
+      u8: new Uint8Array([115, 101, 99]),
+      floats: new Float64Array(2),
+      view: new DataView(new ArrayBuffer(5)),
+    };
+
+    const json = JSON.stringify(value, upper);
+
+    expect(JSON.parse(json)).toEqual({
+      body: '<Buffer 12 bytes>',
+      list: ['<Buffer 12 bytes>'],
+      u8: '<Uint8Array 3 bytes>',
+      floats: '<Float64Array 16 bytes>',
+      view: '<DataView 5 bytes>',
+    });
+    expect(json).not.toContain('115');
+  });
+
+  it('takes an object shaped as a serialised Buffer for one, and passes its placeholder through transform', () => {
+    const tagged = Object.defineProperty(new Uint8Array(4), Symbol.toStringTag, {
+      value: 'my-secret\u001b',
+    });
+
+    expect(upper('', { type: 'Buffer', data: [1, 2, 3] })).toBe('<Buffer 3 bytes>');
+    expect(upper('', { type: 'Buffer', data: [1], more: 1 })).not.toBeTypeOf('string');
+    expect(upper('', tagged)).toBe('<my-S\u001b 4 bytes>');
+  });
 });

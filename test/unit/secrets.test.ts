@@ -4,7 +4,7 @@ import { format, inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MIN_SECRET_LENGTH, REDACTED, Secret } from '../../lambda/job/secret.js';
-import { createPowertools } from '../../lambda/powertools.js';
+import { createPowertools, workerLogger } from '../../lambda/powertools.js';
 import { SecretScrubber, secretForms } from '../../lambda/worker/secrets.js';
 import { SECRETS } from '../helpers/jobs.js';
 import { unsafeCharacters } from '../helpers/secret-scan.js';
@@ -197,6 +197,36 @@ describe('SecretScrubber', () => {
     scrubber.hold(['password', 'my-password-vault']);
 
     expect(scrubber.scrub('my-password-vault')).toBe(REDACTED);
+  });
+
+  it('removes both of two values that overlap in the text, and a chain of three', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.hold(['ghp_AAAA1111', '1111BBBBCCCC', 'CCCCDDDD-tail']);
+
+    expect(scrubber.scrub('auth ghp_AAAA1111BBBBCCCC end')).toBe(`auth ${REDACTED} end`);
+    expect(scrubber.scrub('x ghp_AAAA1111BBBBCCCCDDDD-tail y')).toBe(`x ${REDACTED} y`);
+  });
+
+  it('leaves no character of two values that overlap by any length (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[a-d]{1,8}$/),
+        fc.stringMatching(/^[a-d]{1,8}$/),
+        fc.stringMatching(/^[a-d]{1,8}$/),
+        (head, shared, tail) => {
+          const first = `${head}${shared}`;
+          const second = `${shared}${tail}`;
+          fc.pre(first.length >= MIN_SECRET_LENGTH && second.length >= MIN_SECRET_LENGTH);
+          const scrubber = new SecretScrubber();
+          scrubber.hold([first, second]);
+
+          const text = scrubber.scrub(`x ${head}${shared}${tail} y`);
+
+          expect(text).toBe(`x ${REDACTED} y`);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it.each([
@@ -424,6 +454,29 @@ describe('secret forms', () => {
     );
   });
 
+  it('removes a secret as the lower- or upper-case hex of its bytes, at any offset in a dump (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: MIN_SECRET_LENGTH, maxLength: 24 }),
+        fc.uint8Array({ maxLength: 8 }),
+        fc.uint8Array({ maxLength: 8 }),
+        fc.boolean(),
+        (secret, before, after, upper) => {
+          const bytes = Buffer.from(secret, 'utf8');
+          const hex = Buffer.concat([before, bytes, after]).toString('hex');
+          const dump = upper ? hex.toUpperCase() : hex;
+
+          const text = holding(secret).scrub(`digest input ${dump}`);
+
+          expect(text).toContain(REDACTED);
+          const secretHex = bytes.toString('hex');
+          expect(text).not.toContain(upper ? secretHex.toUpperCase() : secretHex);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('removes a secret upper- or lower-cased', () => {
     const scrubber = holding(SECRETS.apiToken);
 
@@ -537,5 +590,46 @@ describe('keys of a log line', () => {
       [REDACTED]: 'as a key',
       detail: 'ok\\u202etxt.exe \\x9b31m \\u2028 \u001b[2J',
     });
+  });
+});
+
+describe('bytes in a log line', () => {
+  it('writes a Buffer or a typed array holding a secret as its size, never its bytes', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.hold([SECRETS.apiToken]);
+    const { logger } = createPowertools(scrubber);
+    const body = Buffer.from(`{"token":"${SECRETS.apiToken}"}`);
+    const output = captureOutput();
+    try {
+      logger.error('webhook answered', { body, copy: new Uint8Array(body), nested: { body } });
+      workerLogger(logger).error('webhook answered', body as unknown as Record<string, unknown>);
+    } finally {
+      output.restore();
+    }
+
+    const byteList = [...Buffer.from(SECRETS.apiToken)].join(',');
+    expect(output.text()).not.toContain(byteList);
+    expect(output.records()[0]).toMatchObject({
+      body: `<Buffer ${body.length} bytes>`,
+      copy: `<Uint8Array ${body.length} bytes>`,
+      nested: { body: `<Buffer ${body.length} bytes>` },
+    });
+    expect(output.records()[1]).toMatchObject({ attributes: `<Buffer ${body.length} bytes>` });
+    expect(output.records()[1]).not.toHaveProperty('0');
+  });
+
+  it('removes a secret logged as the hex of its bytes', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.hold([SECRETS.apiToken]);
+    const { logger } = createPowertools(scrubber);
+    const hex = Buffer.from(SECRETS.apiToken).toString('hex');
+    const output = captureOutput();
+    try {
+      logger.error('signed', { digestInput: hex, upper: hex.toUpperCase() });
+    } finally {
+      output.restore();
+    }
+
+    expect(output.records()[0]).toMatchObject({ digestInput: REDACTED, upper: REDACTED });
   });
 });

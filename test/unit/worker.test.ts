@@ -389,6 +389,44 @@ describe('Worker.drain', () => {
     });
   });
 
+  it('reports what the secret check read from an outcome whose getters change between reads', async () => {
+    // First read: a clean value; every later read: the job's secret value.
+    const changing = (clean: string, secret: string) => {
+      let reads = 0;
+      return () => (reads++ === 0 ? clean : secret);
+    };
+    const processor = countingProcessor(async (job) => {
+      const secret = job.secrets.ApiToken?.reveal() ?? '';
+      const revisionId = changing('rev-1', secret);
+      const executionId = changing('exec-1', secret);
+      return {
+        kind: 'success',
+        get externalExecutionId() {
+          return executionId();
+        },
+        currentRevision: {
+          get revision() {
+            return revisionId();
+          },
+          changeIdentifier: 'change-1',
+        },
+      };
+    });
+    const { codePipeline, worker } = await setup({ processor });
+    const job = uniqueJob();
+    codePipeline.enqueue(job);
+
+    await worker.drain(deadlineIn(30 * SECOND));
+
+    const [result] = codePipeline.resultsFor(job.id as string);
+    expect(result?.kind).toBe('success');
+    expect(JSON.stringify(result?.input)).not.toContain(SECRETS.apiToken);
+    expect(result?.kind === 'success' && result.input).toMatchObject({
+      executionDetails: { externalExecutionId: 'exec-1' },
+      currentRevision: { revision: 'rev-1', changeIdentifier: 'change-1' },
+    });
+  });
+
   it('only records the outcome of a recovered job whose result was already reported', async () => {
     const { codePipeline, worker, ledger, processor, ledgerState } = await setup();
     const job = uniqueJob();

@@ -134,6 +134,23 @@ describe('codebuildRunner', () => {
       });
     });
 
+    it.each([
+      ['InvalidInputException', 'Invalid source version: refs/heads/nope', 'ConfigurationError'],
+      ['AccountLimitExceededException', 'Cannot have more than 60 active builds', 'JobFailed'],
+    ])('fails a StartBuild refused with %s (%s) as %s', async (name, said, failureType) => {
+      codebuild.on(StartBuildCommand).rejects(Object.assign(new Error(said), { name }));
+
+      const outcome = codebuildRunner().process(
+        job({ configuration: { ProjectName: 'app-build', SourceVersion: 'refs/heads/nope' } }),
+        processingContext(),
+      );
+
+      await expect(outcome).rejects.toMatchObject({
+        failureType,
+        message: `CodeBuild refused the build: ${said}`,
+      });
+    });
+
     it('lets an error CodeBuild did not decide go through, for the worker to report', async () => {
       codebuild.on(StartBuildCommand).rejects(new Error('socket hang up'));
 

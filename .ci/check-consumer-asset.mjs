@@ -1,19 +1,47 @@
-// Checks what `cdk synth` of the consumer app bundled: the worker function's asset exists, is
-// an ES module bundle with its source map, and holds the app's processor, the package's
-// handler factory, its artifact API with what that brings (lib-storage, the zip libraries) and
-// @aws-sdk/client-s3 (bundled, not left to the runtime's copy), and nothing of aws-cdk-lib or
-// of the package's infrastructure and local tooling.
+// Checks what `cdk synth` of a consumer app (a copy of one of examples/) bundled: the worker
+// function's asset exists, is an ES module bundle with its source map, and holds the app's
+// processor, the package's handler factory and the parts of the package and the SDK that the
+// app uses (bundled, not left to the runtime's copy), and nothing of aws-cdk-lib, of the
+// package's infrastructure and local tooling, or of the app's tests and local stand-ins.
 //
-//   node .ci/check-consumer-asset.mjs <cdk.out>
+//   node .ci/check-consumer-asset.mjs <cdk.out> <example: security-scan | codebuild-runner>
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const out = process.argv[2];
+/** What each example's bundle must hold, beyond the package's handler factory. */
+const EXPECTED = {
+  'security-scan': {
+    "the app's processor (src/security-scan.ts)": /(^|\/)src\/security-scan\.ts$/,
+    '@aws-sdk/client-s3 (HeadObject)': /@aws-sdk\/client-s3\/.*HeadObjectCommand/,
+    "the package's artifact API (codepipeline-job-worker/artifacts)":
+      /codepipeline-job-worker\/dist\/lambda\/artifacts\/job-artifacts\.js$/,
+    '@aws-sdk/lib-storage (multipart uploads)': /@aws-sdk\/lib-storage\//,
+    'yauzl (extracting inputs)': /node_modules\/yauzl\//,
+    'yazl (zipping outputs)': /node_modules\/yazl\//,
+  },
+  'codebuild-runner': {
+    "the app's processor (src/codebuild-runner.ts)": /(^|\/)src\/codebuild-runner\.ts$/,
+    '@aws-sdk/client-codebuild (StartBuild)': /@aws-sdk\/client-codebuild\/.*StartBuildCommand/,
+    '@aws-sdk/client-codebuild (BatchGetBuilds)':
+      /@aws-sdk\/client-codebuild\/.*BatchGetBuildsCommand/,
+    "the package's kit (parseConfiguration)":
+      /codepipeline-job-worker\/dist\/lambda\/kit\/configuration\.js$/,
+    "the package's kit (awsClient)": /codepipeline-job-worker\/dist\/lambda\/kit\/aws-client\.js$/,
+    "the package's artifact API (writeOutput)":
+      /codepipeline-job-worker\/dist\/lambda\/artifacts\/job-artifacts\.js$/,
+    'yazl (zipping the output)': /node_modules\/yazl\//,
+  },
+};
+
+const [out, example] = process.argv.slice(2);
 const fail = (message) => {
   console.error(`consumer asset check: ${message}`);
   process.exit(1);
 };
 if (!out || !existsSync(out)) fail(`no cloud assembly at ${out}`);
+if (!Object.hasOwn(EXPECTED, example ?? '')) {
+  fail(`say which example this is: one of ${Object.keys(EXPECTED).join(', ')}, not ${example}`);
+}
 
 const templates = readdirSync(out).filter((file) => file.endsWith('.template.json'));
 const functions = templates.flatMap((file) =>
@@ -35,14 +63,8 @@ if (!existsSync(`${bundle}.map`)) fail(`the function's bundle has no source map 
 
 const sources = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')).sources ?? [];
 const expected = {
-  "the app's processor (src/security-scan.ts)": /(^|\/)src\/security-scan\.ts$/,
   "the package's handler factory": /codepipeline-job-worker\/dist\/lambda\/create-handler\.js$/,
-  '@aws-sdk/client-s3 (HeadObject)': /@aws-sdk\/client-s3\/.*HeadObjectCommand/,
-  "the package's artifact API (codepipeline-job-worker/artifacts)":
-    /codepipeline-job-worker\/dist\/lambda\/artifacts\/job-artifacts\.js$/,
-  '@aws-sdk/lib-storage (multipart uploads)': /@aws-sdk\/lib-storage\//,
-  'yauzl (extracting inputs)': /node_modules\/yauzl\//,
-  'yazl (zipping outputs)': /node_modules\/yazl\//,
+  ...EXPECTED[example],
 };
 const missing = Object.entries(expected).filter(
   ([, pattern]) => !sources.some((s) => pattern.test(s)),
@@ -53,6 +75,9 @@ const forbidden = {
   'aws-cdk-lib': /node_modules\/aws-cdk-lib\//,
   constructs: /node_modules\/constructs\//,
   "the package's cdk or local modules": /codepipeline-job-worker\/dist\/(lib|local)\//,
+  'aws-sdk-client-mock': /node_modules\/aws-sdk-client-mock\//,
+  // The app's own files are the sources outside node_modules.
+  "the app's tests or stand-ins": /^(?!.*node_modules\/).*(^|\/)(test\/|stand-ins\.ts$)/,
 };
 const found = Object.entries(forbidden).filter(([, pattern]) =>
   sources.some((s) => pattern.test(s)),
@@ -61,5 +86,5 @@ if (found.length > 0) fail(`the bundle holds ${found.map(([name]) => name).join(
 
 const kb = Math.round(readFileSync(bundle).length / 1024);
 console.log(
-  `consumer asset check: ${worker.id} bundles ${sources.length} sources (${kb} KB), processor, handler factory, artifact API, lib-storage, zip libraries and client-s3 included`,
+  `consumer asset check (${example}): ${worker.id} bundles ${sources.length} sources (${kb} KB), with ${Object.keys(expected).join(', ')}`,
 );

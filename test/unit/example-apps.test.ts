@@ -98,18 +98,22 @@ const apps = readdirSync(EXAMPLES)
 
 describe('example apps', () => {
   it('exist', () => {
-    expect(apps.map((app) => path.basename(app))).toContain('security-scan');
+    expect(apps.map((app) => path.basename(app))).toEqual(
+      expect.arrayContaining(['security-scan', 'codebuild-runner']),
+    );
   });
 
-  it('security-scan, the app CI installs from the packed package, uses every entry point of it', () => {
-    const app = path.join(EXAMPLES, 'security-scan');
-    const imported = importedSpecifiers(app);
-    const manifest = JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8')) as {
-      scripts?: Record<string, string>;
-    };
-    const scripts = Object.values(manifest.scripts ?? {});
+  it('together use every entry point of the package and its bin (CI installs each from the packed package)', () => {
+    // One app need not use every entry point; between them, every one is used, so that a
+    // broken export or bin fails CI's consumer path instead of going unnoticed.
+    const imported = new Set(apps.flatMap((app) => [...importedSpecifiers(app)]));
+    const scripts = apps.flatMap((app) => {
+      const manifest = JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8')) as {
+        scripts?: Record<string, string>;
+      };
+      return Object.values(manifest.scripts ?? {});
+    });
 
-    // A broken export or bin then fails CI's consumer path instead of going unnoticed.
     const unused = [
       ...PUBLIC_SPECIFIERS.filter((s) => !s.endsWith('/package.json') && !imported.has(s)),
       ...Object.keys(rootPackage.bin)
@@ -117,6 +121,13 @@ describe('example apps', () => {
         .map((bin) => `bin ${bin}`),
     ];
     expect(unused).toEqual([]);
+  });
+
+  it('are each installed and run by CI from the packed package', () => {
+    const script = readFileSync(path.join(ROOT, '.ci/consumer-app.sh'), 'utf8');
+    const listed = /^EXAMPLES=\(([^)]*)\)/m.exec(script)?.[1]?.trim().split(/\s+/) ?? [];
+
+    expect(listed.sort()).toEqual(apps.map((app) => path.relative(ROOT, app)).sort());
   });
 
   describe.each(apps.map((app) => [path.basename(app), app]))('%s', (_name, app) => {

@@ -440,15 +440,14 @@ export class JobRunner {
       // as `processingContext().checked()` checks it: the same code, the same message. Each
       // outcome is read once, into plain data: what a check judged is what is reported.
       const scrub = (text: string) => this.#deps.scrubber.scrub(text);
-      const once = checks.map(
-        (check) => async (outcome: JobOutcome) => outcomeSnapshot(await check(outcome)),
-      );
-      const processed = async (): Promise<JobOutcome> =>
-        reportableOutcome(
-          outcomeSnapshot(await this.#deps.processor.process(job, context)),
-          once,
-          (outcome) => withoutSecrets(outcome, scrub),
+      const processed = async (): Promise<JobOutcome> => {
+        const returned = outcomeSnapshot(await this.#deps.processor.process(job, context));
+        // The checks the processor registered while it ran, each result read once too.
+        const once = checks.map(
+          (check) => async (outcome: JobOutcome) => outcomeSnapshot(await check(outcome)),
         );
+        return reportableOutcome(returned, once, (outcome) => withoutSecrets(outcome, scrub));
+      };
       const outcome = await Promise.race([processed(), timedOut]);
       if (outcome === 'timeout') {
         log.error('job processor missed the invocation deadline');

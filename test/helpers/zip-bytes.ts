@@ -24,7 +24,8 @@ const DEFAULT_MODE = { file: 0o644, directory: 0o755, symlink: 0o777, fifo: 0o64
 const UTF8_NAMES = 0x0800;
 const MADE_BY_UNIX = (3 << 8) | 20;
 
-function header(fields: readonly (readonly [number, 2 | 4])[]): Buffer {
+/** Little-endian fields of 2 or 4 bytes, in order: the parts of every zip record. */
+export function header(fields: readonly (readonly [number, 2 | 4])[]): Buffer {
   const buffer = Buffer.alloc(fields.reduce((size, [, width]) => size + width, 0));
   let at = 0;
   for (const [value, width] of fields) {
@@ -79,15 +80,25 @@ export function zipBytes(entries: readonly ZipEntrySpec[]): Buffer {
     offset += local.length;
   }
   const directory = Buffer.concat(centrals);
-  const end = header([
+  return Buffer.concat([...locals, directory, endRecord(entries.length, directory.length, offset)]);
+}
+
+/**
+ * The end-of-central-directory record of a one-disk archive without a comment.
+ *
+ * @param count - entries in the central directory
+ * @param size - the central directory's bytes
+ * @param offset - where the central directory starts
+ */
+export function endRecord(count: number, size: number, offset: number): Buffer {
+  return header([
     [0x06054b50, 4],
     [0, 2],
     [0, 2],
-    [entries.length, 2],
-    [entries.length, 2],
-    [directory.length, 4],
+    [count, 2],
+    [count, 2],
+    [size, 4],
     [offset, 4],
     [0, 2],
   ]);
-  return Buffer.concat([...locals, directory, end]);
 }

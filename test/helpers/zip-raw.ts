@@ -5,6 +5,7 @@
  * other). Honest otherwise: offsets, sizes and CRC-32 are the true ones.
  */
 import { crc32, deflateRawSync } from 'node:zlib';
+import { endRecord, header } from './zip-bytes.js';
 
 export interface RawEntry {
   /** The name's bytes (a string is written as UTF-8). */
@@ -36,17 +37,6 @@ export const UNIX_FILE = 0o100644;
 export const UNIX_LINK = 0o120777;
 export const UNIX_DIRECTORY = 0o040755;
 
-function fields(values: readonly (readonly [number, 2 | 4])[]): Buffer {
-  const buffer = Buffer.alloc(values.reduce((size, [, width]) => size + width, 0));
-  let at = 0;
-  for (const [value, width] of values) {
-    if (width === 2) buffer.writeUInt16LE(value, at);
-    else buffer.writeUInt32LE(value >>> 0, at);
-    at += width;
-  }
-  return buffer;
-}
-
 /**
  * An Info-ZIP Unicode path extra field (0x7075) naming the entry `unicodeName`, valid for the
  * raw name `rawName` (its CRC-32 is the raw name's, as readers check).
@@ -55,12 +45,12 @@ export function unicodePathField(rawName: Buffer | string, unicodeName: string):
   const raw = Buffer.from(rawName);
   const name = Buffer.from(unicodeName, 'utf8');
   return Buffer.concat([
-    fields([
+    header([
       [0x7075, 2],
       [5 + name.length, 2],
     ]),
     Buffer.from([1]),
-    fields([[crc32(raw), 4]]),
+    header([[crc32(raw), 4]]),
     name,
   ]);
 }
@@ -94,12 +84,12 @@ export function rawZip(entries: readonly RawEntry[]): Buffer {
         [extra.length, 2],
       ] as const;
     const local = Buffer.concat([
-      fields([[0x04034b50, 4], ...common(localExtra)]),
+      header([[0x04034b50, 4], ...common(localExtra)]),
       name,
       localExtra,
       stored,
       entry.descriptor
-        ? fields([
+        ? header([
             [0x08074b50, 4],
             [crc, 4],
             [stored.length, 4],
@@ -109,7 +99,7 @@ export function rawZip(entries: readonly RawEntry[]): Buffer {
     ]);
     centrals.push(
       Buffer.concat([
-        fields([
+        header([
           [0x02014b50, 4],
           [((entry.host ?? 3) << 8) | 20, 2],
           ...common(centralExtra),
@@ -127,15 +117,5 @@ export function rawZip(entries: readonly RawEntry[]): Buffer {
     offset += local.length;
   }
   const directory = Buffer.concat(centrals);
-  const end = fields([
-    [0x06054b50, 4],
-    [0, 2],
-    [0, 2],
-    [entries.length, 2],
-    [entries.length, 2],
-    [directory.length, 4],
-    [offset, 4],
-    [0, 2],
-  ]);
-  return Buffer.concat([...locals, directory, end]);
+  return Buffer.concat([...locals, directory, endRecord(entries.length, directory.length, offset)]);
 }

@@ -24,6 +24,13 @@ export {
 } from './create-handler.js';
 export { JobWorkerError } from './errors.js';
 export { InvalidEventError } from './events.js';
+export {
+  CANCEL_REASONS,
+  type CancelContext,
+  type Cancellation,
+  type CancelReason,
+  JobCanceledError,
+} from './job/cancellation.js';
 export type {
   Artifact,
   ArtifactCredentials,
@@ -31,7 +38,7 @@ export type {
   JobActionTypeId,
   PipelineContext,
 } from './job/job.js';
-export { LIMITS, PROCESSOR_TOKEN_LIMIT } from './job/limits.js';
+export { CHECK_AFTER_SECONDS, LIMITS, PROCESSOR_TOKEN_LIMIT } from './job/limits.js';
 export {
   type ContinueOutcome,
   type CurrentRevision,

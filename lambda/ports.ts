@@ -3,6 +3,7 @@
  * `adapters/` implement them with the AWS SDK; the worker never touches the SDK itself.
  */
 import { JobWorkerError } from './errors.js';
+import type { CancelReason } from './job/cancellation.js';
 import type { Job } from './job/job.js';
 import type { FailureReport, Report, SuccessReport } from './worker/report.js';
 
@@ -141,4 +142,70 @@ export interface NonceLedger {
    * longest expired first.
    */
   findExpired(now: number, limit: number): Promise<ExpiredClaim[]>;
+}
+
+/**
+ * What the ledger knows of one action execution that continued or was stopped (an item of its
+ * own, keyed by the action execution id): the last continuation token the worker sent for it,
+ * whether it was stopped, and whether the processor's `cancel` was called.
+ */
+export interface ExecutionRecord {
+  readonly actionExecutionId: string;
+  /** The last continue report's token as it was sent (the worker's envelope around it). */
+  readonly continuationToken?: string;
+  /** The job that sent it. */
+  readonly jobId?: string;
+  readonly pipelineName?: string;
+  readonly pipelineExecutionId?: string;
+  readonly stageName?: string;
+  readonly actionName?: string;
+  /** Set once the execution was stopped: why, and when it was noted (epoch ms). */
+  readonly canceled?: { readonly reason: CancelReason; readonly at: number };
+  /** Whether the right to call the processor's `cancel` was taken (it is taken once). */
+  readonly cancelTaken: boolean;
+  /** Whether a job of the execution reported a final result (success or failure). */
+  readonly finished: boolean;
+}
+
+/** Where an action execution's continuation stands, as a job of it reports it. */
+export interface ExecutionProgress {
+  readonly actionExecutionId: string;
+  readonly jobId: string;
+  readonly pipelineName?: string;
+  readonly pipelineExecutionId?: string;
+  readonly stageName?: string;
+  readonly actionName?: string;
+}
+
+/**
+ * The action executions' side of the ledger: conditional writes on one item per action
+ * execution, so that a stop is noted once, and the processor's `cancel` is called once.
+ */
+export interface ExecutionLedger {
+  /**
+   * Notes that a job of the execution continued with `continuationToken` (its report was
+   * accepted). Returns the record after the write: `canceled` set when the execution was
+   * stopped meanwhile.
+   */
+  continued(
+    progress: ExecutionProgress,
+    continuationToken: string,
+    now: number,
+  ): Promise<ExecutionRecord>;
+  /** Notes that a job of the execution reported a final result: a later stop is not ours to act on. */
+  finished(progress: ExecutionProgress, now: number): Promise<void>;
+  /**
+   * Notes that the execution was stopped (the first reason noted is kept). Returns the record
+   * after the write.
+   */
+  canceled(
+    actionExecutionId: string,
+    reason: CancelReason,
+    now: number,
+    context?: Omit<ExecutionProgress, 'actionExecutionId' | 'jobId'>,
+  ): Promise<ExecutionRecord>;
+  /** Takes the one right to call the processor's `cancel` for the execution: true once. */
+  takeCancel(actionExecutionId: string, now: number): Promise<boolean>;
+  /** The execution's record; undefined when the ledger has none. */
+  read(actionExecutionId: string): Promise<ExecutionRecord | undefined>;
 }

@@ -51,6 +51,11 @@ export interface Job {
   readonly inputArtifacts: readonly Artifact[];
   readonly outputArtifacts: readonly Artifact[];
   readonly artifactCredentials?: Secret<ArtifactCredentials>;
+  /**
+   * Epoch ms, on the worker's clock, at which CodePipeline handed out `artifactCredentials`
+   * (the PollForJobs or GetJobDetails that returned this job): their age is counted from it.
+   */
+  readonly credentialsIssuedAt?: number;
   readonly encryptionKey?: { readonly id: string; readonly type: string };
   /** The processor's own continuation token, when this job continues an earlier one. */
   readonly continuationToken?: string;

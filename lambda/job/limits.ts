@@ -27,3 +27,10 @@ export const TOKEN_ENVELOPE_RESERVE = 34;
  * {@link LIMITS}.continuationToken less the worker's {@link TOKEN_ENVELOPE_RESERVE}.
  */
 export const PROCESSOR_TOKEN_LIMIT = LIMITS.continuationToken - TOKEN_ENVELOPE_RESERVE;
+
+/**
+ * How long a processor may ask the worker to wait before it checks a job again
+ * (`checkAfterSeconds` of a continue outcome), in seconds: at least 1, and at most Lambda's
+ * longest invocation (900 s).
+ */
+export const CHECK_AFTER_SECONDS = { min: 1, max: 900 } as const;

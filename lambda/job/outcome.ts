@@ -4,7 +4,7 @@
  * reports it (`checkOutcome`): one CodePipeline would refuse fails the job with a message that
  * says what is wrong, and `processingContext().checked()` gives a unit test the same message.
  */
-import type { PROCESSOR_TOKEN_LIMIT } from './limits.js';
+import type { CHECK_AFTER_SECONDS, PROCESSOR_TOKEN_LIMIT } from './limits.js';
 
 export const FAILURE_TYPES = [
   'JobFailed',
@@ -75,6 +75,15 @@ export interface ContinueOutcome {
   readonly percentComplete?: number;
   readonly summary?: string;
   readonly externalExecutionId?: string;
+  /**
+   * Check the job again after this many seconds (1 to 900: {@link CHECK_AFTER_SECONDS}.max). When
+   * the invocation still has that time (and the processor's time) left, the worker runs the
+   * processor again on the same job after the wait, with this token, holding no concurrency
+   * slot while it waits and making no CodePipeline call; otherwise the job continues as a
+   * continuation (a new job, at the next invocation). Without it, the job always continues as
+   * a continuation.
+   */
+  readonly checkAfterSeconds?: number;
 }
 
 /** The job failed. */
@@ -123,9 +132,11 @@ export function failure(
  * @param continuationToken - what the next job needs to resume: 1 to 2,014 characters
  * ({@link PROCESSOR_TOKEN_LIMIT}, CodePipeline's 2,048 of `LIMITS.continuationToken` less the
  * 34 of `TOKEN_ENVELOPE_RESERVE` the worker keeps for its own state); a longer one fails the job
- * @param details - progress (`percentComplete`, 0 to 100), summary, external execution id
+ * @param details - progress (`percentComplete`, 0 to 100), summary, external execution id, and
+ * `checkAfterSeconds` (1 to 900: {@link CHECK_AFTER_SECONDS}.max) to be checked again within the
+ * invocation when it has the time
  * @example
- * return continueLater(JSON.stringify({ buildId }), { percentComplete: 40 });
+ * return continueLater(JSON.stringify({ buildId }), { percentComplete: 40, checkAfterSeconds: 15 });
  */
 export function continueLater(
   continuationToken: string,

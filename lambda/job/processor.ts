@@ -1,8 +1,11 @@
 /**
  * The job processor: the pluggable part of the worker that does one job's work.
  */
+import type { CancelContext, Cancellation } from './cancellation.js';
 import type { Job } from './job.js';
 import type { JobOutcome } from './outcome.js';
+
+export type { CancelContext, Cancellation, CancelReason } from './cancellation.js';
 
 export type { Job } from './job.js';
 export type { FailureType, JobOutcome } from './outcome.js';
@@ -33,7 +36,10 @@ export type OutcomeCheck = (outcome: JobOutcome) => JobOutcome | Promise<JobOutc
 export interface ProcessingContext {
   /** Epoch ms by which `process` must have returned; past it the job is failed. */
   readonly deadline: number;
-  /** Aborted when the deadline passes. */
+  /**
+   * Aborted when the deadline passes, or when the action execution is stopped while the
+   * processor runs: then its `reason` is a `JobCanceledError` that says why.
+   */
   readonly signal: AbortSignal;
   /**
    * 1 for the job's first claim; more when earlier claims of the job ended without a recorded
@@ -87,4 +93,12 @@ export interface ProcessingContext {
 export interface JobProcessor {
   readonly name: string;
   process(job: Job, context: ProcessingContext): Promise<JobOutcome>;
+  /**
+   * Stops the external work of an action execution that was stopped (abandoned, canceled,
+   * timed out) while it waited for its next check or continuation: called once per action
+   * execution, with the processor token of its last continue outcome. Put what stopping the
+   * work needs (a build id, a deployment id) in that token. A `cancel` that throws is logged
+   * and not called again.
+   */
+  cancel?(cancellation: Cancellation, context: CancelContext): Promise<void>;
 }

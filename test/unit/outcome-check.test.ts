@@ -6,7 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LIMITS, PROCESSOR_TOKEN_LIMIT, TOKEN_ENVELOPE_RESERVE } from '../../lambda/job/limits.js';
+import {
+  CHECK_AFTER_SECONDS,
+  LIMITS,
+  PROCESSOR_TOKEN_LIMIT,
+  TOKEN_ENVELOPE_RESERVE,
+} from '../../lambda/job/limits.js';
 import type { JobOutcome } from '../../lambda/job/outcome.js';
 import {
   checkOutcome,
@@ -154,6 +159,13 @@ const CONSTANTS: Readonly<Record<string, number>> = {
   ...Object.fromEntries(Object.entries(LIMITS).map(([key, value]) => [`LIMITS.${key}`, value])),
   // `{@link LIMITS}.continuationToken`
   ...Object.fromEntries(Object.entries(LIMITS).map(([key, value]) => [`LIMITS}.${key}`, value])),
+  // `{@link CHECK_AFTER_SECONDS}.max`
+  ...Object.fromEntries(
+    Object.entries(CHECK_AFTER_SECONDS).map(([key, value]) => [
+      `CHECK_AFTER_SECONDS}.${key}`,
+      value,
+    ]),
+  ),
 };
 const REFERENCE = /\{@link ([A-Z_]+)\}(?:\.(\w+))?|`(LIMITS\.\w+|[A-Z_]{4,})`/;
 /** A number (2,014 or 2014), not part of a word, a version or a date. */

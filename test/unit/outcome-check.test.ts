@@ -162,7 +162,7 @@ const CONSTANTS: Readonly<Record<string, number>> = {
   // `{@link CHECK_AFTER_SECONDS}.max`
   ...Object.fromEntries(
     Object.entries(CHECK_AFTER_SECONDS).map(([key, value]) => [
-      `CHECK_AFTER_SECONDS}.${key}`,
+      `CHECK_AFTER_SECONDS.${key}`,
       value,
     ]),
   ),

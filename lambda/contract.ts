@@ -358,3 +358,12 @@ export const LEDGER_SCHEMA = {
     sortKey: 'leaseExpiresAt',
   },
 } as const;
+
+/**
+ * The action execution states whose events the worker subscribes to besides STARTED: each
+ * says that an execution was stopped (`ABANDONED`, `CANCELED`) or ended (`FAILED`, which the
+ * worker acts on only for an execution it did not fail itself), so that the processor's
+ * `cancel` can stop the execution's external work.
+ */
+export const STOP_EVENT_STATES = ['ABANDONED', 'CANCELED', 'FAILED'] as const;
+export type StopEventState = (typeof STOP_EVENT_STATES)[number];

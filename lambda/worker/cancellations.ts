@@ -1,0 +1,47 @@
+/**
+ * The seam between one job's protocol (`job-runner.ts`, the drain's check-again waits) and the
+ * action executions' stops: how a job learns that its action execution was stopped, and how
+ * the processor's `cancel` hook is called once per stopped execution. The implementation reads
+ * and writes the execution ledger (`ExecutionLedger`); without one, nothing is watched.
+ */
+import type { CancelReason } from '../job/cancellation.js';
+import type { Job } from '../job/job.js';
+import type { JobRun } from './job-run.js';
+import type { WorkerLogger } from './logging.js';
+import type { Report } from './report.js';
+
+/** How a job's report ended, as far as its execution's stops are concerned. */
+export type ReportEnd = 'accepted' | 'refused';
+
+export interface Cancellations {
+  /**
+   * Watches the job's action execution while its processor runs: `onStopped` is called once,
+   * with the reason, when a stop is noted. The returned function ends the watch.
+   */
+  watch(
+    job: Job,
+    run: JobRun,
+    log: WorkerLogger,
+    onStopped: (reason: CancelReason) => void,
+  ): () => void;
+  /** Whether the job's action execution was stopped (one read), for a job about to run again. */
+  stopped(job: Job, run: JobRun, log: WorkerLogger): Promise<CancelReason | undefined>;
+  /**
+   * Notes how the job's report ended: a continue report accepted is recorded for the
+   * execution (and its token handed to `cancel` if the execution was stopped meanwhile); a
+   * final report accepted marks the execution finished; a continue report refused because the
+   * job is no longer in progress calls `cancel` with its token.
+   */
+  reported(job: Job, report: Report, end: ReportEnd, run: JobRun, log: WorkerLogger): Promise<void>;
+  /**
+   * Calls the processor's `cancel` for the job's action execution, once per execution
+   * whatever the number of callers, with the processor's own token (not the envelope).
+   */
+  cancel(
+    job: Job,
+    processorToken: string,
+    reason: CancelReason,
+    run: JobRun,
+    log: WorkerLogger,
+  ): Promise<void>;
+}

@@ -51,6 +51,8 @@ export interface WorkerDeps {
   readonly workRoot?: string;
   /** Continuation limits, counted in the worker's envelope. @default none: not counted */
   readonly continuations?: ContinuationLimits;
+  /** The action executions' stops (passed to each job's runner). @default none: not watched */
+  readonly cancellations?: import('./cancellations.js').Cancellations;
 }
 
 const DEFAULT_SDK_SETTINGS: SdkSettings = { maxAttempts: 3, requestTimeoutMs: 5_000 };

@@ -14,7 +14,7 @@
  * these paths comes first calls it, and no other.
  */
 import { CANCEL_ERRORS_METRIC, type StopEventState } from '../contract.js';
-import { type CancelContext, type Cancellation, type CancelReason } from '../job/cancellation.js';
+import type { CancelContext, Cancellation, CancelReason } from '../job/cancellation.js';
 import type { Job } from '../job/job.js';
 import type { JobProcessor, SdkSettings } from '../job/processor.js';
 import type { ExecutionLedger, ExecutionProgress } from '../ports.js';

@@ -61,7 +61,7 @@ describe('cancellation in the worker', () => {
     const summary = await draining;
 
     expect(JobCanceledError.is(aborted?.reason)).toBe(true);
-    expect((aborted?.reason as JobCanceledError).reason).toBe('abandoned');
+    expect(aborted?.reason).toMatchObject({ name: 'JobCanceledError', reason: 'abandoned' });
     // One interval, and room for a busy machine's timers.
     expect((aborted?.at ?? Number.POSITIVE_INFINITY) - noted).toBeLessThan(CHECK_MS + 400);
     expect(codePipeline.resultsFor(job.id as string)).toEqual([]);

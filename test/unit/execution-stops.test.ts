@@ -239,7 +239,9 @@ describe('ExecutionStops.cancel', () => {
   it('logs a cancel that throws with secret values scrubbed, counts it, and does not rethrow', async () => {
     const { stops, run, log, logs, metrics } = setup({
       cancel: async () => {
-        throw new Error(`StopBuild refused the key ${SECRETS.apiToken} and ${SECRETS.sessionToken}`);
+        throw new Error(
+          `StopBuild refused the key ${SECRETS.apiToken} and ${SECRETS.sessionToken}`,
+        );
       },
     });
 

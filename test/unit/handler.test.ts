@@ -1,8 +1,8 @@
 import { PollForJobsCommand } from '@aws-sdk/client-codepipeline';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig, type WorkerConfig, WorkerConfigError } from '../../lambda/config.js';
 import { DynamoDbExecutionLedger } from '../../lambda/adapters/dynamodb-execution-ledger.js';
+import { loadConfig, type WorkerConfig, WorkerConfigError } from '../../lambda/config.js';
 import { createHandler } from '../../lambda/create-handler.js';
 import { InvalidEventError } from '../../lambda/events.js';
 import { bakeTimeGate } from '../../samples/processors/bake-time-gate.js';

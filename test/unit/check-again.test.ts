@@ -12,6 +12,7 @@ import type { Job } from '../../lambda/job/job.js';
 import { CHECK_AFTER_SECONDS } from '../../lambda/job/limits.js';
 import type { JobOutcome } from '../../lambda/job/outcome.js';
 import type { JobProcessor } from '../../lambda/job/processor.js';
+import type { NonceLedger } from '../../lambda/ports.js';
 import type { Cancellations } from '../../lambda/worker/cancellations.js';
 import { MIN_CHECK_RUN_MS } from '../../lambda/worker/check-again.js';
 import { unwrapToken } from '../../lambda/worker/continuation.js';
@@ -77,6 +78,7 @@ function scripted(
 class FakeCancellations implements Cancellations {
   stop: CancelReason | undefined;
   stopError: Error | undefined;
+  cancelError: Error | undefined;
   readonly asked: string[] = [];
   readonly canceled: { jobId: string; token: string; reason: CancelReason }[] = [];
 
@@ -94,7 +96,20 @@ class FakeCancellations implements Cancellations {
 
   async cancel(job: Job, processorToken: string, reason: CancelReason): Promise<void> {
     this.canceled.push({ jobId: job.id, token: processorToken, reason });
+    if (this.cancelError) throw this.cancelError;
   }
+}
+
+/** The ledger's methods, bound, to spread into a wrapper. */
+function bound(ledger: NonceLedger): NonceLedger {
+  return {
+    claim: (request) => ledger.claim(request),
+    takeOver: (jobId, now, leaseExpiresAt) => ledger.takeOver(jobId, now, leaseExpiresAt),
+    record: (claim, report, now, options) => ledger.record(claim, report, now, options),
+    complete: (claim, outcome, now) => ledger.complete(claim, outcome, now),
+    release: (claim, now) => ledger.release(claim, now),
+    findExpired: (now, limit) => ledger.findExpired(now, limit),
+  };
 }
 
 /** The CodePipeline calls made for one job so far (acknowledge, details, results). */
@@ -123,6 +138,7 @@ describe('checking a job again within the invocation', () => {
       readonly sleep?: (ms: number, clock: ReturnType<typeof fakeClock>) => Promise<void>;
       readonly cancellations?: Cancellations;
       readonly continuations?: typeof LIMITS;
+      readonly wrapLedger?: (ledger: NonceLedger) => NonceLedger;
     } = {},
   ) {
     const harness = await dynalite.setup();
@@ -133,7 +149,7 @@ describe('checking a job again within the invocation', () => {
     const worker = (sleep = options.sleep) =>
       new Worker({
         jobs: harness.jobs,
-        ledger: harness.ledger,
+        ledger: options.wrapLedger ? options.wrapLedger(harness.ledger) : harness.ledger,
         processor,
         logger: recordingLogger(logs),
         metrics,
@@ -228,7 +244,13 @@ describe('checking a job again within the invocation', () => {
       );
       return run <= 3 ? check(`s${run}`) : { kind: 'success', summary: 'done' };
     });
-    const harness = await setup(processor);
+    // Each wait takes a moment of real time too: the drain has nothing else to do meanwhile.
+    const harness = await setup(processor, {
+      sleep: async (ms, clock) => {
+        if (ms === 15 * SECOND) await new Promise((resolve) => setTimeout(resolve, 10));
+        clock.advance(ms);
+      },
+    });
     const job = uniqueJob();
     const jobId = job.id as string;
     harness.codePipeline.enqueue(job);
@@ -254,6 +276,87 @@ describe('checking a job again within the invocation', () => {
         .filter((line) => line.message === 'job checked again')
         .map((line) => line.attributes?.check),
     ).toEqual([1, 2, 3]);
+  });
+
+  /**
+   * Jobs A, B, C on one slot: A asks to be checked again after 5 s; B takes the slot and holds
+   * it until A's wait is over (C was polled meanwhile), then `busyMs` more.
+   */
+  async function oneSlot(busyMs: number) {
+    const events: string[] = [];
+    const [a, b, c] = [uniqueJob(), uniqueJob(), uniqueJob()];
+    let aDue: () => void = () => {};
+    const aWaited = new Promise<void>((resolve) => {
+      aDue = resolve;
+    });
+    const processor = scripted(async (job, run) => {
+      const name = job.id === a.id ? `A${run}` : job.id === b.id ? 'B' : 'C';
+      events.push(name);
+      if (name === 'A1') return check('s1', 5);
+      if (name === 'B') {
+        await aWaited;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        harness.clock.advance(busyMs);
+      }
+      return { kind: 'success' };
+    });
+    const harness = await setup(processor, {
+      settings: { concurrency: 1, batchSize: 10 },
+      sleep: async (ms, clock) => {
+        if (ms === 5 * SECOND) {
+          // C is polled (and waits for the slot) before A's wait is over.
+          for (let i = 0; i < 100 && harness.codePipeline.polls.length < 2; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          setTimeout(aDue, 0);
+        }
+        clock.advance(ms);
+      },
+    });
+    harness.codePipeline.enqueue(a, b, c);
+    const summary = await harness.worker().drain({ deadline: DEADLINE });
+    expect(harness.codePipeline.polls.length).toBeGreaterThanOrEqual(2);
+    return { events, summary, harness, a, c };
+  }
+
+  it('puts a job whose wait is over ahead of the jobs polled before it', async () => {
+    const { events, summary } = await oneSlot(SECOND);
+
+    expect(events).toEqual(['A1', 'B', 'A2', 'C']);
+    expect(summary).toMatchObject({ succeeded: 3, checksRunAgain: 1, deferred: 0 });
+  });
+
+  it('keeps a job whose wait is over waiting for a slot longer than a polled job may', async () => {
+    // B holds the slot 12 s after A's wait: a polled job is left after 10 s, A is not.
+    const { events, summary, harness, a, c } = await oneSlot(12 * SECOND);
+
+    expect(events).toEqual(['A1', 'B', 'A2']);
+    expect(summary).toMatchObject({ checksRunAgain: 1, checksContinued: 0, deferred: 1 });
+    expect(harness.codePipeline.resultsFor(a.id as string)).toHaveLength(1);
+    expect(reportedToken(harness.codePipeline, a.id as string)).toBeUndefined();
+    expect(harness.codePipeline.resultsFor(c.id as string)).toEqual([]);
+  });
+
+  it('sends the continuation at once when the report cannot be recorded', async () => {
+    const processor = scripted((_job, run) => (run === 1 ? check('s1') : { kind: 'success' }));
+    const harness = await setup(processor, {
+      wrapLedger: (ledger) => ({
+        ...bound(ledger),
+        record: async () => {
+          throw new Error('ledger unavailable');
+        },
+      }),
+    });
+    const job = uniqueJob();
+    harness.codePipeline.enqueue(job);
+
+    const summary = await harness.worker().drain({ deadline: DEADLINE });
+
+    expect(processor.seen).toHaveLength(1);
+    expect(reportedToken(harness.codePipeline, job.id as string)).toBe('s1');
+    expect(summary).toMatchObject({ continued: 1, checksContinued: 1, checksRunAgain: 0 });
+    expect(harness.sleeps).not.toContain(15 * SECOND);
   });
 
   it('sends a check that does not fit in the invocation as a continuation at once', async () => {
@@ -391,6 +494,29 @@ describe('checking a job again within the invocation', () => {
     expect(await harness.ledgerState(jobId)).toBe('abandoned');
     expect((await harness.ledgerItem(jobId)).report).toBeUndefined();
     expect(summary).toMatchObject({ abandoned: 1, checksRunAgain: 0, continued: 0 });
+  });
+
+  it('ends the claim of a stopped execution even when its cancel fails', async () => {
+    const cancellations = new FakeCancellations();
+    cancellations.stop = 'canceled';
+    cancellations.cancelError = new Error('cancel failed');
+    const processor = scripted((_job, run) => check(`s${run}`));
+    const harness = await setup(processor, { cancellations });
+    const job = uniqueJob();
+    harness.codePipeline.enqueue(job);
+
+    const summary = await harness.worker().drain({ deadline: DEADLINE });
+
+    expect(processor.seen).toHaveLength(1);
+    expect(harness.codePipeline.resultsFor(job.id as string)).toEqual([]);
+    expect(await harness.ledgerState(job.id as string)).toBe('abandoned');
+    expect(summary).toMatchObject({ abandoned: 1 });
+    expect(harness.logs).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: 'could not cancel the stopped action execution',
+      }),
+    );
   });
 
   it('asks before every run again whether the execution was stopped, and runs while it was not', async () => {

@@ -317,11 +317,14 @@ export class JobRunner {
           : await this.#process(job, claim, run, log, scope, (seconds) => {
               checkAfterSeconds = seconds;
             });
-      const ended = this.#deps.now();
-      this.#deps.metrics.addMetric(PROCESSING_DURATION_METRIC, 'Milliseconds', ended - started);
+      this.#deps.metrics.addMetric(
+        PROCESSING_DURATION_METRIC,
+        'Milliseconds',
+        this.#deps.now() - started,
+      );
       // The processor is done with its slot: the next job can start while this one's report is
       // recorded and sent, or recorded while the job waits to be checked again.
-      const ran = { checkAfterSeconds, started, ended };
+      const ran = { checkAfterSeconds, started, ended: this.#deps.now() };
       await this.#trail(
         this.#checks.after(job, claim, report, ran, run, log) ??
           this.#recordAndSend(claim, report, run, log, started),

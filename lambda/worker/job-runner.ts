@@ -25,6 +25,8 @@ import {
   type JobStatus,
   type NonceLedger,
 } from '../ports.js';
+import type { Cancellations } from './cancellations.js';
+import { CheckAgain } from './check-again.js';
 import { type ContinuationLimits, ContinuationTracker } from './continuation.js';
 import type { MetricsSink } from './counters.js';
 import { PROCESSING_DURATION_METRIC } from './counters.js';
@@ -81,6 +83,11 @@ export interface JobRunnerDeps {
    * them. @default none: the processor's token is reported as it is
    */
   readonly continuations?: ContinuationLimits;
+  /**
+   * Whether a job's action execution was stopped, asked before a job is checked again.
+   * @default none: nothing is checked
+   */
+  readonly cancellations?: Cancellations;
 }
 
 export class JobRunner {
@@ -88,6 +95,7 @@ export class JobRunner {
   readonly #steps: LedgerSteps;
   readonly #delivery: ReportDelivery;
   readonly #continuations: ContinuationTracker | undefined;
+  readonly #checks: CheckAgain;
 
   constructor(deps: JobRunnerDeps) {
     this.#deps = deps;
@@ -95,6 +103,18 @@ export class JobRunner {
       deps.continuations && new ContinuationTracker(deps.continuations, deps.metrics);
     this.#steps = new LedgerSteps(deps.ledger, deps.scrubber, deps.now);
     this.#delivery = new ReportDelivery({ ...deps, ledger: this.#steps });
+    this.#checks = new CheckAgain({
+      ...deps,
+      secrets: secretValues,
+      log: (job, run) => this.#log(job, run),
+      steps: {
+        record: (claim, report, run, log) => this.#record(claim, report, run, log),
+        deliver: (claim, report, run, log, started) =>
+          this.#delivery.deliver(claim, report, run, log, started),
+        process: (job, claim, run, log) => this.#processAndReport(job, claim, run, log),
+        abandon: (claim, run, log) => this.#steps.complete(claim, 'abandoned', run, log),
+      },
+    });
   }
 
   /**
@@ -286,6 +306,7 @@ export class JobRunner {
     );
     try {
       const started = this.#deps.now();
+      let checkAfterSeconds: number | undefined;
       const report =
         claim.tries > MAX_ATTEMPTS
           ? failureReport(
@@ -293,15 +314,22 @@ export class JobRunner {
               `The job was given up after ${claim.tries - 1} workers stopped before finishing it`,
               defaultExecutionId(job),
             )
-          : await this.#process(job, claim, run, log, scope);
+          : await this.#process(job, claim, run, log, scope, (seconds) => {
+              checkAfterSeconds = seconds;
+            });
       this.#deps.metrics.addMetric(
         PROCESSING_DURATION_METRIC,
         'Milliseconds',
         this.#deps.now() - started,
       );
       // The processor is done with its slot: the next job can start while this one's report is
-      // recorded and sent.
-      await this.#trail(this.#recordAndSend(claim, report, run, log, started), run);
+      // recorded and sent, or recorded while the job waits to be checked again.
+      const ran = { checkAfterSeconds, started, ended: this.#deps.now() };
+      await this.#trail(
+        this.#checks.after(job, claim, report, ran, run, log) ??
+          this.#recordAndSend(claim, report, run, log, started),
+        run,
+      );
     } finally {
       await scope.end(log, this.#deps.scrubber);
     }
@@ -384,6 +412,7 @@ export class JobRunner {
     run: JobRun,
     log: WorkerLogger,
     scope: JobScope,
+    checkAgain?: (seconds: number) => void,
   ): Promise<Report> {
     const executionId = defaultExecutionId(job);
     const tooShort = tooShortSecrets(job);
@@ -461,6 +490,9 @@ export class JobRunner {
       const reported =
         this.#continuations?.envelope(outcome, job, { started, now: this.#deps.now() }, log) ??
         outcome;
+      if (reported.kind === 'continue' && reported.checkAfterSeconds !== undefined) {
+        checkAgain?.(reported.checkAfterSeconds);
+      }
       return toReport(reported, executionId);
     } catch (error) {
       if (error instanceof InvalidOutcomeError) {

@@ -70,9 +70,10 @@ describe('jobFixture', () => {
       artifactCredentials: { accessKeyId: 'AK', secretAccessKey: 'SK', sessionToken: 'ST' },
       encryptionKey: { id: 'key-1' },
       continuationToken: 'token-1',
+      credentialsIssuedAt: 1_700_000_000_000,
     });
 
-    const expected = parseJob(raw, new Set(['Token']));
+    const expected = parseJob(raw, new Set(['Token']), 1_700_000_000_000);
     expect(JSON.stringify(job)).toBe(JSON.stringify(expected));
     expect(job.secrets.Token?.reveal()).toBe('tok-abcdefgh');
     expect(job.artifactCredentials?.reveal()).toEqual(expected.artifactCredentials?.reveal());

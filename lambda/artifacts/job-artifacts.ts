@@ -24,6 +24,7 @@ import {
   artifactErrorFromS3,
   describeTarget,
   isCredentialExpiry,
+  isHeadCredentialExpiry,
   isMissingObject,
   outputCheckError,
 } from './s3-errors.js';
@@ -240,19 +241,25 @@ class ArtifactStore implements JobArtifacts {
   /**
    * Sends an S3 command; once more with fresh credentials if S3 says they expired.
    *
-   * @param failed - the artifact API's error for what S3 answered
+   * @param judge - what says the credentials expired, and the artifact API's error for what
+   *   S3 answered otherwise
    */
   async #send<T>(
     target: ArtifactTarget,
     call: () => Promise<T>,
-    failed: (error: unknown) => Error = (error) => artifactErrorFromS3(error, target),
+    judge: {
+      readonly expired?: (error: unknown) => boolean;
+      readonly failed?: (error: unknown) => Error;
+    } = {},
   ): Promise<T> {
+    const expired = judge.expired ?? isCredentialExpiry;
+    const failed = judge.failed ?? ((error: unknown) => artifactErrorFromS3(error, target));
     for (let round = 1; ; round++) {
       const generation = this.#credentials.generation;
       try {
         return await call();
       } catch (error) {
-        if (round === 1 && isCredentialExpiry(error)) {
+        if (round === 1 && expired(error)) {
           await this.#credentials.refreshAfterExpiry(generation);
           continue;
         }
@@ -365,7 +372,7 @@ class ArtifactStore implements JobArtifacts {
           throw error;
         }
       },
-      (error) => outputCheckError(error, target),
+      { expired: isHeadCredentialExpiry, failed: (error) => outputCheckError(error, target) },
     );
   }
 }

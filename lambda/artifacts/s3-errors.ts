@@ -135,6 +135,18 @@ function isServiceSide(error: unknown): boolean {
   );
 }
 
+/**
+ * Whether a HeadObject's error may say the credentials expired: S3 answers a HEAD without a
+ * body, so an expired token comes as a bare HTTP 400 that names no code.
+ */
+export function isHeadCredentialExpiry(error: unknown): boolean {
+  const name = errorName(error);
+  const status = shape(error).$metadata?.httpStatusCode;
+  return (
+    isCredentialExpiry(error) || (status === 400 && (name === 'Unknown' || name === 'BadRequest'))
+  );
+}
+
 /** Whether `error` says the object is not there (a HEAD's 404 carries no code: `NotFound`). */
 export function isMissingObject(error: unknown): boolean {
   const name = errorName(error);

@@ -110,6 +110,19 @@ describe('jobFixture', () => {
     expect(job.pipelineContext.actionExecutionId).toEqual(expect.any(String));
   });
 
+  it("stamps the job's credentials as just handed out, unless given the time", () => {
+    const before = Date.now();
+    const job = jobFixture();
+    const after = Date.now();
+    const clock = fakeClock();
+
+    const onFakeClock = jobFixture({ credentialsIssuedAt: clock.now() });
+
+    expect(job.credentialsIssuedAt).toBeGreaterThanOrEqual(before);
+    expect(job.credentialsIssuedAt).toBeLessThanOrEqual(after);
+    expect(onFakeClock.credentialsIssuedAt).toBe(clock.now());
+  });
+
   it('leaves credentials and the encryption key out when given null', () => {
     const job = jobFixture({ artifactCredentials: null, encryptionKey: null, inputArtifacts: [] });
 

@@ -103,9 +103,10 @@ export class JobCredentials {
 
 /**
  * When a job's credentials were issued, on the clock that reads `now`: the job's stamp, or
- * `now` when it carries none (or no finite one). A stamp later than `now` is on another clock and counts as `now`;
- * one earlier than `notBefore` (a refreshed job that no GetJobDetails sent at `notBefore`
- * answered, such as a test's fixed job) as `notBefore`, so that its age is not counted twice.
+ * `now` when it carries none (or no finite one). A stamp later than `now` is on another clock
+ * and counts as `now`; one earlier than `notBefore` (a refreshed job that no GetJobDetails
+ * sent at `notBefore` answered, such as a test's fixed job) as `notBefore`, so that old
+ * credentials handed out again are not refreshed at every request.
  */
 function issuedAt(job: Job, notBefore: number, now: number): number {
   const { credentialsIssuedAt: stamp } = job;

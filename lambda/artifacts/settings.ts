@@ -103,7 +103,10 @@ export const DEFAULT_UPLOAD_CONCURRENCY = 4;
 export interface JobArtifactsOptions extends Partial<ArtifactLimits> {
   /** Credentials older than this are refreshed (GetJobDetails) first. @default 10 minutes */
   readonly refreshAfterMs?: number;
-  /** The clock credentials' age is measured on (epoch ms). @default the context's `now` */
+  /**
+   * The clock credentials' age is measured on (epoch ms): the one `Job.credentialsIssuedAt`
+   * was read on. @default the context's `now`
+   */
   readonly now?: () => number;
   /** @default `AWS_REGION` */
   readonly region?: string;

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionExecutionEvent } from '../../local/emulator/index.js';
-import { runLocally } from '../../local/testing/index.js';
+import { runLocally, runReport } from '../../local/testing/index.js';
 
 const ENTRY = 'test/integration/fixtures/stop-events-handler.ts';
 const ACTION_TYPE = {
@@ -89,6 +89,10 @@ describe('runLocally with scheduled stops', () => {
     }
     expect(result.stopEvents).toEqual({ delivered: 4, failed: 0 });
     expect(broken?.outcome).toBe('Failed');
+    const report = runReport(result);
+    expect(report).toContain('Failed (abandoned)');
+    expect(report).toContain('TimedOut (timed-out)');
+    expect(report).toContain('4 of them stop events (0 failed)');
   }, 90_000);
 
   it('counts a failed invocation for each stop event the handler refuses', async () => {

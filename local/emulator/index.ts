@@ -2,7 +2,9 @@
  * Local emulator of the CodePipeline job-worker API (PollForJobs, AcknowledgeJob,
  * PutJobSuccessResult, PutJobFailureResult, GetJobDetails, Create/DeleteCustomActionType,
  * ListActionTypes), with jobs whose artifacts live in an S3-compatible store when given one
- * (`local/s3`). Imports nothing from `lambda/`, so it cannot share a bug with the worker.
+ * (`local/s3`). Executions can be stopped (with or without abandon) or superseded and action
+ * executions timed out, with the action execution events CodePipeline sends to EventBridge.
+ * Imports nothing from `lambda/`, so it cannot share a bug with the worker.
  */
 export type { ActionEventState, ActionExecutionEvent } from './action-events.js';
 export { ACTION_EVENT_DETAIL_TYPE, ACTION_EVENT_STATES } from './action-events.js';

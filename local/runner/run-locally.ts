@@ -28,7 +28,7 @@ import { type StandInServer, startStandIns } from '../stand-ins/server.js';
 import type { StandIns } from '../stand-ins/types.js';
 import { processorStarts, reportJob, runTotals, settled } from './job-report.js';
 import { entryFile, importEntryHandler, type LambdaHandler } from './load-handler.js';
-import type { LocalJob, LocalRunResult, RunLocallyOptions } from './options.js';
+import type { LocalJob, LocalJobStop, LocalRunResult, RunLocallyOptions } from './options.js';
 import { actionTypeDefaults, checkPlan, expandJobs, LocalRunPlanError } from './plan.js';
 import { isStopEventFor, ScheduledStops } from './stop-schedule.js';
 import { runProblems, undecidedJobs } from './verdict.js';
@@ -143,6 +143,10 @@ async function enqueue(
  * `options.standIns` and refuses the rest; the result's `ok` is false when a call was refused,
  * a processor threw (anything but `JobFailureError`) or a job did not end as its `expect` says,
  * and `problems` says why.
+ *
+ * A job's `stop` stops its execution during its chain (see {@link LocalJobStop}); when a job
+ * has one, every ABANDONED, CANCELED and FAILED action execution event of the action type is
+ * also handed to the handler, asynchronously, as EventBridge would (`deliverStopEvents`).
  *
  * @param options - the action type, the jobs, the stand-ins, and the processor or entry to run
  * @throws LocalRunPlanError naming every wrong field of the plan (or of the stand-ins module),

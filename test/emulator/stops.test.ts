@@ -17,6 +17,7 @@ import {
   type RunningEmulator,
   startEmulator,
 } from '../../local/emulator/index.js';
+import { startS3Server } from '../../local/s3/index.js';
 import { BAKE_ACTION, BAKE_ID, manualClock, rawFetch, sdkClient } from '../helpers/emulator.js';
 
 const HOUR = 60 * 60 * 1000;
@@ -385,5 +386,26 @@ describe('execution stops', () => {
       expect([unknown.status, unknown.json.error]).toEqual([404, 'NotFound']);
       expect([bad.status, bad.json.error]).toEqual([400, 'BadRequest']);
     });
+  });
+
+  it('emits STARTED for a job with stored inputs only once it is queued', async () => {
+    const s3 = await startS3Server();
+    const stored = await startEmulator({ actionTypes: [BAKE_ACTION], artifactStore: s3 });
+    try {
+      const jobId = stored.enqueueJob({
+        actionTypeId: BAKE_ID,
+        configuration: { BakeTimeSeconds: '5' },
+        inputArtifacts: [{ name: 'Source', files: { 'a.txt': 'a' } }],
+      });
+      const whileWriting = stored.events().length;
+
+      await stored.whenQueued(jobId);
+
+      expect(whileWriting).toBe(0);
+      expect(stored.events().map((event) => event.detail.state)).toEqual(['STARTED']);
+    } finally {
+      await stored.close();
+      await s3.close();
+    }
   });
 });

@@ -36,19 +36,24 @@ export interface Cadence {
  * The cadence unless one is given: 15 s before the first check, each wait 1.5 times the one
  * before (15, 23, 34, 51 s), then every 60 s.
  */
-export const DEFAULT_CADENCE: Cadence = { firstSeconds: 15, factor: 1.5, maxSeconds: 60 };
+export const DEFAULT_CADENCE: Cadence = Object.freeze({
+  firstSeconds: 15,
+  factor: 1.5,
+  maxSeconds: 60,
+});
 
 function cadenceProblems(cadence: Cadence): string[] {
   const { min, max } = CHECK_AFTER_SECONDS;
   const seconds = (value: number) => Number.isFinite(value) && value >= min && value <= max;
   const problems: string[] = [];
-  if (!seconds(cadence.firstSeconds)) {
+  const first = seconds(cadence.firstSeconds);
+  if (!first) {
     problems.push(`firstSeconds must be from ${min} to ${max}, not ${cadence.firstSeconds}`);
   }
   if (!(Number.isFinite(cadence.factor) && cadence.factor >= 1)) {
     problems.push(`factor must be a number from 1, not ${cadence.factor}`);
   }
-  if (!seconds(cadence.maxSeconds) || !(cadence.maxSeconds >= cadence.firstSeconds)) {
+  if (!seconds(cadence.maxSeconds) || (first && cadence.maxSeconds < cadence.firstSeconds)) {
     problems.push(`maxSeconds must be from firstSeconds to ${max}, not ${cadence.maxSeconds}`);
   }
   return problems;
@@ -61,10 +66,12 @@ function checkCadence(cadence: Cadence): void {
 
 /**
  * How many seconds to wait before the next check, after `checksDone` checks (0 after `start`):
- * `firstSeconds` times `factor` to the power `checksDone`, at most `maxSeconds`, rounded to
- * whole seconds and kept within 1 to 900 ({@link CHECK_AFTER_SECONDS}.max).
+ * `firstSeconds` times `factor` to the power `checksDone`, at most `maxSeconds`, in whole
+ * seconds: always a `checkAfterSeconds` the worker accepts, 1 to 900
+ * ({@link CHECK_AFTER_SECONDS}.max), since the cadence must lie within those bounds.
  *
- * @param checksDone - the checks so far that said "not yet"
+ * @param checksDone - the checks so far that said "not yet" (a negative or fractional count is
+ *   taken as the whole number of checks below it, from 0)
  * @param cadence - @default {@link DEFAULT_CADENCE}
  * @throws RangeError for a cadence outside those bounds
  * @example
@@ -73,12 +80,7 @@ function checkCadence(cadence: Cadence): void {
 export function nextCheckAfter(checksDone: number, cadence: Cadence = DEFAULT_CADENCE): number {
   checkCadence(cadence);
   const done = Number.isFinite(checksDone) ? Math.max(0, Math.floor(checksDone)) : 0;
-  const seconds = Math.min(
-    cadence.firstSeconds * cadence.factor ** done,
-    cadence.maxSeconds,
-    CHECK_AFTER_SECONDS.max,
-  );
-  return Math.max(CHECK_AFTER_SECONDS.min, Math.round(seconds));
+  return Math.round(Math.min(cadence.firstSeconds * cadence.factor ** done, cadence.maxSeconds));
 }
 
 /** What `start` or `check` says when the work is not done yet. */

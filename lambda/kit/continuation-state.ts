@@ -148,6 +148,22 @@ function optionProblems(options: ContinuationStateOptions<unknown>): string[] {
   return problems;
 }
 
+/**
+ * What `step` gives, or a ContinuationStateError that says which step failed; a
+ * JobFailureError it throws on purpose is kept as it is.
+ */
+function guarded<R>(step: () => R, name: string): R {
+  try {
+    return step();
+  } catch (error) {
+    if (JobFailureError.is(error)) throw error;
+    throw new ContinuationStateError(
+      `The continuation state cannot be read: ${name} failed: ${(error as Error)?.message ?? String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
 function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
   return issues
     .map((issue) => {
@@ -232,7 +248,10 @@ export function continuationState<T>(
           `The continuation token holds version ${written} of the state, and this processor reads version ${version}, with no migration from version ${from} (migrate[${from}])${via}. Give the migration, or retry the action to start it again with this version`,
         );
       }
-      current = migration(current);
+      current = guarded(
+        () => migration(current),
+        `the migration from version ${from} (migrate[${from}])`,
+      );
     }
     return current;
   };
@@ -269,14 +288,15 @@ export function continuationState<T>(
             `The continuation token (${token.length} characters) is not a continuation state: it does not begin with ${STATE_TOKEN_PREFIX} (an earlier version of the processor wrote it by hand?); give continuationState a legacy reader for such tokens, or retry the action to start it again`,
           );
         }
-        return { value: checked(legacy(token)), extra: {} };
+        return { value: checked(guarded(() => legacy(token), 'the legacy reader')), extra: {} };
       }
       let parsed: unknown;
       try {
         parsed = JSON.parse(token.slice(STATE_TOKEN_PREFIX.length));
       } catch (error) {
+        // The parser's message quotes the token: it stays in the cause, out of the job's message.
         throw new ContinuationStateError(
-          `The continuation token begins as a continuation state but is not one: its JSON does not parse (${(error as Error).message})`,
+          'The continuation token begins as a continuation state but is not one: its JSON does not parse',
           { cause: error },
         );
       }

@@ -141,6 +141,43 @@ describe('versions', () => {
     });
   });
 
+  it('says which migration failed when one throws, keeping the cause', () => {
+    const cause = new TypeError("Cannot read properties of undefined (reading 'id')");
+    const V2 = continuationState<{ buildId: string }>({
+      version: 2,
+      migrate: {
+        1: () => {
+          throw cause;
+        },
+      },
+    });
+
+    const error = thrown(() => V2.decode(v1Token));
+
+    expect(error).toBeInstanceOf(ContinuationStateError);
+    expect(error.message).toBe(
+      "The continuation state cannot be read: the migration from version 1 (migrate[1]) failed: Cannot read properties of undefined (reading 'id')",
+    );
+    expect(error.cause).toBe(cause);
+  });
+
+  it('keeps a JobFailureError a migration throws on purpose', () => {
+    const refusal = new JobFailureError(
+      'ConfigurationError',
+      'Builds of version 1 cannot be resumed',
+    );
+    const V2 = continuationState<{ buildId: string }>({
+      version: 2,
+      migrate: {
+        1: () => {
+          throw refusal;
+        },
+      },
+    });
+
+    expect(thrown(() => V2.decode(v1Token))).toBe(refusal);
+  });
+
   it('names the missing step of a chain, and where the chain started', () => {
     const V3 = continuationState<{ buildId: string }>({
       version: 3,
@@ -242,6 +279,21 @@ describe('values JSON would change', () => {
     expect(error.message).toBe(`The continuation state cannot be written: ${problem}`);
   });
 
+  it('knows a Secret of another copy of the package by its shape', () => {
+    class Secret {
+      reveal(): string {
+        return 'tok_9f8e7d6c5b4a';
+      }
+      toJSON(): string {
+        return '[REDACTED]';
+      }
+    }
+
+    expect(thrown(() => Any.encode({ token: new Secret() })).message).toBe(
+      'The continuation state cannot be written: state.token is a Secret, which JSON writes as [REDACTED]: keep secret values out of the state',
+    );
+  });
+
   it('takes an object met twice, but not inside itself, as no cycle', () => {
     const shared = { id: 1 };
 
@@ -312,7 +364,7 @@ describe('tokens that are no state', () => {
     [
       'JSON that does not parse',
       `${STATE_TOKEN_PREFIX}{"v":1,`,
-      /^The continuation token begins as a continuation state but is not one: its JSON does not parse \(/,
+      /^The continuation token begins as a continuation state but is not one: its JSON does not parse$/,
     ],
     [
       'no version',
@@ -343,6 +395,9 @@ describe('tokens that are no state', () => {
     });
 
     expect(State.decode('{"buildId":"b-1"}')).toEqual({ buildId: 'b-1' });
+    expect(thrown(() => State.decode('b-1')).message).toMatch(
+      /^The continuation state cannot be read: the legacy reader failed: .*JSON/,
+    );
     expect(State.encode({ buildId: 'b-1' }).startsWith(STATE_TOKEN_PREFIX)).toBe(true);
   });
 });

@@ -363,6 +363,18 @@ describe('waitUntil', () => {
     });
   });
 
+  it('takes wait fields that are not whole numbers as none', async () => {
+    const waiter = buildWaiter([notYet()]);
+    const token = stateCodec(BuildStateV1).encode(
+      { buildId: 'b-9', phase: 'BUILD' },
+      { w: { n: 'seven', t: 1.5 } },
+    );
+
+    await waiter.processor.process(jobFixture({ continuationToken: token }), context);
+
+    expect(waiter.seen[0]?.progress).toEqual({ check: 1, startedAt: clock.now() });
+  });
+
   it('counts a wait without the wait fields or the worker start time from now', async () => {
     const waiter = buildWaiter([notYet()]);
     const job = jobFixture({
@@ -487,6 +499,22 @@ describe('waitUntil: the time limit', () => {
       message: 'cancel failed after the wait timed out',
       attributes: { error: 'StopBuild refused' },
     });
+  });
+
+  it('fails with the external execution id the worker carried, when the check gives none', async () => {
+    const waiter = buildWaiter([notYet()], { maxWaitSeconds: 60, cancel: undefined });
+    const token = stateCodec(BuildStateV1).encode(
+      { buildId: 'b-1', phase: 'BUILD' },
+      { w: { n: 4, t: T0 } },
+    );
+    const job = jobFixture({
+      continuationToken: wrapToken({ count: 2, startedAt: T0, externalExecutionId: 'b-1' }, token),
+    });
+    clock.advance(120_000);
+
+    const outcome = await waiter.processor.process(job, context);
+
+    expect(outcome).toMatchObject({ kind: 'failure', externalExecutionId: 'b-1' });
   });
 
   it('fails without a cancel to call, saying nothing of one', async () => {

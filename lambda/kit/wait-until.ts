@@ -46,14 +46,13 @@ function cadenceProblems(cadence: Cadence): string[] {
   const { min, max } = CHECK_AFTER_SECONDS;
   const seconds = (value: number) => Number.isFinite(value) && value >= min && value <= max;
   const problems: string[] = [];
-  const first = seconds(cadence.firstSeconds);
-  if (!first) {
+  if (!seconds(cadence.firstSeconds)) {
     problems.push(`firstSeconds must be from ${min} to ${max}, not ${cadence.firstSeconds}`);
   }
   if (!(Number.isFinite(cadence.factor) && cadence.factor >= 1)) {
     problems.push(`factor must be a number from 1, not ${cadence.factor}`);
   }
-  if (!seconds(cadence.maxSeconds) || (first && cadence.maxSeconds < cadence.firstSeconds)) {
+  if (!seconds(cadence.maxSeconds) || cadence.maxSeconds < cadence.firstSeconds) {
     problems.push(`maxSeconds must be from firstSeconds to ${max}, not ${cadence.maxSeconds}`);
   }
   return problems;

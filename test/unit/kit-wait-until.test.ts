@@ -363,11 +363,15 @@ describe('waitUntil', () => {
     });
   });
 
-  it('takes wait fields that are not whole numbers as none', async () => {
+  it.each([
+    ['a count', { n: 'seven', t: T0 - 5_000 }],
+    ['a start time', { n: 2, t: 1.5 }],
+    ['no object', 7],
+  ])('takes wait fields with %s that is no whole number as none', async (_, fields) => {
     const waiter = buildWaiter([notYet()]);
     const token = stateCodec(BuildStateV1).encode(
       { buildId: 'b-9', phase: 'BUILD' },
-      { w: { n: 'seven', t: 1.5 } },
+      { w: fields },
     );
 
     await waiter.processor.process(jobFixture({ continuationToken: token }), context);

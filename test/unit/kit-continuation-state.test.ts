@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Cancellation } from '../../lambda/job/cancellation.js';
-import { PROCESSOR_TOKEN_LIMIT } from '../../lambda/job/limits.js';
-import { JobFailureError } from '../../lambda/job/outcome.js';
+import { LIMITS, PROCESSOR_TOKEN_LIMIT } from '../../lambda/job/limits.js';
+import { JobFailureError, type JobOutcome, success } from '../../lambda/job/outcome.js';
 import { Secret } from '../../lambda/job/secret.js';
 import { stateCodec } from '../../lambda/kit/continuation-state.js';
 import {
@@ -17,6 +17,7 @@ import {
   STATE_TOKEN_PREFIX,
 } from '../../lambda/kit/index.js';
 import { jobFixture, processingContext } from '../../local/testing/index.js';
+import { countingProcessor, uniqueJob, workerOnDynalite } from '../helpers/worker-harness.js';
 
 /** The error `work` throws; fails the test when it throws nothing. */
 function thrown(work: () => unknown): Error {
@@ -458,4 +459,62 @@ describe('a schema', () => {
       ),
     );
   });
+});
+
+describe('through the worker', () => {
+  const dynalite = workerOnDynalite();
+  const LogState = continuationState<{ step: number; log: string }>({ version: 1 });
+  const overhead = LogState.encode({ step: 1, log: '' }).length;
+
+  it('carries a state of the full processor token limit to the next job, inside the worker envelope', async () => {
+    const seen: unknown[] = [];
+    const processor = countingProcessor(async (job): Promise<JobOutcome> => {
+      const state = LogState.read(job);
+      seen.push(state);
+      return state === undefined
+        ? LogState.continue({ step: 1, log: 'x'.repeat(PROCESSOR_TOKEN_LIMIT - overhead) })
+        : success({ summary: `resumed at step ${state.step}` });
+    });
+    const { codePipeline, worker } = await dynalite.setup({ processor });
+    const first = uniqueJob({ actionExecutionId: 'exec-1' });
+    codePipeline.enqueue(first);
+    await worker.drain({ deadline: Date.now() + 30_000 });
+    const sent = codePipeline.resultsFor(first.id as string).at(-1);
+    const token = sent?.kind === 'success' ? sent.input.continuationToken : undefined;
+
+    const second = uniqueJob({ actionExecutionId: 'exec-1', continuationToken: token });
+    codePipeline.enqueue(second);
+    await worker.drain({ deadline: Date.now() + 30_000 });
+
+    expect(token?.length).toBeLessThanOrEqual(LIMITS.continuationToken);
+    expect(seen).toEqual([
+      undefined,
+      { step: 1, log: 'x'.repeat(PROCESSOR_TOKEN_LIMIT - overhead) },
+    ]);
+    expect(codePipeline.resultsFor(second.id as string).at(-1)?.input).toMatchObject({
+      executionDetails: expect.objectContaining({ summary: 'resumed at step 1' }),
+    });
+  }, 60_000);
+
+  it('fails the job with the size message when the state is one character over, reporting nothing else', async () => {
+    const processor = countingProcessor(async () =>
+      LogState.continue({ step: 1, log: 'x'.repeat(PROCESSOR_TOKEN_LIMIT - overhead + 1) }),
+    );
+    const { codePipeline, worker } = await dynalite.setup({ processor });
+    const job = uniqueJob();
+    codePipeline.enqueue(job);
+
+    await worker.drain({ deadline: Date.now() + 30_000 });
+
+    const results = codePipeline.resultsFor(job.id as string);
+    expect(results.map((result) => result.kind)).toEqual(['failure']);
+    expect(results[0]?.input).toMatchObject({
+      failureDetails: {
+        type: 'JobFailed',
+        message: expect.stringContaining(
+          `The continuation state is ${PROCESSOR_TOKEN_LIMIT + 1} characters once encoded, 1 over the limit of ${PROCESSOR_TOKEN_LIMIT}`,
+        ),
+      },
+    });
+  }, 60_000);
 });

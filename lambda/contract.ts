@@ -320,6 +320,17 @@ export const COUNTER_METRICS = {
    * the outcome was recorded (mid-run, or with both the record and the report failing).
    */
   processorRuns: 'ProcessorRuns',
+  /**
+   * Runs of a job's processor again within the invocation, after the wait its continue outcome
+   * asked for (`checkAfterSeconds`): each is also a processor run.
+   */
+  checksRunAgain: 'ChecksRunAgain',
+  /**
+   * Continue outcomes that asked to be checked again but were sent as continuations: the wait
+   * did not fit in the invocation, the invocation reached its stop time while the job waited,
+   * or the report could not be recorded.
+   */
+  checksContinued: 'ChecksContinued',
 } as const;
 
 export type CounterName = keyof typeof COUNTER_METRICS;

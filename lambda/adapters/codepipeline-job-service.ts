@@ -38,6 +38,12 @@ export interface CodePipelineJobServiceOptions {
   readonly client?: CodePipelineClient;
   /** Called with every job the service hands out that cannot be parsed. */
   readonly onMalformedJob?: (error: Error) => void;
+  /**
+   * Epoch ms: stamps each job with the time its PollForJobs or GetJobDetails answered
+   * (`Job.credentialsIssuedAt`). The processors' clock, so that credentials' age is counted
+   * on it. @default Date.now
+   */
+  readonly now?: () => number;
 }
 
 export class CodePipelineJobService implements JobService {
@@ -46,6 +52,7 @@ export class CodePipelineJobService implements JobService {
   readonly #secretKeys: ReadonlySet<string>;
   readonly #queryParam: Readonly<Record<string, string>> | undefined;
   readonly #onMalformedJob: (error: Error) => void;
+  readonly #now: () => number;
 
   constructor(options: CodePipelineJobServiceOptions) {
     this.#client = options.client ?? new CodePipelineClient({});
@@ -53,6 +60,7 @@ export class CodePipelineJobService implements JobService {
     this.#secretKeys = options.secretConfigurationKeys;
     this.#queryParam = options.queryParam;
     this.#onMalformedJob = options.onMalformedJob ?? (() => {});
+    this.#now = options.now ?? Date.now;
   }
 
   async poll(maxBatchSize: number): Promise<Job[]> {
@@ -63,10 +71,11 @@ export class CodePipelineJobService implements JobService {
         ...(this.#queryParam ? { queryParam: { ...this.#queryParam } } : {}),
       }),
     );
+    const answered = this.#now();
     const jobs: Job[] = [];
     for (const raw of result.jobs ?? []) {
       try {
-        jobs.push(parseJob(raw, this.#secretKeys));
+        jobs.push(parseJob(raw, this.#secretKeys, answered));
       } catch (error) {
         this.#onMalformedJob(error as Error);
       }
@@ -85,7 +94,7 @@ export class CodePipelineJobService implements JobService {
     const result = await this.#rejections(jobId, () =>
       this.#client.send(new GetJobDetailsCommand({ jobId })),
     );
-    return parseJob({ ...result.jobDetails, id: jobId, nonce }, this.#secretKeys);
+    return parseJob({ ...result.jobDetails, id: jobId, nonce }, this.#secretKeys, this.#now());
   }
 
   async succeed(jobId: string, report: SuccessReport, options?: CallOptions): Promise<void> {

@@ -70,9 +70,15 @@ function parseConfiguration(
  *
  * @param raw - a `Job` from PollForJobs, or `JobDetails` plus the nonce from the ledger
  * @param secretKeys - configuration properties whose values are secret
+ * @param credentialsIssuedAt - epoch ms at which the call that handed out the job answered
+ *   (its `credentialsIssuedAt`); omitted, the job carries none
  * @throws MalformedJobError when the id or nonce is missing
  */
-export function parseJob(raw: SdkJob, secretKeys: ReadonlySet<string>): Job {
+export function parseJob(
+  raw: SdkJob,
+  secretKeys: ReadonlySet<string>,
+  credentialsIssuedAt?: number,
+): Job {
   const job: SdkJob = typeof raw === 'object' && raw !== null ? raw : {};
   const id = text(job.id);
   const nonce = text(job.nonce);
@@ -103,6 +109,7 @@ export function parseJob(raw: SdkJob, secretKeys: ReadonlySet<string>): Job {
     inputArtifacts: parseArtifacts(data.inputArtifacts),
     outputArtifacts: parseArtifacts(data.outputArtifacts),
     artifactCredentials: parseCredentials(data.artifactCredentials),
+    ...(credentialsIssuedAt === undefined ? {} : { credentialsIssuedAt }),
     encryptionKey: keyId ? { id: keyId, type: text(data.encryptionKey?.type) ?? 'KMS' } : undefined,
     // The worker's envelope comes off here: the processor sees only its own token.
     ...unwrapToken(text(data.continuationToken)),

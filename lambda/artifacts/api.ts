@@ -5,6 +5,17 @@ import type { Readable } from 'node:stream';
 import type { OutputContents } from './output-contents.js';
 import type { UploadResult } from './upload.js';
 
+/** What every call that writes an output artifact accepts. */
+export interface OutputWriteOptions {
+  /**
+   * Writes the output even when an earlier job of the same action execution (a continuation
+   * before this one, or an earlier run of this job) already wrote it, replacing what that job
+   * wrote. Without it such a write is refused with an `OutputArtifactError`. Within one job,
+   * each output is written once whatever this says. @default false
+   */
+  readonly replace?: boolean;
+}
+
 /** The artifact API of one job; made by `jobArtifacts(job, context)`. */
 export interface JobArtifacts {
   /** The job's input artifact names, in the job's order. */
@@ -32,7 +43,10 @@ export interface JobArtifacts {
    */
   extract(name?: string): Promise<string>;
   /**
-   * Zips a directory's contents as it streams them to an output artifact.
+   * Zips a directory's contents as it streams them to an output artifact. Every output is
+   * written once in the action execution: a second write in the job is refused, and so is
+   * a write, in a later job of the execution, of an output an earlier one wrote (unless
+   * `replace`; asking S3 costs the later job one HeadObject per write).
    *
    * @param name - the output's name
    * @param directory - the directory whose contents become the archive's root
@@ -40,7 +54,7 @@ export interface JobArtifacts {
   uploadDirectory(
     name: string,
     directory: string,
-    options?: { readonly compress?: boolean },
+    options?: OutputWriteOptions & { readonly compress?: boolean },
   ): Promise<UploadResult>;
   /**
    * Uploads a file, as it is, to an output artifact.
@@ -50,7 +64,7 @@ export interface JobArtifacts {
   uploadFile(
     name: string,
     file: string,
-    options?: { readonly contentType?: string },
+    options?: OutputWriteOptions & { readonly contentType?: string },
   ): Promise<UploadResult>;
   /**
    * Uploads a stream to an output artifact. It cannot be sent twice: prefer `uploadFile`
@@ -61,7 +75,7 @@ export interface JobArtifacts {
   uploadStream(
     name: string,
     body: Readable,
-    options?: { readonly contentType?: string },
+    options?: OutputWriteOptions & { readonly contentType?: string },
   ): Promise<UploadResult>;
   /**
    * Writes a small output artifact given as a value: a JSON value (`output.json` in the
@@ -73,7 +87,11 @@ export interface JobArtifacts {
    * @example
    * await artifacts.writeOutput('BuildInfo', { json: { buildId, status } });
    */
-  writeOutput(name: string, contents: OutputContents): Promise<UploadResult>;
+  writeOutput(
+    name: string,
+    contents: OutputContents,
+    options?: OutputWriteOptions,
+  ): Promise<UploadResult>;
   /** Closes the S3 client's connections. Done for you when the job reports its outcome. */
   destroy(): void;
 }

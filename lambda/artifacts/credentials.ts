@@ -1,7 +1,9 @@
 /**
  * The job's artifact credentials, refreshed through `refreshJob()` (GetJobDetails) when they
  * get old, and once more when S3 says they expired. JobData carries no expiry time, so age is
- * the only clue: CodePipeline's credentials last about 15 minutes.
+ * the only clue: CodePipeline's credentials last about 15 minutes, counted from the answer that
+ * handed them out (`Job.credentialsIssuedAt`), whatever the processor did before its first
+ * artifact call.
  */
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { ArtifactCredentials, Job } from '../job/job.js';
@@ -16,7 +18,7 @@ export interface JobCredentialsOptions {
   readonly job: Job;
   /** Reads the job again with fresh credentials (`ProcessingContext.refreshJob`). */
   readonly refreshJob: () => Promise<Job>;
-  /** Epoch ms; the age of credentials is measured on this clock. */
+  /** Epoch ms; the age of credentials is measured on this clock (the jobs' stamps' clock). */
   readonly now: () => number;
   /** Credentials older than this are refreshed before the next request. */
   readonly refreshAfterMs: number;
@@ -33,9 +35,7 @@ export class JobCredentials {
   constructor(options: JobCredentialsOptions) {
     this.#options = options;
     this.#current = options.job.artifactCredentials?.reveal();
-    // The job's credentials were issued when it was polled, shortly before processing began;
-    // the refresh threshold leaves room for that (see DEFAULT_LIMITS.refreshAfterMs).
-    this.#obtainedAt = options.now();
+    this.#obtainedAt = issuedAt(options.job, Number.NEGATIVE_INFINITY, options.now());
   }
 
   /** Increases with every refresh: tells whether a refresh happened since a request began. */
@@ -80,6 +80,7 @@ export class JobCredentials {
   }
 
   async #load(): Promise<void> {
+    const asked = this.#options.now();
     let job: Job;
     try {
       job = await this.#options.refreshJob();
@@ -95,7 +96,20 @@ export class JobCredentials {
       throw new ArtifactPermissionError('The refreshed job carries no artifact credentials');
     }
     this.#current = fresh;
-    this.#obtainedAt = this.#options.now();
+    this.#obtainedAt = issuedAt(job, asked, this.#options.now());
     this.#generation++;
   }
+}
+
+/**
+ * When a job's credentials were issued, on the clock that reads `now`: the job's stamp, or
+ * `now` when it carries none (or no finite one). A stamp later than `now` is on another clock
+ * and counts as `now`; one earlier than `notBefore` (a refreshed job that no GetJobDetails
+ * sent at `notBefore` answered, such as a test's fixed job) as `notBefore`, so that old
+ * credentials handed out again are not refreshed at every request.
+ */
+function issuedAt(job: Job, notBefore: number, now: number): number {
+  const { credentialsIssuedAt: stamp } = job;
+  const issued = stamp !== undefined && Number.isFinite(stamp) ? stamp : now;
+  return Math.min(Math.max(issued, notBefore), now);
 }

@@ -1,6 +1,7 @@
 /**
  * One job's artifacts: inputs read, downloaded or extracted by name, outputs uploaded by name
- * (each once, all before success), with the job's credentials kept fresh.
+ * (each once in the action execution, all before success), with the job's credentials kept
+ * fresh.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Job } from '../job/job.js';
 import type { ProcessingContext } from '../job/processor.js';
-import type { JobArtifacts } from './api.js';
+import type { JobArtifacts, OutputWriteOptions } from './api.js';
 import { JobCredentials } from './credentials.js';
 import { ArtifactLimitError } from './errors.js';
 import { fileError } from './file-errors.js';
@@ -23,6 +24,9 @@ import {
   artifactErrorFromS3,
   describeTarget,
   isCredentialExpiry,
+  isHeadCredentialExpiry,
+  isMissingObject,
+  outputCheckError,
 } from './s3-errors.js';
 import {
   type ArtifactLimits,
@@ -75,10 +79,10 @@ class ArtifactStore implements JobArtifacts {
       endpoint: options.endpoint,
       forcePathStyle: options.forcePathStyle,
     });
-    this.#outputs = new OutputLedger(this.outputNames);
+    this.#outputs = new OutputLedger(this.outputNames, (name) => this.#writtenBefore(name));
     context.beforeReport(async (outcome) => {
       try {
-        return await this.#outputs.check(outcome, (name) => this.#writtenBefore(name));
+        return await this.#outputs.check(outcome);
       } finally {
         this.destroy();
       }
@@ -150,9 +154,9 @@ class ArtifactStore implements JobArtifacts {
   uploadDirectory(
     name: string,
     directory: string,
-    options: { readonly compress?: boolean } = {},
+    options: OutputWriteOptions & { readonly compress?: boolean } = {},
   ): Promise<UploadResult> {
-    return this.#upload(name, (target) => ({
+    return this.#upload(name, 'uploadDirectory', options, (target) => ({
       open: () =>
         zipDirectory(directory, {
           compress: options.compress ?? true,
@@ -167,9 +171,9 @@ class ArtifactStore implements JobArtifacts {
   uploadFile(
     name: string,
     file: string,
-    options: { readonly contentType?: string } = {},
+    options: OutputWriteOptions & { readonly contentType?: string } = {},
   ): Promise<UploadResult> {
-    return this.#upload(name, () => ({
+    return this.#upload(name, 'uploadFile', options, () => ({
       open: () => createReadStream(file),
       restartable: true,
       contentType: options.contentType,
@@ -179,17 +183,21 @@ class ArtifactStore implements JobArtifacts {
   uploadStream(
     name: string,
     body: Readable,
-    options: { readonly contentType?: string } = {},
+    options: OutputWriteOptions & { readonly contentType?: string } = {},
   ): Promise<UploadResult> {
-    return this.#upload(name, () => ({
+    return this.#upload(name, 'uploadStream', options, () => ({
       open: () => body,
       restartable: false,
       contentType: options.contentType,
     }));
   }
 
-  writeOutput(name: string, contents: OutputContents): Promise<UploadResult> {
-    return this.#upload(name, (target) => {
+  writeOutput(
+    name: string,
+    contents: OutputContents,
+    options: OutputWriteOptions = {},
+  ): Promise<UploadResult> {
+    return this.#upload(name, 'writeOutput', options, (target) => {
       const files = outputFiles(contents, describeTarget(target), target.name);
       return { open: () => zipFiles(files), restartable: true, contentType: 'application/zip' };
     });
@@ -230,18 +238,32 @@ class ArtifactStore implements JobArtifacts {
     return localName(this.#job, target);
   }
 
-  /** Sends an S3 command; once more with fresh credentials if S3 says they expired. */
-  async #send<T>(target: ArtifactTarget, call: () => Promise<T>): Promise<T> {
+  /**
+   * Sends an S3 command; once more with fresh credentials if S3 says they expired.
+   *
+   * @param judge - what says the credentials expired, and the artifact API's error for what
+   *   S3 answered otherwise
+   */
+  async #send<T>(
+    target: ArtifactTarget,
+    call: () => Promise<T>,
+    judge: {
+      readonly expired?: (error: unknown) => boolean;
+      readonly failed?: (error: unknown) => Error;
+    } = {},
+  ): Promise<T> {
+    const expired = judge.expired ?? isCredentialExpiry;
+    const failed = judge.failed ?? ((error: unknown) => artifactErrorFromS3(error, target));
     for (let round = 1; ; round++) {
       const generation = this.#credentials.generation;
       try {
         return await call();
       } catch (error) {
-        if (round === 1 && isCredentialExpiry(error)) {
+        if (round === 1 && expired(error)) {
           await this.#credentials.refreshAfterExpiry(generation);
           continue;
         }
-        throw artifactErrorFromS3(error, target);
+        throw failed(error);
       }
     }
   }
@@ -298,10 +320,13 @@ class ArtifactStore implements JobArtifacts {
 
   async #upload(
     name: string,
+    call: string,
+    options: OutputWriteOptions,
     source: (target: ArtifactTarget) => UploadSource,
   ): Promise<UploadResult> {
     const target = this.#target('output', name);
-    return this.#outputs.write(target.name, describeTarget(target), async () => {
+    const how = { about: describeTarget(target), call, replace: options.replace === true };
+    return this.#outputs.write(target.name, how, async () => {
       const started = this.#context.now();
       const key = this.#job.encryptionKey;
       const result = await uploadObject(target, source(target), {
@@ -323,22 +348,32 @@ class ArtifactStore implements JobArtifacts {
   }
 
   /**
-   * Whether an output this job did not write is already in the store, written by an earlier
-   * job of the same action execution: only a continuation can have one.
+   * Whether output `name` is already in the store, written by an earlier job of the same
+   * action execution: only a job that continues one (a continuation, or a run of the same
+   * job again) can find one, so the execution's first job asks nothing. Not found is "no";
+   * any other answer (a 403, a 5xx after the SDK's retries) is an error, since it cannot tell.
    */
   async #writtenBefore(name: string): Promise<boolean> {
-    if (!this.#job.continuationToken) return false;
-    const target = this.#target('output', name);
-    try {
-      await this.#send(target, () =>
-        this.#client.send(
-          new HeadObjectCommand({ Bucket: target.bucketName, Key: target.objectKey }),
-        ),
-      );
-      return true;
-    } catch {
+    if (this.#job.continuation === undefined && this.#job.continuationToken === undefined) {
       return false;
     }
+    const target = this.#target('output', name);
+    return this.#send(
+      target,
+      async () => {
+        try {
+          await this.#client.send(
+            new HeadObjectCommand({ Bucket: target.bucketName, Key: target.objectKey }),
+            { abortSignal: this.#context.signal },
+          );
+          return true;
+        } catch (error) {
+          if (isMissingObject(error)) return false;
+          throw error;
+        }
+      },
+      { expired: isHeadCredentialExpiry, failed: (error) => outputCheckError(error, target) },
+    );
   }
 }
 

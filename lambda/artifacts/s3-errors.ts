@@ -136,6 +136,50 @@ function isServiceSide(error: unknown): boolean {
 }
 
 /**
+ * Whether a HeadObject's error may say the credentials expired: S3 answers a HEAD without a
+ * body, so an expired token comes as a bare HTTP 400 that names no code.
+ */
+export function isHeadCredentialExpiry(error: unknown): boolean {
+  const name = errorName(error);
+  const status = shape(error).$metadata?.httpStatusCode;
+  return (
+    isCredentialExpiry(error) || (status === 400 && (name === 'Unknown' || name === 'BadRequest'))
+  );
+}
+
+/** Whether `error` says the object is not there (a HEAD's 404 carries no code: `NotFound`). */
+export function isMissingObject(error: unknown): boolean {
+  const name = errorName(error);
+  return name === 'NoSuchKey' || name === 'NotFound';
+}
+
+/**
+ * The error for a HeadObject that could not tell whether an earlier job of the action
+ * execution wrote output `target`: the failure type of {@link artifactErrorFromS3}, with a
+ * message that says what was asked and how to write the output without asking.
+ *
+ * @param error - what the SDK threw (after its own retries, and a refresh if it expired)
+ * @param target - the output asked about
+ */
+export function outputCheckError(error: unknown, target: ArtifactTarget): ArtifactError {
+  const judged = artifactErrorFromS3(error, target);
+  if (errorName(error) === 'AbortError') return judged;
+  const asked = `${describeTarget(target)}: could not tell whether an earlier job of this action execution wrote it (HeadObject: ${details(error)})`;
+  const options = { artifactName: target.name, cause: safeCause(error) };
+  const withoutAsking = 'pass { replace: true } to write it without asking';
+  if (judged instanceof ArtifactPermissionError) {
+    return new ArtifactPermissionError(
+      `${asked}; S3 answers 403 for a missing object too when the credentials may not list the bucket: ${withoutAsking}`,
+      options,
+    );
+  }
+  if (judged instanceof ArtifactServiceError) {
+    return new ArtifactServiceError(`${asked}; the artifact store is unavailable`, options);
+  }
+  return new ArtifactError(judged.failureType, `${asked}; ${withoutAsking}`, options);
+}
+
+/**
  * The artifact API's error for an S3 failure on `target`.
  *
  * @param error - what the SDK threw (after its own retries)

@@ -82,9 +82,14 @@ export const DEFAULT_ARTIFACT_LIMITS: ArtifactLimits = defaultArtifactLimits({})
 
 /**
  * CodePipeline's artifact credentials last about 15 minutes and JobData says nothing of
- * their expiry. They are refreshed after 10: the ones a job starts with were issued when it
- * was polled, which can be a few minutes before it is processed. An expired-token answer
- * refreshes them at once in any case.
+ * their expiry. Their age is counted from the answer that handed them out (the poll, or the
+ * GetJobDetails of a refresh: `Job.credentialsIssuedAt`), so the wait before the processor's
+ * first artifact call is in it. They are refreshed at 10 minutes: the 5 left cover a lifetime
+ * AWS gives only as "about", and what one command does with them after it took them (the SDK
+ * resolves credentials once per command and signs each of its retries with them: with the
+ * default 3 attempts of 5 s, under half a minute; past 5 minutes only with 5 or more attempts
+ * of 60 s, near the most the settings allow). An expired-token answer refreshes them at once
+ * in any case, but an `uploadStream` cannot be sent again.
  */
 export const DEFAULT_REFRESH_AFTER_MS = 10 * 60 * 1000;
 
@@ -98,7 +103,10 @@ export const DEFAULT_UPLOAD_CONCURRENCY = 4;
 export interface JobArtifactsOptions extends Partial<ArtifactLimits> {
   /** Credentials older than this are refreshed (GetJobDetails) first. @default 10 minutes */
   readonly refreshAfterMs?: number;
-  /** The clock credentials' age is measured on (epoch ms). @default the context's `now` */
+  /**
+   * The clock credentials' age is measured on (epoch ms): the one `Job.credentialsIssuedAt`
+   * was read on. @default the context's `now`
+   */
   readonly now?: () => number;
   /** @default `AWS_REGION` */
   readonly region?: string;

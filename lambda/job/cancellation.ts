@@ -4,7 +4,7 @@
  * (the external work started, no job of the execution running), the processor's `cancel` hook
  * is called once with the last continuation token the worker recorded for the execution.
  */
-import type { JobLogger, SdkSettings } from './processor.js';
+import type { JobLogger, SdkSettings } from './context.js';
 
 /**
  * Why an action execution's work should stop:

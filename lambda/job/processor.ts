@@ -2,29 +2,15 @@
  * The job processor: the pluggable part of the worker that does one job's work.
  */
 import type { CancelContext, Cancellation } from './cancellation.js';
+import type { JobLogger, SdkSettings } from './context.js';
 import type { Job } from './job.js';
 import type { JobOutcome } from './outcome.js';
 
 export type { CancelContext, Cancellation, CancelReason } from './cancellation.js';
+export type { JobLogger, SdkSettings } from './context.js';
 
 export type { Job } from './job.js';
 export type { FailureType, JobOutcome } from './outcome.js';
-
-/** Structured logging for a processor; every line already carries the job's keys. */
-export interface JobLogger {
-  debug(message: string, attributes?: Record<string, unknown>): void;
-  info(message: string, attributes?: Record<string, unknown>): void;
-  warn(message: string, attributes?: Record<string, unknown>): void;
-  error(message: string, attributes?: Record<string, unknown>): void;
-}
-
-/** The worker's AWS SDK settings, for the clients a processor (or a helper of it) builds. */
-export interface SdkSettings {
-  /** Attempts per call, first try included (standard retry mode). */
-  readonly maxAttempts: number;
-  /** Timeout of one request, in ms. */
-  readonly requestTimeoutMs: number;
-}
 
 /**
  * Looks at the processor's outcome before it is reported, and may replace it (for example,

@@ -10,7 +10,11 @@
  *   {@link oneOf}, {@link boolean}, {@link json}, {@link list}, {@link optional},
  *   {@link secret};
  * - {@link awsClient}: any AWS SDK v3 client with the worker's retries, timeout, region, and
- *   the job's abort signal on every call.
+ *   the job's abort signal on every call;
+ * - {@link continuationState}: a typed, versioned continuation state with migrations, its size
+ *   checked before anything is sent;
+ * - {@link waitUntil}: a processor that starts external work and checks it on a cadence that
+ *   backs off ({@link nextCheckAfter}), and stops it in `cancel` when the pipeline stops.
  *
  * Small output artifacts are written by the artifact API's `writeOutput`
  * (`codepipeline-job-worker/artifacts`), which needs the S3 client.
@@ -49,6 +53,15 @@ export {
   SECRET_QUOTE_CHARS,
 } from './configuration.js';
 export {
+  type ContinuationStateDefinition,
+  ContinuationStateError,
+  type ContinuationStateOptions,
+  type ContinueDetails,
+  continuationState,
+  STATE_TOKEN_PREFIX,
+  type StateMigration,
+} from './continuation-state.js';
+export {
   boolean,
   integer,
   json,
@@ -63,3 +76,17 @@ export {
   text,
 } from './properties.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
+export {
+  type Cadence,
+  type CheckResult,
+  DEFAULT_CADENCE,
+  type NotYet,
+  type NotYetDetails,
+  nextCheckAfter,
+  notYet,
+  type WaitProgress,
+  type WaitStop,
+  type WaitStopReason,
+  type WaitUntilOptions,
+  waitUntil,
+} from './wait-until.js';

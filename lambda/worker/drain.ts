@@ -1,14 +1,16 @@
 /**
  * One invocation's scheduling: recover claims whose worker died, then poll and run jobs with
- * bounded concurrency until the queue is empty or the deadline margin is reached. Every job
- * taken is reported (or deliberately left to its lease) before `drain` returns. What happens
- * to one job is `run-job.ts`'s.
+ * bounded concurrency until the queue is empty or the deadline margin is reached. A job that
+ * asked to be checked again waits without a slot and comes back ahead of new polls (or is sent
+ * as a continuation at the stop time). Every job taken is reported (or deliberately left to its
+ * lease) before `drain` returns. What happens to one job is `job-runner.ts`'s.
  */
 
 import { JobWorkerError } from '../errors.js';
 import type { Job } from '../job/job.js';
 import type { JobProcessor, SdkSettings } from '../job/processor.js';
 import type { Claim, JobService, NonceLedger } from '../ports.js';
+import type { Cancellations } from './cancellations.js';
 import type { ContinuationLimits } from './continuation.js';
 import {
   type DrainSummary,
@@ -17,6 +19,7 @@ import {
   OLDEST_EXPIRED_CLAIM_METRIC,
   publishSummary,
 } from './counters.js';
+import type { WaitingCheck } from './job-run.js';
 import { type JobRun, JobRunner } from './job-runner.js';
 import { describeError, type WorkerLogger } from './logging.js';
 import type { SecretScrubber } from './secrets.js';
@@ -51,8 +54,11 @@ export interface WorkerDeps {
   readonly workRoot?: string;
   /** Continuation limits, counted in the worker's envelope. @default none: not counted */
   readonly continuations?: ContinuationLimits;
-  /** The action executions' stops (passed to each job's runner). @default none: not watched */
-  readonly cancellations?: import('./cancellations.js').Cancellations;
+  /**
+   * Whether a job's action execution was stopped, asked before a job is checked again.
+   * @default none: nothing is checked
+   */
+  readonly cancellations?: Cancellations;
 }
 
 const DEFAULT_SDK_SETTINGS: SdkSettings = { maxAttempts: 3, requestTimeoutMs: 5_000 };
@@ -84,7 +90,9 @@ type Task =
       readonly claim: Promise<Claim | undefined>;
       readonly bufferedAt: number;
     }
-  | { readonly kind: 'recover'; readonly jobId: string; readonly bufferedAt: number };
+  | { readonly kind: 'recover'; readonly jobId: string; readonly bufferedAt: number }
+  /** A job whose wait to be checked again is over: ahead of polled jobs, it waits for no limit. */
+  | { readonly kind: 'check'; readonly check: WaitingCheck; readonly bufferedAt: number };
 
 /** What a drain needs of its worker. */
 interface DrainDeps {
@@ -154,6 +162,8 @@ class Drain {
    * record outcomes, reports being sent again.
    */
   readonly #trailing = new Set<Promise<void>>();
+  /** Jobs waiting, without a slot, to be checked again. */
+  readonly #waiting = new Set<Promise<void>>();
   readonly #buffer: Task[] = [];
   /** Jobs whose expired claim this invocation is recovering, by id. */
   readonly #recovering = new Map<string, Promise<void>>();
@@ -190,10 +200,16 @@ class Drain {
       ),
       leaseExpiresAt: request.deadline + this.#settings.leaseGraceMs,
       taking: () => this.#taking(),
+      stopTakingAt: this.#stopTakingAt,
+      checkAgainAt: (at, check) => this.#checkAgainAt(at, check),
       summary,
       log: deps.logger,
       background: (work) => {
-        const trailing: Promise<void> = work.finally(() => this.#trailing.delete(trailing));
+        // Its end wakes the loop: trailing work may put a job back to wait for a check.
+        const trailing: Promise<void> = work.finally(() => {
+          this.#trailing.delete(trailing);
+          this.#notify();
+        });
         this.#trailing.add(trailing);
       },
     };
@@ -216,7 +232,12 @@ class Drain {
       this.#startTasks();
       this.#maybePoll();
       const busy =
-        this.#running.size > 0 || this.#buffer.length > 0 || this.#polling || this.#findingExpired;
+        this.#running.size > 0 ||
+        this.#buffer.length > 0 ||
+        this.#polling ||
+        this.#findingExpired ||
+        this.#waiting.size > 0 ||
+        this.#trailing.size > 0;
       if (!busy) break;
       await this.#nextChange();
     }
@@ -262,7 +283,7 @@ class Drain {
     }
     while (this.#running.size < this.#settings.concurrency && this.#buffer.length > 0) {
       const task = this.#buffer.shift() as Task;
-      if (now - task.bufferedAt > MAX_BUFFERED_MS) {
+      if (task.kind !== 'check' && now - task.bufferedAt > MAX_BUFFERED_MS) {
         this.#defer([task], 'it waited too long for a free slot');
         continue;
       }
@@ -284,6 +305,8 @@ class Drain {
     for (const task of tasks) {
       if (task.kind === 'polled') {
         this.#run.background?.(this.#deps.runner.leave(task.job, task.claim, this.#run, reason));
+      } else if (task.kind === 'check') {
+        this.#run.background?.(task.check.giveUp(reason));
       }
     }
   }
@@ -373,7 +396,32 @@ class Drain {
     }
   }
 
+  /**
+   * Puts a job back in the queue at `at`, after the jobs already due to be checked again or
+   * recovered and ahead of polled ones; it holds no slot until then.
+   */
+  #checkAgainAt(at: number, check: WaitingCheck): void {
+    const due = () => {
+      const firstPolled = this.#buffer.findIndex((task) => task.kind === 'polled');
+      const task: Task = { kind: 'check', check, bufferedAt: this.#deps.now() };
+      this.#buffer.splice(firstPolled < 0 ? this.#buffer.length : firstPolled, 0, task);
+    };
+    // A sleep that fails ends the wait early: the job is never left without its end.
+    const waiting: Promise<void> = this.#deps
+      .sleep(Math.max(0, at - this.#deps.now()))
+      .then(due, due)
+      .finally(() => {
+        this.#waiting.delete(waiting);
+        this.#notify();
+      });
+    this.#waiting.add(waiting);
+  }
+
   async #runTask(task: Task): Promise<void> {
+    if (task.kind === 'check') {
+      await task.check.resume();
+      return;
+    }
     if (task.kind === 'polled') {
       await this.#deps.runner.run(task.job, task.claim, this.#run);
       return;

@@ -28,6 +28,15 @@ export interface JobRun {
   readonly leaseExpiresAt: number;
   /** Whether the invocation still takes jobs (it stops at its deadline margin). */
   readonly taking: () => boolean;
+  /** Epoch ms at which the invocation stops taking jobs: its deadline less the margin. */
+  readonly stopTakingAt: number;
+  /**
+   * Puts a job that asked to be checked again back in the invocation's queue at `at` (epoch
+   * ms), ahead of new polls, holding no slot until then: `resume` runs in a slot; `giveUp`
+   * runs instead, outside any slot, when the invocation stops taking jobs first. Without it, a
+   * job that asks to be checked again continues as a continuation.
+   */
+  readonly checkAgainAt?: (at: number, check: WaitingCheck) => void;
   readonly summary: DrainSummary;
   /** The invocation's logger; each job adds its own keys. */
   readonly log: WorkerLogger;
@@ -37,4 +46,12 @@ export interface JobRun {
    * awaited in place.
    */
   readonly background?: (work: Promise<void>) => void;
+}
+
+/** A job waiting, within the invocation, to be checked again. */
+export interface WaitingCheck {
+  /** Runs the job's processor again (in a slot), or ends the job if it was stopped meanwhile. */
+  resume(): Promise<void>;
+  /** Sends the job's recorded continue report instead: the invocation has no time left. */
+  giveUp(reason: string): Promise<void>;
 }

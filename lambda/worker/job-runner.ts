@@ -27,6 +27,7 @@ import {
   type NonceLedger,
 } from '../ports.js';
 import type { Cancellations } from './cancellations.js';
+import { CheckAgain } from './check-again.js';
 import { type ContinuationLimits, ContinuationTracker } from './continuation.js';
 import type { MetricsSink } from './counters.js';
 import { PROCESSING_DURATION_METRIC } from './counters.js';
@@ -84,8 +85,9 @@ export interface JobRunnerDeps {
    */
   readonly continuations?: ContinuationLimits;
   /**
-   * The action executions' stops: a running processor's signal aborts when its execution is
-   * stopped, and the processor's `cancel` is called for work left behind. @default none
+   * The action executions' stops: asked before a job is checked again; a running processor's
+   * signal aborts when its execution is stopped, and the processor's `cancel` is called for
+   * work left behind. @default none: nothing is checked
    */
   readonly cancellations?: Cancellations;
 }
@@ -102,6 +104,7 @@ export class JobRunner {
   readonly #steps: LedgerSteps;
   readonly #delivery: ReportDelivery;
   readonly #continuations: ContinuationTracker | undefined;
+  readonly #checks: CheckAgain;
 
   constructor(deps: JobRunnerDeps) {
     this.#deps = deps;
@@ -109,6 +112,18 @@ export class JobRunner {
       deps.continuations && new ContinuationTracker(deps.continuations, deps.metrics);
     this.#steps = new LedgerSteps(deps.ledger, deps.scrubber, deps.now);
     this.#delivery = new ReportDelivery({ ...deps, ledger: this.#steps });
+    this.#checks = new CheckAgain({
+      ...deps,
+      secrets: secretValues,
+      log: (job, run) => this.#log(job, run),
+      steps: {
+        record: (claim, report, run, log) => this.#record(claim, report, run, log),
+        deliver: (claim, report, run, log, started, job) =>
+          this.#delivery.deliver(claim, report, run, log, started, job),
+        process: (job, claim, run, log) => this.#processAndReport(job, claim, run, log),
+        abandon: (claim, run, log) => this.#steps.complete(claim, 'abandoned', run, log),
+      },
+    });
   }
 
   /**
@@ -312,6 +327,7 @@ export class JobRunner {
     const stop: StopWatch = {};
     try {
       const started = this.#deps.now();
+      let checkAfterSeconds: number | undefined;
       const report =
         claim.tries > MAX_ATTEMPTS
           ? failureReport(
@@ -319,7 +335,17 @@ export class JobRunner {
               `The job was given up after ${claim.tries - 1} workers stopped before finishing it`,
               defaultExecutionId(job),
             )
-          : await this.#process(job, claim, run, log, scope, stop);
+          : await this.#process(
+              job,
+              claim,
+              run,
+              log,
+              scope,
+              (seconds) => {
+                checkAfterSeconds = seconds;
+              },
+              stop,
+            );
       this.#deps.metrics.addMetric(
         PROCESSING_DURATION_METRIC,
         'Milliseconds',
@@ -333,8 +359,13 @@ export class JobRunner {
         return;
       }
       // The processor is done with its slot: the next job can start while this one's report is
-      // recorded and sent.
-      await this.#trail(this.#recordAndSend(claim, report, run, log, started, job), run);
+      // recorded and sent, or recorded while the job waits to be checked again.
+      const ran = { checkAfterSeconds, started, ended: this.#deps.now() };
+      await this.#trail(
+        this.#checks.after(job, claim, report, ran, run, log) ??
+          this.#recordAndSend(claim, report, run, log, started, job),
+        run,
+      );
     } finally {
       await scope.end(log, this.#deps.scrubber);
     }
@@ -443,7 +474,8 @@ export class JobRunner {
     run: JobRun,
     log: WorkerLogger,
     scope: JobScope,
-    stop: StopWatch,
+    checkAgain?: (seconds: number) => void,
+    stop: StopWatch = {},
   ): Promise<Report> {
     const executionId = defaultExecutionId(job);
     const tooShort = tooShortSecrets(job);
@@ -529,6 +561,9 @@ export class JobRunner {
       const reported =
         this.#continuations?.envelope(outcome, job, { started, now: this.#deps.now() }, log) ??
         outcome;
+      if (reported.kind === 'continue' && reported.checkAfterSeconds !== undefined) {
+        checkAgain?.(reported.checkAfterSeconds);
+      }
       return toReport(reported, executionId);
     } catch (error) {
       if (error instanceof InvalidOutcomeError) {

@@ -4,7 +4,12 @@
  * one it refuses fails the test with the message the job would fail with.
  */
 import { JobWorkerError } from '../errors.js';
-import { LIMITS, PROCESSOR_TOKEN_LIMIT, TOKEN_ENVELOPE_RESERVE } from '../job/limits.js';
+import {
+  CHECK_AFTER_SECONDS,
+  LIMITS,
+  PROCESSOR_TOKEN_LIMIT,
+  TOKEN_ENVELOPE_RESERVE,
+} from '../job/limits.js';
 import { FAILURE_TYPES, type JobOutcome } from '../job/outcome.js';
 import type { OutcomeCheck } from '../job/processor.js';
 import { escapeControls, hasControls } from './safe-text.js';
@@ -36,7 +41,14 @@ const KINDS = ['success', 'continue', 'failure'] as const;
 /** The fields of each kind of outcome. */
 const FIELDS: Readonly<Record<(typeof KINDS)[number], readonly string[]>> = {
   success: ['kind', 'summary', 'externalExecutionId', 'outputVariables', 'currentRevision'],
-  continue: ['kind', 'continuationToken', 'percentComplete', 'summary', 'externalExecutionId'],
+  continue: [
+    'kind',
+    'continuationToken',
+    'percentComplete',
+    'summary',
+    'externalExecutionId',
+    'checkAfterSeconds',
+  ],
   failure: ['kind', 'failureType', 'message', 'externalExecutionId'],
 };
 const REVISION_FIELDS = ['revision', 'changeIdentifier', 'created', 'revisionSummary'];
@@ -209,6 +221,16 @@ function checkPercent(percent: unknown): void {
   }
 }
 
+function checkAfterSeconds(seconds: unknown): void {
+  if (seconds === undefined) return;
+  const { min, max } = CHECK_AFTER_SECONDS;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < min || seconds > max) {
+    throw new InvalidOutcomeError(
+      `checkAfterSeconds must be a number of seconds from ${min} to ${max}, not ${shown(seconds)}`,
+    );
+  }
+}
+
 /**
  * Checks that `value` is an outcome CodePipeline accepts as the worker reports it, and returns
  * it. Free text (summaries, a failure's message, output variable values, the revision summary)
@@ -217,7 +239,8 @@ function checkPercent(percent: unknown): void {
  * a field the kind does not have, a field of the wrong type, an output variable name
  * CodePipeline refuses, output variables over {@link LIMITS}.outputVariablesBytes bytes, a
  * continuation token over {@link PROCESSOR_TOKEN_LIMIT} characters, a `percentComplete`
- * outside 0 to 100, a missing or unknown `failureType`, an empty failure message, an identifier
+ * outside 0 to 100, a `checkAfterSeconds` (a continue outcome's only) that is not a number of
+ * seconds from {@link CHECK_AFTER_SECONDS}.min to {@link CHECK_AFTER_SECONDS}.max, a missing or unknown `failureType`, an empty failure message, an identifier
  * over its limit or holding a control character, a revision without both its identifiers.
  *
  * @param value - what a processor (or an {@link OutcomeCheck}) returned
@@ -260,6 +283,7 @@ export function checkOutcome(value: unknown, options: OutcomeCheckOptions = {}):
     case 'continue':
       checkToken(value.continuationToken, options.tokenLimit ?? PROCESSOR_TOKEN_LIMIT);
       checkPercent(value.percentComplete);
+      checkAfterSeconds(value.checkAfterSeconds);
       optionalText(value, 'summary');
       break;
     default: {

@@ -13,6 +13,23 @@ type Route = (state: EmulatorState, body: unknown, params: string[]) => Answer |
 
 const decoded = (value = '') => decodeURIComponent(value);
 
+/** The body as an object (an empty body is `{}`). */
+function fields(body: unknown): Record<string, unknown> {
+  if (body === undefined) return {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new EmulatorInputError('the body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}
+
+function stopMode(body: unknown): 'abandon' | 'wait' {
+  const { abandon } = fields(body);
+  if (abandon !== undefined && typeof abandon !== 'boolean') {
+    throw new EmulatorInputError('abandon must be true or false');
+  }
+  return abandon === true ? 'abandon' : 'wait';
+}
+
 const ROUTES: Array<[method: string, pattern: RegExp, route: Route]> = [
   ['GET', /^\/emulator\/health$/, () => [200, { ok: true }]],
   ['GET', /^\/emulator\/action-types$/, (s) => [200, { actionTypes: s.registry.list() }]],
@@ -58,6 +75,31 @@ const ROUTES: Array<[method: string, pattern: RegExp, route: Route]> = [
       return [200, view];
     },
   ],
+  [
+    'POST',
+    /^\/emulator\/executions\/([^/]+)\/stop$/,
+    (s, b, [id]) => {
+      s.stopExecution(decoded(id), stopMode(b), fields(b).reason);
+      return [200, { pipelineExecutionId: decoded(id) }];
+    },
+  ],
+  [
+    'POST',
+    /^\/emulator\/executions\/([^/]+)\/supersede$/,
+    (s, _b, [id]) => {
+      s.stopExecution(decoded(id), 'supersede');
+      return [200, { pipelineExecutionId: decoded(id) }];
+    },
+  ],
+  [
+    'POST',
+    /^\/emulator\/action-executions\/([^/]+)\/timeout$/,
+    (s, _b, [id]) => {
+      s.store.timeOutAction(decoded(id));
+      return [200, { actionExecutionId: decoded(id) }];
+    },
+  ],
+  ['GET', /^\/emulator\/events$/, (s) => [200, { events: s.events.list() }]],
   ['GET', /^\/emulator\/faults$/, (s) => [200, s.faults.current]],
   ['PUT', /^\/emulator\/faults$/, (s, b) => [200, s.faults.configure(b)]],
   ['GET', /^\/emulator\/stats$/, (s) => [200, s.stats.snapshot()]],
@@ -81,6 +123,8 @@ const ROUTES: Array<[method: string, pattern: RegExp, route: Route]> = [
   ],
 ];
 
+const ERROR_NAMES: Record<number, string> = { 404: 'NotFound', 409: 'Conflict' };
+
 function parseBody(body: Buffer): unknown {
   if (body.length === 0) return undefined;
   try {
@@ -92,7 +136,7 @@ function parseBody(body: Buffer): unknown {
 
 /**
  * The emulator's own API under `/emulator/`: plain JSON, no SigV4, no faults.
- * Errors answer `{"error": "BadRequest" | "NotFound" | ..., "message": "..."}`.
+ * Errors answer `{"error": "BadRequest" | "NotFound" | "Conflict" | ..., "message": "..."}`.
  */
 export async function handleAdmin(
   req: IncomingMessage,
@@ -125,7 +169,7 @@ export async function handleAdmin(
     sendJson(res, status, payload, 'application/json');
   } catch (error) {
     if (!(error instanceof EmulatorInputError)) throw error;
-    const name = error.statusCode === 404 ? 'NotFound' : 'BadRequest';
+    const name = ERROR_NAMES[error.statusCode] ?? 'BadRequest';
     sendJson(res, error.statusCode, { error: name, message: error.message }, 'application/json');
   }
 }

@@ -1,6 +1,6 @@
 import { actionTypeKey } from './action-types.js';
 import { secretConfigurationValues } from './job-data.js';
-import { apiErrors } from './protocol.js';
+import { apiErrors, EmulatorInputError } from './protocol.js';
 import { newArtifactCredentials, newJobId, newNonce } from './random.js';
 import type { SecretLedger } from './secrets.js';
 import type {
@@ -37,11 +37,22 @@ export interface JobEvent {
     | 'acknowledged'
     | 'timed-out'
     | 'succeeded'
-    | 'failed';
+    | 'failed'
+    | 'abandoned'
+    | 'canceled';
   nonce?: string;
   /** Why, for `inputs-failed`. */
   detail?: string;
 }
+
+/** How the emulator ended a job that was not reported: its execution stopped, or timed out. */
+export type JobStopKind = 'abandoned' | 'canceled' | 'timed-out';
+
+/** How an execution was stopped: StopPipelineExecution with or without abandon, or superseded. */
+export type ExecutionStopMode = 'abandon' | 'wait' | 'supersede';
+
+/** The action execution states the store reports (the EventBridge events' `detail.state`). */
+export type ActionState = 'STARTED' | 'SUCCEEDED' | 'FAILED' | 'ABANDONED' | 'CANCELED';
 
 /** What else must know of a job's artifact credentials and of its end (an artifact store). */
 export interface JobStoreHooks {
@@ -57,6 +68,14 @@ export interface JobStoreHooks {
   ): void;
   /** The job reached Succeeded, Failed or TimedOut. */
   jobEnded(jobId: string): void;
+}
+
+/** Who is told of a job's lifecycle and of its action execution's states. */
+export interface JobStoreObserver {
+  /** An event was added to a job's story (called once the job is in the store). */
+  jobEvent(jobId: string, event: JobEvent): void;
+  /** An action execution changed state, at `atMs` (the job clock). */
+  actionState(template: JobTemplate, state: ActionState, atMs: number): void;
 }
 
 const FINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['Succeeded', 'Failed', 'TimedOut']);
@@ -79,6 +98,15 @@ interface JobRecord {
   events: JobEvent[];
   continuationOf?: string;
   continuationJobId?: string;
+  /** Set when the emulator ended the job (stop, supersede, timeout) rather than a report. */
+  stopped?: { how: JobStopKind; at: number };
+}
+
+/** A stop of a pipeline execution, as StopPipelineExecution or a newer execution made it. */
+export interface ExecutionStop {
+  mode: ExecutionStopMode;
+  at: number;
+  reason?: string;
 }
 
 export interface StoreSettings {
@@ -107,6 +135,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export class JobStore {
   private readonly jobs = new Map<string, JobRecord>();
+  /** Stopped (or stopping) pipeline executions, by id. */
+  private readonly stops = new Map<string, ExecutionStop>();
+  /** Told of every job event and action state; set by the emulator's state. */
+  observer: JobStoreObserver | undefined;
 
   constructor(
     private readonly settings: StoreSettings,
@@ -134,10 +166,13 @@ export class JobStore {
       nonces: [],
       acknowledgements: [],
       results: [],
-      events: [{ at: iso(now), type: 'created' }],
+      events: [],
       ...(continuationOf ? { continuationOf } : {}),
     };
     this.jobs.set(job.id, job);
+    this.note(job, { at: iso(now), type: 'created' });
+    // An action execution starts with its first job's queuing; its continuations are in it.
+    if (!held && continuationOf === undefined) this.actionState(job, 'STARTED', now);
     return job.id;
   }
 
@@ -145,17 +180,82 @@ export class JobStore {
   release(jobId: string): void {
     const job = this.jobs.get(jobId);
     if (job?.status !== 'Created') return;
+    const now = this.settings.now();
     job.status = 'Queued';
-    job.events.push({ at: iso(this.settings.now()), type: 'queued' });
+    this.note(job, { at: iso(now), type: 'queued' });
+    if (job.continuationOf === undefined) this.actionState(job, 'STARTED', now);
   }
 
   /** Notes why a held job's inputs could not be written; it stays Created. */
   recordHoldFailure(jobId: string, detail: string): void {
-    this.jobs.get(jobId)?.events.push({
-      at: iso(this.settings.now()),
-      type: 'inputs-failed',
-      detail,
+    const job = this.jobs.get(jobId);
+    if (job) this.note(job, { at: iso(this.settings.now()), type: 'inputs-failed', detail });
+  }
+
+  /** How the pipeline execution was stopped, if it was. */
+  executionStop(pipelineExecutionId: string): Readonly<ExecutionStop> | undefined {
+    return this.stops.get(pipelineExecutionId);
+  }
+
+  /**
+   * Stops a pipeline execution. `abandon` and `supersede` end every unfinished job of it at once
+   * (status Failed; reports refused with InvalidJobStateException; a queued continuation is
+   * never handed out) and emit ABANDONED or CANCELED per action execution; `wait` lets its
+   * action executions run to their end, continuations included.
+   *
+   * @throws EmulatorInputError 404 for an unknown execution, 409 for one that has ended or is
+   * already stopped so (as PipelineExecutionNotStoppable / DuplicatedStopRequest)
+   */
+  stopExecution(pipelineExecutionId: string, mode: ExecutionStopMode, reason?: string): void {
+    const now = this.settings.now();
+    const all = this.executionJobs(pipelineExecutionId, now);
+    if (all.length === 0) {
+      throw new EmulatorInputError(`pipeline execution ${pipelineExecutionId} not found`, 404);
+    }
+    const previous = this.stops.get(pipelineExecutionId);
+    if (previous !== undefined && !(previous.mode === 'wait' && mode !== 'wait')) {
+      throw new EmulatorInputError(
+        `pipeline execution ${pipelineExecutionId} is already ${previous.mode === 'supersede' ? 'superseded' : `stopped (${previous.mode})`}`,
+        409,
+      );
+    }
+    const unfinished = all.filter((job) => !FINAL_STATUSES.has(job.status));
+    if (unfinished.length === 0) {
+      throw new EmulatorInputError(
+        `pipeline execution ${pipelineExecutionId} has ended: nothing to stop`,
+        409,
+      );
+    }
+    this.stops.set(pipelineExecutionId, { mode, at: now, ...(reason ? { reason } : {}) });
+    if (mode === 'wait') return;
+    const how = mode === 'abandon' ? 'abandoned' : 'canceled';
+    const state = mode === 'abandon' ? 'ABANDONED' : 'CANCELED';
+    for (const job of unfinished) this.end(job, 'Failed', how, now);
+    for (const job of firstOfEachAction(unfinished)) this.actionState(job, state, now);
+  }
+
+  /**
+   * Times out an action execution now, as its action timeout would: its unfinished job becomes
+   * TimedOut (reports refused; a queued continuation never handed out) and FAILED is emitted.
+   *
+   * @throws EmulatorInputError 404 for an unknown action execution, 409 for one that has ended
+   */
+  timeOutAction(actionExecutionId: string): void {
+    const now = this.settings.now();
+    const all = [...this.jobs.values()].filter((job) => {
+      this.settle(job, now);
+      return job.template.pipelineContext.action.actionExecutionId === actionExecutionId;
     });
+    if (all.length === 0) {
+      throw new EmulatorInputError(`action execution ${actionExecutionId} not found`, 404);
+    }
+    const unfinished = all.filter((job) => !FINAL_STATUSES.has(job.status));
+    const [first] = unfinished;
+    if (first === undefined) {
+      throw new EmulatorInputError(`action execution ${actionExecutionId} has ended`, 409);
+    }
+    for (const job of unfinished) this.end(job, 'TimedOut', 'timed-out', now);
+    this.actionState(first, 'FAILED', now);
   }
 
   poll(request: PollRequest): Job[] {
@@ -176,7 +276,7 @@ export class JobStore {
         continue;
       const entry = job.nonces.find((n) => n.nonce === nonce);
       if (entry) entry.deliveries += 1;
-      job.events.push({ at: iso(now), type: 'redelivered', nonce });
+      this.note(job, { at: iso(now), type: 'redelivered', nonce });
       request.onDuplicate();
       out.push(this.handOut(job, nonce, 'PollForJobs'));
     }
@@ -186,7 +286,7 @@ export class JobStore {
       const nonce = this.freshNonce(job);
       Object.assign(job, { status: 'Dispatched', currentNonce: nonce, dispatchedAt: now });
       job.nonces.push({ nonce, issuedAt: now, deliveries: 1 });
-      job.events.push({ at: iso(now), type: 'dispatched', nonce });
+      this.note(job, { at: iso(now), type: 'dispatched', nonce });
       if (request.duplicate()) job.pendingRedelivery = nonce;
       out.push(this.handOut(job, nonce, 'PollForJobs'));
     }
@@ -203,7 +303,7 @@ export class JobStore {
     if (job.status === 'Dispatched') {
       const now = this.settings.now();
       Object.assign(job, { status: 'InProgress', acknowledgedAt: now });
-      job.events.push({ at: iso(now), type: 'acknowledged', nonce });
+      this.note(job, { at: iso(now), type: 'acknowledged', nonce });
     }
     record(job.status);
     return job.status;
@@ -226,12 +326,15 @@ export class JobStore {
     if (request.continuationToken !== undefined) {
       const template = { ...job.template, continuationToken: request.continuationToken };
       job.continuationJobId = this.enqueue(job.actionType, template, job.id);
+    } else {
+      this.actionState(job, 'SUCCEEDED', job.completedAt ?? this.settings.now());
     }
   }
 
   fail(jobId: string, request: unknown): void {
     const job = this.requireInProgress(jobId, 'PutJobFailureResult', request);
     this.complete(job, 'Failed', 'PutJobFailureResult', request);
+    this.actionState(job, 'FAILED', job.completedAt ?? this.settings.now());
   }
 
   details(jobId: string): { id: string; data: JobData; accountId: string } {
@@ -264,6 +367,7 @@ export class JobStore {
 
   reset(): void {
     this.jobs.clear();
+    this.stops.clear();
   }
 
   private require(jobId: string): JobRecord {
@@ -291,7 +395,7 @@ export class JobStore {
     const now = this.settings.now();
     Object.assign(job, { status, completedAt: now });
     const type = status === 'Succeeded' ? 'succeeded' : 'failed';
-    job.events.push({
+    this.note(job, {
       at: iso(now),
       type,
       ...(job.currentNonce ? { nonce: job.currentNonce } : {}),
@@ -320,15 +424,43 @@ export class JobStore {
     const { dispatchTimeoutMs, actionTimeoutMs } = this.settings;
     if (job.status === 'Dispatched' && now >= (job.dispatchedAt ?? now) + dispatchTimeoutMs) {
       const at = (job.dispatchedAt ?? now) + dispatchTimeoutMs;
-      job.events.push({ at: iso(at), type: 'requeued', nonce: job.currentNonce });
+      this.note(job, { at: iso(at), type: 'requeued', nonce: job.currentNonce });
       Object.assign(job, { status: 'Queued', currentNonce: undefined, dispatchedAt: undefined });
     }
     if (job.status === 'InProgress' && now >= (job.acknowledgedAt ?? now) + actionTimeoutMs) {
       const at = (job.acknowledgedAt ?? now) + actionTimeoutMs;
-      job.events.push({ at: iso(at), type: 'timed-out', nonce: job.currentNonce });
-      Object.assign(job, { status: 'TimedOut', completedAt: at });
-      this.hooks?.jobEnded(job.id);
+      this.end(job, 'TimedOut', 'timed-out', at);
+      this.actionState(job, 'FAILED', at);
     }
+  }
+
+  /** Ends an unreported job as the emulator decided (stop, supersede, timeout). */
+  private end(job: JobRecord, status: 'Failed' | 'TimedOut', how: JobStopKind, at: number) {
+    Object.assign(job, { status, completedAt: at, stopped: { how, at } });
+    job.pendingRedelivery = undefined;
+    this.note(job, {
+      at: iso(at),
+      type: how,
+      ...(job.currentNonce ? { nonce: job.currentNonce } : {}),
+    });
+    this.hooks?.jobEnded(job.id);
+  }
+
+  /** The jobs of a pipeline execution, timeouts applied. */
+  private executionJobs(pipelineExecutionId: string, now: number): JobRecord[] {
+    return [...this.jobs.values()].filter((job) => {
+      this.settle(job, now);
+      return job.template.pipelineContext.pipelineExecutionId === pipelineExecutionId;
+    });
+  }
+
+  private note(job: JobRecord, event: JobEvent): void {
+    job.events.push(event);
+    this.observer?.jobEvent(job.id, structuredClone(event));
+  }
+
+  private actionState(job: JobRecord, state: ActionState, at: number): void {
+    this.observer?.actionState(structuredClone(job.template), state, at);
   }
 
   private freshNonce(job: JobRecord): string {
@@ -368,4 +500,15 @@ export class JobStore {
       ...(encryptionKey !== undefined ? { encryptionKey } : {}),
     };
   }
+}
+
+/** One job per action execution: the first of each, in order. */
+function firstOfEachAction(jobs: readonly JobRecord[]): JobRecord[] {
+  const seen = new Set<string>();
+  return jobs.filter((job) => {
+    const id = job.template.pipelineContext.action.actionExecutionId;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }

@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ActionExecutionEvent } from './action-events.js';
 import { handleAdmin } from './admin.js';
 import { handleApi, type RequestLogEntry } from './api.js';
 import type { ArtifactStore, OutputView } from './artifact-store.js';
 import type { FaultConfig, StatsView } from './faults.js';
 import type { EnqueueJobInput } from './job-data.js';
+import type { JobEvent } from './job-store.js';
 import { apiErrors, readBody, sendJson } from './protocol.js';
 import type { SecretsView } from './secrets.js';
 import type { SigV4Settings } from './sigv4.js';
@@ -87,6 +89,43 @@ export interface RunningEmulator {
   jobOutputBytes(jobId: string, name: string, entryPath?: string): Promise<Buffer>;
   getJob(jobId: string): JobView | undefined;
   listJobs(): JobSummary[];
+  /**
+   * StopPipelineExecution. With `abandon: true` every unfinished job of the execution ends at
+   * once (status Failed, `stopped.how` abandoned: AcknowledgeJob answers Failed, reports are
+   * refused with InvalidJobStateException, a queued continuation is never handed out) and an
+   * ABANDONED event is emitted per action execution; without, its action executions go on to
+   * their end (continuations included) and the execution starts no new action.
+   * @throws EmulatorInputError 404 for an unknown execution; 409 when it has ended, or was
+   * already stopped so (a stop without abandon may be followed by one with)
+   */
+  stopExecution(
+    pipelineExecutionId: string,
+    options?: { abandon?: boolean; reason?: string },
+  ): void;
+  /**
+   * A newer execution superseded this one: as a stop with abandon, but `canceled`, with a
+   * CANCELED event per action execution.
+   * @throws EmulatorInputError as `stopExecution`
+   */
+  supersedeExecution(pipelineExecutionId: string): void;
+  /**
+   * The action execution times out now, as the action timeout would make it: its unfinished job
+   * becomes TimedOut (a queued continuation too) and a FAILED event is emitted.
+   * @throws EmulatorInputError 404 for an unknown action execution, 409 for one that has ended
+   */
+  timeOutAction(actionExecutionId: string): void;
+  /** Every action execution event emitted since start (or reset), in EventBridge's shape. */
+  events(): ActionExecutionEvent[];
+  /**
+   * Calls `listener` with each action execution event from now on, synchronously (before the
+   * call that caused it is answered); returns what unsubscribes it.
+   */
+  onEvent(listener: (event: ActionExecutionEvent) => void): () => void;
+  /**
+   * Calls `listener` with each job lifecycle event from now on (a job created, dispatched,
+   * acknowledged, reported, stopped), synchronously; returns what unsubscribes it.
+   */
+  onJobEvent(listener: (jobId: string, event: JobEvent) => void): () => void;
   faults(): FaultConfig;
   /** Changes fault injection at runtime (partial); returns the whole configuration. */
   setFaults(patch: Partial<FaultConfig>): FaultConfig;
@@ -96,7 +135,7 @@ export interface RunningEmulator {
   advanceTime(ms: number): void;
   /** The job clock, epoch ms. */
   now(): number;
-  /** Drops jobs, stats, secrets and custom types; restores initial types, faults and clock. */
+  /** Drops jobs, events, stats, secrets and custom types; restores initial types, faults and clock. */
   reset(): void;
 }
 
@@ -195,6 +234,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     jobOutputBytes: (jobId, name, entryPath) => state.jobOutputBytes(jobId, name, entryPath),
     getJob: (jobId) => jobView(state.store, state.settings.accountId, jobId),
     listJobs: () => jobSummaries(state.store),
+    stopExecution: (id, stopOptions = {}) =>
+      state.stopExecution(
+        id,
+        stopOptions.abandon === true ? 'abandon' : 'wait',
+        stopOptions.reason,
+      ),
+    supersedeExecution: (id) => state.stopExecution(id, 'supersede'),
+    timeOutAction: (id) => state.store.timeOutAction(id),
+    events: () => state.events.list(),
+    onEvent: (listener) => state.events.listen(listener),
+    onJobEvent: (listener) => state.onJobEvent(listener),
     faults: () => state.faults.current,
     setFaults: (patch) => state.faults.configure(patch),
     stats: () => state.stats.snapshot(),

@@ -1,9 +1,10 @@
+import { ActionEventLog, actionExecutionEvent } from './action-events.js';
 import { ActionTypeRegistry } from './action-type-registry.js';
 import { parseCustomActionTypeInput } from './action-types.js';
 import { type ArtifactStore, ArtifactStoreLink, type OutputView } from './artifact-store.js';
 import { DEFAULT_FAULTS, type FaultConfig, FaultInjector, mergeFaults, Stats } from './faults.js';
 import { buildJobTemplate, type EnqueueJobInput } from './job-data.js';
-import { JobStore } from './job-store.js';
+import { type ExecutionStopMode, type JobEvent, JobStore } from './job-store.js';
 import type { OperationContext } from './operations.js';
 import { ApiError, EmulatorInputError } from './protocol.js';
 import { SecretLedger } from './secrets.js';
@@ -38,6 +39,9 @@ export class EmulatorState {
   readonly store: JobStore;
   /** The artifact store's side of the emulator, when it has one. */
   readonly artifacts: ArtifactStoreLink | undefined;
+  /** Every action execution event emitted (EventBridge's shape), and its listeners. */
+  readonly events = new ActionEventLog();
+  private readonly jobListeners = new Set<(jobId: string, event: JobEvent) => void>();
   /** Jobs whose inputs are being written (or failed to be), by id. */
   private readonly holds = new Map<string, Promise<void>>();
   private offsetMs = 0;
@@ -57,7 +61,35 @@ export class EmulatorState {
       this.secrets,
       this.artifacts,
     );
+    const account = { accountId: settings.accountId, region: settings.region };
+    this.store.observer = {
+      jobEvent: (jobId, event) => {
+        for (const listener of [...this.jobListeners]) listener(jobId, event);
+      },
+      actionState: (template, state, at) =>
+        this.events.emit(actionExecutionEvent(template, state, at, account)),
+    };
     this.registerInitialTypes();
+  }
+
+  /**
+   * Calls `listener` with every job lifecycle event from now on, synchronously, before the call
+   * that caused it is answered; returns what unsubscribes it.
+   */
+  onJobEvent(listener: (jobId: string, event: JobEvent) => void): () => void {
+    this.jobListeners.add(listener);
+    return () => this.jobListeners.delete(listener);
+  }
+
+  /** StopPipelineExecution (`abandon` or not), or a newer execution superseding this one. */
+  stopExecution(pipelineExecutionId: unknown, mode: ExecutionStopMode, reason?: unknown): void {
+    if (typeof pipelineExecutionId !== 'string' || pipelineExecutionId === '') {
+      throw new EmulatorInputError('pipelineExecutionId must be a non-empty string');
+    }
+    if (reason !== undefined && (typeof reason !== 'string' || reason.length > 200)) {
+      throw new EmulatorInputError('reason must be a string of at most 200 characters');
+    }
+    this.store.stopExecution(pipelineExecutionId, mode, reason);
   }
 
   /** The job clock: the injected clock plus any `advanceTime`. */
@@ -96,6 +128,15 @@ export class EmulatorState {
       region,
       artifactStore: this.artifacts !== undefined,
     });
+    // A stopped execution starts no more actions (its running ones may still continue).
+    const executionId = template.pipelineContext.pipelineExecutionId;
+    const stop = this.store.executionStop(executionId);
+    if (stop !== undefined) {
+      throw new EmulatorInputError(
+        `pipeline execution ${executionId} was ${stop.mode === 'supersede' ? 'superseded' : 'stopped'}: it starts no more actions`,
+        409,
+      );
+    }
     if (this.artifacts === undefined || inputSources.size === 0) {
       return this.store.enqueue(actionType, template);
     }
@@ -142,6 +183,7 @@ export class EmulatorState {
     this.artifacts?.revokeAll();
     this.holds.clear();
     this.store.reset();
+    this.events.reset();
     this.secrets.reset();
     this.stats.reset();
     this.registry.reset();

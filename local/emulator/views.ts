@@ -1,4 +1,10 @@
-import type { CallRecord, JobEvent, JobStore } from './job-store.js';
+import type {
+  CallRecord,
+  ExecutionStopMode,
+  JobEvent,
+  JobStopKind,
+  JobStore,
+} from './job-store.js';
 import type { ActionTypeId, JobStatus, JobTemplate } from './types.js';
 
 /** A job's whole story, as `GET /emulator/jobs/{jobId}` answers it. Times are ISO-8601. */
@@ -18,8 +24,18 @@ export interface JobView {
   acknowledgements: CallRecord[];
   /** Every PutJobSuccessResult / PutJobFailureResult call received, in order. */
   results: CallRecord[];
-  /** Lifecycle transitions: created, dispatched, redelivered, requeued, acknowledged, timed-out, succeeded, failed. */
+  /**
+   * Lifecycle transitions: created, queued, dispatched, redelivered, requeued, acknowledged,
+   * timed-out, succeeded, failed, abandoned, canceled.
+   */
   events: JobEvent[];
+  /**
+   * How the emulator ended the job when no report did: its execution stopped with abandon
+   * (`abandoned`), superseded (`canceled`), or its action timed out (`timed-out`).
+   */
+  stopped: { how: JobStopKind; at: string } | null;
+  /** How the job's pipeline execution was stopped, if it was (whether or not this job ended by it). */
+  executionStop: { mode: ExecutionStopMode; at: string; reason: string | null } | null;
   /** The job this one continues (its data carries the continuation token). */
   continuationOf: string | null;
   /** The job created by a success with a continuation token. */
@@ -37,6 +53,7 @@ export interface JobSummary {
   dispatchCount: number;
   continuationOf: string | null;
   continuationJobId: string | null;
+  stopped: JobStopKind | null;
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -44,6 +61,7 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
 export function jobView(store: JobStore, accountId: string, jobId: string): JobView | undefined {
   const job = store.get(jobId);
   if (job === undefined) return undefined;
+  const stop = store.executionStop(job.template.pipelineContext.pipelineExecutionId);
   return structuredClone({
     jobId: job.id,
     status: job.status,
@@ -57,6 +75,12 @@ export function jobView(store: JobStore, accountId: string, jobId: string): JobV
     acknowledgements: job.acknowledgements,
     results: job.results,
     events: job.events,
+    stopped: job.stopped
+      ? { how: job.stopped.how, at: new Date(job.stopped.at).toISOString() }
+      : null,
+    executionStop: stop
+      ? { mode: stop.mode, at: new Date(stop.at).toISOString(), reason: stop.reason ?? null }
+      : null,
     continuationOf: job.continuationOf ?? null,
     continuationJobId: job.continuationJobId ?? null,
     data: job.template,
@@ -73,5 +97,6 @@ export function jobSummaries(store: JobStore): JobSummary[] {
     dispatchCount: job.nonces.length,
     continuationOf: job.continuationOf ?? null,
     continuationJobId: job.continuationJobId ?? null,
+    stopped: job.stopped?.how ?? null,
   }));
 }

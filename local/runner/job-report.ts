@@ -11,6 +11,7 @@ import type {
   LocalJobReport,
   LocalOutputReport,
   LocalRunTotals,
+  LocalStopReport,
 } from './options.js';
 import { jobProblem, type Undecided } from './verdict.js';
 
@@ -104,6 +105,8 @@ export interface JobJudgement {
   readonly undecided: Undecided;
   /** Free text made fit to print on one line (secret values removed, controls escaped, cut). */
   readonly display: (text: string) => string;
+  /** What the plan's stop of the chain did, when the plan has one. */
+  readonly stop?: LocalStopReport;
 }
 
 /** Whether a job is done for the run: its chain ended, or it continued as it was meant to. */
@@ -146,6 +149,8 @@ export async function reportJob(
     duplicatesSkipped: views.reduce((n, v) => n + skippedDuplicates(v), 0),
     outputs: await outputsOf(emulator, last),
     seconds: (end - start) / 1000,
+    ...(judgement.stop ? { stopped: judgement.stop } : {}),
+    ...(last?.stopped ? { endedBy: last.stopped.how } : {}),
   };
   const undecided = views
     .map((view) => judgement.undecided.get(view.jobId))

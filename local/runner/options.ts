@@ -90,9 +90,10 @@ export interface LocalJobExpectation {
   /**
    * `success` and `failure`: how the job's chain (the job and its continuations) ends.
    * `continue`: the job returns `continueLater` at least once; the run does not wait for the
-   * chain to end.
+   * chain to end. `stopped`: the job's `stop` took place and the chain has ended (abandoned,
+   * canceled, timed out, or run to its end after a stop without abandon).
    */
-  readonly outcome: 'success' | 'failure' | 'continue';
+  readonly outcome: 'success' | 'failure' | 'continue' | 'stopped';
   /** For `failure`: the failure type (`ConfigurationError`, `JobFailed`). @default any */
   readonly failureType?: string;
   /**
@@ -100,6 +101,38 @@ export interface LocalJobExpectation {
    * @default any
    */
   readonly messageIncludes?: string;
+}
+
+/**
+ * A stop of the job's pipeline execution (or a timeout of its action execution) during its
+ * chain, made by the run as CodePipeline would make it.
+ *
+ * @example
+ * // Stopped and abandoned while its second continuation waits to be polled: the worker's
+ * // `cancel` hook case.
+ * { afterContinuations: 2, while: 'waiting', mode: 'abandon' }
+ */
+export interface LocalJobStop {
+  /**
+   * How many continuations the chain has when the stop happens: with `waiting`, from 1 (the
+   * stop follows the report that queued that continuation); with `running`, from 0 (the stop
+   * happens while job N+1 of the chain runs).
+   */
+  readonly afterContinuations: number;
+  /**
+   * `waiting`: right after the continuation is queued, before any poll can take it (it is then
+   * never handed out, unless `mode` is `stop`). `running`: `delayMs` after the job is
+   * acknowledged, while its processor runs (the abort case).
+   */
+  readonly while: 'waiting' | 'running';
+  /**
+   * `abandon`: StopPipelineExecution with abandon (an ABANDONED event). `stop`: without abandon
+   * (the action runs to its end). `supersede`: a newer execution supersedes it (CANCELED).
+   * `timeout`: the action execution times out (FAILED).
+   */
+  readonly mode: 'abandon' | 'stop' | 'supersede' | 'timeout';
+  /** With `running`: how long after the acknowledgement (ms, 0-60,000). @default 100 */
+  readonly delayMs?: number;
 }
 
 /** One job to queue (or several alike, with `repeat`). */
@@ -132,6 +165,8 @@ export interface LocalJob {
   readonly outputArtifacts?: readonly LocalArtifact[];
   /** What the job is meant to end with. @default any decision of the processor */
   readonly expect?: LocalJobExpectation;
+  /** Stops the job's execution during its chain. @default no stop */
+  readonly stop?: LocalJobStop;
 }
 
 /** The part of a local run that a jobs file can hold: pure data. */
@@ -194,6 +229,23 @@ export interface RunLocallyOptions extends Omit<LocalRunPlan, 'standIns'> {
   readonly logFile?: string;
   /** Called after every round of invocations. */
   readonly onProgress?: (progress: LocalRunProgress) => void;
+  /**
+   * Invoke the handler, as EventBridge would, with every ABANDONED, CANCELED and FAILED action
+   * execution event of the action type (asynchronously, alongside the rounds).
+   * @default true when a job has a `stop`, else false
+   */
+  readonly deliverStopEvents?: boolean;
+}
+
+/** What the run's scheduled stop of a job's chain did. */
+export interface LocalStopReport {
+  readonly mode: LocalJobStop['mode'];
+  readonly while: LocalJobStop['while'];
+  readonly afterContinuations: number;
+  /** When the stop was made (ISO-8601); absent when the chain never got there. */
+  readonly at?: string;
+  /** Why the stop could not be made (the chain had ended, say), if so. */
+  readonly error?: string;
 }
 
 /** What happened to one queued job (and the jobs its continuation tokens created). */
@@ -241,6 +293,13 @@ export interface LocalJobReport {
   readonly outputs: Readonly<Record<string, LocalOutputReport>>;
   /** From queueing to the last result, in seconds. */
   readonly seconds: number;
+  /** The plan's stop of this chain and what it did, when the plan has one. */
+  readonly stopped?: LocalStopReport;
+  /**
+   * How the emulator ended the chain's last job when no report did: `abandoned`, `canceled`
+   * or `timed-out`.
+   */
+  readonly endedBy?: string;
 }
 
 /** The figures of a whole run. */
@@ -276,6 +335,11 @@ export interface LocalRunResult {
   readonly logFile: string;
   /** Distinct errors of failed invocations, if any. */
   readonly invocationErrors: readonly string[];
+  /**
+   * The action execution events handed to the handler (with `deliverStopEvents`), and how many
+   * of those invocations failed (also counted in `totals.invocations` and `failedInvocations`).
+   */
+  readonly stopEvents: { readonly delivered: number; readonly failed: number };
   /** Every call the stand-ins received, and the calls that failed because of the local world. */
   readonly standIns: StandInRecord & { readonly failures: readonly StandInFailure[] };
   /** Why the run is not ok, one line each, the local world's failures first; empty when ok. */

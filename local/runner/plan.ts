@@ -116,9 +116,17 @@ const JOB_FIELDS = [
   'inputArtifacts',
   'outputArtifacts',
   'expect',
+  'stop',
 ];
 const PLAN_FIELDS = ['actionType', 'jobs', 'duplicateRate', 'timeLimitMs', 'env', 'standIns'];
-const EXPECTED_OUTCOMES = ['success', 'failure', 'continue'];
+const EXPECTED_OUTCOMES = ['success', 'failure', 'continue', 'stopped'];
+const STOP_FIELDS = ['afterContinuations', 'while', 'mode', 'delayMs'];
+const STOP_WHILE = ['waiting', 'running'];
+const STOP_MODES = ['abandon', 'stop', 'supersede', 'timeout'];
+/** The most continuations a scheduled stop may wait for. */
+export const MAX_STOP_CONTINUATIONS = 100;
+/** The longest a `running` stop may wait after the acknowledgement (ms). */
+export const MAX_STOP_DELAY_MS = 60_000;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/;
 
 interface ArtifactBounds {
@@ -284,6 +292,32 @@ function readExpectation(r: Reader, value: unknown, at: string): void {
   );
 }
 
+/** A job's scheduled stop: when (continuations, waiting or running) and how. */
+function readStop(r: Reader, value: unknown, at: string): void {
+  if (value === undefined) return;
+  const stop = r.object(value, at, STOP_FIELDS);
+  if (!stop) return;
+  const waiting = stop.while === 'waiting';
+  if (stop.afterContinuations === undefined) r.problem(`${at}.afterContinuations`, 'is required');
+  r.number(
+    stop.afterContinuations,
+    `${at}.afterContinuations`,
+    waiting ? 1 : 0,
+    MAX_STOP_CONTINUATIONS,
+    true,
+  );
+  if (!STOP_WHILE.includes(stop.while as string)) {
+    r.problem(`${at}.while`, `must be one of ${STOP_WHILE.join(', ')}`);
+  }
+  if (!STOP_MODES.includes(stop.mode as string)) {
+    r.problem(`${at}.mode`, `must be one of ${STOP_MODES.join(', ')}`);
+  }
+  r.number(stop.delayMs, `${at}.delayMs`, 0, MAX_STOP_DELAY_MS, true);
+  if (stop.delayMs !== undefined && stop.while !== 'running') {
+    r.problem(`${at}.delayMs`, "is only for while 'running'");
+  }
+}
+
 /** The worker's extra variables: names a shell would take, string values. */
 function readEnv(r: Reader, value: unknown): void {
   if (value === undefined) return;
@@ -332,6 +366,10 @@ function readJobs(r: Reader, plan: Json, bounds: ArtifactBounds | undefined): vo
       }
     }
     readExpectation(r, job.expect, `${at}.expect`);
+    readStop(r, job.stop, `${at}.stop`);
+    if (isObject(job.expect) && job.expect.outcome === 'stopped' && job.stop === undefined) {
+      r.problem(`${at}.expect.outcome`, "'stopped' needs the job's stop");
+    }
     if (bounds) {
       readArtifacts(r, job.inputArtifacts, `${at}.inputArtifacts`, bounds.input, 'input');
       readArtifacts(r, job.outputArtifacts, `${at}.outputArtifacts`, bounds.output, 'output');

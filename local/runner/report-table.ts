@@ -26,7 +26,10 @@ export const REPORT_COLUMNS: readonly ReportColumn[] = [
   { header: 'kind', cell: (job) => job.name },
   {
     header: 'outcome',
-    cell: (job) => (job.failureType ? `${job.outcome} (${job.failureType})` : job.outcome),
+    cell: (job) => {
+      const notes = [job.endedBy, job.failureType].filter(Boolean);
+      return notes.length > 0 ? `${job.outcome} (${notes.join(', ')})` : job.outcome;
+    },
   },
   { header: 'jobs', cell: (job) => String(job.jobs) },
   { header: 'acks', cell: (job) => String(job.acknowledgements) },
@@ -64,8 +67,14 @@ export function totalsText(result: LocalRunResult): string {
   return [
     `succeeded ${t.succeeded}, failed ${t.failed}, continued ${t.continued}, unfinished ${t.unfinished}, duplicates skipped ${t.duplicatesSkipped}`,
     `duplicate dispatches ${t.duplicateDispatches}, re-dispatches ${t.redispatches}, processor runs ${t.processorRuns}, processed twice ${t.processedTwice}, reported twice ${t.reportedTwice}, secret values in logs ${t.secretsInLogs}`,
-    `${t.invocations} invocations (${t.failedInvocations} failed) in ${t.seconds.toFixed(1)} s; worker logs: ${result.logFile}`,
+    `${t.invocations} invocations (${t.failedInvocations} failed)${stopEventsText(result)} in ${t.seconds.toFixed(1)} s; worker logs: ${result.logFile}`,
   ].join('\n');
+}
+
+/** The stop events handed to the handler, when there were any. */
+function stopEventsText(result: LocalRunResult): string {
+  const { delivered, failed } = result.stopEvents ?? { delivered: 0, failed: 0 };
+  return delivered === 0 ? '' : `, ${delivered} of them stop events (${failed} failed)`;
 }
 
 /** Why the run failed, first of all: one line per problem. Empty when the run is ok. */
@@ -111,6 +120,8 @@ export function totalsJson(result: LocalRunResult): string {
       failureType: job.failureType,
       message: job.message,
       problem: job.problem,
+      endedBy: job.endedBy,
+      stopped: job.stopped,
     })),
     standInCalls: result.standIns.calls.length,
     standInFailures: result.standIns.failures,

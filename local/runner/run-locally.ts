@@ -12,6 +12,7 @@ import {
   CreateCustomActionTypeCommand,
   PollForJobsCommand,
 } from '@aws-sdk/client-codepipeline';
+import { STOP_EVENT_STATES } from '../../lambda/contract.js';
 import { createJobWorkerHandler } from '../../lambda/create-handler.js';
 import { REDACTED } from '../../lambda/job/secret.js';
 import { displayText } from '../../lambda/worker/safe-text.js';
@@ -27,8 +28,9 @@ import { type StandInServer, startStandIns } from '../stand-ins/server.js';
 import type { StandIns } from '../stand-ins/types.js';
 import { processorStarts, reportJob, runTotals, settled } from './job-report.js';
 import { entryFile, importEntryHandler, type LambdaHandler } from './load-handler.js';
-import type { LocalJob, LocalRunResult, RunLocallyOptions } from './options.js';
+import type { LocalJob, LocalJobStop, LocalRunResult, RunLocallyOptions } from './options.js';
 import { actionTypeDefaults, checkPlan, expandJobs, LocalRunPlanError } from './plan.js';
+import { isStopEventFor, ScheduledStops } from './stop-schedule.js';
 import { runProblems, undecidedJobs } from './verdict.js';
 import { withEnvironment, workerEnvironment } from './worker-environment.js';
 
@@ -142,6 +144,10 @@ async function enqueue(
  * a processor threw (anything but `JobFailureError`) or a job did not end as its `expect` says,
  * and `problems` says why.
  *
+ * A job's `stop` stops its execution during its chain (see {@link LocalJobStop}); when a job
+ * has one, every ABANDONED, CANCELED and FAILED action execution event of the action type is
+ * also handed to the handler, asynchronously, as EventBridge would (`deliverStopEvents`).
+ *
  * @param options - the action type, the jobs, the stand-ins, and the processor or entry to run
  * @throws LocalRunPlanError naming every wrong field of the plan (or of the stand-ins module),
  * before anything starts
@@ -231,6 +237,46 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
       let failedInvocations = 0;
       let duplicatesSkipped = 0;
       const invocationErrors = new Set<string>();
+      /** Counts one invocation's outcome; true when it failed. */
+      const count = (outcome: PromiseSettledResult<unknown>): boolean => {
+        if (outcome.status === 'fulfilled') {
+          duplicatesSkipped += (outcome.value as { duplicates?: number }).duplicates ?? 0;
+          return false;
+        }
+        failedInvocations++;
+        invocationErrors.add(String((outcome.reason as Error)?.message ?? outcome.reason));
+        return true;
+      };
+      const invocationTimeoutMs = options.invocationTimeoutMs ?? 60_000;
+      const stops = new ScheduledStops(
+        emulator,
+        queued.map(({ jobId, job }) => ({ jobId, ...(job.stop ? { stop: job.stop } : {}) })),
+      );
+      const stopEvents = { delivered: 0, failed: 0 };
+      const deliveries = new Set<Promise<void>>();
+      const deliver = options.deliverStopEvents ?? queued.some(({ job }) => job.stop);
+      // As EventBridge would: an asynchronous invoke per event, alongside the rounds.
+      const stopListening = deliver
+        ? emulator.onEvent((event) => {
+            if (!isStopEventFor(event, actionType, STOP_EVENT_STATES)) return;
+            invocations++;
+            stopEvents.delivered++;
+            const delivery = logs
+              .around(async () => {
+                await sleep(0);
+                return handler(event, localContext(invocationTimeoutMs));
+              })
+              .then(
+                (value) => count({ status: 'fulfilled', value }),
+                (reason: unknown) => count({ status: 'rejected', reason }),
+              )
+              .then((failed) => {
+                if (failed) stopEvents.failed++;
+                deliveries.delete(delivery);
+              });
+            deliveries.add(delivery);
+          })
+        : () => undefined;
       const unfinished = () =>
         queued.filter(({ jobId, job }) => {
           const chain = jobChain(emulator, jobId);
@@ -238,22 +284,15 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         });
       const timeLimitMs = options.timeLimitMs ?? 120_000;
       for (let tick = 1; unfinished().length > 0 && Date.now() - started < timeLimitMs; tick++) {
-        const settled = await logs.around(() =>
+        const outcomes = await logs.around(() =>
           Promise.allSettled(
             Array.from({ length: options.pollers ?? 2 }, () => {
               invocations++;
-              return handler(scheduledEvent(), localContext(options.invocationTimeoutMs ?? 60_000));
+              return handler(scheduledEvent(), localContext(invocationTimeoutMs));
             }),
           ),
         );
-        for (const outcome of settled) {
-          if (outcome.status === 'rejected') {
-            failedInvocations++;
-            invocationErrors.add(String((outcome.reason as Error)?.message ?? outcome.reason));
-          } else {
-            duplicatesSkipped += (outcome.value as { duplicates?: number }).duplicates ?? 0;
-          }
-        }
+        for (const outcome of outcomes) count(outcome);
         options.onProgress?.({
           tick,
           finished: queued.length - unfinished().length,
@@ -262,6 +301,9 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         });
         if (unfinished().length > 0) await sleep(options.tickMs ?? 500);
       }
+      stopListening();
+      stops.close();
+      while (deliveries.size > 0) await Promise.all([...deliveries]);
       const logText = logs.text();
       const starts = processorStarts(logText);
       const undecided = undecidedJobs(logText);
@@ -279,7 +321,12 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
       const display = (text: string) => displayText(clean(text), MESSAGE_LENGTH);
       const jobs = await Promise.all(
         queued.map(({ jobId, name, job }) =>
-          reportJob(emulator, jobId, name, starts, { expect: job.expect, undecided, display }),
+          reportJob(emulator, jobId, name, starts, {
+            expect: job.expect,
+            undecided,
+            display,
+            stop: stops.report(jobId),
+          }),
         ),
       );
       const totals = runTotals(
@@ -301,6 +348,7 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         totals,
         logFile: logs.path,
         invocationErrors: [...invocationErrors].map(clean),
+        stopEvents,
         standIns: { calls: [...otherServices.calls], failures },
         problems,
         ok: problems.length === 0,

@@ -45,13 +45,27 @@ const OUTCOMES: Record<LocalJobExpectation['outcome'], string> = {
   success: 'Succeeded',
   failure: 'Failed',
   continue: 'continued',
+  stopped: 'stopped',
 };
+
+/** Statuses after which nothing more happens to a job. */
+const FINAL = new Set(['Succeeded', 'Failed', 'TimedOut']);
 
 /** How a job ended, in a few words. */
 function ended(job: LocalJobReport): string {
   const type = job.failureType ? ` (${job.failureType})` : '';
+  const by = job.endedBy ? ` (${job.endedBy})` : '';
   const message = job.message ? `: ${job.message}` : '';
-  return `${job.outcome}${type}${message}`;
+  return `${job.outcome}${by}${type}${message}`;
+}
+
+/** Why the plan's stop of the chain did not happen, if it did not. */
+function stopMissed(job: LocalJobReport): string | undefined {
+  const stop = job.stopped;
+  if (stop === undefined || stop.at !== undefined) return undefined;
+  const when = `${stop.mode} after ${stop.afterContinuations} continuation${stop.afterContinuations === 1 ? '' : 's'}, while ${stop.while}`;
+  if (stop.error !== undefined) return `the planned stop (${when}) failed: ${stop.error}`;
+  return `the planned stop (${when}) never happened: the chain ended ${ended(job)} after ${job.continuations} continuation${job.continuations === 1 ? '' : 's'}`;
 }
 
 /** What is wrong with a job's end, against its expectation; undefined when it is as expected. */
@@ -64,7 +78,9 @@ function unmet(job: LocalJobReport, expect: LocalJobExpectation): string | undef
   const outcomeMet =
     expect.outcome === 'continue'
       ? job.continuations > 0
-      : job.outcome === OUTCOMES[expect.outcome];
+      : expect.outcome === 'stopped'
+        ? job.stopped?.at !== undefined && FINAL.has(job.outcome)
+        : job.outcome === OUTCOMES[expect.outcome];
   const typeMet = expect.failureType === undefined || job.failureType === expect.failureType;
   const text = expect.outcome === 'failure' ? job.failureMessage : job.summary;
   const messageMet =
@@ -80,6 +96,8 @@ function unmet(job: LocalJobReport, expect: LocalJobExpectation): string | undef
  * @param undecided - what its processor did that was not a decision, in any job of its chain
  */
 export function jobProblem(job: LocalJobReport, undecided: string | undefined): string | undefined {
+  const missed = stopMissed(job);
+  if (missed !== undefined) return missed;
   if (job.expect) return unmet(job, job.expect);
   if (undecided === undefined) return undefined;
   return `${undecided} (a bug, not a decision: return failure() or throw JobFailureError, or state the job's expect)`;

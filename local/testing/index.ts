@@ -49,11 +49,13 @@ export type {
   LocalJob,
   LocalJobExpectation,
   LocalJobReport,
+  LocalJobStop,
   LocalOutputReport,
   LocalRunPlan,
   LocalRunProgress,
   LocalRunResult,
   LocalRunTotals,
+  LocalStopReport,
   RunLocallyOptions,
 } from '../runner/options.js';
 export { LocalRunPlanError, readJobsFile } from '../runner/plan.js';

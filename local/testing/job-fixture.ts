@@ -59,6 +59,12 @@ export interface JobFixtureOptions {
   readonly encryptionKey?: { readonly id: string; readonly type?: 'KMS' } | null;
   /** Set when the job continues an earlier one. @default none */
   readonly continuationToken?: string;
+  /**
+   * Epoch ms at which CodePipeline handed out the job's credentials: their age, which decides
+   * when the artifact API refreshes them, is counted from it. Pass your fake clock's reading.
+   * @default Date.now() (just polled, on the default clock of `processingContext`)
+   */
+  readonly credentialsIssuedAt?: number;
 }
 
 /** The fake artifact credentials of a default fixture job (never valid anywhere). */
@@ -173,5 +179,9 @@ export function jobFixture(options: JobFixtureOptions = {}): Job {
         : { continuationToken: options.continuationToken }),
     },
   };
-  return parseJob(raw, new Set(Object.keys(options.secrets ?? {})));
+  return parseJob(
+    raw,
+    new Set(Object.keys(options.secrets ?? {})),
+    options.credentialsIssuedAt ?? Date.now(),
+  );
 }

@@ -205,6 +205,10 @@ export function combinedRuns(runs: readonly LocalRunResult[]): LocalRunResult {
       ) as unknown as LocalRunResult['totals'],
       logFile: `${all.logFile}, ${run.logFile}`,
       invocationErrors: [...all.invocationErrors, ...run.invocationErrors],
+      stopEvents: {
+        delivered: all.stopEvents.delivered + run.stopEvents.delivered,
+        failed: all.stopEvents.failed + run.stopEvents.failed,
+      },
       standIns: {
         calls: [...all.standIns.calls, ...run.standIns.calls],
         failures: [...all.standIns.failures, ...run.standIns.failures],

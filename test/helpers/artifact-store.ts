@@ -52,9 +52,13 @@ export function artifact(name: string, objectKey: string, bucketName = BUCKET) {
   return { name, location: { type: 'S3' as const, s3Location: { bucketName, objectKey } } };
 }
 
-/** The default job (one input, one output, an encryption key) with fields of `data` replaced. */
-export function artifactJob(data: Partial<JobData> = {}): Job {
-  return parsedJob({ data });
+/**
+ * The default job (one input, one output, an encryption key) with fields of `data` replaced.
+ *
+ * @param credentialsIssuedAt - when its poll answered (epoch ms); default now (`Date.now()`)
+ */
+export function artifactJob(data: Partial<JobData> = {}, credentialsIssuedAt?: number): Job {
+  return parsedJob({ data, credentialsIssuedAt });
 }
 
 /** A zip archive of `files` (name to contents), made as the artifact store makes inputs. */

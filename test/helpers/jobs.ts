@@ -131,14 +131,20 @@ export function rawJob(overrides: RawJobOverrides = {}): SdkJob {
   };
 }
 
+/** What {@link parsedJob} changes: the raw job's fields, and the time it was handed out. */
+export interface ParsedJobOverrides extends RawJobOverrides {
+  /** Epoch ms at which the poll answered (`Job.credentialsIssuedAt`). @default Date.now() */
+  readonly credentialsIssuedAt?: number;
+}
+
 /**
- * {@link rawJob} parsed as the worker parses it.
+ * {@link rawJob} parsed as the worker parses it, stamped as just polled.
  *
  * @param secretKeys - secret configuration properties (default {@link SECRET_CONFIGURATION_KEYS})
  */
 export function parsedJob(
-  overrides: RawJobOverrides = {},
+  overrides: ParsedJobOverrides = {},
   secretKeys: ReadonlySet<string> = SECRET_CONFIGURATION_KEYS,
 ): Job {
-  return parseJob(rawJob(overrides), secretKeys);
+  return parseJob(rawJob(overrides), secretKeys, overrides.credentialsIssuedAt ?? Date.now());
 }

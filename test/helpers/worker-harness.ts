@@ -75,6 +75,7 @@ export function workerHarness(options: HarnessOptions) {
     actionType: ACTION_TYPE as ActionTypeId,
     secretConfigurationKeys: SECRET_CONFIGURATION_KEYS,
     client: codePipeline.client,
+    now: options.now,
   });
   const stops =
     options.executionLedger &&

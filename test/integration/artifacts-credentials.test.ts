@@ -76,6 +76,48 @@ describe('artifact credentials: the job credentials, refreshed, and never shown'
     ]);
   });
 
+  it('refreshes credentials of a job polled 10.5 minutes ago, though its artifacts were first used at 9.5', async () => {
+    const polled = clock.now();
+    const issued = new Map<string, number>([[JOB_CREDENTIALS.accessKeyId, polled]]);
+    // The processor works 9.5 minutes before its first artifact call.
+    clock.advance(9.5 * 60_000);
+    const { artifacts, context } = suite.open(
+      artifactJob({}, polled),
+      {},
+      {
+        now: clock.now,
+        // GetJobDetails hands out fresh credentials, stamped as it answers.
+        refreshJob: async () => {
+          issued.set(FRESH_CREDENTIALS.accessKeyId, clock.now());
+          return artifactJob({ artifactCredentials: FRESH_CREDENTIALS }, clock.now());
+        },
+      },
+    );
+    await artifacts.extract();
+    const firstCall = requests().length;
+    clock.advance(60_000);
+    // The first credentials no longer work from here: only fresh ones can succeed.
+    suite.store.s3.revokeCredentials(JOB_CREDENTIALS.accessKeyId);
+    suite.store.s3.registerCredentials(FRESH_CREDENTIALS);
+
+    await artifacts.uploadStream('BakedOutput', Readable.from(['report']));
+
+    expect(context.refreshes).toBe(1);
+    expect(requests().map((r) => [r.operation, r.accessKeyId, r.status])).toEqual([
+      ['GetObject', JOB_CREDENTIALS.accessKeyId, 200],
+      ['PutObject', FRESH_CREDENTIALS.accessKeyId, 200],
+    ]);
+    // Each request's credentials' age when it was signed: the first at 9.5 minutes, the
+    // rest at 10.5 (the clock moves only between the two calls).
+    const ages = requests().map(
+      (r, index) =>
+        polled +
+        (index < firstCall ? 9.5 : 10.5) * 60_000 -
+        (issued.get(r.accessKeyId ?? '') ?? Number.NEGATIVE_INFINITY),
+    );
+    expect(ages.every((age) => age < DEFAULT_REFRESH_AFTER_MS)).toBe(true);
+  });
+
   it('keeps credentials younger than the threshold', async () => {
     const { artifacts, context } = open();
 

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ArtifactNameError,
   ArtifactPermissionError,
+  type JobArtifacts,
   jobArtifacts,
   OutputArtifactError,
   UnsafeArchiveError,
@@ -16,6 +17,7 @@ import {
   artifactJob,
   artifactStoreForTests,
   BUCKET,
+  FRESH_CREDENTIALS,
   failure,
   JOB_CREDENTIALS,
   OUTPUT_KEY,
@@ -206,6 +208,178 @@ describe('output artifacts through the artifact API (S3 stand-in)', () => {
     expect(await resumed.context.checked({ kind: 'success' })).toEqual({ kind: 'success' });
     expect((await notResumed.context.checked({ kind: 'success' })).kind).toBe('failure');
     expect((await neverWritten.context.checked({ kind: 'success' })).kind).toBe('failure');
+  });
+
+  describe('across the jobs of one action execution', () => {
+    const CALLS = ['uploadDirectory', 'uploadFile', 'uploadStream', 'writeOutput'] as const;
+    type Call = (typeof CALLS)[number];
+
+    /** Writes `text` to output BakedOutput with `call`. */
+    async function write(
+      artifacts: JobArtifacts,
+      call: Call,
+      text: string,
+      options: { readonly replace?: boolean } = {},
+    ) {
+      const file = join(scratch, 'out.txt');
+      await writeFile(file, text);
+      if (call === 'uploadDirectory')
+        return artifacts.uploadDirectory('BakedOutput', scratch, options);
+      if (call === 'uploadFile') return artifacts.uploadFile('BakedOutput', file, options);
+      if (call === 'uploadStream') {
+        return artifacts.uploadStream('BakedOutput', Readable.from([text]), options);
+      }
+      return artifacts.writeOutput('BakedOutput', { text }, options);
+    }
+
+    /** A job that continues its action execution, whose output lies at `key`. */
+    const continuation = (key: string) =>
+      artifactJob({ continuationToken: 'step-2', outputArtifacts: [artifact('BakedOutput', key)] });
+    const operations = () => suite.requests().map((r) => [r.operation, r.status]);
+
+    it.each(CALLS)(
+      'refuses %s, in a continuation, of an output an earlier job wrote, saying how to replace it',
+      async (call) => {
+        const key = `p/Baked/earlier-${call}`;
+        await suite.store.s3.putObject(BUCKET, key, 'written by the first job');
+        const { artifacts, context } = open(continuation(key));
+
+        const error = await failure(write(artifacts, call, 'written again'));
+
+        expect(error).toBeInstanceOf(OutputArtifactError);
+        expect(error.failureType).toBe('JobFailed');
+        expect(error.artifactName).toBe('BakedOutput');
+        expect(error.message).toBe(
+          `Output artifact "BakedOutput" (s3://${BUCKET}/${key}): an earlier job of this action execution already wrote it; each output artifact is written once (to replace it on purpose, pass { replace: true } to ${call})`,
+        );
+        expect((await suite.store.s3.getObject(BUCKET, key))?.toString()).toBe(
+          'written by the first job',
+        );
+        // The earlier job's output counts for this one's success, without asking again.
+        expect(await context.checked({ kind: 'success' })).toEqual({ kind: 'success' });
+        expect(operations()).toEqual([['HeadObject', 200]]);
+      },
+    );
+
+    it.each(CALLS)(
+      'replaces it with %s when told to, asking nothing',
+      async (call) => {
+        const key = `p/Baked/replaced-${call}`;
+        await suite.store.s3.putObject(BUCKET, key, 'written by the first job');
+        const { artifacts, context } = open(continuation(key));
+
+        await write(artifacts, call, 'replaced', { replace: true });
+        const again = await failure(write(artifacts, call, 'twice', { replace: true }));
+
+        const stored = (await suite.store.s3.getObject(BUCKET, key))?.toString() ?? '';
+        expect(stored).not.toBe('written by the first job');
+        if (call === 'uploadFile' || call === 'uploadStream') expect(stored).toBe('replaced');
+        // Within the job, an output is still written once.
+        expect(again).toBeInstanceOf(OutputArtifactError);
+        expect(again.message).toContain('was already written');
+        expect(await context.checked({ kind: 'success' })).toEqual({ kind: 'success' });
+        expect(suite.requests().some((r) => r.operation === 'HeadObject')).toBe(false);
+      },
+      10_000,
+    );
+
+    it('takes a job that carries only the worker continuation state (no token of the processor) for a continuation', async () => {
+      const key = 'p/Baked/earlier-state';
+      await suite.store.s3.putObject(BUCKET, key, 'written by the first run');
+      const job = {
+        ...artifactJob({ outputArtifacts: [artifact('BakedOutput', key)] }),
+        continuation: { count: 1 },
+      };
+      const { artifacts } = open(job);
+
+      const error = await failure(write(artifacts, 'writeOutput', 'again'));
+
+      expect(error).toBeInstanceOf(OutputArtifactError);
+      expect(error.message).toContain('an earlier job of this action execution already wrote it');
+    });
+
+    it('writes, in a continuation, an output no earlier job wrote, after asking once', async () => {
+      const { artifacts, context } = open(continuation('p/Baked/first-time'));
+
+      await write(artifacts, 'uploadStream', 'written now');
+
+      expect((await suite.store.s3.getObject(BUCKET, 'p/Baked/first-time'))?.toString()).toBe(
+        'written now',
+      );
+      expect(await context.checked({ kind: 'success' })).toEqual({ kind: 'success' });
+      expect(operations()).toEqual([
+        ['HeadObject', 404],
+        ['PutObject', 200],
+      ]);
+    });
+
+    it("costs the action execution's first job no HeadObject, on a write or at success", async () => {
+      await suite.store.s3.putObject(BUCKET, 'p/Baked/first-job', 'left by nobody we know');
+      const first = artifactJob({
+        outputArtifacts: [artifact('BakedOutput', 'p/Baked/first-job')],
+      });
+      const unwritten = open(first);
+      const writing = open(first);
+
+      const outcome = await unwritten.context.checked({ kind: 'success' });
+      await write(writing.artifacts, 'uploadStream', 'the first job writes');
+
+      expect(outcome.kind).toBe('failure');
+      expect(operations()).toEqual([['PutObject', 200]]);
+    });
+
+    it('refuses to write, and to succeed, when the store will not say whether an earlier job wrote the output', async () => {
+      const key = 'p/Baked/forbidden';
+      const job = artifactJob({
+        continuationToken: 'step-2',
+        outputArtifacts: [artifact('BakedOutput', key)],
+        artifactCredentials: { ...JOB_CREDENTIALS, secretAccessKey: 'not-the-right-secret' },
+      });
+      const { artifacts, context } = open(job);
+
+      const error = await failure(write(artifacts, 'uploadStream', 'x'));
+      const atSuccess = await failure(context.checked({ kind: 'success' }));
+
+      for (const refused of [error, atSuccess]) {
+        expect(refused).toBeInstanceOf(ArtifactPermissionError);
+        expect(refused.failureType).toBe('PermissionError');
+        expect(refused.artifactName).toBe('BakedOutput');
+        expect(refused.message).toMatch(
+          new RegExp(
+            `^Output artifact "BakedOutput" \\(s3://${BUCKET}/${key}\\): could not tell whether an earlier job of this action execution wrote it \\(HeadObject: \\w+, HTTP 403(, request id [^)]+)?\\); S3 answers 403 for a missing object too when the credentials may not list the bucket: pass \\{ replace: true \\} to write it without asking$`,
+          ),
+        );
+      }
+      expect(operations()).toEqual([
+        ['HeadObject', 403],
+        ['HeadObject', 403],
+      ]);
+      expect(context.refreshes).toBe(0);
+    });
+
+    it('asks again with fresh credentials when the HeadObject says they expired', async () => {
+      suite.store.s3.expireCredentials(JOB_CREDENTIALS.accessKeyId);
+      suite.store.s3.registerCredentials(FRESH_CREDENTIALS);
+      try {
+        const { artifacts, context } = open(
+          continuation('p/Baked/after-expiry'),
+          {},
+          { refreshJob: async () => artifactJob({ artifactCredentials: FRESH_CREDENTIALS }) },
+        );
+
+        await write(artifacts, 'uploadStream', 'written with fresh credentials');
+
+        expect(context.refreshes).toBe(1);
+        expect(suite.requests().map((r) => [r.operation, r.accessKeyId, r.status])).toEqual([
+          ['HeadObject', JOB_CREDENTIALS.accessKeyId, 400],
+          ['HeadObject', FRESH_CREDENTIALS.accessKeyId, 404],
+          ['PutObject', FRESH_CREDENTIALS.accessKeyId, 200],
+        ]);
+      } finally {
+        suite.store.s3.registerCredentials(JOB_CREDENTIALS);
+        suite.store.s3.revokeCredentials(FRESH_CREDENTIALS.accessKeyId);
+      }
+    });
   });
 
   it('leaves an output unwritten when its upload fails, so that success is refused', async () => {

@@ -197,7 +197,7 @@ describe('runLocally verdict', () => {
     await expect(run).rejects.toThrow(LocalRunPlanError);
     await expect(run).rejects.toMatchObject({
       problems: [
-        'jobs[0].expect.outcome must be one of success, failure, continue',
+        'jobs[0].expect.outcome must be one of success, failure, continue, stopped',
         "jobs[1].expect.failureType is only for outcome 'failure'",
         'standIns.lambda is not a service a stand-in can answer (known: codebuild, sfn, ecs, ssm, secretsManager)',
       ],

@@ -11,6 +11,9 @@ import {
   type ArtifactTarget,
   artifactErrorFromS3,
   isCredentialExpiry,
+  isHeadCredentialExpiry,
+  isMissingObject,
+  outputCheckError,
 } from '../../lambda/artifacts/s3-errors.js';
 import { SECRETS } from '../helpers/jobs.js';
 
@@ -124,5 +127,80 @@ describe('isCredentialExpiry', () => {
     ['InvalidAccessKeyId', false],
   ])('%s: %s', (name, expected) => {
     expect(isCredentialExpiry(s3Error(name, 400))).toBe(expected);
+  });
+});
+
+describe('isHeadCredentialExpiry', () => {
+  it.each([
+    ['ExpiredToken', 400, true],
+    // A HEAD's error has no body: an expired token is a bare 400.
+    ['Unknown', 400, true],
+    ['BadRequest', 400, true],
+    ['Unknown', 403, false],
+    ['NotFound', 404, false],
+  ] as const)('%s (HTTP %i): %s', (name, status, expected) => {
+    expect(isHeadCredentialExpiry(s3Error(name, status))).toBe(expected);
+  });
+});
+
+describe('isMissingObject', () => {
+  it.each([
+    ['NotFound', 404, true],
+    ['NoSuchKey', 404, true],
+    ['NoSuchBucket', 404, false],
+    ['Unknown', 403, false],
+    ['AccessDenied', 403, false],
+  ] as const)('%s (HTTP %i): %s', (name, status, expected) => {
+    expect(isMissingObject(s3Error(name, status))).toBe(expected);
+  });
+});
+
+describe('outputCheckError', () => {
+  const ASKED =
+    'Output artifact "BuildOutput" (s3://artifact-bucket/p/SourceOut/abc): could not tell whether an earlier job of this action execution wrote it';
+
+  it.each([
+    [
+      'Unknown',
+      403,
+      ArtifactPermissionError,
+      'PermissionError',
+      '; S3 answers 403 for a missing object too when the credentials may not list the bucket: pass { replace: true } to write it without asking',
+    ],
+    [
+      'Unknown',
+      503,
+      ArtifactServiceError,
+      'SystemUnavailable',
+      '; the artifact store is unavailable',
+    ],
+    [
+      'Unknown',
+      400,
+      ArtifactError,
+      'JobFailed',
+      '; pass { replace: true } to write it without asking',
+    ],
+  ] as const)(
+    'says a HeadObject answered %s (HTTP %i) could not tell, as %s',
+    (name, status, type, failureType, ending) => {
+      const error = outputCheckError(s3Error(name, status), OUTPUT);
+
+      expect(error).toBeInstanceOf(type);
+      expect(error.failureType).toBe(failureType);
+      expect(error.artifactName).toBe('BuildOutput');
+      expect(error.message).toBe(
+        `${ASKED} (HeadObject: ${name}, HTTP ${status}, request id REQ123)${ending}`,
+      );
+      expect(error.cause).toMatchObject({ name, $metadata: { httpStatusCode: status } });
+    },
+  );
+
+  it('says a stopped job was stopped', () => {
+    const aborted = Object.assign(new Error('aborted'), { name: 'AbortError' });
+
+    const error = outputCheckError(aborted, OUTPUT);
+
+    expect(error.message).toContain('stopped, the job was cancelled');
   });
 });

@@ -15,6 +15,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { CodePipelineJobService } from '../../lambda/adapters/codepipeline-job-service.js';
 import type { ActionTypeId } from '../../lambda/config.js';
 import { JobRejectedError, JobServiceUnavailableError } from '../../lambda/ports.js';
+import { fakeClock, T0 } from '../../local/testing/index.js';
 import { ACTION_TYPE, rawJob, SECRET_CONFIGURATION_KEYS, SECRET_VALUES } from '../helpers/jobs.js';
 
 describe('CodePipelineJobService', () => {
@@ -101,6 +102,33 @@ describe('CodePipelineJobService', () => {
     expect(job.artifactCredentials?.reveal().accessKeyId).toBe(
       raw.data?.artifactCredentials?.accessKeyId,
     );
+  });
+
+  it('stamps each job with the time its PollForJobs or GetJobDetails answered, on its clock', async () => {
+    const clock = fakeClock();
+    const stamped = new CodePipelineJobService({
+      actionType: ACTION_TYPE as ActionTypeId,
+      secretConfigurationKeys: SECRET_CONFIGURATION_KEYS,
+      client,
+      now: clock.now,
+    });
+    const raw = rawJob();
+    // Each call takes 2 s on the clock: the credentials were handed out as it answered.
+    mock.on(PollForJobsCommand).callsFake(() => {
+      clock.advance(2_000);
+      return { jobs: [raw, rawJob({ id: '00000000-0000-4000-8000-000000000002' })] };
+    });
+    mock.on(GetJobDetailsCommand).callsFake(() => {
+      clock.advance(2_000);
+      return { jobDetails: { id: raw.id, accountId: raw.accountId, data: raw.data } };
+    });
+
+    const polled = await stamped.poll(2);
+    clock.advance(60_000);
+    const refreshed = await stamped.getJob(raw.id as string, 'ledger-nonce');
+
+    expect(polled.map((job) => job.credentialsIssuedAt)).toEqual([T0 + 2_000, T0 + 2_000]);
+    expect(refreshed.credentialsIssuedAt).toBe(T0 + 64_000);
   });
 
   it('sends success and failure results as the API expects them', async () => {

@@ -54,6 +54,7 @@ function setup(options: { cancel?: JobProcessor['cancel'] | null } = {}) {
     recordDeadline: Date.now() + 60_000,
     recordSignal: new AbortController().signal,
     leaseExpiresAt: Date.now() + 60_000,
+    stopTakingAt: Date.now() + 60_000,
     taking: () => true,
     summary: emptySummary(),
     log,

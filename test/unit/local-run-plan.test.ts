@@ -152,7 +152,7 @@ describe('checkPlan', () => {
     ],
     [
       { jobs: [{ configuration: { MaxSizeMB: '1' }, continuationtoken: 'x' }] },
-      'jobs[0].continuationtoken is not a known field (known: name, configuration, continuationToken, firstDispatchAbandoned, repeat, pipelineContext, inputArtifacts, outputArtifacts, expect)',
+      'jobs[0].continuationtoken is not a known field (known: name, configuration, continuationToken, firstDispatchAbandoned, repeat, pipelineContext, inputArtifacts, outputArtifacts, expect, stop)',
     ],
     [
       { jobs: [{ configuration: { MaxSizeMB: '1' }, repeat: 0 }] },
@@ -281,5 +281,74 @@ describe('readJobsFile', () => {
     await expect(readJobsFile(bad)).rejects.toThrow(
       /bad\.json is not a valid local run:\n {2}- is not JSON/,
     );
+  });
+});
+
+describe('checkPlan: a job’s stop', () => {
+  const withStop = (stop: unknown, expectation?: unknown) =>
+    plan({
+      jobs: [
+        {
+          configuration: { MaxSizeMB: '10' },
+          stop,
+          ...(expectation ? { expect: expectation } : {}),
+        },
+      ],
+    });
+
+  it.each([
+    [{ afterContinuations: 2, while: 'waiting', mode: 'abandon' }, { outcome: 'stopped' }],
+    [{ afterContinuations: 0, while: 'running', mode: 'supersede', delayMs: 250 }, undefined],
+    [{ afterContinuations: 1, while: 'running', mode: 'timeout' }, undefined],
+    [{ afterContinuations: 100, while: 'waiting', mode: 'stop' }, undefined],
+  ])('accepts %o', (stop, expectation) => {
+    expect(problemsOf(withStop(stop, expectation))).toEqual([]);
+  });
+
+  it.each([
+    [
+      { afterContinuations: 0, while: 'waiting', mode: 'abandon' },
+      'jobs[0].stop.afterContinuations must be an integer from 1 to 100 (got 0)',
+    ],
+    [
+      { afterContinuations: 101, while: 'running', mode: 'abandon' },
+      'jobs[0].stop.afterContinuations must be an integer from 0 to 100 (got 101)',
+    ],
+    [
+      { afterContinuations: 1.5, while: 'running', mode: 'abandon' },
+      'jobs[0].stop.afterContinuations must be an integer from 0 to 100 (got 1.5)',
+    ],
+    [{ while: 'running', mode: 'abandon' }, 'jobs[0].stop.afterContinuations is required'],
+    [
+      { afterContinuations: 1, while: 'sleeping', mode: 'abandon' },
+      'jobs[0].stop.while must be one of waiting, running',
+    ],
+    [
+      { afterContinuations: 1, while: 'waiting', mode: 'kill' },
+      'jobs[0].stop.mode must be one of abandon, stop, supersede, timeout',
+    ],
+    [
+      { afterContinuations: 1, while: 'waiting', mode: 'abandon', delayMs: 10 },
+      "jobs[0].stop.delayMs is only for while 'running'",
+    ],
+    [
+      { afterContinuations: 1, while: 'running', mode: 'abandon', delayMs: 60_001 },
+      'jobs[0].stop.delayMs must be an integer from 0 to 60000 (got 60001)',
+    ],
+    [
+      { afterContinuations: 1, while: 'running', mode: 'abandon', after: 3 },
+      'jobs[0].stop.after is not a known field (known: afterContinuations, while, mode, delayMs)',
+    ],
+    ['soon', 'jobs[0].stop must be an object'],
+  ])('names a wrong stop %#', (stop, problem) => {
+    expect(problemsOf(withStop(stop))).toEqual([problem]);
+  });
+
+  it("refuses expect 'stopped' without a stop", () => {
+    const wrong = plan({
+      jobs: [{ configuration: { MaxSizeMB: '10' }, expect: { outcome: 'stopped' } }],
+    });
+
+    expect(problemsOf(wrong)).toEqual(["jobs[0].expect.outcome 'stopped' needs the job's stop"]);
   });
 });

@@ -209,6 +209,8 @@ describe('the limits stated in TSDoc', () => {
     'lambda/worker/continuation.ts',
     'lambda/adapters/recorded-report.ts',
     'local/testing/processing-context.ts',
+    'lambda/kit/continuation-state.ts',
+    'lambda/kit/wait-until.ts',
   ];
 
   it.each(FILES)('%s names the constant of every limit it states, and agrees with it', (file) => {

@@ -70,9 +70,10 @@ describe('jobFixture', () => {
       artifactCredentials: { accessKeyId: 'AK', secretAccessKey: 'SK', sessionToken: 'ST' },
       encryptionKey: { id: 'key-1' },
       continuationToken: 'token-1',
+      credentialsIssuedAt: 1_700_000_000_000,
     });
 
-    const expected = parseJob(raw, new Set(['Token']));
+    const expected = parseJob(raw, new Set(['Token']), 1_700_000_000_000);
     expect(JSON.stringify(job)).toBe(JSON.stringify(expected));
     expect(job.secrets.Token?.reveal()).toBe('tok-abcdefgh');
     expect(job.artifactCredentials?.reveal()).toEqual(expected.artifactCredentials?.reveal());
@@ -107,6 +108,19 @@ describe('jobFixture', () => {
     });
     expect(job.continuationToken).toBeUndefined();
     expect(job.pipelineContext.actionExecutionId).toEqual(expect.any(String));
+  });
+
+  it("stamps the job's credentials as just handed out, unless given the time", () => {
+    const before = Date.now();
+    const job = jobFixture();
+    const after = Date.now();
+    const clock = fakeClock();
+
+    const onFakeClock = jobFixture({ credentialsIssuedAt: clock.now() });
+
+    expect(job.credentialsIssuedAt).toBeGreaterThanOrEqual(before);
+    expect(job.credentialsIssuedAt).toBeLessThanOrEqual(after);
+    expect(onFakeClock.credentialsIssuedAt).toBe(clock.now());
   });
 
   it('leaves credentials and the encryption key out when given null', () => {

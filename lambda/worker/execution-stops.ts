@@ -151,9 +151,10 @@ export class ExecutionStops implements Cancellations {
         await this.#cancelFor(job, processorToken, 'refused', externalExecutionId, run, log);
         return;
       }
-      if (end !== 'accepted') return;
+      // Written before the report is sent (a stop that follows its acceptance finds the newest
+      // token), and again once accepted, when a stop noted meanwhile is acted on.
       const record = await this.#deps.ledger.continued(progress, token, this.#deps.now());
-      if (record.canceled && !record.finished) {
+      if (end === 'accepted' && record.canceled && !record.finished) {
         log.warn('action execution was stopped while its job ran; its work is canceled', {
           reason: record.canceled.reason,
         });

@@ -70,11 +70,10 @@ export class ReportDelivery {
     started: number,
     job?: Job,
   ): Promise<void> {
-    // Before a final report can cause a FAILED event, the execution is marked finished: that
-    // event is then known to be the worker's own, and does not call the processor's cancel.
-    if (job && !(report.kind === 'success' && report.continuationToken)) {
-      await this.#deps.cancellations?.reported(job, report, 'sending', run, log);
-    }
+    // Before CodePipeline hears of the report, its execution's item says what it will know:
+    // the newest token of a continue report (a stop that follows hands it to cancel), or that
+    // a final report is the worker's own (the FAILED event it causes calls no cancel).
+    if (job) await this.#deps.cancellations?.reported(job, report, 'sending', run, log);
     const first = await this.#send(claim.jobId, report, run, log);
     if (first.kind === 'unavailable') {
       await this.#retry(claim, report, first.throttled, run, log, started, job);

@@ -178,6 +178,19 @@ describe('ExecutionStops.reported', () => {
     ]);
   });
 
+  it('records a continue report before it is sent, so that a stop right after it gets the newest token', async () => {
+    const { stops, run, log, cancels } = setup();
+    await stops.reported(continuationJob(), continueReport(), 'sending', run, log);
+
+    await stops.stopEvent(
+      { state: 'ABANDONED', actionExecutionId: ACTION_EXECUTION_ID },
+      Date.now() + 5_000,
+      log,
+    );
+
+    expect(cancels).toEqual([expect.objectContaining({ continuationToken: 'build-8' })]);
+  });
+
   it('cancels with the processor token when a continue report is refused', async () => {
     const { stops, run, log, cancels } = setup();
 

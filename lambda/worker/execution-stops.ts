@@ -148,7 +148,10 @@ export class ExecutionStops implements Cancellations {
       const externalExecutionId =
         continuation?.externalExecutionId ?? job.continuation?.externalExecutionId;
       if (end === 'refused') {
-        await this.#cancelFor(job, processorToken, 'refused', externalExecutionId, run, log);
+        // The stop noted for the execution says why better than the refusal does.
+        const noted = (await this.#deps.ledger.read(progress.actionExecutionId))?.canceled;
+        const reason = noted?.reason ?? 'refused';
+        await this.#cancelFor(job, processorToken, reason, externalExecutionId, run, log);
         return;
       }
       // Written before the report is sent (a stop that follows its acceptance finds the newest

@@ -201,6 +201,17 @@ describe('ExecutionStops.reported', () => {
     ]);
   });
 
+  it('gives the stop noted for the execution as the reason of a refused continue report', async () => {
+    const { stops, ledger, run, log, cancels } = setup();
+    await ledger.canceled(ACTION_EXECUTION_ID, 'abandoned', Date.now());
+
+    await stops.reported(continuationJob(), continueReport(), 'refused', run, log);
+
+    expect(cancels).toEqual([
+      expect.objectContaining({ reason: 'abandoned', continuationToken: 'build-8' }),
+    ]);
+  });
+
   it('does not cancel for a refused final report', async () => {
     const { stops, run, log, cancels } = setup();
 

@@ -21,7 +21,16 @@ import {
  * that this is every metric of the contract, so a new one cannot be left off by accident.
  */
 export const WORKER_METRICS = {
-  flow: [C.polled, C.acknowledged, C.succeeded, C.failed, C.continued, C.processorRuns],
+  flow: [
+    C.polled,
+    C.acknowledged,
+    C.succeeded,
+    C.failed,
+    C.continued,
+    C.processorRuns,
+    C.checksRunAgain,
+    C.checksContinued,
+  ],
   troubles: [
     C.acknowledgeErrors,
     C.reportErrors,

@@ -25,6 +25,7 @@ import {
   describeTarget,
   isCredentialExpiry,
   isHeadCredentialExpiry,
+  isForbidden,
   isMissingObject,
   outputCheckError,
 } from './s3-errors.js';
@@ -353,7 +354,7 @@ class ArtifactStore implements JobArtifacts {
    * job again) can find one, so the execution's first job asks nothing. Not found is "no";
    * any other answer (a 403, a 5xx after the SDK's retries) is an error, since it cannot tell.
    */
-  async #writtenBefore(name: string): Promise<boolean> {
+  async #writtenBefore(name: string): Promise<boolean | undefined> {
     if (this.#job.continuation === undefined && this.#job.continuationToken === undefined) {
       return false;
     }
@@ -369,6 +370,15 @@ class ArtifactStore implements JobArtifacts {
           return true;
         } catch (error) {
           if (isMissingObject(error)) return false;
+          // A 403 answers a HeadObject the credentials may not make (reading the output, or
+          // listing the bucket for a missing one): the store will not say, and the write goes.
+          if (isForbidden(error)) {
+            this.#context.logger.warn(
+              'could not tell whether an earlier job of this action execution wrote the output (HeadObject answered 403); it is written',
+              { artifact: target.name },
+            );
+            return undefined;
+          }
           throw error;
         }
       },

@@ -21,7 +21,7 @@ export interface OutputWrite {
 /** The outputs of one job and which of them were written. */
 export class OutputLedger {
   readonly #declared: readonly string[];
-  readonly #writtenBefore: (name: string) => Promise<boolean>;
+  readonly #writtenBefore: (name: string) => Promise<boolean | undefined>;
   readonly #states = new Map<string, OutputState>();
   /** Outputs an earlier job wrote, once the store said so: they stay written. */
   readonly #before = new Set<string>();
@@ -29,9 +29,14 @@ export class OutputLedger {
   /**
    * @param declared - the job's output artifact names
    * @param writtenBefore - whether an earlier job of the same action execution wrote an
-   *   output (false at once for the execution's first job); throws when it cannot tell
+   *   output (false at once for the execution's first job); undefined when the store would not
+   *   say (its answer was a 403: the job's credentials may not read the object); throws when
+   *   it could not be asked
    */
-  constructor(declared: readonly string[], writtenBefore: (name: string) => Promise<boolean>) {
+  constructor(
+    declared: readonly string[],
+    writtenBefore: (name: string) => Promise<boolean | undefined>,
+  ) {
     this.#declared = declared;
     this.#writtenBefore = writtenBefore;
   }
@@ -51,7 +56,8 @@ export class OutputLedger {
     }
     this.#states.set(name, 'writing');
     try {
-      if (!how.replace && (await this.#earlier(name))) {
+      // Refused only when the store said so: a store that would not say lets the write go.
+      if (!how.replace && (await this.#earlier(name)) === true) {
         throw new OutputArtifactError(
           `${how.about}: an earlier job of this action execution already wrote it; each output artifact is written once (to replace it on purpose, pass { replace: true } to ${how.call})`,
           { artifactName: name },
@@ -80,7 +86,8 @@ export class OutputLedger {
     if (outcome.kind !== 'success') return outcome;
     const missing: string[] = [];
     for (const name of this.#declared) {
-      if (!this.written(name) && !(await this.#earlier(name))) missing.push(name);
+      // Missing only when the store said so: one that would not say fails no success.
+      if (!this.written(name) && (await this.#earlier(name)) === false) missing.push(name);
     }
     if (missing.length === 0) return outcome;
     const list = missing.map((name) => `"${name}"`).join(', ');
@@ -92,7 +99,7 @@ export class OutputLedger {
     };
   }
 
-  async #earlier(name: string): Promise<boolean> {
+  async #earlier(name: string): Promise<boolean | undefined> {
     if (this.#before.has(name)) return true;
     const before = await this.#writtenBefore(name);
     if (before) this.#before.add(name);

@@ -154,6 +154,14 @@ export function isMissingObject(error: unknown): boolean {
 }
 
 /**
+ * Whether S3 refused a request with a 403 that is not about the KMS key: for a HeadObject, the
+ * credentials may not read the object, or (for a missing one) may not list the bucket.
+ */
+export function isForbidden(error: unknown): boolean {
+  return shape(error).$metadata?.httpStatusCode === 403 && !mentionsKms(error);
+}
+
+/**
  * The error for a HeadObject that could not tell whether an earlier job of the action
  * execution wrote output `target`: the failure type of {@link artifactErrorFromS3}, with a
  * message that says what was asked and how to write the output without asking.
@@ -168,10 +176,7 @@ export function outputCheckError(error: unknown, target: ArtifactTarget): Artifa
   const options = { artifactName: target.name, cause: safeCause(error) };
   const withoutAsking = 'pass { replace: true } to write it without asking';
   if (judged instanceof ArtifactPermissionError) {
-    return new ArtifactPermissionError(
-      `${asked}; S3 answers 403 for a missing object too when the credentials may not list the bucket: ${withoutAsking}`,
-      options,
-    );
+    return new ArtifactPermissionError(`${asked}; ${withoutAsking}`, options);
   }
   if (judged instanceof ArtifactServiceError) {
     return new ArtifactServiceError(`${asked}; the artifact store is unavailable`, options);

@@ -6,7 +6,7 @@ import { failure } from '../helpers/artifact-store.js';
 const HOW = { about: 'Output artifact "Report" (s3://b/k)', call: 'uploadFile' };
 
 /** A ledger of outputs Report and Logs; `before` answers whether an earlier job wrote one. */
-function ledger(before: (name: string) => Promise<boolean> = async () => false) {
+function ledger(before: (name: string) => Promise<boolean | undefined> = async () => false) {
   const asked: string[] = [];
   const outputs = new OutputLedger(['Report', 'Logs'], (name) => {
     asked.push(name);
@@ -16,6 +16,24 @@ function ledger(before: (name: string) => Promise<boolean> = async () => false) 
 }
 
 describe('OutputLedger', () => {
+  it('writes an output the store would not say about, and fails no success over it', async () => {
+    const { outputs } = ledger(async (name) => (name === 'Report' ? undefined : false));
+    let writes = 0;
+
+    await outputs.write('Report', HOW, async () => writes++);
+    const unwrittenLogs = await outputs.check({ kind: 'success' });
+    const { outputs: silent } = ledger(async () => undefined);
+    const neither = await silent.check({ kind: 'success' });
+
+    expect(writes).toBe(1);
+    expect(unwrittenLogs).toMatchObject({
+      kind: 'failure',
+      message: expect.stringContaining('"Logs"'),
+    });
+    expect(unwrittenLogs).not.toMatchObject({ message: expect.stringContaining('"Report"') });
+    expect(neither).toEqual({ kind: 'success' });
+  });
+
   it('refuses to write an output an earlier job wrote, and counts it for success, asking once', async () => {
     const { outputs, asked } = ledger(async (name) => name === 'Report');
     let writes = 0;

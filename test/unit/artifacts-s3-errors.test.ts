@@ -165,7 +165,7 @@ describe('outputCheckError', () => {
       403,
       ArtifactPermissionError,
       'PermissionError',
-      '; S3 answers 403 for a missing object too when the credentials may not list the bucket: pass { replace: true } to write it without asking',
+      '; pass { replace: true } to write it without asking',
     ],
     [
       'Unknown',

@@ -111,6 +111,7 @@ export function createHandler(deps: HandlerDeps): JobWorkerHandler {
   // X-Ray's trace document size limit, truncating the invocation's trace (BENCHMARKS.md has
   // the figures). The handler's own subsegment (captureLambdaHandler below) carries the cold
   // start, the errors and the drain summary.
+  const now = deps.now ?? Date.now;
   const jobs =
     deps.jobs ??
     new CodePipelineJobService({
@@ -119,6 +120,8 @@ export function createHandler(deps: HandlerDeps): JobWorkerHandler {
       queryParam: config.queryParam,
       client: deps.codePipelineClient ?? createCodePipelineClient(config),
       onMalformedJob: (error) => logger.error('malformed job skipped', { error: error.message }),
+      // The credentials' issue time on the clock that ages them.
+      now,
     });
   const dynamoDbClient =
     deps.dynamoDbClient ??
@@ -131,7 +134,6 @@ export function createHandler(deps: HandlerDeps): JobWorkerHandler {
       client: dynamoDbClient,
       returnOldItemOnConflict: deps.returnOldItemOnConflict,
     });
-  const now = deps.now ?? Date.now;
   const sdk = { maxAttempts: config.sdkMaxAttempts, requestTimeoutMs: config.sdkRequestTimeoutMs };
   const stops = new ExecutionStops({
     ledger:

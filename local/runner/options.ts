@@ -232,7 +232,7 @@ export interface RunLocallyOptions extends Omit<LocalRunPlan, 'standIns'> {
   /**
    * Invoke the handler, as EventBridge would, with every ABANDONED, CANCELED and FAILED action
    * execution event of the action type (asynchronously, alongside the rounds).
-   * @default true when a job has a `stop`, else false
+   * @default true: the construct subscribes the function to them
    */
   readonly deliverStopEvents?: boolean;
 }

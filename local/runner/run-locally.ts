@@ -254,7 +254,7 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
       );
       const stopEvents = { delivered: 0, failed: 0 };
       const deliveries = new Set<Promise<void>>();
-      const deliver = options.deliverStopEvents ?? queued.some(({ job }) => job.stop);
+      const deliver = options.deliverStopEvents ?? true;
       // As EventBridge would: an asynchronous invoke per event, alongside the rounds.
       const stopListening = deliver
         ? emulator.onEvent((event) => {

@@ -1,8 +1,8 @@
 /**
  * runLocally with scheduled stops: each chain's execution is stopped (or its action timed out)
  * at the planned moment, the report says so, and the stop events reach the handler as
- * EventBridge would send them (here to a handler that records them, since the worker of this
- * branch does not take them yet).
+ * EventBridge would send them (here to a handler that records them; test/integration/
+ * cancellation-local.test.ts runs them through the worker).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionExecutionEvent } from '../../local/emulator/index.js';
@@ -112,7 +112,7 @@ describe('runLocally with scheduled stops', () => {
     expect(result.invocationErrors).toEqual(['stop event refused']);
   }, 90_000);
 
-  it('lets the chain run to its end after a stop without abandon, and delivers nothing without a stop', async () => {
+  it('lets the chain run to its end after a stop without abandon, and delivers stop events unless told not to', async () => {
     const stopped = await runLocally({
       ...base,
       jobs: [
@@ -123,17 +123,23 @@ describe('runLocally with scheduled stops', () => {
         },
       ],
     });
-    const plain = await runLocally({
-      ...base,
-      jobs: [{ configuration: { Mode: 'broken' }, expect: { outcome: 'failure' } }],
-    });
+    const broken = [{ configuration: { Mode: 'broken' }, expect: { outcome: 'failure' } }] as const;
+    const plain = await runLocally({ ...base, jobs: [...broken] });
+    const seen = holder.stopEventsSeen?.map((event) => event.detail.state);
+    holder.stopEventsSeen = undefined;
+    const silent = await runLocally({ ...base, jobs: [...broken], deliverStopEvents: false });
 
     expect(stopped.ok).toBe(true);
     expect(stopped.jobs[0]).toMatchObject({ outcome: 'Succeeded', jobs: 3, continuations: 2 });
     expect(stopped.jobs[0]?.endedBy).toBeUndefined();
     expect(stopped.stopEvents.delivered).toBe(0);
+    // A job that fails ends its action execution FAILED: the function gets that event too, as
+    // the construct's stop event rule sends it in AWS.
     expect(plain.ok).toBe(true);
-    expect(plain.stopEvents).toEqual({ delivered: 0, failed: 0 });
+    expect(plain.stopEvents).toEqual({ delivered: 1, failed: 0 });
+    expect(seen).toEqual(['FAILED']);
+    expect(silent.ok).toBe(true);
+    expect(silent.stopEvents).toEqual({ delivered: 0, failed: 0 });
     expect(holder.stopEventsSeen).toBeUndefined();
   }, 90_000);
 

@@ -316,8 +316,9 @@ export const COUNTER_METRICS = {
   /** Claims found with their lease expired and no outcome: their worker died. */
   expiredClaims: 'ExpiredClaims',
   /**
-   * Times a job processor was started: more than the jobs only when a worker stopped before
-   * the outcome was recorded (mid-run, or with both the record and the report failing).
+   * Times a job processor was started, its checks run again within an invocation included:
+   * otherwise more than the jobs only when a worker stopped before the outcome was recorded
+   * (mid-run, or with both the record and the report failing).
    */
   processorRuns: 'ProcessorRuns',
   /**
@@ -335,7 +336,7 @@ export const COUNTER_METRICS = {
 
 export type CounterName = keyof typeof COUNTER_METRICS;
 
-/** Milliseconds one job's processing took, one value per job. */
+/** Milliseconds one run of a job's processor took, one value per run (checks run again included). */
 export const PROCESSING_DURATION_METRIC = 'ProcessingDuration';
 
 /**

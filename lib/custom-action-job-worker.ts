@@ -69,9 +69,10 @@ const EXECUTION_LINK_LOOKBACK_DAYS = 7;
 
 /**
  * A serverless job worker for one CodePipeline custom action type: the action type itself,
- * a Lambda function invoked on a schedule and on the action's STARTED events, the DynamoDB
- * nonce ledger, a dead-letter queue, least-privilege IAM, alarms, and a dashboard when
- * `dashboard` asks for one.
+ * a Lambda function invoked on a schedule and on the action's STARTED events (and on its
+ * ABANDONED, CANCELED and FAILED events, so that a stopped execution's external work is
+ * stopped), the DynamoDB nonce ledger, a dead-letter queue, least-privilege IAM, alarms, and a
+ * dashboard when `dashboard` asks for one.
  *
  *
  * Every value is checked at synth against what CodePipeline and the function accept; each bad

@@ -24,8 +24,8 @@ import {
   artifactErrorFromS3,
   describeTarget,
   isCredentialExpiry,
-  isHeadCredentialExpiry,
   isForbidden,
+  isHeadCredentialExpiry,
   isMissingObject,
   outputCheckError,
 } from './s3-errors.js';

@@ -86,14 +86,14 @@ const MAX_WORK_MS = 20 * MINUTE;
 export const LOADS: readonly Load[] = [
   {
     name: 'busy',
-    description: '500 executions starting at random over 6 hours (about 15 waiting at once)',
+    description: '500 executions starting at random over 6 hours, about 15 waiting at once',
     executions: 500,
     startMs: (_index, random) => Math.floor(random() * 6 * 60 * MINUTE),
     seed: 20,
   },
   {
     name: 'lone',
-    description: '40 executions one at a time (25 minutes apart): a job that waits alone',
+    description: '40 executions 25 minutes apart, each waiting alone',
     executions: 40,
     startMs: (index, random) => index * 25 * MINUTE + Math.floor(random() * MINUTE),
     seed: 21,
@@ -121,6 +121,8 @@ export interface VariantResult extends Variant {
   readonly executions: number;
   /** Work end to success report, seconds. */
   readonly latency: { readonly median: number; readonly p95: number; readonly max: number };
+  /** From the execution's first job being queued to its processor's first run, seconds. */
+  readonly startWait: { readonly median: number; readonly p95: number; readonly max: number };
   /** Hours of external work, summed over the executions. */
   readonly waitingHours: number;
   /** From the first start to the last report, hours. */
@@ -418,7 +420,9 @@ export async function simulate(
     startAt: T0 + load.startMs(index, random),
     durationMs: MIN_WORK_MS + Math.floor(random() * (MAX_WORK_MS - MIN_WORK_MS)),
   }));
-  const work = new Map(executions.map((e) => [e.id, { ...e, endsAt: Number.NaN }]));
+  const work = new Map(
+    executions.map((e) => [e.id, { ...e, firstRunAt: Number.NaN, endsAt: Number.NaN }]),
+  );
   const options =
     variant.checkAfterSeconds === undefined ? {} : { checkAfterSeconds: variant.checkAfterSeconds };
   let checks = 0;
@@ -431,6 +435,7 @@ export async function simulate(
       if (!external) throw new Error(`unknown execution ${execution}`);
       await clock.sleep(EXTERNAL_CALL_MS);
       if (job.continuationToken === undefined) {
+        external.firstRunAt = context.now();
         external.endsAt = context.now() + external.durationMs;
         return continueLater(execution, options);
       }
@@ -479,6 +484,9 @@ export async function simulate(
     latencies.push((report.at - execution.endsAt) / SECOND);
   }
   latencies.sort((a, b) => a - b);
+  const startWaits = [...work.values()]
+    .map((e) => (e.firstRunAt - e.startAt) / SECOND)
+    .sort((a, b) => a - b);
   const firstStart = Math.min(...executions.map((e) => e.startAt));
   const lastReport = Math.max(...[...pipeline.finished.values()].map((f) => f.at));
   const windowHours = (lastReport - firstStart) / (60 * MINUTE);
@@ -497,6 +505,11 @@ export async function simulate(
       median: quantile(latencies, 0.5),
       p95: quantile(latencies, 0.95),
       max: latencies[latencies.length - 1] ?? Number.NaN,
+    },
+    startWait: {
+      median: quantile(startWaits, 0.5),
+      p95: quantile(startWaits, 0.95),
+      max: startWaits[startWaits.length - 1] ?? Number.NaN,
     },
     waitingHours,
     windowHours,
@@ -621,21 +634,28 @@ function choice(bench: CheckAgainBench): string {
   const lone = find(bench, 'lone', undefined, 60);
   const lone15 = find(bench, 'lone', 15, 60);
   const lone15long = find(bench, 'lone', 15, 300);
+  const busy = find(bench, 'busy', undefined, 60);
   const busy15 = find(bench, 'busy', 15, 60);
+  const busy15long = find(bench, 'busy', 15, 300);
   const throttled = bench.results.filter((r) => r.throttledTicks > 0);
+  const worst = [...throttled].sort((a, b) => b.startWait.p95 - a.startWait.p95)[0];
+  const throttling = worst
+    ? `the reserved concurrency of ${st.reservedConcurrency} throttled ticks in ${throttled.map((r) => `${r.load} ${variantName(r)} at ${r.timeoutSeconds} s (${r.throttledTicks})`).join(', ')}. An invocation kept alive by its waiting checks polls no more once a poll came back empty, yet holds one of those ${st.reservedConcurrency}: new executions then wait for a tick that gets through (start wait p95 ${s(worst.startWait.p95)} in ${worst.load} ${variantName(worst)} at ${worst.timeoutSeconds} s, against ${s(busy.startWait.p95)} with the default timeout)`
+    : `the reserved concurrency of ${st.reservedConcurrency} was never reached here`;
   return `**What to choose.** Check again trades Lambda duration for latency: while a job waits in
 the invocation, the invocation runs, and bills, until its last wait ends or its stop time comes:
 ${usd(hourUsd)} an hour at ${st.memoryMb} MB, shared by every job waiting in it. A job waiting alone pays all of it:
-with the default 60 s timeout a check after 15 s brings its median from ${s(lone.latency.median)} to ${s(lone15.latency.median)} and
-its p95 from ${s(lone.latency.p95)} to ${s(lone15.latency.p95)} for ${usd(lone15.perWaitingHour.usdAboveIdle)} an hour of waiting above idle (the one-tick
-continuation: ${usd(lone.perWaitingHour.usdAboveIdle)}); a 300 s timeout brings the p95 to ${s(lone15long.latency.p95)} for ${usd(lone15long.perWaitingHour.usdAboveIdle)}. Under the busy load the
-same 15 s check costs ${usd(busy15.perWaitingHour.usdAboveIdle)} an hour of waiting, the invocation being shared. A check after
-60 s gains nothing on a one-minute schedule: with the 60 s timeout it never fits (it is a one-tick
-continuation), and with a longer one it keeps the invocation alive for the same latency. A
-longer timeout lets checks run back to back in one invocation, but invocations then last minutes,
-and the reserved concurrency of ${st.reservedConcurrency} ${throttled.length > 0 ? `throttled ticks in ${throttled.map((r) => `${r.load} ${variantName(r)} at ${r.timeoutSeconds} s (${r.throttledTicks})`).join(', ')}: the continuations those ticks would have polled wait for a later one` : 'was never reached here'}. For most actions,
-\`checkAfterSeconds\` of 10 to 20 s with the construct's default timeout is the choice: a fraction
-of a cent an hour of waiting, and the result within about half a minute of the work's end.`;
+with the default 60 s timeout, a check after 15 s brings its median from ${s(lone.latency.median)} to ${s(lone15.latency.median)} and
+its p95 from ${s(lone.latency.p95)} to ${s(lone15.latency.p95)}, for ${usd(lone15.perWaitingHour.usdAboveIdle)} an hour of waiting above idle (the one-tick
+continuation: ${usd(lone.perWaitingHour.usdAboveIdle)}). Under the busy load the same check costs ${usd(busy15.perWaitingHour.usdAboveIdle)} an hour of waiting, the
+invocation being shared, and it also cuts the CodePipeline calls from ${busy.perWaitingHour.codePipelineCalls.toFixed(0)} to ${busy15.perWaitingHour.codePipelineCalls.toFixed(0)} an hour. A 300 s
+timeout lets checks run back to back in one invocation: the p95 falls to ${s(lone15long.latency.p95)} (alone) and ${s(busy15long.latency.p95)}
+(busy) for ${usd(lone15long.perWaitingHour.usdAboveIdle)} and ${usd(busy15long.perWaitingHour.usdAboveIdle)} an hour. A check after 60 s gains nothing on a one-minute schedule:
+with the 60 s timeout it never fits (it is a one-tick continuation), and with a longer one it
+keeps the invocation alive for the same latency. With a 900 s timeout, ${throttling}.
+For most actions a check after about 15 s with the construct's default timeout is the choice:
+at most ${usd(lone15.perWaitingHour.usdAboveIdle)} an hour of waiting, and the result within about half a minute of the work's end;
+a 300 s timeout when a quarter of a minute matters more than a cent an hour.`;
 }
 
 /** Whether every drain ended before its invocation's deadline, and polled jobs left unrun. */
@@ -662,6 +682,7 @@ export function renderCheckAgainSection(bench: CheckAgainBench): string {
     s(r.latency.median),
     s(r.latency.p95),
     s(r.latency.max),
+    s(r.startWait.p95),
     r.perWaitingHour.checks.toFixed(0),
     r.perWaitingHour.invocations.toFixed(1),
     r.perWaitingHour.gbSeconds.toFixed(1),
@@ -715,6 +736,7 @@ ${table(
     'latency median',
     'p95',
     'max',
+    'start wait p95',
     'checks / h',
     'invocations / h',
     'GB-s / h',
@@ -738,7 +760,7 @@ ${choice(bench)}`;
 function printTable(bench: CheckAgainBench): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(
-    'load  variant                 timeout  median     p95     max checks/h  inv/h   GB-s/h        $/h  above idle   CP/h  writes/check  again/continued  throttled',
+    'load  variant                 timeout  median     p95     max  start95 checks/h  inv/h   GB-s/h        $/h  above idle   CP/h  writes/check  again/continued  throttled',
   );
   for (const r of bench.results) {
     out(
@@ -749,6 +771,7 @@ function printTable(bench: CheckAgainBench): void {
         s(r.latency.median).padStart(8),
         s(r.latency.p95).padStart(7),
         s(r.latency.max).padStart(7),
+        s(r.startWait.p95).padStart(7),
         r.perWaitingHour.checks.toFixed(0).padStart(8),
         r.perWaitingHour.invocations.toFixed(1).padStart(6),
         r.perWaitingHour.gbSeconds.toFixed(1).padStart(8),

@@ -23,13 +23,13 @@ import { parseArgs } from 'node:util';
 import { checkSubstitutes, substituteFile } from '../lib/bundle-substitutes.js';
 import { measureArtifacts } from './artifacts.js';
 import { type Bundle, bundle, NO_OP_TRACER, stopBundler } from './bundle.js';
+import { measureCheckAgain } from './check-again.js';
 import {
   type ColdStartSeries,
   measureColdStarts,
   median,
   profileColdImport,
 } from './cold-start.js';
-import { measureCheckAgain } from './check-again.js';
 import { estimateCosts } from './cost.js';
 import { type DrainResult, runDrain } from './drain.js';
 import { type DeployedShape, synthesizeDefaultStack } from './infra.js';

@@ -1,10 +1,11 @@
 /**
  * The virtual clock the check-again benchmark drives the worker with: sleeps wake in the order
  * they are due (ties in the order they were made), and time moves only once nothing else can
- * run. Also the benchmark's rewrite of its own BENCHMARKS.md section.
+ * run. Also the benchmark's rewrite of its own BENCHMARKS.md section, and its simulation on a
+ * small load (every execution reported, checks where they belong).
  */
 import { describe, expect, it } from 'vitest';
-import { replaceSection } from '../../bench/check-again.js';
+import { type Load, replaceSection, simulate } from '../../bench/check-again.js';
 import { seededRandom, VirtualClock } from '../../bench/virtual-clock.js';
 
 describe('VirtualClock', () => {
@@ -104,5 +105,40 @@ describe('the check-again section of BENCHMARKS.md', () => {
     );
     const last = `${before}\n## Check again\n\nold figures\n`;
     expect(replaceSection(last, section)).toBe(`${before}\n${section}\n`);
+  });
+});
+
+describe('the check-again simulation', () => {
+  /** Three executions far apart: each waits alone. */
+  const alone: Load = {
+    name: 'test',
+    description: 'three executions, each alone',
+    executions: 3,
+    startMs: (index) => index * 30 * 60_000 + 7_000,
+    seed: 5,
+  };
+
+  it('reports every execution; a one-tick continuation waits for the next tick', async () => {
+    const result = await simulate(alone, { checkAfterSeconds: undefined, timeoutSeconds: 60 }, 50);
+
+    expect(result.executions).toBe(3);
+    expect(result.checksRunAgain).toBe(0);
+    expect(result.latency.max).toBeLessThanOrEqual(61);
+    // Once a minute: about as many checks as minutes of work, and 3 ledger writes each.
+    expect(result.perWaitingHour.checks).toBeGreaterThan(55);
+    expect(result.perWaitingHour.checks).toBeLessThan(75);
+    expect(result.ledgerWrites / result.checks).toBeCloseTo(3, 1);
+    expect(result.overran).toBe(0);
+  });
+
+  it('checks after 15 s within the invocation, and continues what does not fit', async () => {
+    const result = await simulate(alone, { checkAfterSeconds: 15, timeoutSeconds: 60 }, 50);
+
+    expect(result.checksRunAgain).toBeGreaterThan(0);
+    expect(result.checksContinued).toBeGreaterThan(0);
+    // The longest gap between checks is the one from the last check that fits to the next tick.
+    expect(result.latency.max).toBeLessThan(35);
+    expect(result.ledgerWrites / result.checks).toBeLessThan(2);
+    expect(result.overran).toBe(0);
   });
 });

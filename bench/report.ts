@@ -4,6 +4,7 @@
  */
 import type { StatsView } from '../local/emulator/index.js';
 import { type ArtifactBench, renderArtifactsSection } from './artifacts.js';
+import { type CheckAgainBench, renderCheckAgainSection } from './check-again.js';
 import type { ImportProfile } from './cold-start.js';
 import {
   COLD_STARTS_PER_MONTH,
@@ -134,6 +135,7 @@ export interface BenchResult {
   cost: CostReport;
   artifacts: ArtifactBench;
   install: InstallFootprint;
+  checkAgain: CheckAgainBench;
   targets: TargetCheck[];
 }
 
@@ -743,6 +745,7 @@ export function renderMarkdown(r: BenchResult): string {
     costSection(r),
     renderArtifactsSection(r.artifacts),
     installSection(r.install),
+    renderCheckAgainSection(r.checkAgain),
   ].join('\n\n');
 }
 

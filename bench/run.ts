@@ -13,6 +13,8 @@
  *    DynamoDB in dynalite (own process), one invocation of the worker (own process).
  * 3. API economy: calls per job, counted by an SDK middleware and by the emulator.
  * 4. Cost: the measurements priced (bench/cost.ts).
+ * 5. Check again: the worker's scheduling of checks and continuations under a simulated clock
+ *    (bench/check-again.ts, runnable alone).
  */
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { checkSubstitutes, substituteFile } from '../lib/bundle-substitutes.js';
 import { measureArtifacts } from './artifacts.js';
 import { type Bundle, bundle, NO_OP_TRACER, stopBundler } from './bundle.js';
+import { measureCheckAgain } from './check-again.js';
 import {
   type ColdStartSeries,
   measureColdStarts,
@@ -501,6 +504,10 @@ async function main(): Promise<void> {
   const artifacts = await measureArtifacts({ sizeMb: Number(flags['artifact-mb']), progress });
   progress("installing the packed package into two fresh apps (a consumer's install)");
   const install = measureInstallFootprint();
+  progress(
+    'check again against one-tick continuations, simulated (the worker under a virtual clock)',
+  );
+  const checkAgain = await measureCheckAgain();
 
   const drain = drainFigures(deployed, rounds);
   const api = apiEconomy(rounds.drains[0] as DrainResult);
@@ -518,6 +525,7 @@ async function main(): Promise<void> {
     cost: costFigures(deployed, rounds, drain, api, cold.worker.medianProcessMs),
     artifacts,
     install,
+    checkAgain,
     targets: [] as TargetCheck[],
   };
   result.machine.loadAfter = os.loadavg();

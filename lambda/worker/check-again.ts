@@ -149,6 +149,9 @@ export class CheckAgain {
       await steps.deliver(claim, report, run, log, ran.started, job);
       return;
     }
+    // The execution's item gets the newest token as if it were sent: a stop event that comes
+    // while the job waits calls `cancel` with it at once, not when the wait ends.
+    await this.#noteWaiting(job, report, run, log);
     const next = nextCheckJob(job, report);
     const check = (this.#checks.get(claim) ?? 0) + 1;
     const waitStarted = this.#deps.now();
@@ -206,6 +209,17 @@ export class CheckAgain {
       await steps.process(job, claim, run, log);
     } finally {
       forget();
+    }
+  }
+
+  /** Notes the waiting job's token for its execution; a failed note is logged, not thrown. */
+  async #noteWaiting(job: Job, report: Report, run: JobRun, log: WorkerLogger): Promise<void> {
+    try {
+      await this.#deps.cancellations?.reported(job, report, 'sending', run, log);
+    } catch (error) {
+      log.warn('could not note the waiting job in its action execution', {
+        error: describeError(error, this.#deps.scrubber),
+      });
     }
   }
 

@@ -84,9 +84,23 @@ async function outputsOf(
  * @param logText - the worker's log lines, JSON, one a line
  */
 export function processorStarts(logText: string): Map<string, number> {
+  return countLines(logText, '"job processor started"');
+}
+
+/**
+ * How many of those starts, for each job id, were checks the worker ran again on the same job
+ * within its invocation (`checkAfterSeconds`): runs of the same claim, not a second processing.
+ *
+ * @param logText - the worker's log lines, JSON, one a line
+ */
+export function checkAgainRuns(logText: string): Map<string, number> {
+  return countLines(logText, '"job checked again"');
+}
+
+function countLines(logText: string, message: string): Map<string, number> {
   const starts = new Map<string, number>();
   for (const line of logText.split('\n')) {
-    if (!line.includes('"job processor started"')) continue;
+    if (!line.includes(message)) continue;
     try {
       const { jobId } = JSON.parse(line) as { jobId?: unknown };
       if (typeof jobId === 'string') starts.set(jobId, (starts.get(jobId) ?? 0) + 1);
@@ -172,6 +186,7 @@ export function runTotals(
   jobs: readonly LocalJobReport[],
   counts: RunCounts,
   starts: ReadonlyMap<string, number>,
+  checks: ReadonlyMap<string, number> = new Map(),
 ): LocalRunTotals {
   const allViews = jobs.flatMap(({ jobId }) => jobChain(emulator, jobId));
   return {
@@ -187,7 +202,9 @@ export function runTotals(
     ),
     redispatches: allViews.reduce((n, v) => n + Math.max(0, v.nonces.length - 1), 0),
     processorRuns: jobs.reduce((n, j) => n + j.processorRuns, 0),
-    processedTwice: allViews.filter((v) => (starts.get(v.jobId) ?? 0) > 1).length,
+    processedTwice: allViews.filter(
+      (v) => (starts.get(v.jobId) ?? 0) - (checks.get(v.jobId) ?? 0) > 1,
+    ).length,
     reportedTwice: allViews.filter((v) => v.results.length > 1).length,
     invocations: counts.invocations,
     failedInvocations: counts.failedInvocations,

@@ -26,7 +26,7 @@ import { type RunningS3Server, startS3Server } from '../s3/index.js';
 import { importStandIns, standInsFile } from '../stand-ins/load.js';
 import { type StandInServer, startStandIns } from '../stand-ins/server.js';
 import type { StandIns } from '../stand-ins/types.js';
-import { processorStarts, reportJob, runTotals, settled } from './job-report.js';
+import { checkAgainRuns, processorStarts, reportJob, runTotals, settled } from './job-report.js';
 import { entryFile, importEntryHandler, type LambdaHandler } from './load-handler.js';
 import type { LocalJob, LocalJobStop, LocalRunResult, RunLocallyOptions } from './options.js';
 import { actionTypeDefaults, checkPlan, expandJobs, LocalRunPlanError } from './plan.js';
@@ -340,6 +340,7 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
           seconds: (Date.now() - started) / 1000,
         },
         starts,
+        checkAgainRuns(logText),
       );
       const failures = [...otherServices.failures];
       const problems = runProblems(jobs, totals, failures).map(clean);

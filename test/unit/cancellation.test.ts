@@ -128,6 +128,44 @@ describe('cancellation in the worker', () => {
     ]);
   });
 
+  it('cancels at the stop event a job waiting in the invocation for its check, with its newest token, once', async () => {
+    const executions = new MemoryExecutionLedger();
+    let runs = 0;
+    const { processor, cancels } = withCancel(async () => {
+      runs++;
+      return continueLater(`build-${runs}`, { checkAfterSeconds: 1 });
+    });
+    const { codePipeline, worker, stops, ledgerState } = await dynalite.setup({
+      processor,
+      executionLedger: executions,
+      continuations: LIMITS,
+    });
+    const job = uniqueJob({ actionExecutionId: 'exec-checking' });
+    codePipeline.enqueue(job);
+
+    const draining = worker.drain(deadlineIn(30_000));
+    while (executions.records.get('exec-checking')?.continuationToken === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const result = await stops?.stopEvent(
+      { state: 'ABANDONED', actionExecutionId: 'exec-checking' },
+      Date.now() + 5_000,
+      processorLogger(),
+    );
+    const cancelledAtEvent = cancels.length;
+    await draining;
+
+    expect(result).toBe('canceled');
+    expect(cancelledAtEvent).toBe(1);
+    expect(cancels).toEqual([
+      expect.objectContaining({ reason: 'abandoned', continuationToken: 'build-1' }),
+    ]);
+    // The wait ended on a stopped execution: not run again, nothing reported.
+    expect(runs).toBe(1);
+    expect(codePipeline.resultsFor(job.id as string)).toEqual([]);
+    expect(await ledgerState(job.id as string)).toBe('abandoned');
+  });
+
   it('cancels with the processor token when a continue report is refused', async () => {
     const executions = new MemoryExecutionLedger();
     const { processor, cancels } = withCancel(async () => continueLater('build-8'));

@@ -286,7 +286,7 @@ describe('toReport', () => {
       const report = asFailure(toReport(outcome));
 
       expect(report.message).toBe(
-        'The job processor returned an invalid result: a continue outcome has no field "outputVariables": its fields are kind, continuationToken, percentComplete, summary or externalExecutionId',
+        'The job processor returned an invalid result: a continue outcome has no field "outputVariables": its fields are kind, continuationToken, percentComplete, summary, externalExecutionId or checkAfterSeconds',
       );
     });
 

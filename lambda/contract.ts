@@ -250,6 +250,11 @@ export const INTEGER_SETTINGS = {
    * The function's ephemeral storage (`/tmp`), which the jobs of an invocation share: the
    * artifact API sizes its default limits from it. Lambda's range and default.
    */
+  /**
+   * How often a running processor's action execution is checked for a stop (one consistent
+   * read of its ledger item): a stop is noticed within this time while the processor runs.
+   */
+  cancelCheck: { variable: 'CANCEL_CHECK_SECONDS', min: 1, max: 300, default: 10, unit: 's' },
   ephemeralStorageSize: {
     variable: 'EPHEMERAL_STORAGE_MIB',
     min: 512,
@@ -342,6 +347,9 @@ export const OLDEST_EXPIRED_CLAIM_METRIC = 'OldestExpiredClaimAge';
 /** Jobs failed because their action execution reached a continuation limit. */
 export const CONTINUATION_LIMIT_METRIC = 'ContinuationLimitsReached';
 
+/** Calls of a processor's `cancel` hook that threw or did not return before their deadline. */
+export const CANCEL_ERRORS_METRIC = 'CancelErrors';
+
 /** Invocation events refused before any poll, one per refused invocation. */
 export const EVENTS_REJECTED_METRIC = 'EventsRejected';
 
@@ -351,6 +359,7 @@ export const EMITTED_METRICS: readonly string[] = [
   PROCESSING_DURATION_METRIC,
   OLDEST_EXPIRED_CLAIM_METRIC,
   CONTINUATION_LIMIT_METRIC,
+  CANCEL_ERRORS_METRIC,
   EVENTS_REJECTED_METRIC,
 ];
 
@@ -360,6 +369,11 @@ export const LEDGER_SCHEMA = {
   partitionKey: 'jobId',
   /** TTL attribute (epoch seconds): only cleans up; no decision waits for it. */
   timeToLiveAttribute: 'expiresAt',
+  /**
+   * The partition key value of an action execution's item is this prefix and the action
+   * execution id: no job id (a UUID) contains `#`, so it never meets a job's item.
+   */
+  executionKeyPrefix: 'execution#',
   /** The index of claims that may expire: present while a claim is open. */
   pendingIndex: {
     name: 'pending-claims',

@@ -12,17 +12,19 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { CodePipelineJobService } from './adapters/codepipeline-job-service.js';
+import { DynamoDbExecutionLedger } from './adapters/dynamodb-execution-ledger.js';
 import { DynamoDbNonceLedger } from './adapters/dynamodb-nonce-ledger.js';
 import { createCodePipelineClient, createDynamoDbClient } from './clients.js';
 import { loadConfig, type WorkerConfig } from './config.js';
 import type { Trigger } from './events.js';
 import type { JobProcessor } from './job/processor.js';
 import { triggerValidation } from './middleware/trigger-validation.js';
-import type { JobService, NonceLedger } from './ports.js';
+import type { ExecutionLedger, JobService, NonceLedger } from './ports.js';
 import { createPowertools, type Powertools, workerLogger } from './powertools.js';
 import { mapStackTracesLazily } from './source-maps.js';
-import type { DrainSummary } from './worker/counters.js';
+import { type DrainSummary, emptySummary } from './worker/counters.js';
 import { Worker } from './worker/drain.js';
+import { ExecutionStops } from './worker/execution-stops.js';
 import { SecretScrubber } from './worker/secrets.js';
 
 /** Empty polls retried after a STARTED event: the job may not be pollable yet. */
@@ -38,6 +40,8 @@ export interface HandlerOptions {
   readonly jobs?: JobService;
   /** @default the DynamoDB adapter on `dynamoDbClient` */
   readonly ledger?: NonceLedger;
+  /** The action executions' items (stops, last tokens). @default the DynamoDB adapter on `dynamoDbClient`, in the same table */
+  readonly executionLedger?: ExecutionLedger;
   readonly scrubber?: SecretScrubber;
   readonly powertools?: Powertools;
   readonly now?: () => number;
@@ -59,7 +63,11 @@ export interface JobWorkerHandlerOptions extends HandlerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The Lambda handler: invoked with a schedule, STARTED or `{}` event, it drains the queue. */
+/**
+ * The Lambda handler: invoked with a schedule, STARTED or `{}` event, it drains the queue;
+ * with a stop event (ABANDONED, CANCELED, FAILED) of its action type, it notes the stop and
+ * cancels the execution's waiting work.
+ */
 export type JobWorkerHandler = ((event: unknown, context: Context) => Promise<DrainSummary>) &
   ReturnType<typeof middy>;
 
@@ -112,15 +120,34 @@ export function createHandler(deps: HandlerDeps): JobWorkerHandler {
       client: deps.codePipelineClient ?? createCodePipelineClient(config),
       onMalformedJob: (error) => logger.error('malformed job skipped', { error: error.message }),
     });
+  const dynamoDbClient =
+    deps.dynamoDbClient ??
+    (deps.ledger && deps.executionLedger ? undefined : createDynamoDbClient(config));
   const ledger =
     deps.ledger ??
     new DynamoDbNonceLedger({
       tableName: config.ledgerTableName,
       retentionSeconds: config.recordRetentionSeconds,
-      client: deps.dynamoDbClient ?? createDynamoDbClient(config),
+      client: dynamoDbClient,
       returnOldItemOnConflict: deps.returnOldItemOnConflict,
     });
   const now = deps.now ?? Date.now;
+  const sdk = { maxAttempts: config.sdkMaxAttempts, requestTimeoutMs: config.sdkRequestTimeoutMs };
+  const stops = new ExecutionStops({
+    ledger:
+      deps.executionLedger ??
+      new DynamoDbExecutionLedger({
+        tableName: config.ledgerTableName,
+        retentionSeconds: config.recordRetentionSeconds,
+        client: dynamoDbClient,
+      }),
+    processor,
+    scrubber,
+    metrics,
+    now,
+    sdk,
+    checkIntervalMs: config.cancelCheckMs,
+  });
   const worker = new Worker({
     jobs,
     ledger,
@@ -135,13 +162,30 @@ export function createHandler(deps: HandlerDeps): JobWorkerHandler {
     settings: config,
     now,
     sleep: deps.sleep,
-    sdk: { maxAttempts: config.sdkMaxAttempts, requestTimeoutMs: config.sdkRequestTimeoutMs },
+    sdk,
     workRoot: deps.workRoot,
+    cancellations: stops,
   });
 
   // The event reaches the handler already checked: triggerValidation replaces it with its Trigger.
   const lambdaHandler = async (trigger: Trigger, context: Context): Promise<DrainSummary> => {
     logger.info('invocation started', { trigger: trigger.kind });
+    if (trigger.kind === 'action-stopped') {
+      // A stop makes no job pollable: draining the queue here would only spend this
+      // invocation's time (and a poll) on what the schedule and STARTED events already do, and
+      // hold the cancel back behind the jobs it took. The stop is noted, and the processor's
+      // cancel called when the execution waits between continuations; a job of it that runs
+      // now learns of the stop from its watch.
+      const { kind: _kind, ...stop } = trigger;
+      await stops.stopEvent(
+        stop,
+        now() + context.getRemainingTimeInMillis() - config.deadlineMarginMs,
+        workerLogger(logger),
+      );
+      const summary = emptySummary();
+      logger.info('invocation finished', { summary });
+      return summary;
+    }
     const summary = await worker.drain({
       deadline: now() + context.getRemainingTimeInMillis(),
       emptyPollRetries: trigger.kind === 'action-started' ? EVENT_EMPTY_POLL_RETRIES : 0,

@@ -227,6 +227,14 @@ export interface CustomActionJobWorkerProps {
    */
   readonly maxContinuationAge?: Duration;
   /**
+   * How often the action execution of a running processor is checked for a stop, whole
+   * seconds from 1 to 300 (`CANCEL_CHECK_SECONDS`): one DynamoDB read per running job and
+   * interval. A stop event (ABANDONED, CANCELED, FAILED) noted for the execution aborts the
+   * processor's `signal` within this time.
+   * @default Duration.seconds(10)
+   */
+  readonly cancelCheck?: Duration;
+  /**
    * Time kept free before the timeout to report the jobs in hand (`DEADLINE_MARGIN_MS`).
    * @default Duration.seconds(20)
    */

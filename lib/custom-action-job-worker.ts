@@ -30,6 +30,7 @@ import {
   POWERTOOLS_ENV,
   QUERY_PARAM_ENV,
   SECRET_KEYS_ENV,
+  STOP_EVENT_STATES,
 } from '../lambda/contract.js';
 import {
   type ActionTypeIdentity,
@@ -110,6 +111,11 @@ export class CustomActionJobWorker
   public readonly scheduleRule: events.Rule;
   /** Invokes the worker when an action of this type starts. */
   public readonly startedEventRule: events.Rule;
+  /**
+   * Invokes the worker when an action execution of this type is abandoned, canceled or fails,
+   * so that the processor's `cancel` can stop the execution's external work.
+   */
+  public readonly stopEventRule: events.Rule;
   /** Where alarm notifications go, when a topic was given or created. */
   public readonly alarmTopic?: sns.ITopic;
   /** Every alarm, by role. */
@@ -291,10 +297,28 @@ export class CustomActionJobWorker
       },
       targets: [target],
     });
+    this.stopEventRule = new events.Rule(this, 'StopEventRule', {
+      description: `Invokes the ${this.actionTypeLabel} job worker when such an action execution is stopped or fails`,
+      eventPattern: {
+        source: ['aws.codepipeline'],
+        detailType: ['CodePipeline Action Execution State Change'],
+        detail: {
+          state: [...STOP_EVENT_STATES],
+          type: {
+            owner: [this.actionType.owner],
+            category: [this.actionType.category],
+            provider: [this.actionType.provider],
+            version: eventVersionValues(this.actionType.version),
+          },
+        },
+      },
+      targets: [target],
+    });
     // Polling an action type that does not exist yet fails with ActionTypeNotFoundException.
     if (registration) {
       this.scheduleRule.node.addDependency(registration);
       this.startedEventRule.node.addDependency(registration);
+      this.stopEventRule.node.addDependency(registration);
     }
   }
 

@@ -8,6 +8,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   COUNTER_METRICS as C,
+  CANCEL_ERRORS_METRIC,
   CONTINUATION_LIMIT_METRIC,
   EVENTS_REJECTED_METRIC,
   METRICS_DIMENSION,
@@ -36,6 +37,7 @@ export const WORKER_METRICS = {
     C.ledgerErrors,
     C.abandoned,
     CONTINUATION_LIMIT_METRIC,
+    CANCEL_ERRORS_METRIC,
     EVENTS_REJECTED_METRIC,
   ],
   claims: [C.duplicates, C.claimsLost, C.deferred, C.recovered, C.expiredClaims],
@@ -242,7 +244,7 @@ export class WorkerMonitoring extends Construct {
     return [
       [
         new cloudwatch.TextWidget({
-          markdown: `# Job worker for ${props.actionLabel}\nInvocations come from the schedule (every ${props.scheduleRate.toMinutes()} min) and from CodePipeline STARTED events. Worker metrics: namespace \`${props.metricsNamespace}\`, service \`${props.serviceName}\`; a counter is published only when it is not zero.`,
+          markdown: `# Job worker for ${props.actionLabel}\nInvocations come from the schedule (every ${props.scheduleRate.toMinutes()} min) and from CodePipeline STARTED events; ABANDONED, CANCELED and FAILED events call the processor's cancel. Worker metrics: namespace \`${props.metricsNamespace}\`, service \`${props.serviceName}\`; a counter is published only when it is not zero.`,
           width: 24,
           height: 2,
         }),
@@ -287,7 +289,7 @@ export class WorkerMonitoring extends Construct {
           width: 8,
         }),
         new cloudwatch.GraphWidget({
-          title: 'Errors, abandoned jobs, continuation limits, rejected events',
+          title: 'Errors, abandoned jobs, continuation limits, failed cancels, rejected events',
           left: WORKER_METRICS.troubles.map(sum),
           width: 8,
         }),

@@ -116,3 +116,38 @@ export function decodeRecord(
 export function isOpen(record: LedgerRecord): boolean {
   return record.state !== undefined && OPEN_STATES.includes(record.state);
 }
+
+/**
+ * An action execution's item, in the same table (see `dynamodb-execution-ledger.ts`):
+ * jobId (the partition key) is `execution#` and the action execution id; actionExecutionId;
+ * continuationToken (the last continue report's token as it was sent, envelope included),
+ * continuedBy (the job that sent it), continuedAt (epoch ms); pipelineName,
+ * pipelineExecutionId, stageName, actionName; canceledReason and canceledAt (the first stop
+ * noted: `abandoned`, `canceled`, `failed` or `refused`, and when); cancelToken and
+ * cancelTakenAt (who took the one right to call the processor's `cancel`, and when);
+ * finishedAt (when a job of the execution was about to report, or reported, a final result);
+ * expiresAt (epoch s, TTL, moved on by every write). It has no state and no pendingShard:
+ * no claim ever reads it, and it never enters the index of open claims.
+ */
+export const EXECUTION_ATTRIBUTES = {
+  key: LEDGER_SCHEMA.partitionKey,
+  actionExecutionId: 'actionExecutionId',
+  continuationToken: 'continuationToken',
+  continuedBy: 'continuedBy',
+  continuedAt: 'continuedAt',
+  pipelineName: 'pipelineName',
+  pipelineExecutionId: 'pipelineExecutionId',
+  stageName: 'stageName',
+  actionName: 'actionName',
+  canceledReason: 'canceledReason',
+  canceledAt: 'canceledAt',
+  cancelToken: 'cancelToken',
+  cancelTakenAt: 'cancelTakenAt',
+  finishedAt: 'finishedAt',
+  expiresAt: LEDGER_SCHEMA.timeToLiveAttribute,
+} as const;
+
+/** The partition key value of an action execution's item. */
+export function executionKey(actionExecutionId: string): string {
+  return `${LEDGER_SCHEMA.executionKeyPrefix}${actionExecutionId}`;
+}

@@ -1,6 +1,7 @@
 /**
  * Middy middleware that checks the invocation event before the handler runs: a scheduled
- * tick, a CodePipeline STARTED event for this action type, or `{}`. The accepted event reaches
+ * tick, a CodePipeline action execution event for this action type (STARTED, or a stop:
+ * ABANDONED, CANCELED, FAILED), or `{}`. The accepted event reaches
  * the handler as its {@link Trigger}; a refused one is logged and counted once, here, and the
  * invocation fails with {@link InvalidEventError} before any poll.
  */
@@ -13,7 +14,7 @@ import type { MetricsSink } from '../worker/counters.js';
 
 /** Options of {@link triggerValidation}. */
 export interface TriggerValidationOptions {
-  /** The action type whose STARTED events are accepted. */
+  /** The action type whose STARTED and stop events are accepted. */
   readonly actionType: ActionTypeId;
   /** Where a refused event is logged. */
   readonly logger: { error(message: string, attributes: Record<string, unknown>): void };

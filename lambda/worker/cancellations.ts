@@ -10,8 +10,13 @@ import type { JobRun } from './job-run.js';
 import type { WorkerLogger } from './logging.js';
 import type { Report } from './report.js';
 
-/** How a job's report ended, as far as its execution's stops are concerned. */
-export type ReportEnd = 'accepted' | 'refused';
+/**
+ * How a job's report ended, as far as its execution's stops are concerned; `sending`: the
+ * report is about to be sent for the first time (so that a stop which follows its acceptance
+ * finds the newest token, and the FAILED event a failure report causes is known to be the
+ * worker's own before it can arrive).
+ */
+export type ReportEnd = 'sending' | 'accepted' | 'refused';
 
 export interface Cancellations {
   /**
@@ -27,10 +32,12 @@ export interface Cancellations {
   /** Whether the job's action execution was stopped (one read), for a job about to run again. */
   stopped(job: Job, run: JobRun, log: WorkerLogger): Promise<CancelReason | undefined>;
   /**
-   * Notes how the job's report ended: a continue report accepted is recorded for the
-   * execution (and its token handed to `cancel` if the execution was stopped meanwhile); a
-   * final report accepted marks the execution finished; a continue report refused because the
-   * job is no longer in progress calls `cancel` with its token.
+   * Notes how the job's report ended: a continue report is recorded for the execution before
+   * it is sent and once accepted (then its token is handed to `cancel` if the execution was
+   * stopped meanwhile); a
+   * final report of an execution that continued marks it finished, before it is first sent
+   * and again once accepted; a continue report refused because the job is no longer in
+   * progress calls `cancel` with its token. Never throws.
    */
   reported(job: Job, report: Report, end: ReportEnd, run: JobRun, log: WorkerLogger): Promise<void>;
   /**

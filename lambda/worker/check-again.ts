@@ -45,6 +45,8 @@ export interface CheckAgainSteps {
     run: JobRun,
     log: WorkerLogger,
     started: number,
+    /** The job, so that its action execution learns how the report ended. */
+    job?: Job,
   ): Promise<void>;
   /** Runs the processor on the job, in the caller's slot, then records and reports. */
   process(job: Job, claim: Claim, run: JobRun, log: WorkerLogger): Promise<void>;
@@ -144,7 +146,7 @@ export class CheckAgain {
       // would leave nothing to send, and the processor would run again from an older token.
       run.summary.checksContinued++;
       log.warn('report not recorded; the job continues instead of being checked again');
-      await steps.deliver(claim, report, run, log, ran.started);
+      await steps.deliver(claim, report, run, log, ran.started, job);
       return;
     }
     const next = nextCheckJob(job, report);
@@ -155,7 +157,7 @@ export class CheckAgain {
       giveUp: async (reason) => {
         run.summary.checksContinued++;
         log.info('job not checked again; it continues', { reason, check });
-        await steps.deliver(claim, report, run, log, ran.started);
+        await steps.deliver(claim, report, run, log, ran.started, job);
       },
     };
     run.checkAgainAt?.(at, waiting);

@@ -9,6 +9,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CancelReason, JobCanceledError } from '../job/cancellation.js';
 import type { Job } from '../job/job.js';
 import { JobFailureError, type JobOutcome } from '../job/outcome.js';
 import type {
@@ -84,10 +85,18 @@ export interface JobRunnerDeps {
    */
   readonly continuations?: ContinuationLimits;
   /**
-   * Whether a job's action execution was stopped, asked before a job is checked again.
-   * @default none: nothing is checked
+   * The action executions' stops: asked before a job is checked again; a running processor's
+   * signal aborts when its execution is stopped, and the processor's `cancel` is called for
+   * work left behind. @default none: nothing is checked
    */
   readonly cancellations?: Cancellations;
+}
+
+/** What the watch of a running processor learned: why its execution stopped, if it did. */
+interface StopWatch {
+  reason?: CancelReason;
+  /** The processor's own token, when it returned a continue outcome after the stop. */
+  processorToken?: string;
 }
 
 export class JobRunner {
@@ -109,8 +118,8 @@ export class JobRunner {
       log: (job, run) => this.#log(job, run),
       steps: {
         record: (claim, report, run, log) => this.#record(claim, report, run, log),
-        deliver: (claim, report, run, log, started) =>
-          this.#delivery.deliver(claim, report, run, log, started),
+        deliver: (claim, report, run, log, started, job) =>
+          this.#delivery.deliver(claim, report, run, log, started, job),
         process: (job, claim, run, log) => this.#processAndReport(job, claim, run, log),
         abandon: (claim, run, log) => this.#steps.complete(claim, 'abandoned', run, log),
       },
@@ -178,10 +187,21 @@ export class JobRunner {
       if (status !== 'InProgress') {
         log.warn('job is not InProgress after acknowledge; not processed', { status });
         await this.#steps.complete(claim, 'abandoned', run, log);
+        // A continuation job whose execution ended without it: its work may still run.
+        if (job.continuationToken !== undefined && (status === 'TimedOut' || status === 'Failed')) {
+          const cancel = this.#deps.cancellations?.cancel(
+            job,
+            job.continuationToken,
+            'refused',
+            run,
+            log,
+          );
+          if (cancel) await this.#trail(cancel, run);
+        }
         return;
       }
       run.summary.acknowledged++;
-      if (claim.recorded) await this.#sendRecorded(claim, claim.recorded, run, log);
+      if (claim.recorded) await this.#sendRecorded(claim, claim.recorded, run, log, job);
       else await this.#processAndReport(job, claim, run, log);
     } finally {
       forget();
@@ -304,6 +324,7 @@ export class JobRunner {
     const scope = new JobScope(
       join(this.#deps.workRoot ?? DEFAULT_WORK_ROOT, `${job.id}-${claim.token.slice(0, 8)}`),
     );
+    const stop: StopWatch = {};
     try {
       const started = this.#deps.now();
       let checkAfterSeconds: number | undefined;
@@ -314,20 +335,35 @@ export class JobRunner {
               `The job was given up after ${claim.tries - 1} workers stopped before finishing it`,
               defaultExecutionId(job),
             )
-          : await this.#process(job, claim, run, log, scope, (seconds) => {
-              checkAfterSeconds = seconds;
-            });
+          : await this.#process(
+              job,
+              claim,
+              run,
+              log,
+              scope,
+              (seconds) => {
+                checkAfterSeconds = seconds;
+              },
+              stop,
+            );
       this.#deps.metrics.addMetric(
         PROCESSING_DURATION_METRIC,
         'Milliseconds',
         this.#deps.now() - started,
       );
+      if (stop.reason && stop.processorToken !== undefined) {
+        await this.#trail(
+          this.#cancelStopped(job, claim, stop.reason, stop.processorToken, run, log),
+          run,
+        );
+        return;
+      }
       // The processor is done with its slot: the next job can start while this one's report is
       // recorded and sent, or recorded while the job waits to be checked again.
       const ran = { checkAfterSeconds, started, ended: this.#deps.now() };
       await this.#trail(
         this.#checks.after(job, claim, report, ran, run, log) ??
-          this.#recordAndSend(claim, report, run, log, started),
+          this.#recordAndSend(claim, report, run, log, started, job),
         run,
       );
     } finally {
@@ -341,6 +377,7 @@ export class JobRunner {
     run: JobRun,
     log: WorkerLogger,
     started: number,
+    job: Job,
   ): Promise<void> {
     // Recorded before it is sent: a worker that dies from here on leaves the report to the
     // next holder of the claim, and the processor does not run again.
@@ -351,7 +388,26 @@ export class JobRunner {
     }
     // A report that could not be recorded is still sent: the worker is alive, and a report
     // accepted now is what keeps the processor from running again.
-    await this.#delivery.deliver(claim, report, run, log, started);
+    await this.#delivery.deliver(claim, report, run, log, started, job);
+  }
+
+  /**
+   * A processor that continued after its execution was stopped: its report would be refused,
+   * so it is not sent; the job is abandoned, and `cancel` gets the token it just returned.
+   */
+  async #cancelStopped(
+    job: Job,
+    claim: Claim,
+    reason: CancelReason,
+    processorToken: string,
+    run: JobRun,
+    log: WorkerLogger,
+  ): Promise<void> {
+    log.warn('job processor continued after its action execution was stopped; not reported', {
+      reason,
+    });
+    await this.#steps.complete(claim, 'abandoned', run, log);
+    await this.#deps.cancellations?.cancel(job, processorToken, reason, run, log);
   }
 
   /**
@@ -395,9 +451,15 @@ export class JobRunner {
   }
 
   /** Sends the report a processor produced under an earlier claim, without running it again. */
-  #sendRecorded(claim: Claim, report: Report, run: JobRun, log: WorkerLogger): Promise<void> {
+  #sendRecorded(
+    claim: Claim,
+    report: Report,
+    run: JobRun,
+    log: WorkerLogger,
+    job?: Job,
+  ): Promise<void> {
     log.info('sending the report recorded before the worker stopped', { attempt: claim.tries });
-    return this.#trail(this.#delivery.deliver(claim, report, run, log, this.#deps.now()), run);
+    return this.#trail(this.#delivery.deliver(claim, report, run, log, this.#deps.now(), job), run);
   }
 
   /** Hands work that need not hold the job's slot to the invocation, or awaits it. */
@@ -413,6 +475,7 @@ export class JobRunner {
     log: WorkerLogger,
     scope: JobScope,
     checkAgain?: (seconds: number) => void,
+    stop: StopWatch = {},
   ): Promise<Report> {
     const executionId = defaultExecutionId(job);
     const tooShort = tooShortSecrets(job);
@@ -442,6 +505,11 @@ export class JobRunner {
         },
         Math.max(0, run.jobDeadline - this.#deps.now()),
       );
+    });
+    // A stop noted for the execution while the processor runs aborts its signal with the reason.
+    const endWatch = this.#deps.cancellations?.watch(job, run, log, (reason) => {
+      stop.reason = reason;
+      controller.abort(new JobCanceledError(reason));
     });
     try {
       const checks: OutcomeCheck[] = [];
@@ -486,6 +554,9 @@ export class JobRunner {
           executionId,
         );
       }
+      if (stop.reason && outcome.kind === 'continue' && outcome.continuationToken) {
+        stop.processorToken = outcome.continuationToken;
+      }
       // The envelope is built last, so nothing rewrites it.
       const reported =
         this.#continuations?.envelope(outcome, job, { started, now: this.#deps.now() }, log) ??
@@ -510,6 +581,7 @@ export class JobRunner {
       return failureReport('JobFailed', `The job processor failed: ${safe.message}`, executionId);
     } finally {
       clearTimeout(timer);
+      endWatch?.();
     }
   }
 }

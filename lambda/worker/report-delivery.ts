@@ -5,6 +5,7 @@
  * accepted at the report deadline stays recorded in the ledger, for the invocation that takes
  * the claim over once its lease expires.
  */
+import type { Job } from '../job/job.js';
 import {
   type Claim,
   JobRejectedError,
@@ -12,6 +13,7 @@ import {
   JobServiceUnavailableError,
   type LedgerOutcome,
 } from '../ports.js';
+import type { Cancellations } from './cancellations.js';
 import type { JobRun } from './job-run.js';
 import type { LedgerSteps } from './ledger-steps.js';
 import { describeError, type WorkerLogger } from './logging.js';
@@ -28,6 +30,8 @@ export interface ReportDeliveryDeps {
   readonly sleep: (ms: number) => Promise<void>;
   /** Uniform draws in [0, 1) for the jitter of those waits. */
   readonly random: () => number;
+  /** Told how each report of a known job ended, for its action execution's stops. */
+  readonly cancellations?: Cancellations;
 }
 
 /** How one attempt to send a report ended. */
@@ -56,6 +60,7 @@ export class ReportDelivery {
    * caller runs it outside the job's slot: most of its time may be spent waiting.
    *
    * @param started - epoch ms at which the job's processing started, for the log line
+   * @param job - the job, when known: its action execution learns how the report ended
    */
   async deliver(
     claim: Claim,
@@ -63,12 +68,17 @@ export class ReportDelivery {
     run: JobRun,
     log: WorkerLogger,
     started: number,
+    job?: Job,
   ): Promise<void> {
+    // Before CodePipeline hears of the report, its execution's item says what it will know:
+    // the newest token of a continue report (a stop that follows hands it to cancel), or that
+    // a final report is the worker's own (the FAILED event it causes calls no cancel).
+    if (job) await this.#deps.cancellations?.reported(job, report, 'sending', run, log);
     const first = await this.#send(claim.jobId, report, run, log);
     if (first.kind === 'unavailable') {
-      await this.#retry(claim, report, first.throttled, run, log, started);
+      await this.#retry(claim, report, first.throttled, run, log, started, job);
     } else {
-      await this.#settle(claim, report, first, run, log, started);
+      await this.#settle(claim, report, first, run, log, started, job);
     }
   }
 
@@ -79,18 +89,19 @@ export class ReportDelivery {
     run: JobRun,
     log: WorkerLogger,
     started: number,
+    job: Job | undefined,
   ): Promise<void> {
     let last = throttled;
     for (let retry = 0; ; retry++) {
       const delay = reportBackoffMs(retry, last, this.#deps.random);
       if (this.#deps.now() + delay >= run.reportDeadline) {
-        await this.#settle(claim, report, { kind: 'late' }, run, log, started);
+        await this.#settle(claim, report, { kind: 'late' }, run, log, started, job);
         return;
       }
       await this.#deps.sleep(delay);
       const attempt = await this.#send(claim.jobId, report, run, log);
       if (attempt.kind !== 'unavailable') {
-        await this.#settle(claim, report, attempt, run, log, started);
+        await this.#settle(claim, report, attempt, run, log, started, job);
         return;
       }
       last = attempt.throttled;
@@ -129,11 +140,15 @@ export class ReportDelivery {
     run: JobRun,
     log: WorkerLogger,
     started: number,
+    job: Job | undefined,
   ): Promise<void> {
     switch (attempt.kind) {
       case 'rejected':
         log.warn('result rejected: the job no longer takes results', { reason: attempt.reason });
         await this.#deps.ledger.complete(claim, 'abandoned', run, log);
+        if (job && attempt.reason === 'InvalidJobState') {
+          await this.#deps.cancellations?.reported(job, report, 'refused', run, log);
+        }
         return;
       case 'late':
         log.error(
@@ -160,5 +175,6 @@ export class ReportDelivery {
       durationMs: this.#deps.now() - started,
     });
     await this.#deps.ledger.complete(claim, outcome, run, log);
+    if (job) await this.#deps.cancellations?.reported(job, report, 'accepted', run, log);
   }
 }

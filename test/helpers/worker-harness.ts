@@ -9,8 +9,10 @@ import { CodePipelineJobService } from '../../lambda/adapters/codepipeline-job-s
 import { DynamoDbNonceLedger } from '../../lambda/adapters/dynamodb-nonce-ledger.js';
 import type { ActionTypeId } from '../../lambda/config.js';
 import type { JobLogger, JobProcessor } from '../../lambda/job/processor.js';
-import type { NonceLedger } from '../../lambda/ports.js';
+import type { ExecutionLedger, NonceLedger } from '../../lambda/ports.js';
+import type { ContinuationLimits } from '../../lambda/worker/continuation.js';
 import { Worker, type WorkerSettings } from '../../lambda/worker/drain.js';
+import { ExecutionStops } from '../../lambda/worker/execution-stops.js';
 import { SecretScrubber } from '../../lambda/worker/secrets.js';
 import { type LocalDynamoDb, startDynalite } from './dynalite.js';
 import { FakeCodePipeline } from './fake-codepipeline.js';
@@ -51,6 +53,12 @@ export interface HarnessOptions {
   readonly workRoot?: string;
   /** What the worker uses as its ledger, given the real one. @default the real one */
   readonly wrapLedger?: (ledger: NonceLedger) => NonceLedger;
+  /** With it, the worker watches executions' stops (`stops` of the harness). @default none */
+  readonly executionLedger?: ExecutionLedger;
+  /** Time between two stop checks of a running job, in ms. @default 10 s */
+  readonly cancelCheckMs?: number;
+  /** Continuation limits (the token's envelope). @default none */
+  readonly continuations?: ContinuationLimits;
 }
 
 export function workerHarness(options: HarnessOptions) {
@@ -69,6 +77,17 @@ export function workerHarness(options: HarnessOptions) {
     client: codePipeline.client,
     now: options.now,
   });
+  const stops =
+    options.executionLedger &&
+    new ExecutionStops({
+      ledger: options.executionLedger,
+      processor: options.processor,
+      scrubber,
+      metrics,
+      now: options.now ?? Date.now,
+      sdk: { maxAttempts: 3, requestTimeoutMs: 5_000 },
+      checkIntervalMs: options.cancelCheckMs ?? 10_000,
+    });
   const worker = new Worker({
     jobs,
     ledger: options.wrapLedger ? options.wrapLedger(ledger) : ledger,
@@ -81,8 +100,10 @@ export function workerHarness(options: HarnessOptions) {
     sleep: options.sleep,
     random: options.random,
     workRoot: options.workRoot,
+    continuations: options.continuations,
+    cancellations: stops,
   });
-  return { codePipeline, jobs, ledger, metrics, logs, scrubber, worker };
+  return { codePipeline, jobs, ledger, metrics, logs, scrubber, worker, stops };
 }
 
 /** A processor that records every job it runs and answers with `answer`. */

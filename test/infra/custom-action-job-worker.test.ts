@@ -45,6 +45,7 @@ beforeAll(() => {
     ledgerEncryption: 'aws-owned',
     maxContinuations: 50,
     maxContinuationAge: Duration.hours(2),
+    cancelCheck: Duration.seconds(30),
     minInputArtifacts: 1,
     maxInputArtifacts: 5,
     minOutputArtifacts: 0,
@@ -153,6 +154,7 @@ describe('CustomActionJobWorker with non-default props', () => {
           QUERY_PARAM: '{"Stage":"prod-eu_1"}',
           MAX_CONTINUATIONS: '50',
           MAX_CONTINUATION_MINUTES: '120',
+          CANCEL_CHECK_SECONDS: '30',
         }),
       },
       MemorySize: 1024,
@@ -283,12 +285,12 @@ describe('two workers of one action type, polling two values', () => {
     for (const logGroup of logGroups) expect(url).toContain(`{"Ref":"${logGroup}"}`);
   });
 
-  it('starts both schedules only once the type is registered', () => {
+  it('starts every rule of both workers only once the type is registered', () => {
     const [registration] = Object.keys(
       twoValues.findResources('AWS::CodePipeline::CustomActionType'),
     );
     const rules = Object.values(twoValues.findResources('AWS::Events::Rule'));
-    expect(rules).toHaveLength(4);
+    expect(rules).toHaveLength(6);
     for (const rule of rules) expect(rule.DependsOn).toContain(registration);
   });
 });
@@ -428,6 +430,11 @@ describe('CustomActionJobWorker validation', () => {
       'a continuation age past the action timeout',
       { maxContinuationAge: Duration.hours(25) },
       /^maxContinuationAge must be a whole number of minutes from 1 to 1440/,
+    ],
+    [
+      'a stop check slower than five minutes',
+      { cancelCheck: Duration.seconds(301) },
+      /^cancelCheck must be a whole number of seconds from 1 to 300 \(got 301 seconds\)/,
     ],
   ])('reports %s as one synth error naming the prop', (_, props, message) => {
     const found = errors(props);

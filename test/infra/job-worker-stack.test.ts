@@ -125,6 +125,7 @@ describe('the worker function', () => {
           SDK_REQUEST_TIMEOUT_MS: '5000',
           MAX_CONTINUATIONS: '3000',
           MAX_CONTINUATION_MINUTES: '1380',
+          CANCEL_CHECK_SECONDS: '10',
           EPHEMERAL_STORAGE_MIB: '512',
           POWERTOOLS_SERVICE_NAME: 'codepipeline-job-worker',
           POWERTOOLS_METRICS_NAMESPACE: 'CodePipelineJobWorker',
@@ -190,16 +191,35 @@ describe('the triggers', () => {
     });
   });
 
-  it('creates both rules only after the action type exists', () => {
+  it('invokes the function on ABANDONED, CANCELED and FAILED events of this action type', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectEquals({
+        source: ['aws.codepipeline'],
+        'detail-type': ['CodePipeline Action Execution State Change'],
+        detail: {
+          state: ['ABANDONED', 'CANCELED', 'FAILED'],
+          type: {
+            owner: ['Custom'],
+            category: ['Test'],
+            provider: ['BakeTimeGate'],
+            version: ['1', 1],
+          },
+        },
+      }),
+      Targets: [targetOf()],
+    });
+  });
+
+  it('creates every rule only after the action type exists', () => {
     const rules = template.findResources('AWS::Events::Rule');
-    expect(Object.keys(rules)).toHaveLength(2);
+    expect(Object.keys(rules)).toHaveLength(3);
     for (const rule of Object.values(rules)) {
       expect(rule.DependsOn).toContain(logicalId('AWS::CodePipeline::CustomActionType'));
     }
   });
 
-  it('lets only these two rules invoke the function', () => {
-    template.resourceCountIs('AWS::Lambda::Permission', 2);
+  it('lets only these three rules invoke the function', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', 3);
     template.allResourcesProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'events.amazonaws.com',

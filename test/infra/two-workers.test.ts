@@ -53,7 +53,7 @@ describe('two workers in one stack', () => {
       ['AWS::Lambda::Function', 2],
       ['AWS::DynamoDB::Table', 2],
       ['AWS::SQS::Queue', 2],
-      ['AWS::Events::Rule', 4],
+      ['AWS::Events::Rule', 6],
       // A dashboard only when asked for (neither is).
       ['AWS::CloudWatch::Dashboard', 0],
       ['AWS::CloudWatch::Alarm', 24],

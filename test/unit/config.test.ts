@@ -125,6 +125,7 @@ describe('loadConfig', () => {
       queryParam: undefined,
       maxContinuations: 3_000,
       maxContinuationAgeMs: 1_380 * 60_000,
+      cancelCheckMs: 10_000,
       ephemeralStorageSizeBytes: 512 * 1024 * 1024,
     });
   });

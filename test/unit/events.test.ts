@@ -139,7 +139,7 @@ describe('parseTrigger', () => {
     expect(error.message).toContain('not Custom/Deploy/BakeTimeGate/1');
   });
 
-  it.each(['SUCCEEDED', 'FAILED', 'CANCELED', undefined])(
+  it.each(['SUCCEEDED', 'RESUMED', 'started', undefined])(
     'rejects an event for its action type in state %s',
     (state) => {
       const event = actionEvent();
@@ -147,9 +147,96 @@ describe('parseTrigger', () => {
 
       const error = rejection({ ...event, detail });
 
-      expect(error.message).toContain(`has state ${String(state)}, not STARTED`);
+      expect(error.message).toContain(
+        `has state ${String(state)}, not one of STARTED, ABANDONED, CANCELED, FAILED`,
+      );
     },
   );
+
+  describe('stop events', () => {
+    const ACTION_EXECUTION_ID = '47f821c5-a902-44b2-ae61-b878d31ecd21';
+    const stopEvent = (state: string, changes: Record<string, unknown> = {}) => {
+      const event = actionEvent({ state });
+      return {
+        ...event,
+        detail: {
+          ...(event.detail as Record<string, unknown>),
+          'action-execution-id': ACTION_EXECUTION_ID,
+          ...changes,
+        },
+      };
+    };
+
+    it.each(['ABANDONED', 'CANCELED', 'FAILED'])(
+      'recognises a %s event for its action type, with the execution and its keys',
+      (state) => {
+        const trigger = parseTrigger(stopEvent(state), ACTION_TYPE);
+
+        expect(trigger).toEqual({
+          kind: 'action-stopped',
+          state,
+          actionExecutionId: ACTION_EXECUTION_ID,
+          executionId: EXECUTION_ID,
+          pipeline: 'checkout-service',
+          stage: 'Production',
+          action: 'BakeTime',
+        });
+      },
+    );
+
+    it('accepts a stop event without the optional keys', () => {
+      const trigger = parseTrigger(
+        stopEvent('ABANDONED', {
+          'execution-id': undefined,
+          pipeline: undefined,
+          stage: undefined,
+          action: undefined,
+        }),
+        ACTION_TYPE,
+      );
+
+      expect(trigger).toEqual({
+        kind: 'action-stopped',
+        state: 'ABANDONED',
+        actionExecutionId: ACTION_EXECUTION_ID,
+      });
+    });
+
+    it('rejects a stop event of another action type', () => {
+      const event = stopEvent('CANCELED', {
+        type: { owner: 'AWS', provider: 'CodeBuild', category: 'Build', version: '1' },
+      });
+
+      expect(rejection(event).message).toContain('not Custom/Deploy/BakeTimeGate/1');
+    });
+
+    it.each([
+      ['missing', undefined, 'null'],
+      ['empty', '', '""'],
+      ['not a string', 42, '42'],
+      ['an object', { id: 'x' }, 'an object'],
+      ['with a # in it', 'a#b', '"a#b"'],
+      ['too long', 'a'.repeat(101), `"${'a'.repeat(64)}..."`],
+    ])('rejects a stop event whose action-execution-id is %s', (_case, id, shown) => {
+      const error = rejection(stopEvent('ABANDONED', { 'action-execution-id': id }));
+
+      expect(error.message).toContain(
+        `the ABANDONED action execution event has action-execution-id ${shown}, not 1-100 characters of [A-Za-z0-9_-]`,
+      );
+    });
+
+    it.each([
+      ['pipeline', 7],
+      ['stage', ''],
+      ['action', ['Build']],
+      ['execution-id', 'x'.repeat(101)],
+    ])('rejects a stop event whose %s is not a name', (key, value) => {
+      const error = rejection(stopEvent('FAILED', { [key]: value }));
+
+      expect(error.message).toContain(`the FAILED action execution event has ${key} `);
+      expect(error.message).toContain('not a string of 1-100 characters');
+    });
+  });
 
   it('rejects an event from an unknown source, naming its source and detail-type', () => {
     const event = {
@@ -208,5 +295,8 @@ describe('parseTrigger', () => {
     expect(error.name).toBe('InvalidEventError');
     expect(error.message).toMatch(/^Rejected invocation event: /);
     expect(error.message).toContain('Accepted: an EventBridge scheduled event');
+    expect(error.message).toContain(
+      'a CodePipeline Action Execution State Change (STARTED, ABANDONED, CANCELED, FAILED) event',
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { PollForJobsCommand } from '@aws-sdk/client-codepipeline';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DynamoDbExecutionLedger } from '../../lambda/adapters/dynamodb-execution-ledger.js';
 import { loadConfig, type WorkerConfig, WorkerConfigError } from '../../lambda/config.js';
 import { createHandler } from '../../lambda/create-handler.js';
 import { InvalidEventError } from '../../lambda/events.js';
@@ -138,6 +139,48 @@ describe('handler (Middy, Powertools, real ledger)', () => {
 
     expect(summary.succeeded).toBe(1);
     expect(sleeps).toHaveLength(1);
+  });
+
+  it('handles a stop event without polling: notes it and cancels the waiting execution once', async () => {
+    const cancels: string[] = [];
+    const processor = {
+      ...bakeTimeGate(),
+      async cancel(cancellation: { continuationToken: string; reason: string }) {
+        cancels.push(`${cancellation.reason} ${cancellation.continuationToken}`);
+      },
+    };
+    const handler = build({ processor });
+    const ledger = new DynamoDbExecutionLedger({
+      tableName: config.ledgerTableName,
+      retentionSeconds: 86_400,
+      client: dynamoDbClient,
+    });
+    await ledger.continued(
+      { actionExecutionId: 'exec-stop', jobId: 'job-1' },
+      'cpjw1:1:1800000000000:0:bake-until-1800000600000',
+      Date.now(),
+    );
+    const event = {
+      source: 'aws.codepipeline',
+      'detail-type': 'CodePipeline Action Execution State Change',
+      detail: {
+        state: 'ABANDONED',
+        'action-execution-id': 'exec-stop',
+        'execution-id': '0b7c6e2f-3d4a-4b5c-9e8f-7a6b5c4d3e2f',
+        pipeline: 'checkout-service',
+        stage: 'Production',
+        action: 'BakeTime',
+        type: { ...ACTION_TYPE, version: 1 },
+      },
+    };
+
+    const first = await handler(event, lambdaContext());
+    await handler(event, lambdaContext());
+
+    expect(codePipeline.mock.commandCalls(PollForJobsCommand)).toHaveLength(0);
+    expect(first.polls).toBe(0);
+    expect(cancels).toEqual(['abandoned bake-until-1800000600000']);
+    expect((await ledger.read('exec-stop'))?.canceled?.reason).toBe('abandoned');
   });
 
   it('writes structured logs with the job keys and one EMF metrics record', async () => {

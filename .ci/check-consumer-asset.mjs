@@ -24,6 +24,10 @@ const EXPECTED = {
     '@aws-sdk/client-codebuild (StartBuild)': /@aws-sdk\/client-codebuild\/.*StartBuildCommand/,
     '@aws-sdk/client-codebuild (BatchGetBuilds)':
       /@aws-sdk\/client-codebuild\/.*BatchGetBuildsCommand/,
+    '@aws-sdk/client-codebuild (StopBuild)': /@aws-sdk\/client-codebuild\/.*StopBuildCommand/,
+    "the package's kit (waitUntil)": /codepipeline-job-worker\/dist\/lambda\/kit\/wait-until\.js$/,
+    "the package's kit (continuationState)":
+      /codepipeline-job-worker\/dist\/lambda\/kit\/continuation-state\.js$/,
     "the package's kit (parseConfiguration)":
       /codepipeline-job-worker\/dist\/lambda\/kit\/configuration\.js$/,
     "the package's kit (awsClient)": /codepipeline-job-worker\/dist\/lambda\/kit\/aws-client\.js$/,

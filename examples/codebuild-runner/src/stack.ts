@@ -1,6 +1,7 @@
 /**
- * The stack: the CodeBuildRunner action type and its job worker, allowed to start and read
- * the builds of the projects named by `projectNamePattern`, with links to CodeBuild's console.
+ * The stack: the CodeBuildRunner action type and its job worker, allowed to start, read and
+ * stop the builds of the projects named by `projectNamePattern`, with links to CodeBuild's
+ * console.
  * Only the app and the tests import this module (it brings aws-cdk-lib).
  */
 import { Aws, Stack, type StackProps } from 'aws-cdk-lib';
@@ -16,7 +17,8 @@ const PROJECT_NAME_PATTERN = /^[A-Za-z0-9*][A-Za-z0-9_*-]{0,254}$/;
 export interface CodeBuildRunnerStackProps extends StackProps {
   /**
    * The CodeBuild projects the action may build, by name or pattern (`app-*`): the worker is
-   * allowed to start and read builds of these, in the stack's account and region, and no others.
+   * allowed to start, read and stop builds of these, in the stack's account and region, and no
+   * others.
    */
   readonly projectNamePattern: string;
 }
@@ -45,10 +47,11 @@ export class CodeBuildRunnerStack extends Stack {
       entry: 'src/handler.ts',
       serviceName: 'codebuild-runner-worker',
       metricsNamespace: 'CodeBuildRunner',
-      // The processor's own calls, on the projects it may build and nothing else.
+      // The processor's own calls, on the projects it may build and nothing else: StartBuild
+      // in the first job, BatchGetBuilds in each check, StopBuild in `cancel`.
       policyStatements: [
         new iam.PolicyStatement({
-          actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
+          actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
           resources: [projects],
         }),
       ],

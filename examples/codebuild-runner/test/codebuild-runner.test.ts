@@ -1,11 +1,19 @@
+/**
+ * The processor alone, called as the worker calls it: CodeBuild answered by
+ * aws-sdk-client-mock, the output artifact held by the local artifact store, the typed state
+ * read back with `BuildState`, and `cancel` called as the worker calls it when the pipeline
+ * stops an execution.
+ */
 import {
   BatchGetBuildsCommand,
   type Build,
   CodeBuildClient,
   ResourceNotFoundException,
   StartBuildCommand,
+  StopBuildCommand,
 } from '@aws-sdk/client-codebuild';
 import { mockClient } from 'aws-sdk-client-mock';
+import { type Cancellation, JobCanceledError, type JobOutcome } from 'codepipeline-job-worker';
 import {
   type JobFixtureOptions,
   jobFixture,
@@ -15,11 +23,15 @@ import {
   type TestProcessingContext,
 } from 'codepipeline-job-worker/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BuildState } from '../src/build-state.js';
 import { codebuildRunner } from '../src/codebuild-runner.js';
 import { BUILD_FILE } from '../src/configuration.js';
 
 const BUILD_ID = 'app-build:0f4e7d2c-9b1a-4c3d-8e5f-6a7b8c9d0e1f';
-const TOKEN = JSON.stringify({ buildId: BUILD_ID });
+/** The state a job hands the next: the build it waits for. */
+const STATE_TOKEN = BuildState.encode({ buildId: BUILD_ID });
+/** The token earlier versions of this action wrote by hand, before the typed state. */
+const HAND_WRITTEN_TOKEN = JSON.stringify({ buildId: BUILD_ID });
 
 describe('codebuildRunner', () => {
   // Every CodeBuildClient, the one awsClient builds inside the processor included, is answered
@@ -40,11 +52,16 @@ describe('codebuildRunner', () => {
   }
 
   /** Runs the processor as the worker does: `process`, then the checks it registered. */
-  async function run(given: ReturnType<typeof jobFixture>) {
-    const context = processingContext();
+  async function run(given: ReturnType<typeof jobFixture>, context = processingContext()) {
     contexts.push(context);
     const outcome = await context.checked(await codebuildRunner().process(given, context));
     return { outcome, context };
+  }
+
+  /** The build a continue outcome hands the next check, read as the next job reads it. */
+  function stateOf(outcome: JobOutcome) {
+    if (outcome.kind !== 'continue') throw new Error(`not a continue outcome: ${outcome.kind}`);
+    return BuildState.read(outcome);
   }
 
   function build(fields: Partial<Build>): Build {
@@ -52,7 +69,7 @@ describe('codebuildRunner', () => {
   }
 
   describe('the first job', () => {
-    it('starts a build with the configured overrides and continues with its id', async () => {
+    it('starts a build with the configured overrides and continues with it in its state, checked again after 15 s', async () => {
       codebuild.on(StartBuildCommand).resolves({ build: build({ buildStatus: 'IN_PROGRESS' }) });
       const given = job({
         configuration: {
@@ -66,10 +83,12 @@ describe('codebuildRunner', () => {
 
       expect(outcome).toEqual({
         kind: 'continue',
-        continuationToken: TOKEN,
+        continuationToken: expect.stringMatching(/^cpjs1:/),
+        checkAfterSeconds: 15,
         externalExecutionId: BUILD_ID,
         summary: `Build ${BUILD_ID} started`,
       });
+      expect(stateOf(outcome)).toEqual({ buildId: BUILD_ID });
       expect(codebuild.commandCalls(StartBuildCommand).map((call) => call.args[0].input)).toEqual([
         {
           projectName: 'app-build',
@@ -163,23 +182,30 @@ describe('codebuildRunner', () => {
     });
   });
 
-  describe('a continuing job', () => {
-    it('continues with the same token while the build runs', async () => {
+  describe('the checks', () => {
+    it('checks again on the cadence while the build runs: 15 s, 30 s, 60 s, then every 2 minutes', async () => {
+      codebuild.on(StartBuildCommand).resolves({ build: build({ buildStatus: 'IN_PROGRESS' }) });
       codebuild
         .on(BatchGetBuildsCommand, { ids: [BUILD_ID] })
         .resolves({ builds: [build({ buildStatus: 'IN_PROGRESS', currentPhase: 'BUILD' })] });
+      const given = job({ configuration: { ProjectName: 'app-build' } });
 
-      const { outcome } = await run(
-        job({ configuration: { ProjectName: 'app-build' }, continuationToken: TOKEN }),
-      );
+      // Each job carries the token the one before returned, as CodePipeline hands it on.
+      const outcomes: JobOutcome[] = [(await run(given)).outcome];
+      for (let check = 1; check <= 5; check++) {
+        const last = outcomes.at(-1);
+        if (last?.kind !== 'continue') throw new Error('the wait ended');
+        outcomes.push((await run({ ...given, continuationToken: last.continuationToken })).outcome);
+      }
 
-      expect(outcome).toEqual({
-        kind: 'continue',
-        continuationToken: TOKEN,
-        externalExecutionId: BUILD_ID,
-        summary: `Build ${BUILD_ID}: BUILD`,
-      });
-      expect(codebuild.commandCalls(StartBuildCommand)).toHaveLength(0);
+      expect(outcomes.map((each) => each.kind === 'continue' && each.checkAfterSeconds)).toEqual([
+        15, 30, 60, 120, 120, 120,
+      ]);
+      expect(
+        outcomes.slice(1).map((each) => [stateOf(each), each.kind === 'continue' && each.summary]),
+      ).toEqual(Array(5).fill([{ buildId: BUILD_ID }, `Build ${BUILD_ID}: BUILD`]));
+      expect(codebuild.commandCalls(StartBuildCommand)).toHaveLength(1);
+      expect(codebuild.commandCalls(BatchGetBuildsCommand)).toHaveLength(5);
     });
 
     it('succeeds with the build id and status as output variables', async () => {
@@ -188,7 +214,7 @@ describe('codebuildRunner', () => {
         .resolves({ builds: [build({ buildStatus: 'SUCCEEDED' })] });
 
       const { outcome } = await run(
-        job({ configuration: { ProjectName: 'app-build' }, continuationToken: TOKEN }),
+        job({ configuration: { ProjectName: 'app-build' }, continuationToken: STATE_TOKEN }),
       );
 
       expect(outcome).toEqual({
@@ -212,7 +238,7 @@ describe('codebuildRunner', () => {
       });
       const given = store.job({
         configuration: { ProjectName: 'app-build' },
-        continuationToken: TOKEN,
+        continuationToken: STATE_TOKEN,
         inputArtifacts: [],
         outputArtifacts: [{ name: 'BuildInfo' }],
       });
@@ -253,7 +279,7 @@ describe('codebuildRunner', () => {
         });
         const given = store.job({
           configuration: { ProjectName: 'app-build' },
-          continuationToken: TOKEN,
+          continuationToken: STATE_TOKEN,
           inputArtifacts: [],
           outputArtifacts: [{ name: 'BuildInfo' }],
         });
@@ -275,7 +301,7 @@ describe('codebuildRunner', () => {
       codebuild.on(BatchGetBuildsCommand).resolves({ builds: [], buildsNotFound: [BUILD_ID] });
 
       const { outcome } = await run(
-        job({ configuration: { ProjectName: 'app-build' }, continuationToken: TOKEN }),
+        job({ configuration: { ProjectName: 'app-build' }, continuationToken: STATE_TOKEN }),
       );
 
       expect(outcome).toEqual({
@@ -285,22 +311,212 @@ describe('codebuildRunner', () => {
         externalExecutionId: BUILD_ID,
       });
     });
+  });
 
-    it.each(['not json', '{}', '{"buildId":""}'])(
-      'fails a token this action did not write (%s) without calling CodeBuild',
-      async (continuationToken) => {
+  describe('the continuation state', () => {
+    it('reads the {"buildId"} token of an execution an earlier version started, and goes on with the typed state', async () => {
+      codebuild
+        .on(BatchGetBuildsCommand, { ids: [BUILD_ID] })
+        .resolves({ builds: [build({ buildStatus: 'IN_PROGRESS', currentPhase: 'BUILD' })] });
+
+      const { outcome } = await run(
+        job({ configuration: { ProjectName: 'app-build' }, continuationToken: HAND_WRITTEN_TOKEN }),
+      );
+
+      expect(outcome).toMatchObject({
+        kind: 'continue',
+        continuationToken: expect.stringMatching(/^cpjs1:/),
+        checkAfterSeconds: 30,
+      });
+      expect(stateOf(outcome)).toEqual({ buildId: BUILD_ID });
+    });
+
+    it.each<[string, string, string]>([
+      [
+        'not JSON',
+        'not json',
+        'The continuation token names no build: it was not written by this action',
+      ],
+      ...[
+        ['a hand-written token without a build', '{}'],
+        ['a hand-written token with an empty build id', '{"buildId":""}'],
+        ['a state without a build', 'cpjs1:{"v":1,"s":{}}'],
+        ['a state whose build id is no build id', 'cpjs1:{"v":1,"s":{"buildId":"app build"}}'],
+      ].map(([what = '', token = '']): [string, string, string] => [
+        what,
+        token,
+        "The continuation state does not satisfy the state's schema (version 1): buildId: must be a CodeBuild build id",
+      ]),
+      [
+        'a state of a later version',
+        `cpjs1:{"v":2,"s":{"buildId":"${BUILD_ID}"}}`,
+        'The continuation token holds version 2 of the state, and this processor reads version 1',
+      ],
+    ])('fails %s without calling CodeBuild', async (_what, continuationToken, message) => {
+      const outcome = codebuildRunner().process(
+        job({ configuration: { ProjectName: 'app-build' }, continuationToken }),
+        processingContext(),
+      );
+
+      await expect(outcome).rejects.toMatchObject({
+        failureType: 'JobFailed',
+        message: expect.stringContaining(message),
+      });
+      expect(codebuild.calls()).toHaveLength(0);
+    });
+
+    it('refuses to write a state too long for the token, before anything is sent', () => {
+      expect(() => BuildState.encode({ buildId: `app:${'0'.repeat(2_100)}` })).toThrow(
+        /over the limit of 2014/,
+      );
+    });
+  });
+
+  describe('a stop while a check runs', () => {
+    /** A context whose signal the test aborts, with the reason it gives. */
+    function stoppable() {
+      const controller = new AbortController();
+      const context: TestProcessingContext = { ...processingContext(), signal: controller.signal };
+      return { context, abort: (reason?: unknown) => controller.abort(reason) };
+    }
+
+    /** BatchGetBuilds in flight when the signal aborts: the SDK gives up on the call. */
+    function abortedDuringCheck(abort: (reason?: unknown) => void, reason?: unknown) {
+      codebuild.on(BatchGetBuildsCommand).callsFake(() => {
+        abort(reason);
+        throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+      });
+    }
+
+    it('continues with the build when the pipeline stopped the execution, for cancel to stop it', async () => {
+      const { context, abort } = stoppable();
+      abortedDuringCheck(abort, new JobCanceledError('abandoned'));
+
+      const { outcome } = await run(
+        job({ configuration: { ProjectName: 'app-build' }, continuationToken: STATE_TOKEN }),
+        context,
+      );
+
+      expect(outcome).toMatchObject({
+        kind: 'continue',
+        summary: `Build ${BUILD_ID}: check stopped (abandoned)`,
+      });
+      expect(stateOf(outcome)).toEqual({ buildId: BUILD_ID });
+      expect(context.logs).toContainEqual({
+        level: 'warn',
+        message: 'build check stopped: the pipeline stopped the execution',
+        attributes: { buildId: BUILD_ID, reason: 'abandoned' },
+      });
+    });
+
+    it.each([
+      ['its deadline passed', undefined],
+      ['nothing aborted it', 'no abort'],
+    ])(
+      'lets a check that failed because %s go through, for the worker to report',
+      async (_why, given) => {
+        const { context, abort } = stoppable();
+        if (given === 'no abort') {
+          codebuild.on(BatchGetBuildsCommand).rejects(new Error('socket hang up'));
+        } else {
+          abortedDuringCheck(abort, given);
+        }
+
         const outcome = codebuildRunner().process(
-          job({ configuration: { ProjectName: 'app-build' }, continuationToken }),
-          processingContext(),
+          job({ configuration: { ProjectName: 'app-build' }, continuationToken: STATE_TOKEN }),
+          context,
         );
 
-        await expect(outcome).rejects.toMatchObject({
-          failureType: 'JobFailed',
-          message: 'The continuation token names no build: it was not written by this action',
-        });
-        expect(codebuild.calls()).toHaveLength(0);
+        await expect(outcome).rejects.toThrow(
+          given === 'no abort' ? 'socket hang up' : 'Request aborted',
+        );
       },
     );
+  });
+
+  describe('cancel', () => {
+    /** A stop of the execution, as the worker hands it to `cancel`. */
+    function cancellation(continuationToken: string): Cancellation {
+      return {
+        reason: 'abandoned',
+        continuationToken,
+        externalExecutionId: BUILD_ID,
+        actionExecutionId: '5e6f7a8b-1c2d-4e3f-9a0b-1c2d3e4f5a6b',
+        pipelineName: 'my-pipeline',
+      };
+    }
+
+    /** The processor's `cancel`, called with a context as the worker gives it. */
+    async function cancel(given: Cancellation) {
+      const { cancel: hook } = codebuildRunner();
+      if (hook === undefined) throw new Error('the processor has no cancel');
+      const context = processingContext();
+      contexts.push(context);
+      await hook(given, context);
+      return context;
+    }
+
+    it('stops the build of the state the worker last recorded', async () => {
+      codebuild
+        .on(StopBuildCommand, { id: BUILD_ID })
+        .resolves({ build: build({ buildStatus: 'STOPPED' }) });
+
+      const context = await cancel(cancellation(STATE_TOKEN));
+
+      expect(codebuild.commandCalls(StopBuildCommand).map((call) => call.args[0].input)).toEqual([
+        { id: BUILD_ID },
+      ]);
+      // awsClient passes the cancel context's signal with the call.
+      const [, options] = codebuild.call(0).args as unknown[];
+      expect(options).toMatchObject({ abortSignal: context.signal });
+      expect(context.logs).toContainEqual({
+        level: 'info',
+        message: 'build stopped',
+        attributes: { buildId: BUILD_ID, reason: 'abandoned', status: 'STOPPED' },
+      });
+    });
+
+    it('stops the build of a {"buildId"} token an earlier version wrote', async () => {
+      codebuild.on(StopBuildCommand).resolves({ build: build({ buildStatus: 'STOPPED' }) });
+
+      await cancel(cancellation(HAND_WRITTEN_TOKEN));
+
+      expect(codebuild.commandCalls(StopBuildCommand).map((call) => call.args[0].input)).toEqual([
+        { id: BUILD_ID },
+      ]);
+    });
+
+    it('has nothing to stop when CodeBuild no longer knows the build', async () => {
+      codebuild
+        .on(StopBuildCommand)
+        .rejects(new ResourceNotFoundException({ message: 'Build not found', $metadata: {} }));
+
+      const context = await cancel(cancellation(STATE_TOKEN));
+
+      expect(context.logs).toContainEqual({
+        level: 'warn',
+        message: 'build to stop is not known to CodeBuild',
+        attributes: { buildId: BUILD_ID, reason: 'abandoned' },
+      });
+    });
+
+    it('lets any other refusal go through, for the worker to log', async () => {
+      const denied = Object.assign(new Error('not authorized to perform: codebuild:StopBuild'), {
+        name: 'AccessDeniedException',
+      });
+      codebuild.on(StopBuildCommand).rejects(denied);
+
+      await expect(cancel(cancellation(STATE_TOKEN))).rejects.toThrow(
+        'not authorized to perform: codebuild:StopBuild',
+      );
+    });
+
+    it('fails a token this action did not write, without calling CodeBuild', async () => {
+      await expect(cancel(cancellation('{}'))).rejects.toThrow(
+        'buildId: must be a CodeBuild build id',
+      );
+      expect(codebuild.calls()).toHaveLength(0);
+    });
   });
 
   describe('the configuration', () => {

@@ -1,7 +1,7 @@
 /**
- * What `cdk synth` deploys: the worker may start and read builds of the configured projects
- * only, and the action's links open CodeBuild's console. Bundling is skipped here (`cdk synth`
- * in CI bundles for real).
+ * What `cdk synth` deploys: the worker may start, read and stop builds of the configured
+ * projects only, and the action's links open CodeBuild's console. Bundling is skipped here
+ * (`cdk synth` in CI bundles for real).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,13 +21,13 @@ describe('CodeBuildRunnerStack', () => {
   }, 60_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('allows the worker to start and read builds of the configured projects only', () => {
+  it('allows the worker to start, read and stop builds of the configured projects only', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
           {
             Effect: 'Allow',
-            Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'],
+            Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
             Resource: {
               'Fn::Join': [
                 '',

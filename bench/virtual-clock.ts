@@ -71,14 +71,5 @@ export class VirtualClock {
   }
 }
 
-/** A seeded PRNG (mulberry32): uniform draws in [0, 1), the same for the same seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seeded PRNG (mulberry32): the emulator's, the same draws for the same seed. */
+export { seededRandom } from '../local/emulator/random.js';

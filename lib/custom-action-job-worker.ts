@@ -283,36 +283,12 @@ export class CustomActionJobWorker
     });
     this.startedEventRule = new events.Rule(this, 'StartedEventRule', {
       description: `Invokes the ${this.actionTypeLabel} job worker when such an action starts`,
-      eventPattern: {
-        source: ['aws.codepipeline'],
-        detailType: ['CodePipeline Action Execution State Change'],
-        detail: {
-          state: ['STARTED'],
-          type: {
-            owner: [this.actionType.owner],
-            category: [this.actionType.category],
-            provider: [this.actionType.provider],
-            version: eventVersionValues(this.actionType.version),
-          },
-        },
-      },
+      eventPattern: this.actionEventPattern(['STARTED']),
       targets: [target],
     });
     this.stopEventRule = new events.Rule(this, 'StopEventRule', {
       description: `Invokes the ${this.actionTypeLabel} job worker when such an action execution is stopped or fails`,
-      eventPattern: {
-        source: ['aws.codepipeline'],
-        detailType: ['CodePipeline Action Execution State Change'],
-        detail: {
-          state: [...STOP_EVENT_STATES],
-          type: {
-            owner: [this.actionType.owner],
-            category: [this.actionType.category],
-            provider: [this.actionType.provider],
-            version: eventVersionValues(this.actionType.version),
-          },
-        },
-      },
+      eventPattern: this.actionEventPattern([...STOP_EVENT_STATES]),
       targets: [target],
     });
     // Polling an action type that does not exist yet fails with ActionTypeNotFoundException.
@@ -348,6 +324,23 @@ export class CustomActionJobWorker
   }
 
   /** A worker that polls another's action type must describe the same type, with its own value. */
+  /** The action type's `CodePipeline Action Execution State Change` events in `states`. */
+  private actionEventPattern(states: readonly string[]): events.EventPattern {
+    return {
+      source: ['aws.codepipeline'],
+      detailType: ['CodePipeline Action Execution State Change'],
+      detail: {
+        state: [...states],
+        type: {
+          owner: [this.actionType.owner],
+          category: [this.actionType.category],
+          provider: [this.actionType.provider],
+          version: eventVersionValues(this.actionType.version),
+        },
+      },
+    };
+  }
+
   private registrarProblems(
     registrar: ICustomActionJobWorker,
     props: CustomActionJobWorkerProps,

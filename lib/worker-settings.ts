@@ -21,6 +21,7 @@ import type {
   LedgerEncryption,
   WorkerLogLevel,
 } from './custom-action-job-worker-props.js';
+import { unknownPropProblems } from './known-props.js';
 import type { SettingProblem } from './setting-problem.js';
 
 export type { SettingProblem } from './setting-problem.js';
@@ -240,7 +241,7 @@ class Collector {
 
 /**
  * Applies the defaults and checks every value, so that a value the function or CloudFormation
- * would refuse fails at synth. Every problem is collected (none is thrown); a refused value
+ * would refuse, or a prop the worker does not know, fails at synth. Every problem is collected (none is thrown); a refused value
  * is replaced by its default in the settings, so the construct can still be built and report
  * them all at once.
  *
@@ -337,7 +338,10 @@ export function resolveSettings(props: CustomActionJobWorkerProps): {
       d.errorAlarmThreshold,
     ),
   };
-  return { settings, problems: [...c.problems, ...crossChecks(settings)] };
+  return {
+    settings,
+    problems: [...unknownPropProblems(props), ...c.problems, ...crossChecks(settings)],
+  };
 }
 
 /** The reservation: none unless asked for, by `reserveConcurrency` or a number. */

@@ -105,8 +105,13 @@ function propertyProblems(properties: readonly CustomActionProperty[]): SettingP
     problems.push(`must hold at most ${MAX_PROPERTIES} properties (got ${properties.length})`);
   }
   const names = new Set<string>();
-  for (const property of properties) {
+  for (const [index, property] of properties.entries()) {
     const { name } = property;
+    // An app run without a type check may leave it out, or give another type.
+    if (typeof name !== 'string') {
+      problems.push(`property number ${index + 1} needs a name (a string of 1-50 characters)`);
+      continue;
+    }
     if (name.length < 1 || name.length > 50) {
       problems.push(`property name '${name}' must be 1-50 characters`);
     }

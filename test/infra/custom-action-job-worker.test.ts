@@ -306,6 +306,18 @@ describe('CustomActionJobWorker validation', () => {
   const many = (n: number) =>
     Array.from({ length: n }, (_, i) => ({ name: `P${i}`, required: false }));
 
+  it('reports a configuration property without a name (an app run without a type check) instead of crashing', () => {
+    const unnamed = { nam: 'Token', required: true } as unknown as {
+      name: string;
+      required: boolean;
+    };
+
+    expect(errors({ configurationProperties: [...many(1), unnamed] })).toEqual([
+      expect.stringMatching(/entry number 2 has no field 'nam' \(did you mean 'name'\?\)/),
+      expect.stringMatching(/property number 2 needs a name \(a string of 1-50 characters\)/),
+    ]);
+  });
+
   it.each<[string, Partial<CustomActionJobWorkerProps>, RegExp]>([
     ['a provider with a space', { provider: 'Bake Time' }, /provider/],
     ['a provider of 36 characters', { provider: 'P'.repeat(36) }, /provider/],

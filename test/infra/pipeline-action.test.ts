@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CustomActionJobWorker,
   type CustomActionJobWorkerProps,
@@ -75,6 +75,11 @@ const scanAction = (props: Partial<JobWorkerActionProps>) =>
   );
 
 describe('CustomActionJobWorker.action in a pipeline', () => {
+  // The first synth loads aws-cdk-lib's modules: slow on a loaded machine, so not in a test.
+  beforeAll(() => {
+    Template.fromStack(scanAction({}).stack);
+  }, 120_000);
+
   it('is the action type in the pipeline template, with its configuration and artifacts', () => {
     const findings = new codepipeline.Artifact('Findings');
     const { stack } = scanAction({
@@ -119,25 +124,69 @@ describe('CustomActionJobWorker.action in a pipeline', () => {
     });
   });
 
-  it("waits for the registering worker's registration when the worker polls another's type", () => {
-    const { stack } = pipelineWith((first, source) => {
-      const second = new CustomActionJobWorker(first, 'Second', {
+  describe('of a worker that polls the type another worker registers', () => {
+    // Two workers of one type poll for different values of its queryable property.
+    const polled: Partial<CustomActionJobWorkerProps> = {
+      configurationProperties: [
+        { name: 'Severity', required: true, key: true },
+        { name: 'Stage', required: true, queryable: true },
+      ],
+      queryParam: { Stage: 'prod' },
+    };
+    const second = (
+      first: CustomActionJobWorker,
+      props: Partial<CustomActionJobWorkerProps> = {},
+    ) =>
+      new CustomActionJobWorker(first, 'Second', {
         ...SCAN,
+        ...polled,
         registeredBy: first,
-        queryParam: undefined,
+        queryParam: { Stage: 'dev' },
         serviceName: 'second',
+        ...props,
       });
-      return second.action({
-        actionName: 'Scan',
-        input: source,
-        configuration: { Severity: 'LOW' },
+
+    it("waits for the registering worker's registration, and polls its own value", () => {
+      const { stack } = pipelineWith(
+        (first, source) =>
+          second(first).action({
+            actionName: 'Scan',
+            input: source,
+            configuration: { Severity: 'LOW' },
+          }),
+        polled,
+      );
+      const template = Template.fromStack(stack);
+      const typeIds = Object.keys(template.findResources('AWS::CodePipeline::CustomActionType'));
+
+      expect(synthErrors(stack)).toEqual([]);
+      expect(typeIds).toHaveLength(1);
+      template.hasResource('AWS::CodePipeline::Pipeline', {
+        DependsOn: Match.arrayWith(typeIds),
+        Properties: {
+          Stages: Match.arrayWith([
+            Match.objectLike({
+              Actions: [Match.objectLike({ Configuration: { Severity: 'LOW', Stage: 'dev' } })],
+            }),
+          ]),
+        },
       });
     });
-    const template = Template.fromStack(stack);
-    const typeIds = Object.keys(template.findResources('AWS::CodePipeline::CustomActionType'));
 
-    expect(typeIds).toHaveLength(1);
-    template.hasResource('AWS::CodePipeline::Pipeline', { DependsOn: Match.arrayWith(typeIds) });
+    it("counts artifacts against the registering worker's bounds", () => {
+      const { stack } = pipelineWith(
+        (first) =>
+          second(first, { minInputArtifacts: 0 }).action({
+            actionName: 'Scan',
+            configuration: { Severity: 'LOW' },
+          }),
+        polled,
+      );
+
+      expect(synthErrors(stack)).toEqual([
+        'inputs must hold 1 artifacts, as Custom/Test/SecurityScan/2 takes (got 0)',
+      ]);
+    });
   });
 
   it('takes a secret property as a reference that CloudFormation resolves', () => {

@@ -44,6 +44,12 @@ export interface JobWorkerActionProps extends codepipeline.CommonActionProps {
   readonly configuration?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The output variable names the worker lets a processor return (its outcome check's
+ * `OUTPUT_VARIABLE_NAME`, which lib/ may not import; a test keeps the two the same).
+ */
+export const OUTPUT_VARIABLE_NAME = /^[A-Za-z0-9@\-_]+$/;
+
 /** What an action needs to know of its worker's action type. */
 export interface JobWorkerActionType {
   readonly identity: ActionTypeIdentity;
@@ -76,8 +82,10 @@ export interface JobWorkerActionType {
 export class JobWorkerAction extends codepipeline.Action {
   protected readonly providedActionProperties: codepipeline.ActionProperties;
   private readonly configuration: Readonly<Record<string, string>>;
-  private readonly problems: readonly SettingProblem[];
+  private readonly problems: SettingProblem[];
   private readonly registration?: IConstruct;
+  /** Where problems are reported, once the action is in a pipeline. */
+  private scope?: Construct;
 
   /**
    * @param type - the worker's action type
@@ -126,6 +134,12 @@ export class JobWorkerAction extends codepipeline.Action {
    * });
    */
   public variable(name: string): string {
+    if (!OUTPUT_VARIABLE_NAME.test(name)) {
+      this.addProblem({
+        setting: 'variable',
+        problem: `name ${JSON.stringify(name)} is not one a processor can return: use only letters, digits and @ - _`,
+      });
+    }
     return this.variableExpression(name);
   }
 
@@ -134,15 +148,24 @@ export class JobWorkerAction extends codepipeline.Action {
     stage: codepipeline.IStage,
     _options: codepipeline.ActionBindOptions,
   ): codepipeline.ActionConfig {
-    for (const { setting, problem } of this.problems) {
-      Annotations.of(scope).addError(`${setting} ${problem}`);
-    }
+    this.scope = scope;
+    for (const problem of this.problems) this.report(problem);
     // CodePipeline refuses a pipeline whose action type does not exist yet.
     if (this.registration) {
       const { pipeline } = stage;
       (pipeline.node.defaultChild ?? pipeline).node.addDependency(this.registration);
     }
     return { configuration: this.configuration };
+  }
+
+  /** Reported now when the action is in a pipeline, or when it is added to one. */
+  private addProblem(problem: SettingProblem): void {
+    this.problems.push(problem);
+    if (this.scope) this.report(problem);
+  }
+
+  private report({ setting, problem }: SettingProblem): void {
+    if (this.scope) Annotations.of(this.scope).addError(`${setting} ${problem}`);
   }
 }
 

@@ -4,11 +4,16 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { OUTPUT_VARIABLE_NAME as WORKER_VARIABLE_NAME } from '../../lambda/worker/outcome-check.js';
 import {
   CustomActionJobWorker,
   type CustomActionJobWorkerProps,
 } from '../../lib/custom-action-job-worker.js';
-import type { JobWorkerAction, JobWorkerActionProps } from '../../lib/pipeline-action.js';
+import {
+  type JobWorkerAction,
+  type JobWorkerActionProps,
+  OUTPUT_VARIABLE_NAME,
+} from '../../lib/pipeline-action.js';
 import { SAMPLE_ENTRY } from './synth.js';
 
 const SCAN: CustomActionJobWorkerProps = {
@@ -358,6 +363,35 @@ describe('CustomActionJobWorker.action in a pipeline', () => {
         ]),
       });
     });
+
+    it('takes the names the worker lets a processor return', () => {
+      expect(OUTPUT_VARIABLE_NAME.source).toBe(WORKER_VARIABLE_NAME.source);
+      expect(OUTPUT_VARIABLE_NAME.flags).toBe(WORKER_VARIABLE_NAME.flags);
+    });
+
+    it.each([
+      ['before', true],
+      ['after', false],
+    ])(
+      'fails synth for a name no processor can return, read %s the action is added',
+      (_when, before) => {
+        let scan: JobWorkerAction | undefined;
+        const { stack } = pipelineWith((worker, source) => {
+          scan = worker.action({
+            actionName: 'Scan',
+            input: source,
+            configuration: { Severity: 'HIGH' },
+          });
+          if (before) scan.variable('Files scanned');
+          return scan;
+        });
+        if (!before) scan?.variable('Files scanned');
+
+        expect(synthErrors(stack)).toEqual([
+          'variable name "Files scanned" is not one a processor can return: use only letters, digits and @ - _',
+        ]);
+      },
+    );
 
     it('gives the action a namespace of its own when it has none and a variable is read', () => {
       const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });

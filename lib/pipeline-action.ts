@@ -97,6 +97,7 @@ export class JobWorkerAction extends codepipeline.Action {
     const outputs = props.outputs ?? [];
     this.configuration = withPolledValue(props.configuration ?? {}, type.queryParam);
     this.problems = [
+      ...unknownProps(props),
       ...(props.input && props.inputs
         ? [{ setting: 'input', problem: 'must not be given with inputs: give one of them' }]
         : []),
@@ -167,6 +168,29 @@ export class JobWorkerAction extends codepipeline.Action {
   private report({ setting, problem }: SettingProblem): void {
     if (this.scope) Annotations.of(this.scope).addError(`${setting} ${problem}`);
   }
+}
+
+const ACTION_PROPS: readonly (keyof JobWorkerActionProps)[] = [
+  'actionName',
+  'runOrder',
+  'variablesNamespace',
+  'input',
+  'inputs',
+  'outputs',
+  'configuration',
+];
+
+/** A misspelt prop would be dropped without a word by an app that tsx runs unchecked. */
+function unknownProps(props: JobWorkerActionProps): SettingProblem[] {
+  return Object.keys(props)
+    .filter((name) => !(ACTION_PROPS as readonly string[]).includes(name))
+    .map((name) => {
+      const guess = closest(name, ACTION_PROPS);
+      return {
+        setting: name,
+        problem: `is not a prop of an action (${ACTION_PROPS.join(', ')})${guess ? `: did you mean '${guess}'?` : ''}`,
+      };
+    });
 }
 
 /** The queryable property, when left out, is the value the worker polls for. */

@@ -251,6 +251,21 @@ describe('CustomActionJobWorker.action in a pipeline', () => {
     expect(synthErrors(stack)).toEqual([message]);
   });
 
+  it('fails synth with one line for a misspelt prop, which an app run unchecked would drop', () => {
+    const { stack } = pipelineWith((worker, source) =>
+      worker.action({
+        actionName: 'Scan',
+        input: source,
+        configuration: { Severity: 'HIGH' },
+        runOrdr: 2,
+      } as JobWorkerActionProps),
+    );
+
+    expect(synthErrors(stack)).toEqual([
+      "runOrdr is not a prop of an action (actionName, runOrder, variablesNamespace, input, inputs, outputs, configuration): did you mean 'runOrder'?",
+    ]);
+  });
+
   it('fails synth with one line for both input and inputs', () => {
     const { stack } = pipelineWith((worker, source) =>
       worker.action({

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The package as a user gets it: packed into a tarball once, installed into a fresh copy of
 # each example app (outside this repository, with its other dependencies from the registry),
-# then each app's own type check, tests, `cdk synth` with real bundling, and a local run
-# through the package's bin. Any failing step fails CI, so a broken export, type, bin or
-# bundling path of the package breaks the build here. Between them the examples use every
+# then each app's own type check, tests, `cdk synth` with real bundling, cfn-lint on the
+# synthesized templates, and a local run through the package's bin. Any failing step fails
+# CI, so a broken export, type, bin or bundling path of the package breaks the build here. Between them the examples use every
 # entry point of the package and its bin (test/unit/example-apps.test.ts).
 #
 #   bash .ci/consumer-app.sh                       every example; removes the copies afterwards
@@ -32,6 +32,18 @@ step "npm pack (builds the package through its prepack script)"
 TARBALL=$(npm pack --silent --pack-destination "$WORK" | tail -n 1)
 TARBALL="$WORK/$TARBALL"
 echo "$TARBALL"
+
+# cfn-lint over templates: an error fails CI; warnings are printed and do not (those of these
+# examples are W3005, a DependsOn that CDK itself writes next to a GetAtt of the same
+# resource). Without cfn-lint on PATH the step is skipped, saying so.
+lint_templates() {
+  if ! command -v cfn-lint >/dev/null; then
+    echo "cfn-lint not on PATH: template lint skipped"
+    return 0
+  fi
+  cfn-lint --version
+  cfn-lint --non-zero-exit-code error --format parseable -- "$@"
+}
 
 # One app: a fresh copy, the tarball installed into it, and its checks.
 check_example() {
@@ -65,6 +77,9 @@ check_example() {
   step "$name: cdk synth (bundling src/handler.ts with esbuild from the app's root)"
   npx --no-install cdk synth --quiet
   node "$ROOT/.ci/check-consumer-asset.mjs" "$app/cdk.out" "$name"
+
+  step "$name: cfn-lint on the synthesized templates"
+  lint_templates cdk.out/*.template.json
 
   step "$name: local run through the bin (codepipeline-job-worker run)"
   npx --no-install codepipeline-job-worker run --entry src/handler.ts --jobs jobs.json

@@ -34,6 +34,7 @@ import {
 } from '../lambda/contract.js';
 import {
   type ActionTypeIdentity,
+  type ArtifactBounds,
   actionTypeArn,
   actionTypeLabel,
   actionTypeProblems,
@@ -51,6 +52,7 @@ import type {
   CustomActionJobWorkerProps,
   ICustomActionJobWorker,
 } from './custom-action-job-worker-props.js';
+import { JobWorkerAction, type JobWorkerActionProps } from './pipeline-action.js';
 import { ProcessorPrincipal } from './processor-principal.js';
 import type { SettingProblem } from './setting-problem.js';
 import { urlTemplateProblems } from './url-templates.js';
@@ -133,6 +135,8 @@ export class CustomActionJobWorker
   public readonly queryParam?: Readonly<Record<string, string>>;
   /** The action type's registration; undefined when another worker registers it. */
   public readonly registration?: codepipeline.CustomActionRegistration;
+  /** The artifact counts an action of this type takes (those of the worker that registers it). */
+  public readonly artifactBounds: ArtifactBounds;
   /**
    * What `grant*` calls give the processor's own calls to: the function's role, through a
    * policy of its own (see {@link processorPolicy}).
@@ -141,6 +145,8 @@ export class CustomActionJobWorker
   private readonly processor: ProcessorPrincipal;
   /** Log groups the Details link searches: this worker's, and those of workers it registers for. */
   private readonly detailsLogGroups: logs.ILogGroup[] = [];
+  /** The registration a pipeline with an action of this type waits for. */
+  private readonly typeRegistration?: codepipeline.CustomActionRegistration;
 
   constructor(scope: Construct, id: string, props: CustomActionJobWorkerProps) {
     super(scope, id);
@@ -270,6 +276,11 @@ export class CustomActionJobWorker
       });
     }
     const registration = registrar?.registration ?? this.registration;
+    this.typeRegistration = registration;
+    this.artifactBounds =
+      registrar instanceof CustomActionJobWorker
+        ? registrar.artifactBounds
+        : settings.artifactBounds;
 
     const target = new targets.LambdaFunction(this.workerFunction, {
       deadLetterQueue: this.deadLetterQueue,
@@ -312,6 +323,35 @@ export class CustomActionJobWorker
    */
   public addToRolePolicy(statement: iam.PolicyStatement): void {
     this.processor.addToPrincipalPolicy(statement);
+  }
+
+  /**
+   * An action of this worker's action type for a CodePipeline pipeline (`Pipeline` accepts
+   * it). Its configuration and artifact counts are checked against the action type when it is
+   * added to a pipeline, each problem an error of `cdk synth`; the pipeline depends on the
+   * action type's registration, so one deployment creates both, in order.
+   *
+   * @param props - its name, artifacts, configuration, namespace and run order
+   * @example
+   * const scan = worker.action({
+   *   actionName: 'Scan',
+   *   input: sourceOutput,
+   *   configuration: { Severity: 'HIGH' },
+   * });
+   * pipeline.addStage({ stageName: 'Test', actions: [scan] });
+   */
+  public action(props: JobWorkerActionProps): JobWorkerAction {
+    return new JobWorkerAction(
+      {
+        identity: this.actionType,
+        properties: this.configurationProperties,
+        bounds: this.artifactBounds,
+        queryParam: this.queryParam,
+        registration: this.typeRegistration,
+        worker: this.node.path,
+      },
+      props,
+    );
   }
 
   /**

@@ -11,7 +11,7 @@
  *   entry: 'src/handler.ts',
  * });
  */
-export type { ActionTypeIdentity } from './action-type.js';
+export type { ActionTypeIdentity, ArtifactBounds } from './action-type.js';
 export { CustomActionJobWorker } from './custom-action-job-worker.js';
 export type {
   CustomActionJobWorkerProps,
@@ -20,4 +20,5 @@ export type {
   WorkerLogLevel,
 } from './custom-action-job-worker-props.js';
 export { MissingPeerDependencyError, type OptionalPeer } from './optional-peer.js';
+export { JobWorkerAction, type JobWorkerActionProps } from './pipeline-action.js';
 export type { WorkerAlarmName } from './worker-monitoring.js';

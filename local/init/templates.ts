@@ -180,13 +180,7 @@ export function placeholderValues(
     repeat: 2,
   };
   const required = properties.filter((property) => property.required).map((p) => p.name);
-  const unconfigured = {
-    name: 'unconfigured',
-    inputArtifacts: configured.inputArtifacts,
-    outputArtifacts: configured.outputArtifacts,
-    expect: { outcome: 'failure', failureType: 'ConfigurationError' },
-  };
-  const jobs = required.length > 0 ? [configured, unconfigured] : [configured];
+  const jobs = [configured];
   const indented = (value: unknown) => JSON.stringify(value, null, 2).replace(/\n/g, '\n  ');
   const values: Record<string, string> = {
     projectName: spec.projectName,

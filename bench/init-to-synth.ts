@@ -60,14 +60,20 @@ const sum = (steps: readonly Step[], names: readonly string[]) =>
     .reduce((total, step) => total + step.seconds, 0);
 
 /** The BENCHMARKS.md section for the steps. */
-export function section(steps: readonly Step[], before: number[], after: number[]): string {
-  const row = (step: Step) => `| ${step.name} | \`${step.command}\` | ${step.seconds.toFixed(1)} |`;
+export function section(
+  steps: readonly Step[],
+  tarball: string,
+  before: number[],
+  after: number[],
+): string {
+  const row = (step: Step) =>
+    `| ${step.name} | \`${step.command.replaceAll(tarball, 'TARBALL')}\` | ${step.seconds.toFixed(1)} |`;
   const load = (avg: number[]) => avg.map((n) => n.toFixed(2)).join(' / ');
   const total = (names: string[]) => sum(steps, names).toFixed(1);
   return [
     SECTION,
     '',
-    `Measured by \`bench/init-to-synth.ts\` (\`npx tsx bench/init-to-synth.ts\`; not part of \`npm run bench\`) on ${new Date().toISOString().slice(0, 10)}: the package packed once, then each command run once, in order, in a fresh folder outside the repository, timed by the wall clock, with no file edited between them. \`init\` runs from the tarball through npx, which installs the package and its dependencies into npx's cache first (from the npm cache here); \`npm install\` runs with \`--prefer-offline\` against a warm npm cache. ${cpus().length} cores shared with other work: load average ${load(before)} before, ${load(after)} after (1 / 5 / 15 minutes), ${Math.round(totalmem() / 2 ** 30)} GB.`,
+    `Measured by \`bench/init-to-synth.ts\` (\`npx tsx bench/init-to-synth.ts\`; not part of \`npm run bench\`) on ${new Date().toISOString().slice(0, 10)}: the package packed once (\`TARBALL\`), then each command run once, in order, in a fresh folder outside the repository, timed by the wall clock, with no file edited between them. \`init\` runs from the tarball through npx, which installs the package and its dependencies into npx's cache first (from the npm cache here); \`npm install\` runs with \`--prefer-offline\` against a warm npm cache. ${cpus().length} cores shared with other work: load average ${load(before)} before, ${load(after)} after (1 / 5 / 15 minutes), ${Math.round(totalmem() / 2 ** 30)} GB.`,
     '',
     '| step | command | seconds |',
     '| --- | --- | --- |',
@@ -108,7 +114,7 @@ function main(): void {
       timed('tsc', 'npx --no-install tsc --noEmit', app),
       timed('cdk synth', 'npx --no-install cdk synth --quiet', app),
     ];
-    const text = section(steps, before, loadavg());
+    const text = section(steps, tarball, before, loadavg());
     process.stdout.write(text);
     if (values.write) {
       const file = path.join(REPO_ROOT, 'BENCHMARKS.md');

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../cli-args.js';
 import {
@@ -86,11 +86,18 @@ export async function promptMissing(
   return answers as ActionAnswers;
 }
 
+/** Questions on stderr, answers from stdin's lines (buffered, so typed-ahead lines are kept). */
 function terminalAsk(): { ask: Ask; close: () => void } {
-  const lines = createInterface({ input: process.stdin, output: process.stderr });
+  const terminal = createInterface({ input: process.stdin, terminal: false });
+  const lines = terminal[Symbol.asyncIterator]();
   return {
-    ask: (question, fallback) => lines.question(`${question} [${fallback || 'none'}]: `),
-    close: () => lines.close(),
+    ask: async (question, fallback) => {
+      process.stderr.write(`${question} [${fallback || 'none'}]: `);
+      const line = await lines.next();
+      // End of input (Ctrl-D) keeps the default, as an empty line does.
+      return line.done ? '' : line.value;
+    },
+    close: () => terminal.close(),
   };
 }
 

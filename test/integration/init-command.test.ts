@@ -38,13 +38,10 @@ function files(dir: string): string[] {
 
 describe('codepipeline-job-worker init', () => {
   let work: string;
-  beforeAll(() => {
+  let result: Awaited<ReturnType<typeof init>>;
+  beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'init-bin-'));
-  });
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-  it('writes the project and says what to run next', async () => {
-    const result = await init(
+    result = await init(
       work,
       'scan-app',
       '--category',
@@ -56,7 +53,10 @@ describe('codepipeline-job-worker init', () => {
       '--outputs',
       '1',
     );
+  }, 60_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+  it('writes the project and says what to run next', () => {
     expect(result).toMatchObject({ status: 0, stderr: '' });
     expect(result.stdout).toContain('Created Custom/Build/ScanApp/1 in scan-app: 12 files');
     expect(result.stdout).toContain('npm install\n  npm test\n  npm start\n  npx cdk synth');
@@ -74,7 +74,7 @@ describe('codepipeline-job-worker init', () => {
       'test/processor.test.ts',
       'tsconfig.json',
     ]);
-  }, 60_000);
+  });
 
   it('type-checks against the package it scaffolds for, as tsc and cdk synth will', async () => {
     const app = join(work, 'scan-app');
@@ -112,18 +112,18 @@ describe('codepipeline-job-worker init', () => {
   it('refuses a folder that is not empty: one line, exit status 2, nothing written', async () => {
     const before = files(join(work, 'scan-app'));
 
-    const result = await init(work, 'scan-app', '--provider', 'Other');
+    const refused = await init(work, 'scan-app', '--provider', 'Other');
 
-    expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^\S*scan-app is not empty \(it holds [^\n]+\n$/);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^\S*scan-app is not empty \(it holds [^\n]+\n$/);
     expect(files(join(work, 'scan-app'))).toEqual(before);
   }, 60_000);
 
   it('refuses a name CodePipeline would refuse: one line, exit status 2, no folder', async () => {
-    const result = await init(work, 'bad', '--provider', 'Scan.App', '--property', 'A B');
+    const refused = await init(work, 'bad', '--provider', 'Scan.App', '--property', 'A B');
 
-    expect(result.status).toBe(2);
-    expect(result.stderr).toBe(
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toBe(
       '--provider must be 1-35 characters of [0-9A-Za-z_-] (got "Scan.App"); property name must be 1-50 characters, none of them a comma, a colon or a space (got "A B")\n',
     );
     expect(existsSync(join(work, 'bad'))).toBe(false);

@@ -4,7 +4,7 @@
 // app uses (bundled, not left to the runtime's copy), and nothing of aws-cdk-lib, of the
 // package's infrastructure and local tooling, or of the app's tests and local stand-ins.
 //
-//   node .ci/check-consumer-asset.mjs <cdk.out> <example: security-scan | codebuild-runner>
+//   node .ci/check-consumer-asset.mjs <cdk.out> <example: security-scan | codebuild-runner | init-app>
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -34,6 +34,15 @@ const EXPECTED = {
     "the package's artifact API (writeOutput)":
       /codepipeline-job-worker\/dist\/lambda\/artifacts\/job-artifacts\.js$/,
     'yazl (zipping the output)': /node_modules\/yazl\//,
+  },
+  // The project `codepipeline-job-worker init` scaffolds (.ci/init-app.sh).
+  'init-app': {
+    "the project's processor (src/processor.ts)": /(^|\/)src\/processor\.ts$/,
+    "the project's configuration schema (src/configuration.ts)": /(^|\/)src\/configuration\.ts$/,
+    "the package's kit (parseConfiguration)":
+      /codepipeline-job-worker\/dist\/lambda\/kit\/configuration\.js$/,
+    "the package's artifact API (writeOutput)":
+      /codepipeline-job-worker\/dist\/lambda\/artifacts\/job-artifacts\.js$/,
   },
 };
 

@@ -92,3 +92,7 @@ for example in "${EXAMPLES[@]}"; do
 done
 
 printf '\nconsumer app: every step of %s passed in %d s\n' "${EXAMPLES[*]}" "$SECONDS"
+
+# A project scaffolded by `codepipeline-job-worker init` from the same tarball, unless only
+# some examples were asked for.
+if [[ $# -eq 0 ]]; then bash "$ROOT/.ci/init-app.sh" "$TARBALL"; fi

@@ -1,13 +1,13 @@
 /**
- * What a user installs: the tarball `npm pack` makes holds the library's build, its README and
- * licence, and no sample code. The samples (samples/) are this repository's app: the build
+ * What a user installs: the tarball `npm pack` makes holds the library's build, the templates
+ * `codepipeline-job-worker init` fills, its README and licence, and no sample code. The samples (samples/) are this repository's app: the build
  * does not compile them, and `files` in package.json need not leave them out.
  *
  * The tarball is listed from a fresh build in dist/ (`npm run build`, which empties dist/
  * first), as `npm pack` packs it after its `prepack` build.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
@@ -59,10 +59,11 @@ describe('the packed package', () => {
     files = await packedFiles();
   }, 240_000);
 
-  it('holds the build of lambda/, lib/ and local/, the README, the licence and package.json', () => {
+  it('holds the build of lambda/, lib/ and local/, the templates, the README, the licence and package.json', () => {
     const outside = files.filter(
       (file) =>
         !/^dist\/(lambda|lib|local)\//.test(file) &&
+        !/^templates\/action\//.test(file) &&
         !['README.md', 'LICENSE', 'package.json'].includes(file),
     );
 
@@ -77,6 +78,24 @@ describe('the packed package', () => {
       ]),
     );
     expect(outside).toEqual([]);
+  });
+
+  it('holds every template of init, and nothing else under templates/', () => {
+    const templates = readdirSync(join(ROOT, 'templates'), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)))
+      .sort();
+
+    expect(templates).toEqual(
+      expect.arrayContaining([
+        'templates/action/package.json.tmpl',
+        'templates/action/gitignore.tmpl',
+        'templates/action/bin/app.ts.tmpl',
+        'templates/action/src/processor.ts.tmpl',
+        'templates/action/test/processor.test.ts.tmpl',
+      ]),
+    );
+    expect(files.filter((file) => file.startsWith('templates/')).sort()).toEqual(templates);
   });
 
   it('holds only what a library source compiles to: no file of an old build', () => {

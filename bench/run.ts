@@ -474,9 +474,25 @@ function machineFigures(loadBefore: number[]): BenchResult['machine'] {
   };
 }
 
+/**
+ * Sections of BENCHMARKS.md that scripts of their own write (`bench/init-to-synth.ts --write`):
+ * kept as they are when the rest is rendered again.
+ */
+const KEPT_SECTIONS = ['## From init to cdk synth'];
+
+function keptSections(current: string): string {
+  return KEPT_SECTIONS.map((heading) => {
+    const start = current.indexOf(`\n${heading}\n`);
+    if (start < 0) return '';
+    const next = current.indexOf('\n## ', start + heading.length + 1);
+    return `\n${current.slice(start + 1, next < 0 ? undefined : next + 1).trimEnd()}\n`;
+  }).join('');
+}
+
 /** BENCHMARKS.md, and the summary (or the JSON) on stdout. */
 function writeResult(result: BenchResult): void {
-  writeFileSync(path.join(REPO_ROOT, 'BENCHMARKS.md'), renderMarkdown(result));
+  const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
+  writeFileSync(file, renderMarkdown(result) + keptSections(readFileSync(file, 'utf8')));
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;

@@ -175,9 +175,21 @@ function latencies(perCall: Record<string, number>): string {
 }
 
 /** Mean latency of the CodePipeline calls on a job's critical path. */
-/** Mean latency of the CodePipeline call a job's slot waits for: its AcknowledgeJob. */
-function slotCallLatency(perCall: Record<string, number>): number {
-  return perCall['codepipeline:AcknowledgeJob'] ?? 0;
+/**
+ * Mean latency of the CodePipeline call a job's slot waits for: its AcknowledgeJob, recorded by
+ * the SDK middleware under its command's name (`codepipeline:AcknowledgeJobCommand`).
+ *
+ * @throws Error when the drain recorded no AcknowledgeJob: the explanation built on it would
+ * read a figure that was never measured
+ */
+export function slotCallLatency(perCall: Record<string, number>): number {
+  const value = perCall['codepipeline:AcknowledgeJobCommand'];
+  if (value === undefined || !(value > 0)) {
+    throw new Error(
+      `the drain recorded no AcknowledgeJob latency (calls recorded: ${Object.keys(perCall).join(', ') || 'none'})`,
+    );
+  }
+  return value;
 }
 
 /** What the CPU profiles of the import say, in one sentence. */

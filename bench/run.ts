@@ -492,7 +492,10 @@ function keptSections(current: string): string {
 /** BENCHMARKS.md, and the summary (or the JSON) on stdout. */
 function writeResult(result: BenchResult): void {
   const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
-  writeFileSync(file, renderMarkdown(result) + keptSections(readFileSync(file, 'utf8')));
+  writeFileSync(
+    file,
+    `${renderMarkdown(result).trimEnd()}\n${keptSections(readFileSync(file, 'utf8'))}`,
+  );
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;

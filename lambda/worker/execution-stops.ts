@@ -132,7 +132,9 @@ export class ExecutionStops implements Cancellations {
     log: WorkerLogger,
   ): Promise<void> {
     const progress = progressOf(job);
-    if (!progress) return;
+    // The tokens and the finished mark serve `cancel` alone: a processor without one pays no
+    // write for them (a stop is still noted by its event, and a running job still aborted).
+    if (!progress || !this.#deps.processor.cancel) return;
     const token = report.kind === 'success' ? report.continuationToken : undefined;
     // Only an execution that continued has an item a stop could act on: the final report of
     // a job that did not continue writes nothing.

@@ -228,6 +228,17 @@ describe('ExecutionStops.reported', () => {
     expect(ledger.records.get(ACTION_EXECUTION_ID)?.finished).toBe(true);
   });
 
+  it('writes nothing for the reports of a processor without a cancel hook', async () => {
+    const { stops, ledger, run, log } = setup({ cancel: null });
+
+    for (const end of ['sending', 'accepted', 'refused'] as const) {
+      await stops.reported(continuationJob(), continueReport(), end, run, log);
+      await stops.reported(continuationJob(), failure, end, run, log);
+    }
+
+    expect(ledger.calls).toEqual([]);
+  });
+
   it('writes nothing for the final report of a job that did not continue', async () => {
     const { stops, ledger, run, log } = setup();
 

@@ -121,6 +121,10 @@ export const TABLE_NAME_PATTERN = /^[a-zA-Z0-9_.-]{3,255}$/;
 
 /** Comma-separated names of the configuration properties whose values are secret. */
 export const SECRET_KEYS_ENV = 'SECRET_CONFIGURATION_KEYS';
+/** Configuration properties an action type may declare (CloudFormation, CodePipeline). */
+export const MAX_CONFIGURATION_PROPERTIES = 10;
+/** An output variable's name as CodePipeline accepts it (letters, digits and `@ - _`). */
+export const OUTPUT_VARIABLE_NAME = /^[A-Za-z0-9@\-_]+$/;
 /** A configuration property name as the worker can receive it in that list. */
 export const PROPERTY_NAME_PATTERN = /^[^,\s]{1,50}$/;
 

@@ -3,6 +3,7 @@ import type { ActionCategory, CustomActionProperty } from 'aws-cdk-lib/aws-codep
 import {
   ARTIFACT_COUNT_RANGE,
   categoryProblem,
+  MAX_CONFIGURATION_PROPERTIES,
   providerProblem,
   queryParamProblem,
   rangeProblem,
@@ -30,7 +31,6 @@ export interface ArtifactBounds {
 }
 
 const PROPERTY_TYPES: readonly string[] = ['String', 'Number', 'Boolean'];
-const MAX_PROPERTIES = 10;
 
 /**
  * What the action type breaks of CodePipeline's limits, so a bad value fails at synth instead
@@ -101,8 +101,10 @@ function queryProblems(
 
 function propertyProblems(properties: readonly CustomActionProperty[]): SettingProblem[] {
   const problems: string[] = [];
-  if (properties.length > MAX_PROPERTIES) {
-    problems.push(`must hold at most ${MAX_PROPERTIES} properties (got ${properties.length})`);
+  if (properties.length > MAX_CONFIGURATION_PROPERTIES) {
+    problems.push(
+      `must hold at most ${MAX_CONFIGURATION_PROPERTIES} properties (got ${properties.length})`,
+    );
   }
   const names = new Set<string>();
   for (const [index, property] of properties.entries()) {

@@ -1,7 +1,7 @@
 import { Annotations, Token } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct, IConstruct } from 'constructs';
-import { QUERY_VALUE_PATTERN } from '../lambda/contract.js';
+import { OUTPUT_VARIABLE_NAME, QUERY_VALUE_PATTERN } from '../lambda/contract.js';
 import { type ActionTypeIdentity, type ArtifactBounds, actionTypeLabel } from './action-type.js';
 import { closest } from './did-you-mean.js';
 import type { SettingProblem } from './setting-problem.js';
@@ -43,12 +43,6 @@ export interface JobWorkerActionProps extends codepipeline.CommonActionProps {
    */
   readonly configuration?: Readonly<Record<string, string>>;
 }
-
-/**
- * The output variable names the worker lets a processor return (its outcome check's
- * `OUTPUT_VARIABLE_NAME`, which lib/ may not import; a test keeps the two the same).
- */
-export const OUTPUT_VARIABLE_NAME = /^[A-Za-z0-9@\-_]+$/;
 
 /** What an action needs to know of its worker's action type. */
 export interface JobWorkerActionType {

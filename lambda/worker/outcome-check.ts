@@ -3,6 +3,7 @@
  * local run all use it, so that an outcome a unit test accepts is one the worker reports, and
  * one it refuses fails the test with the message the job would fail with.
  */
+import { OUTPUT_VARIABLE_NAME } from '../contract.js';
 import { JobWorkerError } from '../errors.js';
 import {
   CHECK_AFTER_SECONDS,
@@ -32,9 +33,6 @@ export class InvalidOutcomeError extends JobWorkerError {
     this.problem = problem;
   }
 }
-
-/** Output variable names CodePipeline accepts. */
-export const OUTPUT_VARIABLE_NAME = /^[A-Za-z0-9@\-_]+$/;
 
 const KINDS = ['success', 'continue', 'failure'] as const;
 

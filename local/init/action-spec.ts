@@ -9,6 +9,7 @@ import {
   ARTIFACT_COUNT_RANGE,
   categoryProblem,
   DEFAULT_ARTIFACT_COUNTS,
+  MAX_CONFIGURATION_PROPERTIES,
   PROPERTY_NAME_PATTERN,
   providerProblem,
   versionProblem,
@@ -54,8 +55,6 @@ export interface ActionAnswers {
   readonly packageSpec?: string;
 }
 
-/** CodePipeline's limit on an action type's configuration properties. */
-export const MAX_CONFIGURATION_PROPERTIES = 10;
 /** A property name of at most 50 characters, none of them a comma or a space (the worker
  * receives secret names as one comma-separated list). */
 const PROPERTY_NAME_RULE = 'must be 1-50 characters, none of them a comma, a colon or a space';

@@ -4,16 +4,11 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OUTPUT_VARIABLE_NAME as WORKER_VARIABLE_NAME } from '../../lambda/worker/outcome-check.js';
 import {
   CustomActionJobWorker,
   type CustomActionJobWorkerProps,
 } from '../../lib/custom-action-job-worker.js';
-import {
-  type JobWorkerAction,
-  type JobWorkerActionProps,
-  OUTPUT_VARIABLE_NAME,
-} from '../../lib/pipeline-action.js';
+import type { JobWorkerAction, JobWorkerActionProps } from '../../lib/pipeline-action.js';
 import { SAMPLE_ENTRY } from './synth.js';
 
 const SCAN: CustomActionJobWorkerProps = {
@@ -377,11 +372,6 @@ describe('CustomActionJobWorker.action in a pipeline', () => {
           Match.objectLike({ Actions: [Match.objectLike({ Namespace: 'ScanVars' })] }),
         ]),
       });
-    });
-
-    it('takes the names the worker lets a processor return', () => {
-      expect(OUTPUT_VARIABLE_NAME.source).toBe(WORKER_VARIABLE_NAME.source);
-      expect(OUTPUT_VARIABLE_NAME.flags).toBe(WORKER_VARIABLE_NAME.flags);
     });
 
     it.each([

@@ -105,7 +105,7 @@ const importMs = performance.now() - importStarted;
 async function invoke(label: string, timeoutMs: number): Promise<InvocationReport> {
   // The runtime sets the trace header of each invocation before calling the handler.
   process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=1`;
-  for (const counts of [commands, attempts])
+  for (const counts of [commands, attempts, latency])
     for (const key of Object.keys(counts)) delete counts[key];
   const logStart = loggedBytes();
   const cpuBefore = process.cpuUsage();

@@ -110,6 +110,9 @@ export interface BenchResult {
       unboundedWallMsRuns: number[];
       /** The default drains' wall time over the unbounded ones'. */
       ratio: number;
+      /** The most reports under way at once in any of the drains, bounded and unbounded. */
+      peakInFlight: number;
+      unboundedPeakInFlight: number;
     };
     cpuMsPerJob: number;
     cpuMsPerJobRuns: number[];
@@ -759,6 +762,10 @@ ${table(
     [
       `reports bounded at ${d.reports.concurrency} vs ${d.reports.unboundedConcurrency} (unbounded reference)`,
       `${d.reports.ratio.toFixed(3)}x (${ms(d.wallMs)} vs ${ms(d.reports.unboundedWallMs)}; runs: ${d.reports.unboundedWallMsRuns.map((v) => v.toFixed(0)).join(', ')})`,
+    ],
+    [
+      'most reports under way at once, bounded / unbounded',
+      `${d.reports.peakInFlight} / ${d.reports.unboundedPeakInFlight} (the bound waits only when the unbounded drains go past ${d.reports.concurrency})`,
     ],
     [
       'worker CPU per job, tracing on (median)',

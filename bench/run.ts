@@ -365,6 +365,11 @@ function drainFigures(deployed: DeployedShape, rounds: DrainRounds): BenchResult
     cpuMsPerJob: cpuPerJob(rounds.cpuBoundRuns),
   });
   const wallRuns = (runs: DrainResult[]) => runs.map((d) => d.drain.wallMs);
+  // The drains' jobs all succeed (runDrain checks it): their reports are PutJobSuccessResult.
+  const peakReports = (runs: DrainResult[]) =>
+    Math.max(
+      ...runs.map((d) => d.drain.peakInFlight['codepipeline:PutJobSuccessResultCommand'] ?? 0),
+    );
   const unboundedWallMs = median(wallRuns(rounds.unboundedReportRuns));
   return {
     jobs: DRAIN_JOBS,
@@ -392,6 +397,8 @@ function drainFigures(deployed: DeployedShape, rounds: DrainRounds): BenchResult
       unboundedWallMs,
       unboundedWallMsRuns: wallRuns(rounds.unboundedReportRuns),
       ratio: wallMs / unboundedWallMs,
+      peakInFlight: peakReports(drains),
+      unboundedPeakInFlight: peakReports(rounds.unboundedReportRuns),
     },
     cpuMsPerJob: cpuMs / DRAIN_JOBS,
     cpuMsPerJobRuns: drains.map((d) => (d.drain.cpuUserMs + d.drain.cpuSystemMs) / DRAIN_JOBS),

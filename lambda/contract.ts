@@ -207,14 +207,16 @@ export const INTEGER_SETTINGS = {
    * userguide/limits.html) counts pipelines, actions, custom actions (50 a Region) and artifact
    * sizes, not requests, and a call over the service's rate is answered with a
    * ThrottlingException, which the SDK and the report's own retries back off from. So the
-   * default keeps reports at the rate the jobs themselves set: as many at once as the default
-   * concurrency, whose slots each start one job per acknowledgement.
+   * default follows the rate the jobs themselves set: C slots keep about C times (report call
+   * / slot) reports in flight, fewer than C while a result is answered as fast as an
+   * acknowledgement, more when it is slower; twice the default concurrency leaves that room
+   * and still caps a burst.
    */
   reportConcurrency: {
     variable: 'REPORT_CONCURRENCY',
     min: 1,
     max: 100,
-    default: 10,
+    default: 20,
     unit: 'count',
   },
   /** No new job is taken once the invocation has less than this left. */

@@ -182,8 +182,8 @@ export interface CustomActionJobWorkerProps {
   /**
    * Reports (PutJobSuccessResult, PutJobFailureResult) one invocation sends at the same time
    * (`REPORT_CONCURRENCY`), 1-100. A report is sent outside its job's slot, so this bounds the
-   * calls a burst of finished jobs makes at once; raise it with `concurrency`.
-   * @default 10
+   * calls a burst of finished jobs makes at once; raise it with `concurrency` (about twice it).
+   * @default 20
    */
   readonly reportConcurrency?: number;
   /**

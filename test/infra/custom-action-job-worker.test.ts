@@ -177,12 +177,12 @@ describe('CustomActionJobWorker with non-default props', () => {
     });
   });
 
-  it('tells the function how many reports it may send at once, 10 unless set', () => {
+  it('tells the function how many reports it may send at once, 20 unless set', () => {
     variant.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ REPORT_CONCURRENCY: '4' }) },
     });
     byoTopic.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ REPORT_CONCURRENCY: '10' }) },
+      Environment: { Variables: Match.objectLike({ REPORT_CONCURRENCY: '20' }) },
     });
   });
 

@@ -124,7 +124,7 @@ describe('loadConfig', () => {
       ledgerTableName: 'job-worker-ledger',
       batchSize: 10,
       concurrency: 10,
-      reportConcurrency: 10,
+      reportConcurrency: 20,
       deadlineMarginMs: 20_000,
       leaseGraceMs: 10_000,
       recordRetentionSeconds: 30 * 86_400,

@@ -30,6 +30,8 @@ export interface InvocationReport {
   readonly attempts: Record<string, number>;
   /** Total time from send to result, by `service:Command` (ms). */
   readonly latencyMs: Record<string, number>;
+  /** The most calls under way at once, by `service:Command`. */
+  readonly peakInFlight: Record<string, number>;
   /** What the invocation wrote to stdout (log lines and EMF metrics): byte offsets. */
   readonly logStart: number;
   readonly logEnd: number;
@@ -45,6 +47,8 @@ export interface WorkerReport {
 const commands: Record<string, number> = {};
 const attempts: Record<string, number> = {};
 const latency: Record<string, number> = {};
+const inFlight: Record<string, number> = {};
+const peakInFlight: Record<string, number> = {};
 
 function bump(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
@@ -56,11 +60,14 @@ function counted<C extends CodePipelineClient | DynamoDBClient>(service: string,
     (next, context) => async (args) => {
       const key = `${service}:${context.commandName}`;
       bump(commands, key);
+      bump(inFlight, key);
+      peakInFlight[key] = Math.max(peakInFlight[key] ?? 0, inFlight[key] ?? 0);
       const sent = performance.now();
       try {
         return await next(args);
       } finally {
         latency[key] = (latency[key] ?? 0) + performance.now() - sent;
+        inFlight[key] = (inFlight[key] ?? 1) - 1;
       }
     },
     { step: 'initialize', name: 'benchCommandCounter' },
@@ -105,7 +112,7 @@ const importMs = performance.now() - importStarted;
 async function invoke(label: string, timeoutMs: number): Promise<InvocationReport> {
   // The runtime sets the trace header of each invocation before calling the handler.
   process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=1`;
-  for (const counts of [commands, attempts])
+  for (const counts of [commands, attempts, latency, peakInFlight])
     for (const key of Object.keys(counts)) delete counts[key];
   const logStart = loggedBytes();
   const cpuBefore = process.cpuUsage();
@@ -128,6 +135,7 @@ async function invoke(label: string, timeoutMs: number): Promise<InvocationRepor
     commands: { ...commands },
     attempts: { ...attempts },
     latencyMs: { ...latency },
+    peakInFlight: { ...peakInFlight },
     logStart,
     logEnd: loggedBytes(),
     summary,

@@ -20,6 +20,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { INTEGER_SETTINGS } from '../lambda/contract.js';
 import { checkSubstitutes, substituteFile } from '../lib/bundle-substitutes.js';
 import { measureArtifacts } from './artifacts.js';
 import { type Bundle, bundle, NO_OP_TRACER, stopBundler } from './bundle.js';
@@ -37,7 +38,13 @@ import { measureInstallFootprint } from './install-footprint.js';
 import { lambdaEnvironment } from './lambda-env.js';
 import { REPO_ROOT, S3_PROCESSOR_ENTRY, SAMPLE_ENTRY, WORK_DIR } from './paths.js';
 import { run } from './processes.js';
-import { type BenchResult, renderMarkdown, summarize, type TargetCheck } from './report.js';
+import {
+  type BenchResult,
+  drainFloor,
+  renderMarkdown,
+  summarize,
+  type TargetCheck,
+} from './report.js';
 import { startDynaliteProcess } from './servers.js';
 
 const { values: flags } = parseArgs({
@@ -55,11 +62,8 @@ const SEQUENTIAL_JOBS = 100;
 const COLD_START_RUNS = 31;
 const IMPORT_PROFILE_RUNS = 7;
 const DRAIN_RUNS = flags.quick ? 1 : 3;
-/**
- * CodePipeline calls on a job's critical path, AcknowledgeJob and the result: the drain's
- * reference is these calls made one slot at a time (the result no longer holds the slot).
- */
-const CRITICAL_PATH_CALLS = 2;
+/** The unbounded reference of the report bound: the largest bound the setting accepts. */
+const UNBOUNDED_REPORTS = INTEGER_SETTINGS.reportConcurrency.max;
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -230,6 +234,8 @@ async function runDrainRounds(deployed: DeployedShape, bundles: Bundles) {
     noTracerRuns: [] as DrainResult[],
     withoutRecordRuns: [] as DrainResult[],
     sequential: [] as DrainResult[],
+    cpuBoundRuns: [] as DrainResult[],
+    unboundedReportRuns: [] as DrainResult[],
     sdkRuns: [] as Awaited<ReturnType<typeof sdkCallCost>>[],
   };
   const common = { deployed, latencyMs: LATENCY_MS, workDir: WORK_DIR };
@@ -259,6 +265,16 @@ async function runDrainRounds(deployed: DeployedShape, bundles: Bundles) {
     rounds.sdkRuns.push(await sdkCallCost(deployed, bundles.sdkWorker.file));
     progress(`round ${of}: ${SEQUENTIAL_JOBS} jobs, concurrency 1`);
     rounds.sequential.push(await drain('sequential', { jobs: SEQUENTIAL_JOBS, concurrency: 1 }));
+    progress(`round ${of}: ${DRAIN_JOBS} jobs, no latency added (the CPU floor)`);
+    rounds.cpuBoundRuns.push(await drain('no-latency', { latencyMs: 0 }));
+    progress(
+      `round ${of}: ${DRAIN_JOBS} jobs, reports bounded at ${UNBOUNDED_REPORTS} (reference)`,
+    );
+    rounds.unboundedReportRuns.push(
+      await drain('unbounded-reports', {
+        env: { [INTEGER_SETTINGS.reportConcurrency.variable]: String(UNBOUNDED_REPORTS) },
+      }),
+    );
   }
   return rounds;
 }
@@ -333,7 +349,6 @@ function drainFigures(deployed: DeployedShape, rounds: DrainRounds): BenchResult
   const concurrency = Number(deployed.environment.CONCURRENCY);
   const wallMs = median(drains.map((d) => d.drain.wallMs));
   const cpuMs = median(drains.map((d) => d.drain.cpuUserMs + d.drain.cpuSystemMs));
-  const floorMs = (CRITICAL_PATH_CALLS * LATENCY_MS * DRAIN_JOBS) / concurrency;
   const sequentialWallMs = median(sequential.map((d) => d.drain.wallMs));
   const first = drains[0] as DrainResult;
   const idle = idleOf(first);
@@ -341,6 +356,21 @@ function drainFigures(deployed: DeployedShape, rounds: DrainRounds): BenchResult
     wallMs: median(runs.map((d) => d.drain.wallMs)),
     cpuMsPerJob: cpuPerJob(runs),
   });
+  const floor = drainFloor({
+    jobs: DRAIN_JOBS,
+    concurrency,
+    latencyMs: LATENCY_MS,
+    commands: first.drain.commands,
+    latencyMsPerCall: latencyPerCall(sequential),
+    cpuMsPerJob: cpuPerJob(rounds.cpuBoundRuns),
+  });
+  const wallRuns = (runs: DrainResult[]) => runs.map((d) => d.drain.wallMs);
+  // The drains' jobs all succeed (runDrain checks it): their reports are PutJobSuccessResult.
+  const peakReports = (runs: DrainResult[]) =>
+    Math.max(
+      ...runs.map((d) => d.drain.peakInFlight['codepipeline:PutJobSuccessResultCommand'] ?? 0),
+    );
+  const unboundedWallMs = median(wallRuns(rounds.unboundedReportRuns));
   return {
     jobs: DRAIN_JOBS,
     latencyMs: LATENCY_MS,
@@ -350,8 +380,26 @@ function drainFigures(deployed: DeployedShape, rounds: DrainRounds): BenchResult
     wallMs,
     wallMsRuns: drains.map((d) => d.drain.wallMs),
     jobsPerSecond: DRAIN_JOBS / (wallMs / 1000),
-    floorMs,
-    floorRatio: wallMs / floorMs,
+    floor,
+    floorRatio: wallMs / floor.ms,
+    latencyFloorRatio: wallMs / floor.latencyMs,
+    cpuFloorRatio: wallMs / floor.cpuMs,
+    cpuBound: {
+      wallMs: median(wallRuns(rounds.cpuBoundRuns)),
+      wallMsRuns: wallRuns(rounds.cpuBoundRuns),
+      cpuMsPerJobRuns: rounds.cpuBoundRuns.map(
+        (d) => (d.drain.cpuUserMs + d.drain.cpuSystemMs) / DRAIN_JOBS,
+      ),
+    },
+    reports: {
+      concurrency: Number(deployed.environment[INTEGER_SETTINGS.reportConcurrency.variable]),
+      unboundedConcurrency: UNBOUNDED_REPORTS,
+      unboundedWallMs,
+      unboundedWallMsRuns: wallRuns(rounds.unboundedReportRuns),
+      ratio: wallMs / unboundedWallMs,
+      peakInFlight: peakReports(drains),
+      unboundedPeakInFlight: peakReports(rounds.unboundedReportRuns),
+    },
     cpuMsPerJob: cpuMs / DRAIN_JOBS,
     cpuMsPerJobRuns: drains.map((d) => (d.drain.cpuUserMs + d.drain.cpuSystemMs) / DRAIN_JOBS),
     cpuUserMsPerJob: median(drains.map((d) => d.drain.cpuUserMs)) / DRAIN_JOBS,

@@ -199,6 +199,26 @@ export const INTEGER_SETTINGS = {
   batchSize: { variable: 'BATCH_SIZE', min: 1, max: 100, default: 10, unit: 'count' },
   /** Jobs one invocation works on at the same time. */
   concurrency: { variable: 'CONCURRENCY', min: 1, max: 100, default: 10, unit: 'count' },
+  /**
+   * Reports (PutJobSuccessResult, PutJobFailureResult) one invocation sends at the same time.
+   * A report leaves its job's slot once the processor returns, so without a bound the reports
+   * of a burst of jobs would all be sent at once. CodePipeline states no request rate for
+   * these calls: "Quotas in AWS CodePipeline" (docs.aws.amazon.com/codepipeline/latest/
+   * userguide/limits.html) counts pipelines, actions, custom actions (50 a Region) and artifact
+   * sizes, not requests, and a call over the service's rate is answered with a
+   * ThrottlingException, which the SDK and the report's own retries back off from. So the
+   * default follows the rate the jobs themselves set: C slots keep about C times (report call
+   * / slot) reports in flight, fewer than C while a result is answered as fast as an
+   * acknowledgement, more when it is slower; twice the default concurrency leaves that room
+   * and still caps a burst.
+   */
+  reportConcurrency: {
+    variable: 'REPORT_CONCURRENCY',
+    min: 1,
+    max: 100,
+    default: 20,
+    unit: 'count',
+  },
   /** No new job is taken once the invocation has less than this left. */
   deadlineMargin: {
     variable: 'DEADLINE_MARGIN_MS',
@@ -251,14 +271,14 @@ export const INTEGER_SETTINGS = {
     unit: 'min',
   },
   /**
-   * The function's ephemeral storage (`/tmp`), which the jobs of an invocation share: the
-   * artifact API sizes its default limits from it. Lambda's range and default.
-   */
-  /**
    * How often a running processor's action execution is checked for a stop (one consistent
    * read of its ledger item): a stop is noticed within this time while the processor runs.
    */
   cancelCheck: { variable: 'CANCEL_CHECK_SECONDS', min: 1, max: 300, default: 10, unit: 's' },
+  /**
+   * The function's ephemeral storage (`/tmp`), which the jobs of an invocation share: the
+   * artifact API sizes its default limits from it. Lambda's range and default.
+   */
   ephemeralStorageSize: {
     variable: 'EPHEMERAL_STORAGE_MIB',
     min: 512,

@@ -180,6 +180,13 @@ export interface CustomActionJobWorkerProps {
    */
   readonly concurrency?: number;
   /**
+   * Reports (PutJobSuccessResult, PutJobFailureResult) one invocation sends at the same time
+   * (`REPORT_CONCURRENCY`), 1-100. A report is sent outside its job's slot, so this bounds the
+   * calls a burst of finished jobs makes at once; raise it with `concurrency` (about twice it).
+   * @default 20
+   */
+  readonly reportConcurrency?: number;
+  /**
    * Reserved concurrency of the function, when `reserveConcurrency` is on: the most
    * invocations that run at once. It bounds the load on the CodePipeline API and DynamoDB when
    * many pipelines start together, and keeps that capacity for the worker whatever else runs

@@ -37,6 +37,7 @@ export const WORKER_PROP_NAMES = {
   scheduleRate: true,
   batchSize: true,
   concurrency: true,
+  reportConcurrency: true,
   reservedConcurrentExecutions: true,
   reserveConcurrency: true,
   memorySize: true,

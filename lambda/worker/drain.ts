@@ -6,6 +6,7 @@
  * lease) before `drain` returns. What happens to one job is `job-runner.ts`'s.
  */
 
+import { INTEGER_SETTINGS } from '../contract.js';
 import { JobWorkerError } from '../errors.js';
 import type { Job } from '../job/job.js';
 import type { JobProcessor, SdkSettings } from '../job/processor.js';
@@ -32,6 +33,11 @@ export interface WorkerSettings {
   readonly concurrency: number;
   readonly deadlineMarginMs: number;
   readonly leaseGraceMs: number;
+  /**
+   * Reports being sent at once, at most: they are sent outside the jobs' slots.
+   * @default the contract's default of `REPORT_CONCURRENCY`
+   */
+  readonly reportConcurrency?: number;
 }
 
 export interface WorkerDeps {
@@ -132,6 +138,8 @@ export class Worker {
         sleep,
         random: deps.random ?? Math.random,
         sdk: deps.sdk ?? DEFAULT_SDK_SETTINGS,
+        reportConcurrency:
+          deps.settings.reportConcurrency ?? INTEGER_SETTINGS.reportConcurrency.default,
       }),
     };
   }

@@ -90,6 +90,8 @@ export interface JobRunnerDeps {
    * work left behind. @default none: nothing is checked
    */
   readonly cancellations?: Cancellations;
+  /** Reports being sent at once, at most (`REPORT_CONCURRENCY`). */
+  readonly reportConcurrency: number;
 }
 
 /** What the watch of a running processor learned: why its execution stopped, if it did. */

@@ -3,7 +3,9 @@
  * (throttling, a server error, a timeout) is sent again with backoff and jitter, for as long
  * as the invocation has time; then the ledger learns how the job ended. A report still not
  * accepted at the report deadline stays recorded in the ledger, for the invocation that takes
- * the claim over once its lease expires.
+ * the claim over once its lease expires. At most `reportConcurrency` reports are being sent at
+ * once: a burst of reports (the jobs of a whole batch ending together, a deadline that hands
+ * every waiting job back) must not become a burst of CodePipeline calls.
  */
 import type { Job } from '../job/job.js';
 import {
@@ -20,6 +22,7 @@ import { describeError, type WorkerLogger } from './logging.js';
 import type { Report } from './report.js';
 import { reportBackoffMs } from './report-retry.js';
 import type { SecretScrubber } from './secrets.js';
+import { Semaphore } from './semaphore.js';
 
 export interface ReportDeliveryDeps {
   readonly jobs: JobService;
@@ -32,6 +35,8 @@ export interface ReportDeliveryDeps {
   readonly random: () => number;
   /** Told how each report of a known job ended, for its action execution's stops. */
   readonly cancellations?: Cancellations;
+  /** Reports being sent at once, at most (`REPORT_CONCURRENCY`). */
+  readonly reportConcurrency: number;
 }
 
 /** How one attempt to send a report ended. */
@@ -49,9 +54,17 @@ type Attempt =
 /** Sends recorded reports and records how their jobs ended. */
 export class ReportDelivery {
   readonly #deps: ReportDeliveryDeps;
+  /**
+   * Held for each attempt's call only. A report waiting to be sent again holds no permit: its
+   * wait is its own backoff, and holding a permit through it would keep back reports that
+   * CodePipeline may well take meanwhile. Nothing that holds a permit waits for anything but
+   * its own call (never for a job's slot, never for a record), so it cannot deadlock.
+   */
+  readonly #sending: Semaphore;
 
   constructor(deps: ReportDeliveryDeps) {
     this.#deps = deps;
+    this.#sending = new Semaphore(deps.reportConcurrency);
   }
 
   /**
@@ -108,10 +121,30 @@ export class ReportDelivery {
     }
   }
 
-  /** One attempt (the SDK's own retries included), cut at the report deadline. */
+  /**
+   * One attempt (the SDK's own retries included) once a permit to send is free, cut at the
+   * report deadline: the wait for the permit too.
+   */
   async #send(jobId: string, report: Report, run: JobRun, log: WorkerLogger): Promise<Attempt> {
     const signal = run.reportSignal;
     if (signal.aborted || this.#deps.now() >= run.reportDeadline) return { kind: 'late' };
+    if (!(await this.#sending.acquire(signal))) return { kind: 'late' };
+    try {
+      // The wait for the permit may have taken the time that was left.
+      if (this.#deps.now() >= run.reportDeadline) return { kind: 'late' };
+      return await this.#call(jobId, report, signal, run, log);
+    } finally {
+      this.#sending.release();
+    }
+  }
+
+  async #call(
+    jobId: string,
+    report: Report,
+    signal: AbortSignal,
+    run: JobRun,
+    log: WorkerLogger,
+  ): Promise<Attempt> {
     try {
       if (report.kind === 'success') await this.#deps.jobs.succeed(jobId, report, { signal });
       else await this.#deps.jobs.fail(jobId, report, { signal });

@@ -46,6 +46,7 @@ beforeAll(() => {
     maxContinuations: 50,
     maxContinuationAge: Duration.hours(2),
     cancelCheck: Duration.seconds(30),
+    reportConcurrency: 4,
     minInputArtifacts: 1,
     maxInputArtifacts: 5,
     minOutputArtifacts: 0,
@@ -173,6 +174,15 @@ describe('CustomActionJobWorker with non-default props', () => {
     });
     byoTopic.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ EPHEMERAL_STORAGE_MIB: '512' }) },
+    });
+  });
+
+  it('tells the function how many reports it may send at once, 20 unless set', () => {
+    variant.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REPORT_CONCURRENCY: '4' }) },
+    });
+    byoTopic.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REPORT_CONCURRENCY: '20' }) },
     });
   });
 

@@ -38,6 +38,7 @@ describe('CustomActionJobWorker with a prop it does not know', () => {
     ['timout', Duration.minutes(2), 'timeout'],
     ['BatchSize', 5, 'batchSize'],
     ['alarmEmial', 'ops@example.com', 'alarmEmail'],
+    ['reportConcurency', 4, 'reportConcurrency'],
   ])('fails synth with one line naming %s and the prop it likely meant', (typo, value, meant) => {
     expect(errors(untyped({ [typo]: value }))).toEqual([
       `${typo} is not a prop of CustomActionJobWorker (did you mean '${meant}'?)`,

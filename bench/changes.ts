@@ -37,22 +37,20 @@ export function summaryFigures(markdown: string): SummaryFigure[] {
 
 /**
  * The "what changed" paragraph: `reason` (what was changed in the code, from `--changes`),
- * then each summary figure whose value moved, that is new, or that is gone since `previous`.
- * The reason is required: a run regenerates the file because something changed, and says what.
+ * when given, then each summary figure whose value moved, that is new, or that is gone since
+ * `previous`.
  */
 export function renderChanges(
-  reason: string,
+  reason: string | undefined,
   previous: string | undefined,
   current: readonly SummaryFigure[],
 ): string {
-  const text = reason.trim();
-  if (text === '') {
-    throw new Error('say what changed since the last run: npm run bench -- --changes "…"');
-  }
+  const text = reason?.trim() ?? '';
+  const said = text === '' ? '' : ` ${text}${/[.!?]$/.test(text) ? '' : '.'}`;
   const before = previous === undefined ? [] : summaryFigures(previous);
   const date = previous === undefined ? undefined : generatedOn(previous);
   const since = date ? `the run of ${date}` : 'the last run';
-  if (before.length === 0) return `**What changed**: ${text} (no earlier summary to compare).`;
+  if (before.length === 0) return `**What changed**:${said} No earlier summary to compare with.`;
   const old = new Map(before.map((figure) => [figure.name, figure]));
   const verdict = (figure: SummaryFigure) => (figure.met ? 'met' : 'missed');
   const moved: string[] = [];
@@ -67,9 +65,6 @@ export function renderChanges(
     }
   }
   for (const gone of old.values()) moved.push(`${gone.name}: no longer measured`);
-  const figures =
-    moved.length === 0
-      ? `No summary figure moved since ${since}.`
-      : `Since ${since}:\n\n${moved.map((line) => `- ${line}`).join('\n')}`;
-  return `**What changed**: ${text}\n\n${figures}`;
+  if (moved.length === 0) return `**What changed**:${said} No summary figure moved since ${since}.`;
+  return `**What changed**:${said} Since ${since}:\n\n${moved.map((line) => `- ${line}`).join('\n')}`;
 }

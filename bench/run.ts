@@ -5,6 +5,8 @@
  *   npm run bench               every measurement; a summary on stdout
  *   npm run -s bench -- --json  the same, as JSON on stdout (-s: without npm's banner)
  *   npm run bench -- --quick    one round of drains instead of three (noisier)
+ *   npm run bench -- --changes "what changed in the code"   said at the top of BENCHMARKS.md,
+ *                               above the summary figures that moved since the last run
  *   npm run bench -- --artifact-mb 1024   the artifact benchmark on 1 GB (default 256 MB)
  *
  * 1. Cold start: the handler bundled as the CDK stack bundles it (lib/bundling.ts), its
@@ -16,7 +18,7 @@
  * 5. Check again: the worker's scheduling of checks and continuations under a simulated clock
  *    (bench/check-again.ts, runnable alone).
  */
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +26,7 @@ import { INTEGER_SETTINGS } from '../lambda/contract.js';
 import { checkSubstitutes, substituteFile } from '../lib/bundle-substitutes.js';
 import { measureArtifacts } from './artifacts.js';
 import { type Bundle, bundle, NO_OP_TRACER, stopBundler } from './bundle.js';
+import { renderChanges } from './changes.js';
 import { measureCheckAgain } from './check-again.js';
 import {
   type ColdStartSeries,
@@ -51,6 +54,7 @@ const { values: flags } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    changes: { type: 'string' },
     'artifact-mb': { type: 'string', default: '256' },
   },
 });
@@ -540,10 +544,13 @@ function keptSections(current: string): string {
 /** BENCHMARKS.md, and the summary (or the JSON) on stdout. */
 function writeResult(result: BenchResult): void {
   const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
-  writeFileSync(
-    file,
-    `${renderMarkdown(result).trimEnd()}\n${keptSections(readFileSync(file, 'utf8'))}`,
+  const previous = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  result.changes = renderChanges(
+    flags.changes,
+    previous,
+    result.targets.map((target) => ({ name: target.name, value: target.value, met: target.met })),
   );
+  writeFileSync(file, `${renderMarkdown(result).trimEnd()}\n${keptSections(previous ?? '')}`);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;

@@ -38,8 +38,7 @@ describe('the changes since the last run', () => {
       { name: 'Drain of 1000 jobs vs the floor', value: '1.10x (5600 ms vs 5100 ms)', met: true },
       { name: 'extract() vs download + unzip', value: '0.85x', met: true },
     ]);
-    expect(text).toContain('**What changed**: reports bounded');
-    expect(text).toContain('Since the run of 2026-12-01:');
+    expect(text).toContain('**What changed**: reports bounded. Since the run of 2026-12-01:');
     expect(text).toContain(
       '- Drain of 1000 jobs vs the floor: 1.005x (10051 ms vs 10000 ms) → 1.10x (5600 ms vs 5100 ms)',
     );
@@ -55,13 +54,23 @@ describe('the changes since the last run', () => {
     expect(text).toContain('- Idle cost a month: $0.070 → $0.070, now missed');
   });
 
-  it('refuses a run that does not say why it was made', () => {
-    expect(() => renderChanges('  ', PREVIOUS, [])).toThrow(/--changes/);
+  it('lists the figures alone when the run does not say why it was made', () => {
+    const text = renderChanges(undefined, PREVIOUS, [
+      { name: 'Idle cost a month', value: '$0.071', met: true },
+    ]);
+    expect(text.startsWith('**What changed**: Since the run of 2026-12-01:')).toBe(true);
+    expect(text).toContain('- Idle cost a month: $0.070 → $0.071');
+  });
+
+  it('says when no figure moved', () => {
+    expect(renderChanges('docs only', PREVIOUS, summaryFigures(PREVIOUS))).toBe(
+      '**What changed**: docs only. No summary figure moved since the run of 2026-12-01.',
+    );
   });
 
   it('says so when there is nothing to compare with', () => {
     expect(renderChanges('first run', undefined, [])).toBe(
-      '**What changed**: first run (no earlier summary to compare).',
+      '**What changed**: first run. No earlier summary to compare with.',
     );
   });
 });

@@ -7,6 +7,7 @@
  * second end record, data prepended or hidden between entries, a local header that says
  * something else, overlapping entries) is a {@link ZipFormatError}.
  */
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open as openFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -40,6 +41,10 @@ const ZIP64_EXTRA = 0x0001;
 export const FLAG_DESCRIPTOR = 0x0008;
 /** Bytes read from the central directory at a time. */
 const CHUNK = 64 * 1024;
+/** Bytes of an entry's data read at a time when it is streamed (large entries only). */
+export const DATA_CHUNK = 256 * 1024;
+/** Bytes read around local headers at a time: small entries' headers share one read. */
+const HEADER_WINDOW = 64 * 1024;
 
 /** An extra field of a header: its id and its data. */
 export interface ExtraField {
@@ -159,6 +164,33 @@ function applyZip64(
     result.disk = data.readUInt32LE(at);
   }
   return result;
+}
+
+/**
+ * Reads small pieces of the file (local headers, data descriptors) through one window of
+ * {@link HEADER_WINDOW} bytes, so that the headers of entries that lie close together, the
+ * usual case in file order, cost one read between them.
+ */
+class HeaderWindow {
+  #bytes: Buffer = Buffer.alloc(0);
+  #start = 0;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly end: number,
+  ) {}
+
+  /** The `length` bytes at `position` (which must end by the window's end); do not modify. */
+  async read(position: number, length: number): Promise<Buffer> {
+    const from = position - this.#start;
+    if (from < 0 || from + length > this.#bytes.length) {
+      const size = Math.max(length, Math.min(HEADER_WINDOW, this.end - position));
+      this.#bytes = await readAt(this.handle, position, size);
+      this.#start = position;
+      return this.#bytes.subarray(0, length);
+    }
+    return this.#bytes.subarray(from, from + length);
+  }
 }
 
 /** Reads a range of the file front to back, a chunk at a time. */
@@ -398,13 +430,14 @@ export class ZipArchive {
     if (this.#placements) return;
     const { offset, size, entries } = this.#bounds;
     const reader = new SequentialReader(this.#handle, offset, offset + size);
+    const window = new HeaderWindow(this.#handle, offset);
     const placements: Placement[] = [];
     const extents: Extent[] = [];
     let walked = 0;
     while (reader.remaining > 0) {
       const record = await readCentralRecord(reader, walked);
       if (walked < entries) {
-        const { placement, extent } = await this.#place(record, walked);
+        const { placement, extent } = await this.#place(record, walked, window);
         placements.push(placement);
         extents.push(extent);
       }
@@ -437,15 +470,30 @@ export class ZipArchive {
     }
   }
 
+  /**
+   * The `length` bytes at `start`, read at once on the calling thread: for an entry small
+   * enough to hold whole, one read costs less than a trip to the thread pool.
+   */
+  readWhole(start: number, length: number): Buffer {
+    const buffer = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const read = readSync(this.#handle.fd, buffer, done, length - done, start + done);
+      if (read === 0) fail('the archive ends early: it is truncated');
+      done += read;
+    }
+    return buffer;
+  }
+
   /** The `length` bytes at `start`, read as they are consumed. */
   read(start: number, length: number): Readable {
     const handle = this.#handle;
     let position = start;
     const end = start + length;
     return new Readable({
-      highWaterMark: CHUNK,
+      highWaterMark: DATA_CHUNK,
       read() {
-        const want = Math.min(CHUNK, end - position);
+        const want = Math.min(DATA_CHUNK, end - position);
         if (want <= 0) {
           this.push(null);
           return;
@@ -469,6 +517,7 @@ export class ZipArchive {
   async #place(
     record: CentralRecord,
     index: number,
+    window: HeaderWindow,
   ): Promise<{ placement: Placement; extent: Extent }> {
     const name = describeName(record.name);
     const where = `entry ${name}`;
@@ -481,7 +530,7 @@ export class ZipArchive {
     if (record.localOffset + LOCAL_SIZE > limit) {
       fail(`${where}: its local header would lie past the start of the central directory`);
     }
-    const local = await readAt(this.#handle, record.localOffset, LOCAL_SIZE);
+    const local = await window.read(record.localOffset, LOCAL_SIZE);
     if (local.readUInt32LE(0) !== LOCAL_SIGNATURE) {
       fail(`${where}: no local header where the central directory says it starts`);
     }
@@ -503,11 +552,7 @@ export class ZipArchive {
     if (dataStart + record.compressedSize > limit) {
       fail(`${where}: its data would run into the central directory`);
     }
-    const variable = await readAt(
-      this.#handle,
-      record.localOffset + LOCAL_SIZE,
-      nameLength + extraLength,
-    );
+    const variable = await window.read(record.localOffset + LOCAL_SIZE, nameLength + extraLength);
     if (!variable.subarray(0, nameLength).equals(record.name)) {
       fail(`${where}: its local header names it ${describeName(variable.subarray(0, nameLength))}`);
     }
@@ -533,7 +578,7 @@ export class ZipArchive {
     const ends =
       (flags & FLAG_DESCRIPTOR) === 0
         ? [dataEnd]
-        : await this.#descriptorEnds(record, dataEnd, where);
+        : await this.#descriptorEnds(record, dataEnd, where, window);
     return {
       placement: {
         localOffset: record.localOffset,
@@ -551,9 +596,14 @@ export class ZipArchive {
    * take 4 or 8 bytes, so each layout whose values are the central directory's is kept, and the
    * coverage check picks the one that ends where the next record begins.
    */
-  async #descriptorEnds(record: CentralRecord, dataEnd: number, where: string): Promise<number[]> {
+  async #descriptorEnds(
+    record: CentralRecord,
+    dataEnd: number,
+    where: string,
+    window: HeaderWindow,
+  ): Promise<number[]> {
     const available = Math.min(24, this.#bounds.offset - dataEnd);
-    const bytes = await readAt(this.#handle, dataEnd, available);
+    const bytes = await window.read(dataEnd, available);
     const ends: number[] = [];
     for (const signed of [true, false]) {
       const at = signed ? 4 : 0;

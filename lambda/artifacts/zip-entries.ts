@@ -5,10 +5,12 @@
  * size and CRC-32 as they are streamed.
  */
 import { pipeline, type Readable, Transform } from 'node:stream';
-import { crc32, createInflateRaw } from 'node:zlib';
+import { promisify } from 'node:util';
+import { crc32, createInflateRaw, inflateRaw, inflateRawSync, type ZlibOptions } from 'node:zlib';
 import yauzl, { type Entry } from 'yauzl';
 import {
   type CentralRecord,
+  DATA_CHUNK,
   describeName,
   type Placement,
   ZipArchive,
@@ -93,6 +95,12 @@ export interface ZipReader {
    * are not the size or the CRC-32 the central directory gives.
    */
   open(entry: Entry): Promise<Readable>;
+  /**
+   * The bytes of an entry, inflated, read and inflated whole (for small entries: its
+   * compressed and inflated bytes are held in memory at once); fails with a
+   * {@link ZipFormatError} as {@link open}'s stream does, before any byte is returned.
+   */
+  readWhole(entry: Entry): Promise<Buffer>;
   close(): void;
 }
 
@@ -177,6 +185,69 @@ function checked(
   });
 }
 
+/** Deflated entries at most this large are inflated on the main thread (a pool hop costs more). */
+const INFLATE_INLINE_BYTES = 8 * 1024;
+
+/** zlib's smallest output chunk. */
+const MIN_CHUNK_BYTES = 64;
+
+/** zlib's one-shot inflate, with its engine (for the bytes it consumed). */
+type Inflated = { buffer: Buffer; engine: { bytesWritten: number } };
+const inflateRawAsync = promisify(inflateRaw) as unknown as (
+  data: Buffer,
+  options: ZlibOptions & { info: true },
+) => Promise<Inflated>;
+
+/**
+ * Inflates `data` whole, failing as {@link checked} does when the result is not the entry's
+ * size and CRC-32 or the deflate stream ends before the compressed bytes do; never holds more
+ * than the entry's size (plus one byte) inflated.
+ */
+async function inflateWhole(data: Buffer, placement: Placement, where: string): Promise<Buffer> {
+  const options = {
+    info: true as const,
+    maxOutputLength: Math.max(1, placement.uncompressedSize),
+    // One output chunk for the whole entry: each chunk is a trip back to the main thread.
+    chunkSize: Math.max(MIN_CHUNK_BYTES, placement.uncompressedSize + 1),
+  };
+  let inflated: Inflated;
+  try {
+    inflated =
+      data.length <= INFLATE_INLINE_BYTES
+        ? (inflateRawSync(data, options) as unknown as Inflated)
+        : await inflateRawAsync(data, options);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ZipFormatError(
+        `${where} holds more than the ${placement.uncompressedSize} bytes the central directory gives`,
+      );
+    }
+    throw error;
+  }
+  checkWhole(inflated.buffer, placement, where);
+  if (inflated.engine.bytesWritten !== placement.compressedSize) {
+    throw new ZipFormatError(
+      `${where}: its deflated data ends before its compressed size of ${placement.compressedSize} bytes`,
+    );
+  }
+  return inflated.buffer;
+}
+
+/**
+ * Fails as {@link checked} does unless `bytes` are the entry's size and CRC-32 (more bytes than
+ * its size are never inflated: see {@link inflateWhole}).
+ */
+function checkWhole(bytes: Buffer, placement: Placement, where: string): void {
+  if (bytes.length !== placement.uncompressedSize) {
+    throw new ZipFormatError(
+      `${where} holds ${bytes.length} bytes, the central directory gives ${placement.uncompressedSize}`,
+    );
+  }
+  if (crc32(bytes) !== placement.crc32) {
+    throw new ZipFormatError(`${where} does not match its CRC-32`);
+  }
+}
+
 /** An empty deflate stream: one final fixed-Huffman block holding only its end code. */
 const EMPTY_DEFLATE = Buffer.from([0x03, 0x00]);
 
@@ -212,6 +283,22 @@ export async function openZip(file: string): Promise<ZipReader> {
   const archive = await ZipArchive.open(file);
   const placements = new WeakMap<Entry, Placement>();
   let records: AsyncGenerator<{ record: CentralRecord; placement: Placement }> | undefined;
+  /** The entry's placement, name (for messages) and method, if this reader reads it. */
+  const readable = (entry: Entry) => {
+    const placement = placements.get(entry);
+    if (!placement) throw new Error('the entry is not one of this archive');
+    const name = describeName(entry.fileName as unknown as Buffer);
+    if ((entry.generalPurposeBitFlag & FLAGS_ENCRYPTED) !== 0) {
+      throw new ZipFormatError(`entry ${name} is encrypted`);
+    }
+    const method = entry.compressionMethod;
+    if (method !== METHOD_STORED && method !== METHOD_DEFLATED) {
+      throw new ZipFormatError(
+        `entry ${name} uses compression method ${method}, which is not read`,
+      );
+    }
+    return { placement, name, method };
+  };
   return {
     entryCount: archive.entryCount,
     async next() {
@@ -226,23 +313,20 @@ export async function openZip(file: string): Promise<ZipReader> {
       return entry;
     },
     async open(entry) {
-      const placement = placements.get(entry);
-      if (!placement) throw new Error('the entry is not one of this archive');
-      const name = describeName(entry.fileName as unknown as Buffer);
-      if ((entry.generalPurposeBitFlag & FLAGS_ENCRYPTED) !== 0) {
-        throw new ZipFormatError(`entry ${name} is encrypted`);
-      }
-      const method = entry.compressionMethod;
-      if (method !== METHOD_STORED && method !== METHOD_DEFLATED) {
-        throw new ZipFormatError(
-          `entry ${name} uses compression method ${method}, which is not read`,
-        );
-      }
+      const { placement, name, method } = readable(entry);
       const raw = archive.read(placement.dataStart, placement.compressedSize);
       const done = () => undefined;
       if (method === METHOD_STORED) return pipeline(raw, checked(placement, name), done);
-      const inflater = createInflateRaw();
+      const inflater = createInflateRaw({ chunkSize: DATA_CHUNK });
       return pipeline(raw, inflater, checked(placement, name, inflater), done);
+    },
+    async readWhole(entry) {
+      const { placement, name, method } = readable(entry);
+      const raw = archive.readWhole(placement.dataStart, placement.compressedSize);
+      const where = `entry ${name}`;
+      if (method === METHOD_DEFLATED) return inflateWhole(raw, placement, where);
+      checkWhole(raw, placement, where);
+      return raw;
     },
     close: () => {
       records?.return(undefined).catch(() => undefined);

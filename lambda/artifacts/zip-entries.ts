@@ -16,6 +16,7 @@ import {
   ZipArchive,
   ZipFormatError,
 } from './zip-central-directory.js';
+import { UNICODE_PATH_FIELD } from './zip-unicode-path.js';
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -35,11 +36,29 @@ const decoder = yauzl as unknown as {
   ): string;
 };
 
+/** Names decoded so far (the walk and the extraction both ask). */
+const names = new WeakMap<Entry, string>();
+
+/** Whether every byte of `raw` is printable ASCII, which CP437 and UTF-8 decode alike. */
+function printableAscii(raw: Buffer): boolean {
+  for (const byte of raw) if (byte < 0x20 || byte > 0x7e) return false;
+  return true;
+}
+
 /** An entry's name, decoded; backslashes (from Windows tools) read as separators. */
 export function entryName(entry: Entry): string {
+  const known = names.get(entry);
+  if (known !== undefined) return known;
   // With decodeStrings off, yauzl leaves the raw bytes in fileName.
   const raw = entry.fileName as unknown as Buffer;
-  return decoder.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
+  // yauzl's decoder builds a CP437 name a character at a time; printable ASCII reads the same
+  // in every encoding, unless a Unicode path field gives another name.
+  const name =
+    printableAscii(raw) && !entry.extraFields.some((field) => field.id === UNICODE_PATH_FIELD)
+      ? raw.toString('latin1').replaceAll('\\', '/')
+      : decoder.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
+  names.set(entry, name);
+  return name;
 }
 
 /**
@@ -203,7 +222,11 @@ const inflateRawAsync = promisify(inflateRaw) as unknown as (
  * size and CRC-32 or the deflate stream ends before the compressed bytes do; never holds more
  * than the entry's size (plus one byte) inflated.
  */
-async function inflateWhole(data: Buffer, placement: Placement, where: string): Promise<Buffer> {
+async function inflateWhole(
+  data: Buffer,
+  placement: Placement,
+  where: () => string,
+): Promise<Buffer> {
   const options = {
     info: true as const,
     maxOutputLength: Math.max(1, placement.uncompressedSize),
@@ -219,7 +242,7 @@ async function inflateWhole(data: Buffer, placement: Placement, where: string): 
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new ZipFormatError(
-        `${where} holds more than the ${placement.uncompressedSize} bytes the central directory gives`,
+        `${where()} holds more than the ${placement.uncompressedSize} bytes the central directory gives`,
       );
     }
     throw error;
@@ -227,7 +250,7 @@ async function inflateWhole(data: Buffer, placement: Placement, where: string): 
   checkWhole(inflated.buffer, placement, where);
   if (inflated.engine.bytesWritten !== placement.compressedSize) {
     throw new ZipFormatError(
-      `${where}: its deflated data ends before its compressed size of ${placement.compressedSize} bytes`,
+      `${where()}: its deflated data ends before its compressed size of ${placement.compressedSize} bytes`,
     );
   }
   return inflated.buffer;
@@ -237,14 +260,14 @@ async function inflateWhole(data: Buffer, placement: Placement, where: string): 
  * Fails as {@link checked} does unless `bytes` are the entry's size and CRC-32 (more bytes than
  * its size are never inflated: see {@link inflateWhole}).
  */
-function checkWhole(bytes: Buffer, placement: Placement, where: string): void {
+function checkWhole(bytes: Buffer, placement: Placement, where: () => string): void {
   if (bytes.length !== placement.uncompressedSize) {
     throw new ZipFormatError(
-      `${where} holds ${bytes.length} bytes, the central directory gives ${placement.uncompressedSize}`,
+      `${where()} holds ${bytes.length} bytes, the central directory gives ${placement.uncompressedSize}`,
     );
   }
   if (crc32(bytes) !== placement.crc32) {
-    throw new ZipFormatError(`${where} does not match its CRC-32`);
+    throw new ZipFormatError(`${where()} does not match its CRC-32`);
   }
 }
 
@@ -287,14 +310,14 @@ export async function openZip(file: string): Promise<ZipReader> {
   const readable = (entry: Entry) => {
     const placement = placements.get(entry);
     if (!placement) throw new Error('the entry is not one of this archive');
-    const name = describeName(entry.fileName as unknown as Buffer);
+    const name = () => describeName(entry.fileName as unknown as Buffer);
     if ((entry.generalPurposeBitFlag & FLAGS_ENCRYPTED) !== 0) {
-      throw new ZipFormatError(`entry ${name} is encrypted`);
+      throw new ZipFormatError(`entry ${name()} is encrypted`);
     }
     const method = entry.compressionMethod;
     if (method !== METHOD_STORED && method !== METHOD_DEFLATED) {
       throw new ZipFormatError(
-        `entry ${name} uses compression method ${method}, which is not read`,
+        `entry ${name()} uses compression method ${method}, which is not read`,
       );
     }
     return { placement, name, method };
@@ -316,14 +339,14 @@ export async function openZip(file: string): Promise<ZipReader> {
       const { placement, name, method } = readable(entry);
       const raw = archive.read(placement.dataStart, placement.compressedSize);
       const done = () => undefined;
-      if (method === METHOD_STORED) return pipeline(raw, checked(placement, name), done);
+      if (method === METHOD_STORED) return pipeline(raw, checked(placement, name()), done);
       const inflater = createInflateRaw({ chunkSize: DATA_CHUNK });
-      return pipeline(raw, inflater, checked(placement, name, inflater), done);
+      return pipeline(raw, inflater, checked(placement, name(), inflater), done);
     },
     async readWhole(entry) {
       const { placement, name, method } = readable(entry);
       const raw = archive.readWhole(placement.dataStart, placement.compressedSize);
-      const where = `entry ${name}`;
+      const where = () => `entry ${name()}`;
       if (method === METHOD_DEFLATED) return inflateWhole(raw, placement, where);
       checkWhole(raw, placement, where);
       return raw;

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import yauzl, { type Entry } from 'yauzl';
 import {
   ArtifactError,
   ArtifactFormatError,
@@ -18,8 +20,10 @@ import {
   UnsafeArchiveError,
 } from '../../lambda/artifacts/index.js';
 import { ENTRY_DISK_BYTES } from '../../lambda/artifacts/settings.js';
+import { entryName } from '../../lambda/artifacts/zip-entries.js';
 import { type ExtractOptions, extractZip } from '../../lambda/artifacts/zip-extract.js';
 import { type ZipEntrySpec, zipBytes } from '../helpers/zip-bytes.js';
+import { forgeZip } from '../helpers/zip-forge.js';
 
 const MIB = 1024 * 1024;
 const LABEL = 'Input artifact "SourceOutput" (s3://bucket/key)';
@@ -296,5 +300,81 @@ describe('extractZip fast paths', () => {
     expect(written.bytes).toBeLessThan(16 * MIB);
     expect(existsSync(destination)).toBe(false);
     expect(await readdir(join(work, 'job', 'inputs'))).toEqual([]);
+  });
+});
+
+describe('local headers read through one window', () => {
+  let work: string;
+
+  beforeEach(async () => {
+    work = await mkdtemp(join(tmpdir(), 'extract-window-'));
+  });
+  afterEach(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  /** Two entries, the second's local header across the first window's end (64 KiB). */
+  function straddling(local?: { name: string }) {
+    const first = 64 * 1024 - 10 - (30 + 'a.bin'.length);
+    return forgeZip({
+      entries: [
+        { name: 'a.bin', data: Buffer.alloc(first, 1), compress: false },
+        { name: 'b.txt', data: 'second', ...(local ? { local } : {}) },
+      ],
+    });
+  }
+
+  async function extractBytes(archive: Buffer) {
+    const file = join(work, 'artifact.zip');
+    await writeFile(file, archive);
+    return extractZip(file, join(work, 'out'), {
+      label: LABEL,
+      artifactName: 'SourceOutput',
+      maxBytes: 64 * MIB,
+      maxEntries: 100,
+    });
+  }
+
+  it('reads a local header that lies across the end of a window', async () => {
+    await extractBytes(straddling());
+
+    expect(await readFile(join(work, 'out', 'b.txt'), 'utf8')).toBe('second');
+  });
+
+  it('refuses a local header across the end of a window that names its entry otherwise', async () => {
+    const error = await extractBytes(straddling({ name: 'c.txt' })).then(
+      () => undefined,
+      (thrown: unknown) => thrown as Error,
+    );
+
+    expect(error).toBeInstanceOf(ArtifactFormatError);
+    expect(error?.message).toContain('its local header names it "c.txt"');
+  });
+});
+
+describe('entryName', () => {
+  /** yauzl's own decoder, which entryName must agree with. */
+  const decoder = yauzl as unknown as {
+    getFileNameLowLevel(flags: number, raw: Buffer, extra: unknown[], strict: boolean): string;
+  };
+
+  it('decodes every name as yauzl does, ASCII or not, UTF-8 flagged or not', () => {
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }),
+      fc.uint8Array({ minLength: 1, maxLength: 40 }).map((array) => array.map((b) => b & 0x7f)),
+      fc.string({ maxLength: 40 }).map((text) => new TextEncoder().encode(text)),
+    );
+    fc.assert(
+      fc.property(bytes, fc.boolean(), (array, utf8) => {
+        const raw = Buffer.from(array);
+        const flags = utf8 ? 0x0800 : 0;
+        const entry = { fileName: raw, generalPurposeBitFlag: flags, extraFields: [] };
+
+        expect(entryName(entry as unknown as Entry)).toBe(
+          decoder.getFileNameLowLevel(flags, raw, [], false),
+        );
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

@@ -102,14 +102,18 @@ class Created {
 
   /** Counts `path` (relative, not yet created) and the directories above it that are new. */
   add(path: string, directory: boolean): void {
-    const parts = path.split('/');
-    for (let depth = 1; depth <= parts.length; depth++) {
-      const prefix = parts.slice(0, depth).join('/');
-      const isDirectory = depth < parts.length || directory;
-      if (isDirectory && this.directories.has(prefix)) continue;
-      if (isDirectory) this.directories.add(prefix);
-      this.count();
+    for (let end = path.indexOf('/'); end !== -1; end = path.indexOf('/', end + 1)) {
+      this.#directory(path.slice(0, end));
     }
+    if (directory) this.#directory(path);
+    else this.count();
+  }
+
+  /** Counts the directory at `path` unless it was counted already. */
+  #directory(path: string): void {
+    if (this.directories.has(path)) return;
+    this.directories.add(path);
+    this.count();
   }
 
   private count(): void {
@@ -145,12 +149,16 @@ class Directories {
 
 /** Why the file system could not take `path` (relative) under `root`, if it could not. */
 function pathProblem(root: string, path: string): string | undefined {
-  if (path.split('/').some((part) => Buffer.byteLength(part) > MAX_NAME_BYTES)) {
+  const bytes = Buffer.byteLength(path);
+  if (
+    bytes > MAX_NAME_BYTES &&
+    path.split('/').some((part) => Buffer.byteLength(part) > MAX_NAME_BYTES)
+  ) {
     return `a component of its name is longer than ${MAX_NAME_BYTES} bytes`;
   }
   // The directory's own path is the worker's, not the archive's: it is not shown.
   const room = MAX_PATH_BYTES - Buffer.byteLength(root) - 2;
-  if (Buffer.byteLength(path) > room) {
+  if (bytes > room) {
     return `its path is longer than the ${room} bytes the extraction directory leaves`;
   }
   return undefined;

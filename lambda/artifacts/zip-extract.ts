@@ -5,7 +5,7 @@
  * limit), and every file, directory and link, the directories that deep paths imply
  * included, each of them an inode and a block of the disk.
  */
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Readable, Transform, type Writable } from 'node:stream';
@@ -137,10 +137,13 @@ class Directories {
     this.#made.add(root);
   }
 
-  /** Makes `path` (absolute, under the root) and the directories above it, unless made. */
-  async make(path: string): Promise<void> {
+  /**
+   * Makes `path` (absolute, under the root) and the directories above it, unless made: on the
+   * main thread, as files are written (one system call costs less than a trip to the pool).
+   */
+  make(path: string): void {
     if (this.#made.has(path)) return;
-    await mkdir(path, { recursive: true });
+    mkdirSync(path, { recursive: true });
     for (let at = path; !this.#made.has(at) && at !== dirname(at); at = dirname(at)) {
       this.#made.add(at);
     }
@@ -291,7 +294,7 @@ export async function extractZip(
       const path = join(root, checked.path);
       state.add(checked.path, kind === 'directory');
       if (kind === 'directory') {
-        await directories.make(path);
+        directories.make(path);
         counts.directories++;
         continue;
       }
@@ -301,7 +304,7 @@ export async function extractZip(
         links.push({ entry: name, path: checked.path, target });
         continue;
       }
-      await directories.make(dirname(path));
+      directories.make(dirname(path));
       const size = entry.uncompressedSize;
       if (state.bytes + size > options.maxBytes) {
         // Its contents do not fit (or are not the size it declares): it is written alone,

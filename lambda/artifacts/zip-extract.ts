@@ -1,9 +1,14 @@
 /**
  * Extracts a zip archive into a directory of its own, refusing anything that would land
  * outside it, and stopping at the limits by counting what is actually created: the bytes
- * written (an entry's declared sizes are only the zip reader's consistency check, never the
- * limit), and every file, directory and link, the directories that deep paths imply
- * included, each of them an inode and a block of the disk.
+ * written, and every file, directory and link, the directories that deep paths imply
+ * included, each of them an inode and a block of the disk. A file's declared size is counted
+ * before it is written only when it fits what is left (its check never lets it write more,
+ * and a file that holds less fails); one that does not fit is written alone and counted as
+ * it is written, so the limit stops it at its bytes, whatever it declares.
+ *
+ * Names, kinds and limits are checked in archive order; the data of several files is read,
+ * inflated and written at once, and a failure reports the earliest entry that failed.
  */
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, realpath, rm } from 'node:fs/promises';

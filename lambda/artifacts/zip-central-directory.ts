@@ -7,11 +7,12 @@
  * second end record, data prepended or hidden between entries, a local header that says
  * something else, overlapping entries) is a {@link ZipFormatError}.
  */
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open as openFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { quoted } from './file-errors.js';
-import { unicodePathProblem } from './zip-unicode-path.js';
+import { UNICODE_PATH_FIELD, unicodePathProblem } from './zip-unicode-path.js';
 
 /** The archive disagrees with itself or with the zip format; the message says where. */
 export class ZipFormatError extends Error {
@@ -40,6 +41,10 @@ const ZIP64_EXTRA = 0x0001;
 export const FLAG_DESCRIPTOR = 0x0008;
 /** Bytes read from the central directory at a time. */
 const CHUNK = 64 * 1024;
+/** Bytes of an entry's data read at a time when it is streamed (large entries only). */
+export const DATA_CHUNK = 256 * 1024;
+/** Bytes read around local headers at a time: small entries' headers share one read. */
+const HEADER_WINDOW = 64 * 1024;
 
 /** An extra field of a header: its id and its data. */
 export interface ExtraField {
@@ -88,6 +93,16 @@ function fail(message: string): never {
   throw new ZipFormatError(message);
 }
 
+/**
+ * Where a check is, for its message: text, or what makes it (an entry's name is described only
+ * when a message needs it: escaping every name of a large archive costs more than reading it).
+ */
+type Where = string | (() => string);
+
+function said(where: Where): string {
+  return typeof where === 'string' ? where : where();
+}
+
 function readU64(buffer: Buffer, at: number, what: string): number {
   const value = buffer.readBigUInt64LE(at);
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) fail(`${what} is beyond any file this reader takes`);
@@ -107,16 +122,18 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
 }
 
 /** Extra fields, which must tile the extra area exactly; a zip64 field given twice is refused. */
-export function parseExtraFields(extra: Buffer, where: string): ExtraField[] {
+export function parseExtraFields(extra: Buffer, where: Where): ExtraField[] {
   const fields: ExtraField[] = [];
   let at = 0;
   while (at < extra.length) {
-    if (at + 4 > extra.length) fail(`${where}: its extra fields end inside a field's header`);
+    if (at + 4 > extra.length) fail(`${said(where)}: its extra fields end inside a field's header`);
     const id = extra.readUInt16LE(at);
     const size = extra.readUInt16LE(at + 2);
-    if (at + 4 + size > extra.length) fail(`${where}: an extra field runs past the extra area`);
+    if (at + 4 + size > extra.length) {
+      fail(`${said(where)}: an extra field runs past the extra area`);
+    }
     if (id === ZIP64_EXTRA && fields.some((field) => field.id === ZIP64_EXTRA)) {
-      fail(`${where}: it has two zip64 extra fields`);
+      fail(`${said(where)}: it has two zip64 extra fields`);
     }
     fields.push({ id, data: extra.subarray(at + 4, at + 4 + size) });
     at += 4 + size;
@@ -131,7 +148,7 @@ export function parseExtraFields(extra: Buffer, where: string): ExtraField[] {
 function applyZip64(
   fields: readonly ExtraField[],
   values: { usize: number; csize: number; offset?: number; disk?: number },
-  where: string,
+  where: Where,
 ): { usize: number; csize: number; offset: number; disk: number } {
   const result = {
     usize: values.usize,
@@ -147,18 +164,45 @@ function applyZip64(
   const wantsDisk = values.disk === U16;
   if (wanted.length === 0 && !wantsDisk) return result;
   const data = fields.find((field) => field.id === ZIP64_EXTRA)?.data;
-  if (!data) fail(`${where}: its sizes are marked as zip64 but it has no zip64 extra field`);
+  if (!data) fail(`${said(where)}: its sizes are marked as zip64 but it has no zip64 extra field`);
   let at = 0;
   for (const name of wanted) {
-    if (at + 8 > data.length) fail(`${where}: its zip64 extra field is too short`);
-    result[name] = readU64(data, at, `${where}: a zip64 size`);
+    if (at + 8 > data.length) fail(`${said(where)}: its zip64 extra field is too short`);
+    result[name] = readU64(data, at, `${said(where)}: a zip64 size`);
     at += 8;
   }
   if (wantsDisk) {
-    if (at + 4 > data.length) fail(`${where}: its zip64 extra field is too short`);
+    if (at + 4 > data.length) fail(`${said(where)}: its zip64 extra field is too short`);
     result.disk = data.readUInt32LE(at);
   }
   return result;
+}
+
+/**
+ * Reads small pieces of the file (local headers, data descriptors) through one window of
+ * {@link HEADER_WINDOW} bytes, so that the headers of entries that lie close together, the
+ * usual case in file order, cost one read between them.
+ */
+class HeaderWindow {
+  #bytes: Buffer = Buffer.alloc(0);
+  #start = 0;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly end: number,
+  ) {}
+
+  /** The `length` bytes at `position` (which must end by the window's end); do not modify. */
+  async read(position: number, length: number): Promise<Buffer> {
+    const from = position - this.#start;
+    if (from < 0 || from + length > this.#bytes.length) {
+      const size = Math.max(length, Math.min(HEADER_WINDOW, this.end - position));
+      this.#bytes = await readAt(this.handle, position, size);
+      this.#start = position;
+      return this.#bytes.subarray(0, length);
+    }
+    return this.#bytes.subarray(from, from + length);
+  }
 }
 
 /** Reads a range of the file front to back, a chunk at a time. */
@@ -210,7 +254,7 @@ async function readCentralRecord(reader: SequentialReader, index: number): Promi
   const variable = Buffer.from(await reader.take(nameLength + extraLength + commentLength));
   const name = variable.subarray(0, nameLength);
   const extra = variable.subarray(nameLength, nameLength + extraLength);
-  const named = `${where} (${describeName(name)})`;
+  const named = () => `${where} (${describeName(name)})`;
   const extraFields = parseExtraFields(extra, named);
   const sizes = applyZip64(
     extraFields,
@@ -222,10 +266,12 @@ async function readCentralRecord(reader: SequentialReader, index: number): Promi
     },
     named,
   );
-  if (sizes.disk !== 0) fail(`${named} starts on another disk: multi-disk archives are not read`);
+  if (sizes.disk !== 0) {
+    fail(`${named()} starts on another disk: multi-disk archives are not read`);
+  }
   const flags = fixed.readUInt16LE(8);
-  const unicodePath = unicodePathProblem(name, flags, extraFields);
-  if (unicodePath) fail(`${named}: ${unicodePath}`);
+  const unicodePath = unicodePathCheck(name, flags, extraFields);
+  if (unicodePath) fail(`${named()}: ${unicodePath}`);
   return {
     versionMadeBy: fixed.readUInt16LE(4),
     versionNeeded: fixed.readUInt16LE(6),
@@ -246,6 +292,17 @@ async function readCentralRecord(reader: SequentialReader, index: number): Promi
   };
 }
 
+/** {@link unicodePathProblem}, called only when the header has a Unicode path field. */
+function unicodePathCheck(
+  name: Buffer,
+  flags: number,
+  fields: readonly ExtraField[],
+): string | undefined {
+  return fields.some((field) => field.id === UNICODE_PATH_FIELD)
+    ? unicodePathProblem(name, flags, fields)
+    : undefined;
+}
+
 /** Where the central directory lies, and how many entries the end records count. */
 interface Bounds {
   readonly offset: number;
@@ -259,8 +316,14 @@ async function readBounds(handle: FileHandle, fileSize: number): Promise<Bounds>
   const tailStart = Math.max(0, fileSize - EOCD_SIZE - MAX_COMMENT);
   const tail = await readAt(handle, tailStart, fileSize - tailStart);
   const candidates: number[] = [];
-  for (let at = tail.length - EOCD_SIZE; at >= 0; at--) {
-    if (tail.readUInt32LE(at) === EOCD_SIGNATURE) candidates.push(at);
+  const signature = Buffer.alloc(4);
+  signature.writeUInt32LE(EOCD_SIGNATURE);
+  for (
+    let at = tail.lastIndexOf(signature, tail.length - EOCD_SIZE);
+    at >= 0;
+    at = at === 0 ? -1 : tail.lastIndexOf(signature, at - 1)
+  ) {
+    candidates.push(at);
   }
   const last = candidates[0];
   if (last === undefined) fail('no end-of-central-directory record');
@@ -356,7 +419,8 @@ function checkedBounds(bounds: Bounds, endAt: number, record: string): Bounds {
 /** An entry's place in the file, and the ends its data (with any data descriptor) may have. */
 interface Extent {
   readonly index: number;
-  readonly name: string;
+  /** Its name's bytes, described only for a message. */
+  readonly name: Buffer;
   readonly start: number;
   readonly ends: readonly number[];
 }
@@ -398,13 +462,14 @@ export class ZipArchive {
     if (this.#placements) return;
     const { offset, size, entries } = this.#bounds;
     const reader = new SequentialReader(this.#handle, offset, offset + size);
+    const window = new HeaderWindow(this.#handle, offset);
     const placements: Placement[] = [];
     const extents: Extent[] = [];
     let walked = 0;
     while (reader.remaining > 0) {
       const record = await readCentralRecord(reader, walked);
       if (walked < entries) {
-        const { placement, extent } = await this.#place(record, walked);
+        const { placement, extent } = await this.#place(record, walked, window);
         placements.push(placement);
         extents.push(extent);
       }
@@ -437,15 +502,30 @@ export class ZipArchive {
     }
   }
 
+  /**
+   * The `length` bytes at `start`, read at once on the calling thread: for an entry small
+   * enough to hold whole, one read costs less than a trip to the thread pool.
+   */
+  readWhole(start: number, length: number): Buffer {
+    const buffer = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const read = readSync(this.#handle.fd, buffer, done, length - done, start + done);
+      if (read === 0) fail('the archive ends early: it is truncated');
+      done += read;
+    }
+    return buffer;
+  }
+
   /** The `length` bytes at `start`, read as they are consumed. */
   read(start: number, length: number): Readable {
     const handle = this.#handle;
     let position = start;
     const end = start + length;
     return new Readable({
-      highWaterMark: CHUNK,
+      highWaterMark: DATA_CHUNK,
       read() {
-        const want = Math.min(CHUNK, end - position);
+        const want = Math.min(DATA_CHUNK, end - position);
         if (want <= 0) {
           this.push(null);
           return;
@@ -469,55 +549,56 @@ export class ZipArchive {
   async #place(
     record: CentralRecord,
     index: number,
+    window: HeaderWindow,
   ): Promise<{ placement: Placement; extent: Extent }> {
-    const name = describeName(record.name);
-    const where = `entry ${name}`;
+    const where = () => `entry ${describeName(record.name)}`;
     const limit = this.#bounds.offset;
     if (record.method === 0 && record.compressedSize !== record.uncompressedSize) {
       fail(
-        `${where} is stored uncompressed but its compressed size (${record.compressedSize}) is not its size (${record.uncompressedSize})`,
+        `${where()} is stored uncompressed but its compressed size (${record.compressedSize}) is not its size (${record.uncompressedSize})`,
       );
     }
     if (record.localOffset + LOCAL_SIZE > limit) {
-      fail(`${where}: its local header would lie past the start of the central directory`);
+      fail(`${where()}: its local header would lie past the start of the central directory`);
     }
-    const local = await readAt(this.#handle, record.localOffset, LOCAL_SIZE);
+    const local = await window.read(record.localOffset, LOCAL_SIZE);
     if (local.readUInt32LE(0) !== LOCAL_SIGNATURE) {
-      fail(`${where}: no local header where the central directory says it starts`);
+      fail(`${where()}: no local header where the central directory says it starts`);
     }
     const flags = local.readUInt16LE(6);
     const method = local.readUInt16LE(8);
     if (flags !== record.flags) {
       fail(
-        `${where}: its local header's flags (0x${flags.toString(16)}) are not the central directory's (0x${record.flags.toString(16)})`,
+        `${where()}: its local header's flags (0x${flags.toString(16)}) are not the central directory's (0x${record.flags.toString(16)})`,
       );
     }
     if (method !== record.method) {
       fail(
-        `${where}: its local header's compression method (${method}) is not the central directory's (${record.method})`,
+        `${where()}: its local header's compression method (${method}) is not the central directory's (${record.method})`,
       );
     }
     const nameLength = local.readUInt16LE(26);
     const extraLength = local.readUInt16LE(28);
     const dataStart = record.localOffset + LOCAL_SIZE + nameLength + extraLength;
     if (dataStart + record.compressedSize > limit) {
-      fail(`${where}: its data would run into the central directory`);
+      fail(`${where()}: its data would run into the central directory`);
     }
-    const variable = await readAt(
-      this.#handle,
-      record.localOffset + LOCAL_SIZE,
-      nameLength + extraLength,
-    );
+    const variable = await window.read(record.localOffset + LOCAL_SIZE, nameLength + extraLength);
     if (!variable.subarray(0, nameLength).equals(record.name)) {
-      fail(`${where}: its local header names it ${describeName(variable.subarray(0, nameLength))}`);
+      fail(
+        `${where()}: its local header names it ${describeName(variable.subarray(0, nameLength))}`,
+      );
     }
-    const localFields = parseExtraFields(variable.subarray(nameLength), `${where} (local header)`);
-    const unicodePath = unicodePathProblem(record.name, flags, localFields);
-    if (unicodePath) fail(`${where}: in its local header, ${unicodePath}`);
+    const localFields = parseExtraFields(
+      variable.subarray(nameLength),
+      () => `${where()} (local header)`,
+    );
+    const unicodePath = unicodePathCheck(record.name, flags, localFields);
+    if (unicodePath) fail(`${where()}: in its local header, ${unicodePath}`);
     const localSizes = applyZip64(
       localFields,
       { csize: local.readUInt32LE(18), usize: local.readUInt32LE(22) },
-      `${where} (local header)`,
+      () => `${where()} (local header)`,
     );
     const localCrc = local.readUInt32LE(14);
     const dataEnd = dataStart + record.compressedSize;
@@ -528,12 +609,12 @@ export class ZipArchive {
       !agree(localSizes.csize, record.compressedSize) ||
       !agree(localSizes.usize, record.uncompressedSize)
     ) {
-      fail(`${where}: its local header's CRC-32 or sizes are not the central directory's`);
+      fail(`${where()}: its local header's CRC-32 or sizes are not the central directory's`);
     }
     const ends =
       (flags & FLAG_DESCRIPTOR) === 0
         ? [dataEnd]
-        : await this.#descriptorEnds(record, dataEnd, where);
+        : await this.#descriptorEnds(record, dataEnd, where, window);
     return {
       placement: {
         localOffset: record.localOffset,
@@ -542,7 +623,7 @@ export class ZipArchive {
         uncompressedSize: record.uncompressedSize,
         crc32: record.crc32,
       },
-      extent: { index, name, start: record.localOffset, ends },
+      extent: { index, name: record.name, start: record.localOffset, ends },
     };
   }
 
@@ -551,9 +632,14 @@ export class ZipArchive {
    * take 4 or 8 bytes, so each layout whose values are the central directory's is kept, and the
    * coverage check picks the one that ends where the next record begins.
    */
-  async #descriptorEnds(record: CentralRecord, dataEnd: number, where: string): Promise<number[]> {
+  async #descriptorEnds(
+    record: CentralRecord,
+    dataEnd: number,
+    where: () => string,
+    window: HeaderWindow,
+  ): Promise<number[]> {
     const available = Math.min(24, this.#bounds.offset - dataEnd);
-    const bytes = await readAt(this.#handle, dataEnd, available);
+    const bytes = await window.read(dataEnd, available);
     const ends: number[] = [];
     for (const signed of [true, false]) {
       const at = signed ? 4 : 0;
@@ -573,9 +659,14 @@ export class ZipArchive {
       }
     }
     if (ends.length === 0)
-      fail(`${where}: its data descriptor is not the central directory's CRC-32 and sizes`);
+      fail(`${where()}: its data descriptor is not the central directory's CRC-32 and sizes`);
     return ends;
   }
+}
+
+/** How an extent's entry is named in messages. */
+function named(extent: Extent | undefined): string {
+  return extent ? describeName(extent.name) : 'undefined';
 }
 
 /**
@@ -589,13 +680,13 @@ function checkCoverage(extents: Extent[], centralDirectory: number): void {
   for (const [at, extent] of ordered.entries()) {
     if (extent.start < cursor) {
       const before = ordered[at - 1];
-      fail(`entries ${before?.name} and ${extent.name} overlap`);
+      fail(`entries ${named(before)} and ${named(extent)} overlap`);
     }
     if (extent.start > cursor) {
       fail(
         at === 0
           ? `${extent.start} bytes before the first entry belong to no entry`
-          : `${extent.start - cursor} bytes before entry ${extent.name} belong to no entry`,
+          : `${extent.start - cursor} bytes before entry ${named(extent)} belong to no entry`,
       );
     }
     const next = ordered[at + 1]?.start ?? centralDirectory;
@@ -607,13 +698,13 @@ function checkCoverage(extents: Extent[], centralDirectory: number): void {
     if (end > next) {
       fail(
         ordered[at + 1]
-          ? `entries ${extent.name} and ${ordered[at + 1]?.name} overlap`
-          : `entry ${extent.name} runs into the central directory`,
+          ? `entries ${named(extent)} and ${named(ordered[at + 1])} overlap`
+          : `entry ${named(extent)} runs into the central directory`,
       );
     }
     fail(
       ordered[at + 1]
-        ? `${next - end} bytes before entry ${ordered[at + 1]?.name} belong to no entry`
+        ? `${next - end} bytes before entry ${named(ordered[at + 1])} belong to no entry`
         : `${next - end} bytes before the central directory belong to no entry`,
     );
   }

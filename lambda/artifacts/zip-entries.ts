@@ -5,15 +5,18 @@
  * size and CRC-32 as they are streamed.
  */
 import { pipeline, type Readable, Transform } from 'node:stream';
-import { crc32, createInflateRaw } from 'node:zlib';
+import { promisify } from 'node:util';
+import { crc32, createInflateRaw, inflateRaw, inflateRawSync, type ZlibOptions } from 'node:zlib';
 import yauzl, { type Entry } from 'yauzl';
 import {
   type CentralRecord,
+  DATA_CHUNK,
   describeName,
   type Placement,
   ZipArchive,
   ZipFormatError,
 } from './zip-central-directory.js';
+import { UNICODE_PATH_FIELD } from './zip-unicode-path.js';
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -33,11 +36,29 @@ const decoder = yauzl as unknown as {
   ): string;
 };
 
+/** Names decoded so far (the walk and the extraction both ask). */
+const names = new WeakMap<Entry, string>();
+
+/** Whether every byte of `raw` is printable ASCII, which CP437 and UTF-8 decode alike. */
+function printableAscii(raw: Buffer): boolean {
+  for (const byte of raw) if (byte < 0x20 || byte > 0x7e) return false;
+  return true;
+}
+
 /** An entry's name, decoded; backslashes (from Windows tools) read as separators. */
 export function entryName(entry: Entry): string {
+  const known = names.get(entry);
+  if (known !== undefined) return known;
   // With decodeStrings off, yauzl leaves the raw bytes in fileName.
   const raw = entry.fileName as unknown as Buffer;
-  return decoder.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
+  // yauzl's decoder builds a CP437 name a character at a time; printable ASCII reads the same
+  // in every encoding, unless a Unicode path field gives another name.
+  const name =
+    printableAscii(raw) && !entry.extraFields.some((field) => field.id === UNICODE_PATH_FIELD)
+      ? raw.toString('latin1').replaceAll('\\', '/')
+      : decoder.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
+  names.set(entry, name);
+  return name;
 }
 
 /**
@@ -93,6 +114,12 @@ export interface ZipReader {
    * are not the size or the CRC-32 the central directory gives.
    */
   open(entry: Entry): Promise<Readable>;
+  /**
+   * The bytes of an entry, inflated, read and inflated whole (for small entries: its
+   * compressed and inflated bytes are held in memory at once); fails with a
+   * {@link ZipFormatError} as {@link open}'s stream does, before any byte is returned.
+   */
+  readWhole(entry: Entry): Promise<Buffer>;
   close(): void;
 }
 
@@ -177,6 +204,73 @@ function checked(
   });
 }
 
+/** Deflated entries at most this large are inflated on the main thread (a pool hop costs more). */
+const INFLATE_INLINE_BYTES = 8 * 1024;
+
+/** zlib's smallest output chunk. */
+const MIN_CHUNK_BYTES = 64;
+
+/** zlib's one-shot inflate, with its engine (for the bytes it consumed). */
+type Inflated = { buffer: Buffer; engine: { bytesWritten: number } };
+const inflateRawAsync = promisify(inflateRaw) as unknown as (
+  data: Buffer,
+  options: ZlibOptions & { info: true },
+) => Promise<Inflated>;
+
+/**
+ * Inflates `data` whole, failing as {@link checked} does when the result is not the entry's
+ * size and CRC-32 or the deflate stream ends before the compressed bytes do; never holds more
+ * than the entry's size (plus one byte) inflated.
+ */
+async function inflateWhole(
+  data: Buffer,
+  placement: Placement,
+  where: () => string,
+): Promise<Buffer> {
+  const options = {
+    info: true as const,
+    maxOutputLength: Math.max(1, placement.uncompressedSize),
+    // One output chunk for the whole entry: each chunk is a trip back to the main thread.
+    chunkSize: Math.max(MIN_CHUNK_BYTES, placement.uncompressedSize + 1),
+  };
+  let inflated: Inflated;
+  try {
+    inflated =
+      data.length <= INFLATE_INLINE_BYTES
+        ? (inflateRawSync(data, options) as unknown as Inflated)
+        : await inflateRawAsync(data, options);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ZipFormatError(
+        `${where()} holds more than the ${placement.uncompressedSize} bytes the central directory gives`,
+      );
+    }
+    throw error;
+  }
+  checkWhole(inflated.buffer, placement, where);
+  if (inflated.engine.bytesWritten !== placement.compressedSize) {
+    throw new ZipFormatError(
+      `${where()}: its deflated data ends before its compressed size of ${placement.compressedSize} bytes`,
+    );
+  }
+  return inflated.buffer;
+}
+
+/**
+ * Fails as {@link checked} does unless `bytes` are the entry's size and CRC-32 (more bytes than
+ * its size are never inflated: see {@link inflateWhole}).
+ */
+function checkWhole(bytes: Buffer, placement: Placement, where: () => string): void {
+  if (bytes.length !== placement.uncompressedSize) {
+    throw new ZipFormatError(
+      `${where()} holds ${bytes.length} bytes, the central directory gives ${placement.uncompressedSize}`,
+    );
+  }
+  if (crc32(bytes) !== placement.crc32) {
+    throw new ZipFormatError(`${where()} does not match its CRC-32`);
+  }
+}
+
 /** An empty deflate stream: one final fixed-Huffman block holding only its end code. */
 const EMPTY_DEFLATE = Buffer.from([0x03, 0x00]);
 
@@ -212,6 +306,22 @@ export async function openZip(file: string): Promise<ZipReader> {
   const archive = await ZipArchive.open(file);
   const placements = new WeakMap<Entry, Placement>();
   let records: AsyncGenerator<{ record: CentralRecord; placement: Placement }> | undefined;
+  /** The entry's placement, name (for messages) and method, if this reader reads it. */
+  const readable = (entry: Entry) => {
+    const placement = placements.get(entry);
+    if (!placement) throw new Error('the entry is not one of this archive');
+    const name = () => describeName(entry.fileName as unknown as Buffer);
+    if ((entry.generalPurposeBitFlag & FLAGS_ENCRYPTED) !== 0) {
+      throw new ZipFormatError(`entry ${name()} is encrypted`);
+    }
+    const method = entry.compressionMethod;
+    if (method !== METHOD_STORED && method !== METHOD_DEFLATED) {
+      throw new ZipFormatError(
+        `entry ${name()} uses compression method ${method}, which is not read`,
+      );
+    }
+    return { placement, name, method };
+  };
   return {
     entryCount: archive.entryCount,
     async next() {
@@ -226,23 +336,20 @@ export async function openZip(file: string): Promise<ZipReader> {
       return entry;
     },
     async open(entry) {
-      const placement = placements.get(entry);
-      if (!placement) throw new Error('the entry is not one of this archive');
-      const name = describeName(entry.fileName as unknown as Buffer);
-      if ((entry.generalPurposeBitFlag & FLAGS_ENCRYPTED) !== 0) {
-        throw new ZipFormatError(`entry ${name} is encrypted`);
-      }
-      const method = entry.compressionMethod;
-      if (method !== METHOD_STORED && method !== METHOD_DEFLATED) {
-        throw new ZipFormatError(
-          `entry ${name} uses compression method ${method}, which is not read`,
-        );
-      }
+      const { placement, name, method } = readable(entry);
       const raw = archive.read(placement.dataStart, placement.compressedSize);
       const done = () => undefined;
-      if (method === METHOD_STORED) return pipeline(raw, checked(placement, name), done);
-      const inflater = createInflateRaw();
-      return pipeline(raw, inflater, checked(placement, name, inflater), done);
+      if (method === METHOD_STORED) return pipeline(raw, checked(placement, name()), done);
+      const inflater = createInflateRaw({ chunkSize: DATA_CHUNK });
+      return pipeline(raw, inflater, checked(placement, name(), inflater), done);
+    },
+    async readWhole(entry) {
+      const { placement, name, method } = readable(entry);
+      const raw = archive.readWhole(placement.dataStart, placement.compressedSize);
+      const where = () => `entry ${name()}`;
+      if (method === METHOD_DEFLATED) return inflateWhole(raw, placement, where);
+      checkWhole(raw, placement, where);
+      return raw;
     },
     close: () => {
       records?.return(undefined).catch(() => undefined);

@@ -1,15 +1,22 @@
 /**
  * Extracts a zip archive into a directory of its own, refusing anything that would land
  * outside it, and stopping at the limits by counting what is actually created: the bytes
- * written (an entry's declared sizes are only the zip reader's consistency check, never the
- * limit), and every file, directory and link, the directories that deep paths imply
- * included, each of them an inode and a block of the disk.
+ * written, and every file, directory and link, the directories that deep paths imply
+ * included, each of them an inode and a block of the disk. A file's declared size is counted
+ * before it is written only when it fits what is left (its check never lets it write more,
+ * and a file that holds less fails); one that does not fit is written alone and counted as
+ * it is written, so the limit stops it at its bytes, whatever it declares.
+ *
+ * Names, kinds and limits are checked in archive order; the data of several files is read,
+ * inflated and written at once, and a failure reports the earliest entry that failed.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Readable, Transform, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
+import type { Entry } from 'yauzl';
+import { EntryPool } from './entry-pool.js';
 import { ArtifactLimitError, UnsafeArchiveError } from './errors.js';
 import { fileError, quoted } from './file-errors.js';
 import { ENTRY_DISK_BYTES } from './settings.js';
@@ -29,6 +36,14 @@ const MAX_LINK_TARGET_BYTES = 4096;
 const MAX_NAME_BYTES = 255;
 /** Longest path a system call takes, its final NUL included (Linux's PATH_MAX). */
 const MAX_PATH_BYTES = 4096;
+/** Files at most this large are read, inflated, checked and written whole, in one write. */
+const WHOLE_FILE_BYTES = 1024 * 1024;
+/** Files written at once (their inflating and writing run on libuv's thread pool). */
+const FILES_IN_FLIGHT = 8;
+/** Most bytes the files in flight hold in memory, compressed and inflated. */
+const BYTES_IN_FLIGHT = 16 * 1024 * 1024;
+/** What a streamed file holds in memory, about: its read, inflate and write buffers. */
+const STREAMED_FILE_BYTES = 1024 * 1024;
 
 /** Options of {@link extractZip}. */
 export interface ExtractOptions {
@@ -92,14 +107,18 @@ class Created {
 
   /** Counts `path` (relative, not yet created) and the directories above it that are new. */
   add(path: string, directory: boolean): void {
-    const parts = path.split('/');
-    for (let depth = 1; depth <= parts.length; depth++) {
-      const prefix = parts.slice(0, depth).join('/');
-      const isDirectory = depth < parts.length || directory;
-      if (isDirectory && this.directories.has(prefix)) continue;
-      if (isDirectory) this.directories.add(prefix);
-      this.count();
+    for (let end = path.indexOf('/'); end !== -1; end = path.indexOf('/', end + 1)) {
+      this.#directory(path.slice(0, end));
     }
+    if (directory) this.#directory(path);
+    else this.count();
+  }
+
+  /** Counts the directory at `path` unless it was counted already. */
+  #directory(path: string): void {
+    if (this.directories.has(path)) return;
+    this.directories.add(path);
+    this.count();
   }
 
   private count(): void {
@@ -115,14 +134,39 @@ class Created {
   }
 }
 
+/** Directories known to exist under the extraction directory: each is made once. */
+class Directories {
+  readonly #made = new Set<string>();
+
+  constructor(root: string) {
+    this.#made.add(root);
+  }
+
+  /**
+   * Makes `path` (absolute, under the root) and the directories above it, unless made: on the
+   * main thread, as files are written (one system call costs less than a trip to the pool).
+   */
+  make(path: string): void {
+    if (this.#made.has(path)) return;
+    mkdirSync(path, { recursive: true });
+    for (let at = path; !this.#made.has(at) && at !== dirname(at); at = dirname(at)) {
+      this.#made.add(at);
+    }
+  }
+}
+
 /** Why the file system could not take `path` (relative) under `root`, if it could not. */
 function pathProblem(root: string, path: string): string | undefined {
-  if (path.split('/').some((part) => Buffer.byteLength(part) > MAX_NAME_BYTES)) {
+  const bytes = Buffer.byteLength(path);
+  if (
+    bytes > MAX_NAME_BYTES &&
+    path.split('/').some((part) => Buffer.byteLength(part) > MAX_NAME_BYTES)
+  ) {
     return `a component of its name is longer than ${MAX_NAME_BYTES} bytes`;
   }
   // The directory's own path is the worker's, not the archive's: it is not shown.
   const room = MAX_PATH_BYTES - Buffer.byteLength(root) - 2;
-  if (Buffer.byteLength(path) > room) {
+  if (bytes > room) {
     return `its path is longer than the ${room} bytes the extraction directory leaves`;
   }
   return undefined;
@@ -159,6 +203,46 @@ async function readLinkTarget(
 }
 
 /**
+ * Writes a small file whole: its bytes are read, inflated and checked (size and CRC-32) before
+ * the file is created, then written in one write. The file's system calls are made on the
+ * main thread: for a small file, three trips to the thread pool cost several times the calls.
+ */
+async function writeWhole(
+  zip: ZipReader,
+  entry: Entry,
+  path: string,
+  options: ExtractOptions,
+): Promise<void> {
+  const bytes = await zip.readWhole(entry);
+  options.signal?.throwIfAborted();
+  const mode = fileMode(entry);
+  if (options.createFile) {
+    const file = options.createFile(path, mode);
+    file.end(bytes);
+    await finished(file);
+  } else {
+    writeFileSync(path, bytes, { flag: 'wx', mode });
+  }
+}
+
+/** Streams a file's bytes (checked as they flow) to its file; `through` counts them if given. */
+async function writeStreamed(
+  zip: ZipReader,
+  entry: Entry,
+  path: string,
+  options: ExtractOptions,
+  through?: Transform,
+): Promise<void> {
+  const createFile = options.createFile ?? exclusiveFile;
+  // The entry's stream flows as soon as it is open: hand it to the pipeline at once, so that
+  // none of its errors is emitted with no one listening.
+  const stream = await zip.open(entry);
+  const file = createFile(path, fileMode(entry));
+  const stages = through ? [stream, through, file] : [stream, file];
+  await pipeline(stages, { signal: options.signal });
+}
+
+/**
  * Extracts the zip archive `file` into `destination`, which must not exist yet. On any
  * failure the destination is removed and an {@link ArtifactError} says why.
  *
@@ -176,7 +260,6 @@ export async function extractZip(
     new UnsafeArchiveError(`${doing}: entry ${quoted(entry)} is refused: ${reason}`, {
       artifactName: options.artifactName,
     });
-  const createFile = options.createFile ?? exclusiveFile;
   const state = new Created(options, doing);
   const counts = { files: 0, directories: 0, symlinks: 0 };
   const fail = (error: unknown, archive: boolean) =>
@@ -188,6 +271,9 @@ export async function extractZip(
     throw fail(error, false);
   }
   let zip: ZipReader | undefined;
+  const pool = new EntryPool(FILES_IN_FLIGHT, BYTES_IN_FLIGHT);
+  /** The entry the main loop is at: a failure of an earlier one in flight comes first. */
+  let index = 0;
   try {
     zip = await openZip(file);
     if (zip.entryCount > options.maxEntries) {
@@ -196,9 +282,11 @@ export async function extractZip(
         { artifactName: options.artifactName },
       );
     }
+    const reader = zip;
     const root = await realpath(destination);
+    const directories = new Directories(root);
     const links: PendingLink[] = [];
-    for (let entry = await zip.next(); entry; entry = await zip.next()) {
+    for (let entry = await zip.next(); entry; index++, entry = await zip.next()) {
       options.signal?.throwIfAborted();
       const name = entryName(entry);
       const checked = relativeEntryPath(name);
@@ -211,7 +299,7 @@ export async function extractZip(
       const path = join(root, checked.path);
       state.add(checked.path, kind === 'directory');
       if (kind === 'directory') {
-        await mkdir(path, { recursive: true });
+        directories.make(path);
         counts.directories++;
         continue;
       }
@@ -221,19 +309,35 @@ export async function extractZip(
         links.push({ entry: name, path: checked.path, target });
         continue;
       }
-      await mkdir(dirname(path), { recursive: true });
-      // The entry's stream flows as soon as it is open: hand it to the pipeline at once, so
-      // that none of its errors is emitted with no one listening.
-      const stream = await zip.open(entry);
-      await pipeline(stream, limiter(state, options), createFile(path, fileMode(entry)), {
-        signal: options.signal,
-      });
+      directories.make(dirname(path));
+      const size = entry.uncompressedSize;
+      if (state.bytes + size > options.maxBytes) {
+        // Its contents do not fit (or are not the size it declares): it is written alone,
+        // after the files before it, and counted as it is written, up to the limit.
+        await pool.finish();
+        await writeStreamed(zip, entry, path, options, limiter(state, options));
+      } else {
+        // Its bytes are counted before they are written: its check never lets it write more.
+        state.bytes += size;
+        const current = entry;
+        await (size <= WHOLE_FILE_BYTES
+          ? pool.start(index, entry.compressedSize + size, () =>
+              writeWhole(reader, current, path, options),
+            )
+          : pool.start(index, STREAMED_FILE_BYTES, () =>
+              writeStreamed(reader, current, path, options),
+            ));
+      }
       counts.files++;
     }
+    index = Number.POSITIVE_INFINITY;
+    await pool.finish();
     await createLinks(root, links);
     counts.symlinks = links.length;
     return { ...counts, bytes: state.bytes, entries: state.inodes };
-  } catch (error) {
+  } catch (thrown) {
+    const earlier = await pool.settled();
+    const error = earlier && earlier.index < index ? earlier.error : thrown;
     await rm(destination, { recursive: true, force: true }).catch(() => undefined);
     if (error instanceof RefusedLink) throw unsafe(error.link.entry, error.reason);
     throw fail(error, true);

@@ -112,7 +112,8 @@ function modeFigures(tree: TreeBench, mode: TransferMode): ModeFigures {
   if (runs.length === 0) throw new Error(`the artifact benchmark has no ${what('run')}`);
   const of = (figure: string, pick: (t: TransferReport) => number | undefined) =>
     measured(median(runs.map((t) => measured(pick(t), what(figure)))), what(figure));
-  const tools = runs.some((t) => t.tool !== undefined);
+  // A floor's external tool is part of it: its figures must be there too.
+  const tools = mode.startsWith('floor');
   return {
     wallMs: of('wall time', (t) => t.wallMs),
     cpuMs: of('CPU time', (t) => t.cpuMs),
@@ -175,6 +176,58 @@ export function rssFlatness(
     maxMb: high.api.peakRssMb,
     maxTree: high.tree,
     ratio: high.api.peakRssMb / low.api.peakRssMb,
+  };
+}
+
+/** How a figure grows with entries at equal bytes, and with bytes at equal entries. */
+export interface Growth {
+  /** Per 1,000 more entries (files and directories); undefined without such a pair of trees. */
+  readonly perThousandEntries: number | undefined;
+  /** Per MiB more; undefined without such a pair of trees. */
+  readonly perMib: number | undefined;
+}
+
+/**
+ * How `pick` of one side of `transfer` grows across the trees: the mean slope over the pairs of
+ * trees that differ in entries only (by spec), and over those that differ in bytes only.
+ *
+ * @param bench - the measured trees
+ * @param transfer - `extract` or `uploadDirectory`
+ * @param side - the API, or its floor
+ * @param pick - the figure, e.g. wall time or peak RSS
+ */
+export function growth(
+  bench: ArtifactBench,
+  transfer: ArtifactTransfer,
+  side: 'api' | 'floor',
+  pick: (figures: ModeFigures) => number,
+): Growth {
+  const rows = bench.trees.map((tree) => ({
+    spec: tree.spec,
+    entries: tree.stats.files + tree.stats.directories,
+    mib: tree.stats.bytes / MIB,
+    value: pick(modeFigures(tree, TRANSFERS[transfer][side])),
+  }));
+  const slopes = (same: (a: TreeSpec, b: TreeSpec) => boolean, x: (row: Row) => number) => {
+    const found = rows.flatMap((a, i) =>
+      rows
+        .slice(i + 1)
+        .filter((b) => same(a.spec, b.spec) && x(a) !== x(b))
+        .map((b) => (b.value - a.value) / (x(b) - x(a))),
+    );
+    return found.length === 0 ? undefined : found.reduce((sum, v) => sum + v, 0) / found.length;
+  };
+  type Row = (typeof rows)[number];
+  const perEntry = slopes(
+    (a, b) => a.bytes === b.bytes,
+    (row) => row.entries,
+  );
+  return {
+    perThousandEntries: perEntry === undefined ? undefined : perEntry * 1000,
+    perMib: slopes(
+      (a, b) => a.entries === b.entries,
+      (row) => row.mib,
+    ),
   };
 }
 

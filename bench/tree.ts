@@ -17,7 +17,10 @@ export interface TreeSpec {
   readonly label: string;
   /** Seeds every choice: the same seed and sizes give the same tree. */
   readonly seed: number;
-  /** Files and directories together (what an archive of the tree holds as entries). */
+  /**
+   * Directories, text files and scripts together (what an archive of the tree holds as
+   * entries), the few large binaries not counted: they come on top.
+   */
   readonly entries: number;
   /** Bytes of all files together: the binaries fill what the text files leave. */
   readonly bytes: number;

@@ -6,13 +6,15 @@
  * alternate the API and its floor, each transfer in a fresh process
  * (bench/artifacts-process.ts, bundled); the local S3 stand-in runs in a process of its own.
  *
- *   npx tsx bench/artifacts.ts    the Markdown section on stdout
+ *   npx tsx bench/artifacts.ts                    the Markdown section on stdout
+ *   npx tsx bench/artifacts.ts --json out.json    and every figure, as JSON, in out.json
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { DEFAULT_PART_SIZE_BYTES, DEFAULT_UPLOAD_CONCURRENCY } from '../lambda/artifacts/index.js';
@@ -520,9 +522,11 @@ local disk: in Lambda, the function's share of a vCPU and the network to S3 set 
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === new URL(import.meta.url).pathname) {
+  const { values } = parseArgs({ options: { json: { type: 'string' } } });
   const result = await measureArtifacts({
     progress: (message) => process.stderr.write(`bench: ${message}\n`),
   });
+  if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
   process.stdout.write(renderArtifactsSection(result));
   process.exit(0);
 }

@@ -204,7 +204,13 @@ export function growth(
   side: 'api' | 'floor',
   pick: (figures: ModeFigures) => number,
 ): Growth {
-  const rows = bench.trees.map((tree) => ({
+  interface Row {
+    readonly spec: TreeSpec;
+    readonly entries: number;
+    readonly mib: number;
+    readonly value: number;
+  }
+  const rows: Row[] = bench.trees.map((tree) => ({
     spec: tree.spec,
     entries: tree.stats.files + tree.stats.directories,
     mib: tree.stats.bytes / MIB,
@@ -219,7 +225,6 @@ export function growth(
     );
     return found.length === 0 ? undefined : found.reduce((sum, v) => sum + v, 0) / found.length;
   };
-  type Row = (typeof rows)[number];
   const perEntry = slopes(
     (a, b) => a.bytes === b.bytes,
     (row) => row.entries,

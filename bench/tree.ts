@@ -341,12 +341,17 @@ function directories(d: Draws, count: number, ids: readonly string[]): Directory
   add(root, 'node_modules');
   add(root, 'src');
   const total = PARENT_DEPTH_WEIGHTS.reduce((sum, weight) => sum + weight, 0);
-  while (all.length < count) {
+  const drawDepth = () => {
     let roll = d.int(total);
-    let depth = 1;
-    while (roll >= (PARENT_DEPTH_WEIGHTS[depth - 1] ?? 0))
-      roll -= PARENT_DEPTH_WEIGHTS[depth++ - 1] ?? 0;
+    for (const [index, weight] of PARENT_DEPTH_WEIGHTS.entries()) {
+      if (roll < weight) return index + 1;
+      roll -= weight;
+    }
+    return 1;
+  };
+  while (all.length < count) {
     // The deepest level with a directory at or above the drawn depth.
+    let depth = drawDepth();
     while ((byDepth[depth]?.length ?? 0) === 0) depth--;
     const parent = d.pick(byDepth[depth] as Directory[]);
     add(parent, childName(d, parent, ids));
@@ -381,7 +386,7 @@ function binarySizes(d: Draws, bytes: number): number[] {
  * @param root - the tree's root directory
  * @param spec - its seed, entries and bytes
  * @example
- * await generateTree('/tmp/tree', { label: 'small', seed: 1, entries: 4000, bytes: 100e6 });
+ * generateTree('/tmp/tree', { label: '64 MiB', seed: 1, entries: 4_000, bytes: 64 * 2 ** 20 });
  */
 export function generateTree(root: string, spec: TreeSpec): TreeStats {
   const d = draws(seededRandom(spec.seed));
@@ -390,21 +395,20 @@ export function generateTree(root: string, spec: TreeSpec): TreeStats {
   const dirCount = Math.max(4, Math.round(spec.entries * DIRECTORY_SHARE));
   const dirs = directories(d, dirCount, ids);
   // Besides the drawn directories: assets, assets/media, node_modules/.bin, src/empty.
-  const assets = path.join('assets', 'media');
-  const scripts: Directory = {
-    path: path.join('node_modules', '.bin'),
-    depth: 2,
+  const folder = (under: string, name: string): Directory => ({
+    path: path.join(under, name),
+    depth: under === '' ? 1 : under.split(path.sep).length + 1,
     names: new Set(),
-  };
-  const extra = [assets, scripts.path, path.join('src', 'empty')];
-  for (const dir of [...dirs.map((x) => x.path), ...extra]) {
-    mkdirSync(path.join(root, dir), { recursive: true });
-  }
-  const used = new Set<string>();
+  });
+  const assets = folder('', 'assets');
+  const media = folder('assets', 'media');
+  const scripts = folder('node_modules', '.bin');
+  const extra = [assets, media, scripts, folder('src', 'empty')];
+  assets.names.add('media');
+  for (const dir of [...dirs, ...extra]) mkdirSync(path.join(root, dir.path), { recursive: true });
   let textBytes = 0;
   let emptyFiles = 0;
-  let executables = 0;
-  const textFiles = spec.entries - dirs.length - extra.length - 1 - EXECUTABLES;
+  const textFiles = spec.entries - dirs.length - extra.length - EXECUTABLES;
   for (let index = 0; index < textFiles + EXECUTABLES; index++) {
     const executable = index >= textFiles;
     const dir = executable ? scripts : d.pick(dirs);
@@ -419,39 +423,37 @@ export function generateTree(root: string, spec: TreeSpec): TreeStats {
           ),
         );
     let name = `${d.zipf(ids)}${extension}`;
-    for (let n = 2; used.has(path.join(dir.path, name)); n++)
-      name = `${d.zipf(ids)}-${n}${extension}`;
-    const file = path.join(dir.path, name);
-    used.add(file);
+    for (let n = 2; dir.names.has(name); n++) name = `${d.zipf(ids)}-${n}${extension}`;
+    dir.names.add(name);
+    const file = path.join(root, dir.path, name);
     const body = executable
       ? `#!/usr/bin/env node\n${text(d, pools.code, size)}`
       : text(d, pools[kind], size);
-    writeFileSync(path.join(root, file), body);
-    if (executable) {
-      chmodSync(path.join(root, file), 0o755);
-      executables++;
-    }
+    writeFileSync(file, body);
+    if (executable) chmodSync(file, 0o755);
     if (body.length === 0) emptyFiles++;
     textBytes += body.length;
   }
   const sizes = binarySizes(d, Math.max(0, spec.bytes - textBytes));
   sizes.forEach((size, index) => {
     const name = `asset-${String(index).padStart(2, '0')}.bin`;
-    writeFileSync(path.join(root, assets, name), binary(spec.seed, index, size));
+    media.names.add(name);
+    writeFileSync(path.join(root, media.path, name), binary(spec.seed, index, size));
   });
   const binaryBytes = sizes.reduce((sum, size) => sum + size, 0);
+  const all = [...dirs, ...extra];
   return {
     files: textFiles + EXECUTABLES + sizes.length,
-    directories: dirs.length + extra.length + 1,
+    directories: all.length,
     bytes: textBytes + binaryBytes,
     textFiles: textFiles + EXECUTABLES,
     textBytes,
     binaryFiles: sizes.length,
     binaryBytes,
     emptyFiles,
-    emptyDirectories: 1,
-    executables,
-    maxDepth: Math.max(...dirs.map((dir) => dir.depth)),
+    emptyDirectories: all.filter((dir) => dir.names.size === 0).length,
+    executables: EXECUTABLES,
+    maxDepth: Math.max(...all.map((dir) => dir.depth)),
   };
 }
 

@@ -89,6 +89,13 @@ describe('generateTree', () => {
     expect(stats.maxDepth).toBeLessThanOrEqual(7);
     expect(stats.emptyFiles).toBeGreaterThan(0);
     expect(readdirSync(path.join(root, 'src', 'empty'))).toEqual([]);
+    const emptyOnDisk = (readdirSync(root, { recursive: true }) as string[]).filter(
+      (name) =>
+        statSync(path.join(root, name)).isDirectory() &&
+        readdirSync(path.join(root, name)).length === 0,
+    );
+    expect(emptyOnDisk).toContain(path.join('src', 'empty'));
+    expect(stats.emptyDirectories).toBe(emptyOnDisk.length);
     const scripts = readdirSync(path.join(root, 'node_modules', '.bin'));
     expect(scripts).toHaveLength(stats.executables);
     for (const script of scripts) {

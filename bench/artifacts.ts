@@ -28,9 +28,10 @@ const MIB = 2 ** 20;
 
 /**
  * The trees: 64 and 192 MiB, 4,000 and 16,000 entries. Three times the bytes and four times
- * the entries show whether time and memory follow either; the sizes keep the section near four
- * minutes on two cores, where the floors alone (zip -6 deflating the binaries most of all) take
- * about half of it.
+ * the entries show whether time and memory follow either. 64 MiB is about the least that holds
+ * 16,000 entries of source-like text (about 53 MiB of it) and still some binaries; 192 MiB keeps
+ * the section near four and a half minutes on two quiet cores once the API runs at 0.8x of its
+ * floors (the floors are about a third of it, `zip -6` deflating the binaries the most).
  */
 export const ARTIFACT_TREES: readonly TreeSpec[] = [
   { label: '64 MiB, 4k entries', seed: 1, entries: 4_000, bytes: 64 * MIB },
@@ -72,6 +73,8 @@ export type ArtifactTransfer = keyof typeof TRANSFERS;
 /** Medians of one mode's rounds on one tree. */
 export interface ModeFigures {
   readonly wallMs: number;
+  /** The fastest and slowest rounds' wall times: the spread the median hides. */
+  readonly wallMsRange: readonly [number, number];
   readonly cpuMs: number;
   /** The Node process's peak RSS. */
   readonly peakRssMb: number;
@@ -118,6 +121,7 @@ function modeFigures(tree: TreeBench, mode: TransferMode): ModeFigures {
   const tools = mode.startsWith('floor');
   return {
     wallMs: of('wall time', (t) => t.wallMs),
+    wallMsRange: [Math.min(...runs.map((t) => t.wallMs)), Math.max(...runs.map((t) => t.wallMs))],
     cpuMs: of('CPU time', (t) => t.cpuMs),
     peakRssMb: of('peak RSS', (t) => t.peakRssMb),
     bytes: of('bytes moved', (t) => t.bytes),
@@ -416,6 +420,8 @@ export async function measureArtifacts(
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rss = (mb: number) => `${mb.toFixed(0)} MB`;
+const spread = (f: ModeFigures) =>
+  `${seconds(f.wallMs)} (${(f.wallMsRange[0] / 1000).toFixed(1)}–${(f.wallMsRange[1] / 1000).toFixed(1)})`;
 const TRANSFER_NAMES: Readonly<Record<ArtifactTransfer, [string, string]>> = {
   extract: ['`extract()`', 'GetObject to a file, then `unzip -q -o`'],
   uploadDirectory: ['`uploadDirectory()` (deflate)', '`zip -6 -r -q -y`, then a plain `Upload`'],
@@ -458,11 +464,11 @@ function transfersTable(figures: readonly TransferFigures[]): string {
     [
       'tree',
       'transfer',
-      'wall',
+      'wall (range)',
       'CPU',
       'peak RSS',
       'floor',
-      'floor wall',
+      'floor wall (range)',
       'floor CPU (tool)',
       'floor peak RSS: Node, tool',
       'API vs floor',
@@ -470,11 +476,11 @@ function transfersTable(figures: readonly TransferFigures[]): string {
     figures.map((f) => [
       f.tree,
       TRANSFER_NAMES[f.transfer][0],
-      seconds(f.api.wallMs),
+      spread(f.api),
       seconds(f.api.cpuMs),
       rss(f.api.peakRssMb),
       TRANSFER_NAMES[f.transfer][1],
-      seconds(f.floor.wallMs),
+      spread(f.floor),
       `${seconds(f.floor.cpuMs)} (${seconds(f.floor.toolCpuMs ?? 0)})`,
       `${rss(f.floor.peakRssMb)}, ${rss(f.floor.toolPeakRssMb ?? 0)}`,
       `**${f.ratio.toFixed(2)}x**`,
@@ -511,7 +517,8 @@ Info-ZIP's \`unzip -q -o\`, timed together; \`uploadDirectory()\` (deflate) agai
 \`zip -6 -r -q -y\` to a file followed by a plain lib-storage \`Upload\` of it in parts of
 ${DEFAULT_PART_SIZE_BYTES / MIB} MiB, ${DEFAULT_UPLOAD_CONCURRENCY} at a time (the worker's part size and queue). Every transfer runs in a fresh process,
 against the local S3 stand-in (s3rver, in a process of its own) on loopback; ${bench.rounds} rounds per tree
-alternate the API and its floor (which goes first alternates too); medians. CPU is user +
+alternate the API and its floor (which goes first alternates too); medians, with the fastest
+and slowest round's wall time in brackets. CPU is user +
 system, the tool's included. Peak RSS is the Node process's high-water mark (\`VmHWM\`); a
 floor's tool is reported apart, as \`/usr/bin/time -f %M\` measured it. "API vs floor" is the API's
 speed over the floor's (the floor's time over the API's): the goal is 0.8x or more. Every

@@ -29,9 +29,9 @@ const MIB = 2 ** 20;
 /**
  * The trees: 64 and 192 MiB, 4,000 and 16,000 entries. Three times the bytes and four times
  * the entries show whether time and memory follow either. 64 MiB is about the least that holds
- * 16,000 entries of source-like text (about 53 MiB of it) and still some binaries; 192 MiB keeps
- * the section near four and a half minutes on two quiet cores once the API runs at 0.8x of its
- * floors (the floors are about a third of it, `zip -6` deflating the binaries the most).
+ * 16,000 entries of the generator's source-like text and still some binaries; larger trees
+ * would stretch a section that runs twelve transfers per tree, the floors at the pace of
+ * `zip -6` deflating the binaries, past the few minutes `npm run bench` allows it.
  */
 export const ARTIFACT_TREES: readonly TreeSpec[] = [
   { label: '64 MiB, 4k entries', seed: 1, entries: 4_000, bytes: 64 * MIB },

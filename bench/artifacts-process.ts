@@ -1,48 +1,58 @@
 /**
  * One measured transfer of the artifact benchmark, bundled and run in a fresh process, so
- * that its peak RSS is its own: the artifact API (download and extract, or zip and upload a
- * directory) or the plain S3 call that moves the same bytes (GetObject to a file, PutObject
- * of a file). Configured by the environment; writes its figures to `BENCH_REPORT_FILE`.
+ * that its peak RSS is its own: the artifact API (`extract()`, `uploadDirectory()`) or the
+ * floor it is held to, which moves the same tree with the best-known tools (GetObject to a
+ * file then Info-ZIP's `unzip`; Info-ZIP's `zip -6` then a plain multipart `Upload`).
+ * Configured by the environment; writes its figures to `BENCH_REPORT_FILE`.
  */
+import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
   DEFAULT_PART_SIZE_BYTES,
   DEFAULT_UPLOAD_CONCURRENCY,
+  ENTRY_DISK_BYTES,
   jobArtifacts,
 } from '../lambda/artifacts/index.js';
 import type { Job } from '../lambda/job/job.js';
 import type { ProcessingContext } from '../lambda/job/processor.js';
 import { Secret } from '../lambda/job/secret.js';
 import { sdkClientOptions } from '../lambda/sdk-options.js';
+import { countTree, type TreeCounts } from './tree.js';
 
-/** The transfers measured: the artifact API's, and the plain calls beside them. */
-export type TransferMode =
-  | 'plain-get'
-  | 'api-extract'
-  | 'plain-put'
-  | 'plain-upload-parts'
-  | 'api-upload-directory'
-  | 'api-upload-directory-stored';
+/** The transfers measured: the artifact API's, and the floor of each. */
+export type TransferMode = 'api-extract' | 'floor-extract' | 'api-upload' | 'floor-upload';
+
+/** What the external tool of a floor (`unzip`, `zip`) used, as `/usr/bin/time` saw it. */
+export interface ToolUsage {
+  readonly tool: string;
+  readonly cpuMs: number;
+  /** The tool's own peak resident set (`%M`). */
+  readonly peakRssMb: number;
+}
 
 /** What one process measured. */
 export interface TransferReport {
   readonly mode: TransferMode;
+  /** Bytes of the zip moved: downloaded for an extraction, uploaded for an upload. */
   readonly bytes: number;
   readonly wallMs: number;
+  /** CPU of the whole transfer: this process's, plus the external tool's for a floor. */
   readonly cpuMs: number;
   /** Resident set after the imports, before the transfer. */
   readonly rssBeforeMb: number;
-  /** Peak resident set of the whole process (see {@link peakRssMb}). */
+  /** Peak resident set of this Node process (`VmHWM`), the external tool's not included. */
   readonly peakRssMb: number;
-  /** `process.resourceUsage().maxRSS`, which on Linux also counts the parent's at the fork. */
-  readonly maxRssMb: number;
-  /** Parts of an upload (1: a single PutObject). */
+  /** The external tool of a floor. */
+  readonly tool?: ToolUsage;
+  /** Parts of an upload. */
   readonly parts?: number;
+  /** What an extraction wrote, counted after the clock stopped. */
+  readonly extracted?: TreeCounts;
 }
 
 /**
@@ -106,15 +116,10 @@ const context: ProcessingContext = {
   beforeReport() {},
 };
 
-/**
- * The plain client, with the worker's SDK settings. `streamed`: for a streamed PutObject body,
- * which the SDK sends aws-chunked with a trailing checksum that s3rver refuses; without a
- * checksum it is sent unsigned, as S3 over HTTP allows.
- */
-function plainClient(streamed = false): S3Client {
+/** The plain client of a floor, with the worker's SDK settings. */
+function plainClient(): S3Client {
   return new S3Client({
     ...sdkClientOptions(sdk),
-    ...(streamed ? { requestChecksumCalculation: 'WHEN_REQUIRED' as const } : {}),
     region: 'us-east-1',
     endpoint: required('BENCH_S3_ENDPOINT'),
     forcePathStyle: true,
@@ -122,40 +127,79 @@ function plainClient(streamed = false): S3Client {
   });
 }
 
-async function transfer(): Promise<{ bytes: number; parts?: number }> {
+/**
+ * Runs an external tool under `/usr/bin/time`, which reports the tool's own CPU and peak RSS
+ * (this process's high-water mark is not carried over: `time` is forked, not this process).
+ */
+async function timed(tool: string, args: readonly string[], cwd: string): Promise<ToolUsage> {
+  const usageFile = join(workDir, `${tool}.time`);
+  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', usageFile, tool, ...args], {
+    cwd,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-2_000);
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`${tool} ${args.join(' ')} exited with ${code}: ${stderr}`);
+  const [kb, user, system] = readFileSync(usageFile, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .slice(-3)
+    .map(Number);
+  if (kb === undefined || user === undefined || system === undefined) {
+    throw new Error(`/usr/bin/time wrote no usage for ${tool}`);
+  }
+  return { tool, cpuMs: (user + system) * 1000, peakRssMb: kb / 1024 };
+}
+
+interface Moved {
+  readonly bytes: number;
+  readonly tool?: ToolUsage;
+  readonly parts?: number;
+  /** Where an extraction wrote the tree. */
+  readonly directory?: string;
+}
+
+/** The extraction's limits: the archive and the tree it holds, with room to spare. */
+function extractLimits() {
+  const entries = Number(required('BENCH_TREE_ENTRIES')) + 64;
+  return {
+    maxInputBytes: Number(required('BENCH_OBJECT_BYTES')),
+    maxExtractedBytes: Number(required('BENCH_TREE_BYTES')) + entries * ENTRY_DISK_BYTES,
+    maxEntries: entries,
+  };
+}
+
+async function transfer(): Promise<Moved> {
   const source = process.env.BENCH_SOURCE ?? '';
   switch (mode) {
-    case 'plain-get': {
+    case 'api-extract': {
+      const limits = extractLimits();
+      const directory = await jobArtifacts(job, context, limits).extract('Input');
+      return { bytes: limits.maxInputBytes, directory };
+    }
+    case 'floor-extract': {
       await mkdir(workDir, { recursive: true });
-      const file = join(workDir, 'object');
+      const file = join(workDir, 'artifact.zip');
+      const directory = join(workDir, 'tree');
       const response = await plainClient().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       await pipeline(response.Body as NodeJS.ReadableStream, createWriteStream(file));
-      return { bytes: (await stat(file)).size };
+      const tool = await timed('unzip', ['-q', '-o', file, '-d', directory], workDir);
+      return { bytes: (await stat(file)).size, tool, directory };
     }
-    case 'api-extract': {
-      // Limits that let this artifact through whatever its size (the defaults are sized from
-      // the function's storage): the archive, and its contents with a block per entry.
-      const bytes = Number(required('BENCH_OBJECT_BYTES'));
-      await jobArtifacts(job, context, {
-        maxInputBytes: bytes,
-        maxExtractedBytes: 2 * bytes,
-      }).extract('Input');
-      return { bytes };
+    case 'api-upload': {
+      const result = await jobArtifacts(job, context).uploadDirectory('Output', source);
+      return { bytes: result.bytes, parts: result.parts };
     }
-    case 'plain-put': {
-      const { size } = await stat(source);
-      await plainClient(true).send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: createReadStream(source),
-          ContentLength: size,
-          ServerSideEncryption: 'aws:kms',
-        }),
-      );
-      return { bytes: size, parts: 1 };
-    }
-    case 'plain-upload-parts': {
+    case 'floor-upload': {
+      await mkdir(workDir, { recursive: true });
+      const file = join(workDir, 'artifact.zip');
+      const tool = await timed('zip', ['-6', '-r', '-q', '-y', file, '.'], source);
       const upload = new Upload({
         client: plainClient(),
         partSize: DEFAULT_PART_SIZE_BYTES,
@@ -163,7 +207,7 @@ async function transfer(): Promise<{ bytes: number; parts?: number }> {
         params: {
           Bucket: bucket,
           Key: key,
-          Body: createReadStream(source),
+          Body: createReadStream(file),
           ServerSideEncryption: 'aws:kms',
         },
       });
@@ -172,14 +216,7 @@ async function transfer(): Promise<{ bytes: number; parts?: number }> {
         parts = Math.max(parts, progress.part ?? 1);
       });
       await upload.done();
-      return { bytes: (await stat(source)).size, parts };
-    }
-    case 'api-upload-directory':
-    case 'api-upload-directory-stored': {
-      const result = await jobArtifacts(job, context).uploadDirectory('Output', source, {
-        compress: mode === 'api-upload-directory',
-      });
-      return { bytes: result.bytes, parts: result.parts };
+      return { bytes: (await stat(file)).size, tool, parts };
     }
   }
 }
@@ -187,18 +224,20 @@ async function transfer(): Promise<{ bytes: number; parts?: number }> {
 const rssBeforeMb = process.memoryUsage.rss() / 2 ** 20;
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
-const { bytes, parts } = await transfer();
+const moved = await transfer();
 const wallMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
+const peak = peakRssMb();
 const report: TransferReport = {
   mode,
-  bytes,
+  bytes: moved.bytes,
   wallMs,
-  cpuMs: (cpu.user + cpu.system) / 1000,
+  cpuMs: (cpu.user + cpu.system) / 1000 + (moved.tool?.cpuMs ?? 0),
   rssBeforeMb,
-  peakRssMb: peakRssMb(),
-  maxRssMb: process.resourceUsage().maxRSS / 1024,
-  parts,
+  peakRssMb: peak,
+  ...(moved.tool ? { tool: moved.tool } : {}),
+  ...(moved.parts === undefined ? {} : { parts: moved.parts }),
+  ...(moved.directory ? { extracted: await countTree(moved.directory) } : {}),
 };
 writeFileSync(required('BENCH_REPORT_FILE'), JSON.stringify(report));
 process.exit(0);

@@ -3,7 +3,15 @@
  * the file comes from the run that wrote it.
  */
 import type { StatsView } from '../local/emulator/index.js';
-import { type ArtifactBench, renderArtifactsSection } from './artifacts.js';
+import {
+  type ArtifactBench,
+  type ArtifactTransfer,
+  growth,
+  renderArtifactsSection,
+  rssFlatness,
+  type TransferFigures,
+  transferFigures,
+} from './artifacts.js';
 import { type CheckAgainBench, renderCheckAgainSection } from './check-again.js';
 import type { ImportProfile } from './cold-start.js';
 import {
@@ -175,6 +183,10 @@ export const TARGETS = {
   dynamoReadsPerJob: 0,
   idleUsdPerMonth: 0.1,
   idleWithMonitoringUsdPerMonth: 3,
+  /** The artifact API's speed over its floor's (the best-known tools), on every tree. */
+  artifactFloorRatio: 0.8,
+  /** An artifact API transfer's largest peak RSS over its smallest, across the trees. */
+  artifactRssFlatness: 1.1,
 } as const;
 
 const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
@@ -502,6 +514,98 @@ function monitoredCostCheck(r: BenchResult): TargetCheck {
   };
 }
 
+const ARTIFACT_CHECKS: Readonly<
+  Record<ArtifactTransfer, { api: string; floor: string; tool: string }>
+> = {
+  extract: { api: '`extract()`', floor: 'download + `unzip`', tool: 'unzip' },
+  uploadDirectory: { api: '`uploadDirectory()`', floor: '`zip -6` + `Upload`', tool: 'zip' },
+};
+
+const seconds = (value: number) => `${(value / 1000).toFixed(2)} s`;
+const signed = (value: number | undefined, format: (v: number) => string) =>
+  value === undefined ? 'not measured' : `${value < 0 ? '−' : '+'}${format(Math.abs(value))}`;
+
+/** How an API transfer and its floor grow with entries and with bytes, in one sentence. */
+function growthSentence(bench: ArtifactBench, transfer: ArtifactTransfer): string {
+  const wall = (f: { wallMs: number }) => f.wallMs;
+  const api = growth(bench, transfer, 'api', wall);
+  const floor = growth(bench, transfer, 'floor', wall);
+  return `Across the trees, each 1,000 more entries at equal size add ${signed(api.perThousandEntries, seconds)} to the API and ${signed(floor.perThousandEntries, seconds)} to the floor; each MiB more at equal entries, ${signed(api.perMib, (v) => ms(v, 1))} and ${signed(floor.perMib, (v) => ms(v, 1))}.`;
+}
+
+/** An artifact API transfer against its floor on every tree: the slowest tree decides. */
+function artifactSpeedCheck(bench: ArtifactBench, transfer: ArtifactTransfer): TargetCheck {
+  const rows = transferFigures(bench).filter((f) => f.transfer === transfer);
+  const worst = rows.reduce<TransferFigures | undefined>(
+    (found, f) => (found === undefined || f.ratio < found.ratio ? f : found),
+    undefined,
+  );
+  if (!worst) throw new Error(`the artifact benchmark measured no tree for ${transfer}`);
+  const { api: name, floor: floorName, tool } = ARTIFACT_CHECKS[transfer];
+  const target = TARGETS.artifactFloorRatio;
+  const met = worst.ratio >= target;
+  const { api, floor } = worst;
+  return {
+    name: `${name} vs ${floorName}`,
+    target: `>= ${target}x on every tree`,
+    value: `${worst.ratio.toFixed(2)}x at worst (${rows.map((f) => `${f.tree}: ${f.ratio.toFixed(2)}x`).join('; ')})`,
+    met,
+    ...(met
+      ? {}
+      : {
+          miss: `${(target - worst.ratio).toFixed(2)}x short on ${worst.tree} (${pct(1 - worst.ratio / target)})`,
+          why: `On ${worst.tree} the API takes ${seconds(api.wallMs)} with ${seconds(api.cpuMs)} of CPU, where the floor takes ${seconds(floor.wallMs)} with ${seconds(floor.cpuMs)} (${tool} ${seconds(floor.toolCpuMs ?? 0)} of it): the API ${api.cpuMs > floor.cpuMs ? `spends ${seconds(api.cpuMs - floor.cpuMs)} more CPU` : 'spends no more CPU'}, and its wall time exceeds its CPU time by ${seconds(Math.max(0, api.wallMs - api.cpuMs))} (the floor's by ${seconds(Math.max(0, floor.wallMs - floor.cpuMs))}): time spent waiting, on the disk, on S3, on a thread it did not keep busy, or for a core of this shared machine. ${growthSentence(bench, transfer)} Load average ${bench.load[0].toFixed(2)} before the artifact runs, ${bench.load[1].toFixed(2)} after.`,
+        }),
+  };
+}
+
+/** An artifact API transfer's peak RSS across the trees. */
+function artifactRssCheck(bench: ArtifactBench, transfer: ArtifactTransfer): TargetCheck {
+  const flat = rssFlatness(transferFigures(bench), transfer);
+  const target = TARGETS.artifactRssFlatness;
+  const met = flat.ratio <= target;
+  const rss = growth(bench, transfer, 'api', (f) => f.peakRssMb);
+  const mb = (v: number) => `${v.toFixed(1)} MB`;
+  return {
+    name: `${ARTIFACT_CHECKS[transfer].api} peak RSS across the trees`,
+    target: `max / min <= ${target.toFixed(2)}`,
+    value: `${flat.ratio.toFixed(2)} (${flat.minMb.toFixed(0)} MB on ${flat.minTree} to ${flat.maxMb.toFixed(0)} MB on ${flat.maxTree})`,
+    met,
+    ...(met
+      ? {}
+      : {
+          miss: over(flat.ratio, target, (v) => v.toFixed(2)),
+          why: `The API's peak RSS changes by ${signed(rss.perThousandEntries, mb)} per 1,000 more entries at equal size and by ${signed(rss.perMib === undefined ? undefined : rss.perMib * 100, mb)} per 100 MiB more at equal entries: ${rssDriver(bench, rss)}.`,
+        }),
+  };
+}
+
+/** Which of entries and bytes moves the peak RSS more over the range of the trees. */
+function rssDriver(bench: ArtifactBench, rss: ReturnType<typeof growth>): string {
+  const range = (values: number[]) => Math.max(...values) - Math.min(...values);
+  const byEntries =
+    (rss.perThousandEntries ?? 0) *
+    (range(bench.trees.map((t) => t.stats.files + t.stats.directories)) / 1000);
+  const byBytes = (rss.perMib ?? 0) * (range(bench.trees.map((t) => t.stats.bytes)) / 2 ** 20);
+  const what = Math.abs(byEntries) >= Math.abs(byBytes) ? 'entry count' : 'artifact size';
+  return `over these trees the ${what} moves it most (${Math.abs(byEntries).toFixed(0)} MB by entries, ${Math.abs(byBytes).toFixed(0)} MB by bytes), where a bounded buffer would not move at all`;
+}
+
+/**
+ * The artifact targets: each API transfer at 0.8x of its floor or better on every tree, and
+ * its peak RSS flat across the trees.
+ *
+ * @throws Error when a figure of the artifact benchmark is missing or zero
+ */
+export function artifactChecks(bench: ArtifactBench): TargetCheck[] {
+  return [
+    artifactSpeedCheck(bench, 'extract'),
+    artifactSpeedCheck(bench, 'uploadDirectory'),
+    artifactRssCheck(bench, 'extract'),
+    artifactRssCheck(bench, 'uploadDirectory'),
+  ];
+}
+
 /** Checks every target against the result, explaining each miss from the measurements. */
 export function summarize(r: BenchResult): TargetCheck[] {
   return [
@@ -514,6 +618,7 @@ export function summarize(r: BenchResult): TargetCheck[] {
     dynamoCheck(r),
     idleCostCheck(r),
     monitoredCostCheck(r),
+    ...artifactChecks(r.artifacts),
   ];
 }
 

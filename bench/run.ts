@@ -7,7 +7,6 @@
  *   npm run bench -- --quick    one round of drains instead of three (noisier)
  *   npm run bench -- --changes "what changed in the code"   said at the top of BENCHMARKS.md,
  *                               above the summary figures that moved since the last run
- *   npm run bench -- --artifact-mb 1024   the artifact benchmark on 1 GB (default 256 MB)
  *
  * 1. Cold start: the handler bundled as the CDK stack bundles it (lib/bundling.ts), its
  *    size, and fresh Node processes importing it against an empty handler bundled alike.
@@ -55,7 +54,6 @@ const { values: flags } = parseArgs({
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     changes: { type: 'string' },
-    'artifact-mb': { type: 'string', default: '256' },
   },
 });
 
@@ -575,7 +573,7 @@ async function main(): Promise<void> {
   const bundles = await bundleAll();
   const cold = await measureColdStartSeries(deployed, bundles);
   const rounds = await runDrainRounds(deployed, bundles);
-  const artifacts = await measureArtifacts({ sizeMb: Number(flags['artifact-mb']), progress });
+  const artifacts = await measureArtifacts({ progress });
   progress("installing the packed package into two fresh apps (a consumer's install)");
   const install = measureInstallFootprint();
   progress(

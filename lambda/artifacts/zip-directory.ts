@@ -1,23 +1,47 @@
 /**
- * A directory as a zip stream (yazl): files are read one at a time as the stream is consumed,
- * so memory stays flat whatever the directory's size.
+ * A directory as a zip stream ({@link ZipWriter}): files are read ahead of the stream's reader
+ * within a bound on the bytes held, so memory stays flat whatever the directory's size.
  *
  * The directory is listed first, then read: between the two, a file may be replaced (by a
  * link to a file outside, or its directory by a link to another). Each file is therefore
  * opened without following a link in its last component, and the opened file must be the
  * one listed (a regular file, same device and inode), or the upload fails.
  */
-import { constants, type Dirent, type Stats } from 'node:fs';
-import { lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
-import yazl from 'yazl';
+import { Readable } from 'node:stream';
+import { setImmediate } from 'node:timers/promises';
 import { UnsafeArchiveError } from './errors.js';
 import { quoted } from './file-errors.js';
+import {
+  BLOCK_BYTES,
+  type FileReading,
+  type ListedFile,
+  streamFileData,
+  TINY_BYTES,
+  tinyFileData,
+  wholeFileData,
+} from './zip-file-data.js';
 import { linkProblem } from './zip-links.js';
+import { type ZipWholeData, ZipWriter } from './zip-writer.js';
 
 /** A symbolic link's mode: what unzip tools read to recreate a link. */
 const SYMLINK_MODE = 0o120777;
+/** An empty directory's mode. */
+const DIRECTORY_MODE = 0o40775;
+/** Files whose reading may be under way at once. */
+const READERS = 8;
+/** Bytes of small files (above {@link TINY_BYTES}) read (and deflated) ahead of the entry being written. */
+const AHEAD_BYTES = 16 * 1024 * 1024;
+/** What each file read ahead counts for besides its bytes: bounds the entries ahead. */
+const ENTRY_COST = 16 * 1024;
+/** Files whose metadata is read at once while listing. */
+const LISTERS = 32;
+/** Longest the writer runs (tiny files read and deflated in line) before the event loop's turn. */
+const YIELD_AFTER_MS = 10;
+/** Bytes gathered before they are passed on: the output's chunks, bar large blocks. */
+const CHUNK_BYTES = 1024 * 1024;
 
 /** Options of {@link zipDirectory}. */
 export interface ZipDirectoryOptions {
@@ -31,9 +55,9 @@ export interface ZipDirectoryOptions {
   readonly afterListing?: () => Promise<void>;
 }
 
-/** What is put in the archive, in order, as the listing found it. */
+/** What is put in the archive, in order, as the listing found it (no `Stats` kept). */
 type Listed =
-  | { readonly kind: 'file'; readonly name: string; readonly path: string; readonly stats: Stats }
+  | ({ readonly kind: 'file' } & ListedFile)
   | { readonly kind: 'directory'; readonly name: string }
   | { readonly kind: 'symlink'; readonly name: string; readonly target: Buffer };
 
@@ -64,6 +88,24 @@ async function linkEntry(
   return Buffer.from(target);
 }
 
+/** `each` applied to every item, `limit` at a time, the results in order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  each: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const work = async () => {
+    while (next < items.length) {
+      const at = next++;
+      results[at] = await each(items[at] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, work));
+  return results;
+}
+
 async function listTree(
   root: string,
   relative: string,
@@ -73,11 +115,22 @@ async function listTree(
   const entries: Dirent[] = await readdir(join(root, relative), { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (entries.length === 0 && relative !== '') listed.push({ kind: 'directory', name: relative });
+  const named = (entry: Dirent) => (relative === '' ? entry.name : `${relative}/${entry.name}`);
+  const files = await mapLimited(
+    entries.filter((entry) => entry.isFile()),
+    LISTERS,
+    async (entry): Promise<Listed> => {
+      const name = named(entry);
+      const { dev, ino, size, mode, mtimeMs } = await lstat(join(root, name));
+      return { kind: 'file', name, dev, ino, size, mode, mtimeMs };
+    },
+  );
+  let file = 0;
   for (const entry of entries) {
-    const name = relative === '' ? entry.name : `${relative}/${entry.name}`;
+    const name = named(entry);
     const path = join(root, name);
     if (entry.isDirectory()) await listTree(root, name, options, listed);
-    else if (entry.isFile()) listed.push({ kind: 'file', name, path, stats: await lstat(path) });
+    else if (entry.isFile()) listed.push(files[file++] as Listed);
     else if (entry.isSymbolicLink()) {
       listed.push({ kind: 'symlink', name, target: await linkEntry(root, path, name, options) });
     } else throw refused(options, name, 'is neither a file, a directory nor a link');
@@ -101,49 +154,262 @@ function checkLinks(listed: readonly Listed[], options: ZipDirectoryOptions): vo
   }
 }
 
-/**
- * Opens a listed file for reading, never through a link in its last component, and checks
- * that what was opened is the file listed: a link in a parent directory put there since the
- * listing leads to another inode, and is caught too.
- */
-async function openListed(
-  file: Extract<Listed, { kind: 'file' }>,
-  options: ZipDirectoryOptions,
-): Promise<Readable> {
-  const changed = () => refused(options, file.name, 'changed while it was being read');
-  const handle = await open(file.path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
-    (error: NodeJS.ErrnoException) => {
-      throw error.code === 'ELOOP' ? changed() : error;
-    },
-  );
-  try {
-    const opened = await handle.stat();
-    if (!opened.isFile() || opened.dev !== file.stats.dev || opened.ino !== file.stats.ino) {
-      throw changed();
-    }
-  } catch (error) {
-    await handle.close();
-    throw error;
+/** Bytes that may be held at once, given out in the order asked for. */
+class ByteBudget {
+  readonly #limit: number;
+  #used = 0;
+  readonly #waiting: { bytes: number; grant: () => void }[] = [];
+
+  constructor(limit: number) {
+    this.#limit = limit;
   }
-  return handle.createReadStream();
+
+  /** Resolves once `bytes` are granted (at once when nothing is held, whatever their size). */
+  acquire(bytes: number): Promise<void> {
+    if (this.#waiting.length === 0 && this.#fits(bytes)) {
+      this.#used += bytes;
+      return Promise.resolve();
+    }
+    return new Promise((grant) => this.#waiting.push({ bytes, grant }));
+  }
+
+  release(bytes: number): void {
+    this.#used -= bytes;
+    for (let first = this.#waiting[0]; first && this.#fits(first.bytes); first = this.#waiting[0]) {
+      this.#waiting.shift();
+      this.#used += first.bytes;
+      first.grant();
+    }
+  }
+
+  /** Grants every request waiting: the run is over, and what waits must see it. */
+  releaseAll(): void {
+    for (const waiting of this.#waiting.splice(0)) waiting.grant();
+  }
+
+  #fits(bytes: number): boolean {
+    return this.#used === 0 || this.#used + bytes <= this.#limit;
+  }
 }
 
-function addListed(zip: yazl.ZipFile, listed: Listed, options: ZipDirectoryOptions): void {
-  if (listed.kind === 'directory') zip.addEmptyDirectory(listed.name);
-  else if (listed.kind === 'symlink') {
-    zip.addBuffer(listed.target, listed.name, { mode: SYMLINK_MODE, compress: false });
-  } else {
-    const { mtime, mode, size } = listed.stats;
-    zip.addReadStreamLazy(
-      listed.name,
-      { mtime, mode, size, compress: options.compress },
-      (callback) => {
-        openListed(listed, options).then(
-          (stream) => callback(null, stream),
-          (error: Error) => callback(error, undefined as unknown as Readable),
-        );
+/**
+ * The archive's bytes as a readable stream: gathered into chunks of about
+ * {@link CHUNK_BYTES} (the part assembly downstream copies each chunk once), with
+ * {@link ready} resolving when the reader wants more.
+ */
+class ArchiveOutput {
+  readonly stream: Readable;
+  #gathered: Buffer[] = [];
+  #gatheredBytes = 0;
+  #wake: (() => void) | undefined;
+  #full = false;
+  #stopped = false;
+
+  constructor() {
+    this.stream = new Readable({
+      highWaterMark: CHUNK_BYTES,
+      read: () => this.#resume(),
+      destroy: (error, callback) => {
+        this.#stopped = true;
+        this.#resume();
+        callback(error);
       },
-    );
+    });
+  }
+
+  /** Whether the reader went away (the stream was destroyed). */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Takes bytes of the archive, in order. */
+  emit(chunk: Buffer): void {
+    if (chunk.length >= CHUNK_BYTES) {
+      this.flush();
+      this.#push(chunk);
+      return;
+    }
+    this.#gathered.push(chunk);
+    this.#gatheredBytes += chunk.length;
+    if (this.#gatheredBytes >= CHUNK_BYTES) this.flush();
+  }
+
+  /** Passes on what is gathered. */
+  flush(): void {
+    if (this.#gatheredBytes === 0) return;
+    const chunk =
+      this.#gathered.length === 1
+        ? (this.#gathered[0] as Buffer)
+        : Buffer.concat(this.#gathered, this.#gatheredBytes);
+    this.#gathered = [];
+    this.#gatheredBytes = 0;
+    this.#push(chunk);
+  }
+
+  /** Resolves when the reader wants more (or went away). */
+  async ready(): Promise<void> {
+    while (this.#full && !this.#stopped) {
+      await new Promise<void>((wake) => {
+        this.#wake = wake;
+      });
+    }
+  }
+
+  end(): void {
+    this.flush();
+    if (!this.#stopped) this.stream.push(null);
+  }
+
+  #push(chunk: Buffer): void {
+    if (this.#stopped) return;
+    if (!this.stream.push(chunk)) this.#full = true;
+  }
+
+  #resume(): void {
+    this.#full = false;
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+/** A small file's data, read ahead, awaited by the writer. */
+interface Slot {
+  readonly data: Promise<ZipWholeData>;
+  readonly resolve: (data: ZipWholeData) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Reads the small files of `listed` ahead of the writer, several at a time and in listing
+ * order, within {@link AHEAD_BYTES}; the writer takes each file's data with {@link take}.
+ */
+class ReadAhead {
+  readonly #listed: readonly Listed[];
+  readonly #read: (file: ListedFile) => Promise<ZipWholeData>;
+  readonly #budget = new ByteBudget(AHEAD_BYTES);
+  readonly #slots = new Map<number, Slot>();
+  #next = 0;
+  #stopped = false;
+
+  constructor(listed: readonly Listed[], read: (file: ListedFile) => Promise<ZipWholeData>) {
+    this.#listed = listed;
+    this.#read = read;
+    for (let reader = 0; reader < READERS; reader++) void this.#work();
+  }
+
+  /** The data of the small file at `index` of the listing. */
+  async take(index: number, file: ListedFile): Promise<ZipWholeData> {
+    const slot = this.#slot(index);
+    try {
+      return await slot.data;
+    } finally {
+      this.#slots.delete(index);
+      this.#budget.release(cost(file));
+    }
+  }
+
+  /** Stops reading ahead (the run failed or its reader went away). */
+  stop(): void {
+    this.#stopped = true;
+    this.#budget.releaseAll();
+  }
+
+  async #work(): Promise<void> {
+    while (!this.#stopped) {
+      const index = this.#claim();
+      if (index === undefined) return;
+      const file = this.#listed[index] as ListedFile;
+      await this.#budget.acquire(cost(file));
+      if (this.#stopped) return;
+      const slot = this.#slot(index);
+      await this.#read(file).then(slot.resolve, slot.reject);
+    }
+  }
+
+  /** The slot of the file at `index`, made by whichever of the reader and the writer comes first. */
+  #slot(index: number): Slot {
+    let slot = this.#slots.get(index);
+    if (!slot) {
+      let resolve: Slot['resolve'] = () => undefined;
+      let reject: Slot['reject'] = () => undefined;
+      const data = new Promise<ZipWholeData>((yes, no) => {
+        resolve = yes;
+        reject = no;
+      });
+      // Read ahead: its failure is the writer's to report, when it reaches this file.
+      data.catch(() => undefined);
+      slot = { data, resolve, reject };
+      this.#slots.set(index, slot);
+    }
+    return slot;
+  }
+
+  /** The next small file's index (claimed in listing order), or undefined at the end. */
+  #claim(): number | undefined {
+    while (this.#next < this.#listed.length) {
+      const index = this.#next++;
+      const each = this.#listed[index];
+      if (each?.kind === 'file' && each.size > TINY_BYTES && each.size <= BLOCK_BYTES) {
+        return index;
+      }
+    }
+    return undefined;
+  }
+}
+
+function cost(file: ListedFile): number {
+  return file.size + ENTRY_COST;
+}
+
+/** Writes every listed entry in order, then the central directory. */
+async function writeArchive(
+  root: string,
+  listed: readonly Listed[],
+  output: ArchiveOutput,
+  options: ZipDirectoryOptions,
+): Promise<void> {
+  const now = Date.now();
+  const writer = new ZipWriter((chunk) => output.emit(chunk));
+  const reading = (file: ListedFile): FileReading => ({
+    path: join(root, file.name),
+    compress: options.compress,
+    changed: () => refused(options, file.name, 'changed while it was being read'),
+  });
+  const ahead = new ReadAhead(listed, (file) => wholeFileData(file, reading(file)));
+  let lastYield = performance.now();
+  try {
+    for (const [index, each] of listed.entries()) {
+      if (output.stopped) return;
+      if (each.kind === 'directory') {
+        writer.addDirectory({ name: `${each.name}/`, mode: DIRECTORY_MODE, mtimeMs: now });
+      } else if (each.kind === 'symlink') {
+        writer.addSymlink({ name: each.name, mode: SYMLINK_MODE, mtimeMs: now }, each.target);
+      } else if (each.size <= TINY_BYTES) {
+        writer.addWhole(each, tinyFileData(each, reading(each)));
+      } else if (each.size <= BLOCK_BYTES) {
+        writer.addWhole(each, await ahead.take(index, each));
+      } else {
+        await streamFileData(each, reading(each), {
+          begin: (method) => writer.begin(each, method, each.size),
+          write: (data) => {
+            writer.write(data);
+            return output.ready();
+          },
+          end: (crc, size) => writer.end(crc, size),
+        });
+      }
+      await output.ready();
+      if (performance.now() - lastYield > YIELD_AFTER_MS) {
+        // Tiny files are read and deflated here: the event loop gets its turn between them.
+        await setImmediate();
+        lastYield = performance.now();
+      }
+    }
+    writer.finish();
+    output.end();
+  } finally {
+    ahead.stop();
   }
 }
 
@@ -152,21 +418,20 @@ function addListed(zip: yazl.ZipFile, listed: Listed, options: ZipDirectoryOptio
  * mode; symbolic links are stored as links when extraction would keep them (they lead inside
  * the directory by the rule of {@link linkProblem}), and fail the stream otherwise; sockets
  * and FIFOs fail it too.
+ *
+ * Small files are read and deflated several at a time ahead of the one written, within a
+ * bound on the bytes held; memory does not grow with the directory's size.
  */
 export function zipDirectory(directory: string, options: ZipDirectoryOptions): Readable {
-  const zip = new yazl.ZipFile();
-  const output = zip.outputStream as Readable;
-  const fail = (error: unknown) => output.destroy(error as Error);
-  zip.on('error', fail);
+  const output = new ArchiveOutput();
   const listed: Listed[] = [];
   realpath(directory)
-    .then((root) => listTree(root, '', options, listed))
-    .then(() => checkLinks(listed, options))
-    .then(() => options.afterListing?.())
-    .then(() => {
-      for (const each of listed) addListed(zip, each, options);
-      zip.end();
+    .then(async (root) => {
+      await listTree(root, '', options, listed);
+      checkLinks(listed, options);
+      await options.afterListing?.();
+      await writeArchive(root, listed, output, options);
     })
-    .catch(fail);
-  return output;
+    .catch((error: unknown) => output.stream.destroy(error as Error));
+  return output.stream;
 }

@@ -7,8 +7,8 @@
  * opened without following a link in its last component, and the opened file must be the
  * one listed (a regular file, same device and inode), or the upload fails.
  */
-import type { Dirent } from 'node:fs';
-import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
+import { type Dirent, lstatSync } from 'node:fs';
+import { readdir, readlink, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
@@ -36,8 +36,8 @@ const READERS = 8;
 const AHEAD_BYTES = 16 * 1024 * 1024;
 /** What each file read ahead counts for besides its bytes: bounds the entries ahead. */
 const ENTRY_COST = 16 * 1024;
-/** Files whose metadata is read at once while listing. */
-const LISTERS = 32;
+/** Entries listed between two turns of the event loop. */
+const LIST_YIELD_EVERY = 4096;
 /** Longest the writer runs (tiny files read and deflated in line) before the event loop's turn. */
 const YIELD_AFTER_MS = 10;
 /** Bytes gathered before they are passed on: the output's chunks, bar large blocks. */
@@ -88,24 +88,6 @@ async function linkEntry(
   return Buffer.from(target);
 }
 
-/** `each` applied to every item, `limit` at a time, the results in order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  each: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const work = async () => {
-    while (next < items.length) {
-      const at = next++;
-      results[at] = await each(items[at] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, work));
-  return results;
-}
-
 async function listTree(
   root: string,
   relative: string,
@@ -115,23 +97,16 @@ async function listTree(
   const entries: Dirent[] = await readdir(join(root, relative), { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (entries.length === 0 && relative !== '') listed.push({ kind: 'directory', name: relative });
-  const named = (entry: Dirent) => (relative === '' ? entry.name : `${relative}/${entry.name}`);
-  const files = await mapLimited(
-    entries.filter((entry) => entry.isFile()),
-    LISTERS,
-    async (entry): Promise<Listed> => {
-      const name = named(entry);
-      const { dev, ino, size, mode, mtimeMs } = await lstat(join(root, name));
-      return { kind: 'file', name, dev, ino, size, mode, mtimeMs };
-    },
-  );
-  let file = 0;
   for (const entry of entries) {
-    const name = named(entry);
+    const name = relative === '' ? entry.name : `${relative}/${entry.name}`;
     const path = join(root, name);
     if (entry.isDirectory()) await listTree(root, name, options, listed);
-    else if (entry.isFile()) listed.push(files[file++] as Listed);
-    else if (entry.isSymbolicLink()) {
+    else if (entry.isFile()) {
+      // Synchronous: a trip to the thread pool costs more than the call, many times over.
+      const { dev, ino, size, mode, mtimeMs } = lstatSync(path);
+      listed.push({ kind: 'file', name, dev, ino, size, mode, mtimeMs });
+      if (listed.length % LIST_YIELD_EVERY === 0) await setImmediate();
+    } else if (entry.isSymbolicLink()) {
       listed.push({ kind: 'symlink', name, target: await linkEntry(root, path, name, options) });
     } else throw refused(options, name, 'is neither a file, a directory nor a link');
   }

@@ -30,6 +30,8 @@ const DOS_DIRECTORY = 0x10;
 /** Bytes a streamed entry's data may grow by under deflate, beyond its size (headroom). */
 const STREAM_HEADROOM = 64 * 1024 * 1024;
 
+const EMPTY = Buffer.alloc(0);
+
 /** Compression methods: stored as is, or deflated. */
 export const STORED = 0;
 export const DEFLATED = 8;
@@ -87,7 +89,7 @@ const SLAB = 64 * 1024;
 function dosDateTime(ms: number): number {
   const at = new Date(ms);
   const year = at.getFullYear();
-  if (!Number.isFinite(year) || year < 1980) return (1 << 5) | 1; // 1980-01-01 00:00:00, date high
+  if (!Number.isFinite(year) || year < 1980) return (1 << 5) | 1; // 1980-01-01 00:00:00
   const date = ((Math.min(year, 2107) - 1980) << 9) | ((at.getMonth() + 1) << 5) | at.getDate();
   const time = (at.getHours() << 11) | (at.getMinutes() << 5) | (at.getSeconds() >> 1);
   return date * 0x10000 + time;
@@ -95,7 +97,7 @@ function dosDateTime(ms: number): number {
 
 /** The 16-bit zip64 extra field holding `values` (8 bytes each), or an empty buffer. */
 function zip64Extra(values: readonly number[]): Buffer {
-  if (values.length === 0) return Buffer.alloc(0);
+  if (values.length === 0) return EMPTY;
   const extra = Buffer.allocUnsafe(4 + 8 * values.length);
   extra.writeUInt16LE(ZIP64_EXTRA, 0);
   extra.writeUInt16LE(8 * values.length, 2);
@@ -123,6 +125,8 @@ export class ZipWriter {
   #offset = 0;
   #open: Open | undefined;
   #finished = false;
+  /** The last modification time converted, and its MS-DOS form: a tree's files share times. */
+  #lastTime = { ms: Number.NaN, dos: 0 };
 
   /** @param emit - called with the archive's bytes in order (buffers it may keep) */
   constructor(emit: (chunk: Buffer) => void) {
@@ -139,7 +143,7 @@ export class ZipWriter {
     const fixed = this.#start(header, whole.method, 0);
     const compressedSize = whole.data.length;
     const zip64 = compressedSize >= U32 || whole.size >= U32;
-    const extra = zip64 ? zip64Extra([whole.size, compressedSize]) : Buffer.alloc(0);
+    const extra = zip64 ? zip64Extra([whole.size, compressedSize]) : EMPTY;
     this.#local(fixed, extra, {
       zip64,
       crc32: whole.crc32,
@@ -152,7 +156,7 @@ export class ZipWriter {
 
   /** A directory entry (`name` ends with `/`), no data. */
   addDirectory(header: ZipEntryHeader): void {
-    this.addWhole(header, { method: STORED, data: Buffer.alloc(0), crc32: 0, size: 0 });
+    this.addWhole(header, { method: STORED, data: EMPTY, crc32: 0, size: 0 });
   }
 
   /** A symbolic link: its target, stored, is its data. */
@@ -175,7 +179,7 @@ export class ZipWriter {
     const fixed = this.#start(header, method, FLAG_DESCRIPTOR);
     const zip64 = sizeHint + STREAM_HEADROOM >= U32;
     // Sizes of 0 under the descriptor flag: the zip64 field holds 0s too (the descriptor tells).
-    const extra = zip64 ? zip64Extra([0, 0]) : Buffer.alloc(0);
+    const extra = zip64 ? zip64Extra([0, 0]) : EMPTY;
     this.#local(fixed, extra, {
       zip64,
       crc32: 0,
@@ -266,7 +270,7 @@ export class ZipWriter {
       flags: flags | (ascii ? 0 : FLAG_UTF8),
       method,
       offset: this.#offset,
-      time: dosDateTime(header.mtimeMs),
+      time: this.#dosTime(header.mtimeMs),
       external: (((header.mode & U16) << 16) | (directory ? DOS_DIRECTORY : 0)) >>> 0,
     };
   }
@@ -292,6 +296,11 @@ export class ZipWriter {
     this.#write(local);
   }
 
+  #dosTime(ms: number): number {
+    if (ms !== this.#lastTime.ms) this.#lastTime = { ms, dos: dosDateTime(ms) };
+    return this.#lastTime.dos;
+  }
+
   /** Keeps an entry's central directory record for {@link finish}. */
   #record(facts: CentralFacts): void {
     const length = centralRecordLength(facts);
@@ -312,8 +321,11 @@ export class ZipWriter {
   }
 }
 
+const NONE: readonly number[] = [];
+
 /** The values of an entry's central record that need its zip64 field, in the format's order. */
-function wideValues(facts: CentralFacts): number[] {
+function wideValues(facts: CentralFacts): readonly number[] {
+  if (facts.size < U32 && facts.compressedSize < U32 && facts.offset < U32) return NONE;
   return [facts.size, facts.compressedSize, facts.offset].filter((value) => value >= U32);
 }
 

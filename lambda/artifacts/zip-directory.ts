@@ -24,6 +24,7 @@ import {
   wholeFileData,
 } from './zip-file-data.js';
 import { linkProblem } from './zip-links.js';
+import { Listing } from './zip-listing.js';
 import { ArchiveOutput } from './zip-output.js';
 import { ReadAhead } from './zip-read-ahead.js';
 import { ZipWriter } from './zip-writer.js';
@@ -47,12 +48,6 @@ export interface ZipDirectoryOptions {
   /** Runs between the listing and the first read (tests change the tree there). */
   readonly afterListing?: () => Promise<void>;
 }
-
-/** What is put in the archive, in order, as the listing found it (no `Stats` kept). */
-type Listed =
-  | ({ readonly kind: 'file' } & ListedFile)
-  | { readonly kind: 'directory'; readonly name: string }
-  | { readonly kind: 'symlink'; readonly name: string; readonly target: Buffer };
 
 function refused(options: ZipDirectoryOptions, name: string, reason: string) {
   return new UnsafeArchiveError(
@@ -85,11 +80,11 @@ async function listTree(
   root: string,
   relative: string,
   options: ZipDirectoryOptions,
-  listed: Listed[],
+  listed: Listing,
 ): Promise<void> {
   const entries: Dirent[] = await readdir(join(root, relative), { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  if (entries.length === 0 && relative !== '') listed.push({ kind: 'directory', name: relative });
+  if (entries.length === 0 && relative !== '') listed.addDirectory(relative);
   for (const entry of entries) {
     const name = relative === '' ? entry.name : `${relative}/${entry.name}`;
     const path = join(root, name);
@@ -97,10 +92,10 @@ async function listTree(
     else if (entry.isFile()) {
       // Synchronous: a trip to the thread pool costs more than the call, many times over.
       const { dev, ino, size, mode, mtimeMs } = lstatSync(path);
-      listed.push({ kind: 'file', name, dev, ino, size, mode, mtimeMs });
+      listed.addFile({ name, dev, ino, size, mode, mtimeMs });
       if (listed.length % LIST_YIELD_EVERY === 0) await setImmediate();
     } else if (entry.isSymbolicLink()) {
-      listed.push({ kind: 'symlink', name, target: await linkEntry(root, path, name, options) });
+      listed.addSymlink(name, await linkEntry(root, path, name, options));
     } else throw refused(options, name, 'is neither a file, a directory nor a link');
   }
 }
@@ -110,8 +105,8 @@ async function listTree(
  * stage extracts this archive, and a link it would refuse, or one that leaves the directory
  * once that stage creates directories of its own, is refused here.
  */
-function checkLinks(listed: readonly Listed[], options: ZipDirectoryOptions): void {
-  const links = listed.filter((each) => each.kind === 'symlink');
+function checkLinks(listed: Listing, options: ZipDirectoryOptions): void {
+  const links = listed.links;
   const paths = new Set(links.map((link) => link.name));
   for (const link of links) {
     const problem = linkProblem(
@@ -125,7 +120,7 @@ function checkLinks(listed: readonly Listed[], options: ZipDirectoryOptions): vo
 /** Writes every listed entry in order, then the central directory. */
 async function writeArchive(
   root: string,
-  listed: readonly Listed[],
+  listed: Listing,
   output: ArchiveOutput,
   options: ZipDirectoryOptions,
 ): Promise<void> {
@@ -138,15 +133,13 @@ async function writeArchive(
   });
   const ahead = new ReadAhead(
     listed.length,
-    (index) => {
-      const each = listed[index];
-      return each?.kind === 'file' ? each : undefined;
-    },
+    (index) => listed.fileAt(index),
     (file) => wholeFileData(file, reading(file)),
   );
   let lastYield = performance.now();
   try {
-    for (const [index, each] of listed.entries()) {
+    for (let index = 0; index < listed.length; index++) {
+      const each = listed.at(index);
       if (output.stopped) return;
       if (each.kind === 'directory') {
         writer.addDirectory({ name: `${each.name}/`, mode: DIRECTORY_MODE, mtimeMs: now });
@@ -191,7 +184,7 @@ async function writeArchive(
  */
 export function zipDirectory(directory: string, options: ZipDirectoryOptions): Readable {
   const output = new ArchiveOutput();
-  const listed: Listed[] = [];
+  const listed = new Listing();
   realpath(directory)
     .then(async (root) => {
       await listTree(root, '', options, listed);

@@ -152,9 +152,11 @@ async function writeArchive(
       } else {
         await streamFileData(each, reading(each), {
           begin: (method) => writer.begin(each, method, each.size),
-          write: (data) => {
+          write: async (data) => {
             writer.write(data);
-            return output.ready();
+            await output.ready();
+            // The rest of a large file is not read for a reader that went away.
+            if (output.stopped) throw new Error('the archive stream was closed by its reader');
           },
           end: (crc, size) => writer.end(crc, size),
         });

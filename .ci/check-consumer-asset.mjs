@@ -17,7 +17,8 @@ const EXPECTED = {
       /codepipeline-job-worker\/dist\/lambda\/artifacts\/job-artifacts\.js$/,
     '@aws-sdk/lib-storage (multipart uploads)': /@aws-sdk\/lib-storage\//,
     'yauzl (extracting inputs)': /node_modules\/yauzl\//,
-    'yazl (zipping outputs)': /node_modules\/yazl\//,
+    "the package's zip writer (zipping outputs)":
+      /codepipeline-job-worker\/dist\/lambda\/artifacts\/zip-writer\.js$/,
   },
   'codebuild-runner': {
     "the app's processor (src/codebuild-runner.ts)": /(^|\/)src\/codebuild-runner\.ts$/,
@@ -33,7 +34,8 @@ const EXPECTED = {
     "the package's kit (awsClient)": /codepipeline-job-worker\/dist\/lambda\/kit\/aws-client\.js$/,
     "the package's artifact API (writeOutput)":
       /codepipeline-job-worker\/dist\/lambda\/artifacts\/job-artifacts\.js$/,
-    'yazl (zipping the output)': /node_modules\/yazl\//,
+    "the package's zip writer (zipping the output)":
+      /codepipeline-job-worker\/dist\/lambda\/artifacts\/zip-writer\.js$/,
   },
   // The project `codepipeline-job-worker init` scaffolds (.ci/init-app.sh).
   'init-app': {

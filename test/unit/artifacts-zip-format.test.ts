@@ -1,8 +1,8 @@
 /**
  * One reading of an archive: every way the end records, the central directory, the local
  * headers, the data descriptors and the data can disagree is refused with ArtifactFormatError,
- * and archives written by Info-ZIP zip, Python's zipfile and yazl (the uploadDirectory path)
- * still extract.
+ * and archives written by Info-ZIP zip, Python's zipfile, yazl and the package's own zip writer
+ * (the uploadDirectory path) still extract.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -571,7 +571,7 @@ sys.stdout.buffer.write(out.getvalue() if mode != 'stream' else bytes(out.data))
     expect(files).toEqual(FILES);
   });
 
-  it('extracts what uploadDirectory writes (yazl, data descriptors)', async () => {
+  it("extracts what uploadDirectory writes (the package's zip writer)", async () => {
     const archive = await collect(
       zipDirectory(source, { compress: true, label: 'Output', artifactName: 'Output' }),
     );

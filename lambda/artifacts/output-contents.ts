@@ -2,9 +2,10 @@
  * A small output artifact given as a value (a JSON value, a text, or a map of files) and
  * zipped in memory: what most processors otherwise write to a directory to upload it.
  */
-import type { Readable } from 'node:stream';
-import yazl from 'yazl';
+import { Readable } from 'node:stream';
 import { OutputArtifactError, UnsafeArchiveError } from './errors.js';
+import { bufferData } from './zip-file-data.js';
+import { ZipWriter } from './zip-writer.js';
 
 /** The file a `{ json }` output is written to in its archive, unless `path` says otherwise. */
 export const DEFAULT_JSON_PATH = 'output.json';
@@ -90,10 +91,23 @@ export function outputFiles(
   return new Map(files);
 }
 
-/** The files as a zip archive's stream, deflated, each a regular file of mode 0644. */
+/** The archive's bytes, an entry at a time. */
+async function* zipChunks(files: ReadonlyMap<string, Buffer>): AsyncGenerator<Buffer> {
+  const chunks: Buffer[] = [];
+  const writer = new ZipWriter((chunk) => chunks.push(chunk));
+  const mtimeMs = Date.now();
+  for (const [path, body] of files) {
+    writer.addWhole({ name: path, mode: 0o100644, mtimeMs }, await bufferData(body, true));
+    yield* chunks.splice(0);
+  }
+  writer.finish();
+  yield* chunks.splice(0);
+}
+
+/**
+ * The files as a zip archive's stream, each a regular file of mode 0644, deflated when that
+ * shrinks it.
+ */
 export function zipFiles(files: ReadonlyMap<string, Buffer>): Readable {
-  const zip = new yazl.ZipFile();
-  for (const [path, body] of files) zip.addBuffer(body, path, { mode: 0o100644 });
-  zip.end();
-  return zip.outputStream as Readable;
+  return Readable.from(zipChunks(files), { objectMode: false });
 }

@@ -1,24 +1,41 @@
 /**
- * A directory as a zip stream (yazl): files are read one at a time as the stream is consumed,
- * so memory stays flat whatever the directory's size.
+ * A directory as a zip stream ({@link ZipWriter}): files are read ahead of the stream's reader
+ * within a bound on the bytes held, so memory stays flat whatever the directory's size.
  *
  * The directory is listed first, then read: between the two, a file may be replaced (by a
  * link to a file outside, or its directory by a link to another). Each file is therefore
  * opened without following a link in its last component, and the opened file must be the
  * one listed (a regular file, same device and inode), or the upload fails.
  */
-import { constants, type Dirent, type Stats } from 'node:fs';
-import { lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
+import { type Dirent, lstatSync } from 'node:fs';
+import { readdir, readlink, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import yazl from 'yazl';
+import { setImmediate } from 'node:timers/promises';
 import { UnsafeArchiveError } from './errors.js';
 import { quoted } from './file-errors.js';
+import {
+  BLOCK_BYTES,
+  type FileReading,
+  type ListedFile,
+  streamFileData,
+  TINY_BYTES,
+  tinyFileData,
+  wholeFileData,
+} from './zip-file-data.js';
 import { linkProblem } from './zip-links.js';
+import { ArchiveOutput } from './zip-output.js';
+import { ReadAhead } from './zip-read-ahead.js';
+import { ZipWriter } from './zip-writer.js';
 
 /** A symbolic link's mode: what unzip tools read to recreate a link. */
 const SYMLINK_MODE = 0o120777;
-
+/** An empty directory's mode. */
+const DIRECTORY_MODE = 0o40775;
+/** Entries listed between two turns of the event loop. */
+const LIST_YIELD_EVERY = 4096;
+/** Longest the writer runs (tiny files read and deflated in line) before the event loop's turn. */
+const YIELD_AFTER_MS = 10;
 /** Options of {@link zipDirectory}. */
 export interface ZipDirectoryOptions {
   /** Deflate file contents (off: stored as they are, for contents already compressed). */
@@ -31,9 +48,9 @@ export interface ZipDirectoryOptions {
   readonly afterListing?: () => Promise<void>;
 }
 
-/** What is put in the archive, in order, as the listing found it. */
+/** What is put in the archive, in order, as the listing found it (no `Stats` kept). */
 type Listed =
-  | { readonly kind: 'file'; readonly name: string; readonly path: string; readonly stats: Stats }
+  | ({ readonly kind: 'file' } & ListedFile)
   | { readonly kind: 'directory'; readonly name: string }
   | { readonly kind: 'symlink'; readonly name: string; readonly target: Buffer };
 
@@ -77,8 +94,12 @@ async function listTree(
     const name = relative === '' ? entry.name : `${relative}/${entry.name}`;
     const path = join(root, name);
     if (entry.isDirectory()) await listTree(root, name, options, listed);
-    else if (entry.isFile()) listed.push({ kind: 'file', name, path, stats: await lstat(path) });
-    else if (entry.isSymbolicLink()) {
+    else if (entry.isFile()) {
+      // Synchronous: a trip to the thread pool costs more than the call, many times over.
+      const { dev, ino, size, mode, mtimeMs } = lstatSync(path);
+      listed.push({ kind: 'file', name, dev, ino, size, mode, mtimeMs });
+      if (listed.length % LIST_YIELD_EVERY === 0) await setImmediate();
+    } else if (entry.isSymbolicLink()) {
       listed.push({ kind: 'symlink', name, target: await linkEntry(root, path, name, options) });
     } else throw refused(options, name, 'is neither a file, a directory nor a link');
   }
@@ -101,49 +122,61 @@ function checkLinks(listed: readonly Listed[], options: ZipDirectoryOptions): vo
   }
 }
 
-/**
- * Opens a listed file for reading, never through a link in its last component, and checks
- * that what was opened is the file listed: a link in a parent directory put there since the
- * listing leads to another inode, and is caught too.
- */
-async function openListed(
-  file: Extract<Listed, { kind: 'file' }>,
+/** Writes every listed entry in order, then the central directory. */
+async function writeArchive(
+  root: string,
+  listed: readonly Listed[],
+  output: ArchiveOutput,
   options: ZipDirectoryOptions,
-): Promise<Readable> {
-  const changed = () => refused(options, file.name, 'changed while it was being read');
-  const handle = await open(file.path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
-    (error: NodeJS.ErrnoException) => {
-      throw error.code === 'ELOOP' ? changed() : error;
+): Promise<void> {
+  const now = Date.now();
+  const writer = new ZipWriter((chunk) => output.emit(chunk));
+  const reading = (file: ListedFile): FileReading => ({
+    path: join(root, file.name),
+    compress: options.compress,
+    changed: () => refused(options, file.name, 'changed while it was being read'),
+  });
+  const ahead = new ReadAhead(
+    listed.length,
+    (index) => {
+      const each = listed[index];
+      return each?.kind === 'file' ? each : undefined;
     },
+    (file) => wholeFileData(file, reading(file)),
   );
+  let lastYield = performance.now();
   try {
-    const opened = await handle.stat();
-    if (!opened.isFile() || opened.dev !== file.stats.dev || opened.ino !== file.stats.ino) {
-      throw changed();
+    for (const [index, each] of listed.entries()) {
+      if (output.stopped) return;
+      if (each.kind === 'directory') {
+        writer.addDirectory({ name: `${each.name}/`, mode: DIRECTORY_MODE, mtimeMs: now });
+      } else if (each.kind === 'symlink') {
+        writer.addSymlink({ name: each.name, mode: SYMLINK_MODE, mtimeMs: now }, each.target);
+      } else if (each.size <= TINY_BYTES) {
+        writer.addWhole(each, tinyFileData(each, reading(each)));
+      } else if (each.size <= BLOCK_BYTES) {
+        writer.addWhole(each, await ahead.take(index, each));
+      } else {
+        await streamFileData(each, reading(each), {
+          begin: (method) => writer.begin(each, method, each.size),
+          write: (data) => {
+            writer.write(data);
+            return output.ready();
+          },
+          end: (crc, size) => writer.end(crc, size),
+        });
+      }
+      await output.ready();
+      if (performance.now() - lastYield > YIELD_AFTER_MS) {
+        // Tiny files are read and deflated here: the event loop gets its turn between them.
+        await setImmediate();
+        lastYield = performance.now();
+      }
     }
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
-  return handle.createReadStream();
-}
-
-function addListed(zip: yazl.ZipFile, listed: Listed, options: ZipDirectoryOptions): void {
-  if (listed.kind === 'directory') zip.addEmptyDirectory(listed.name);
-  else if (listed.kind === 'symlink') {
-    zip.addBuffer(listed.target, listed.name, { mode: SYMLINK_MODE, compress: false });
-  } else {
-    const { mtime, mode, size } = listed.stats;
-    zip.addReadStreamLazy(
-      listed.name,
-      { mtime, mode, size, compress: options.compress },
-      (callback) => {
-        openListed(listed, options).then(
-          (stream) => callback(null, stream),
-          (error: Error) => callback(error, undefined as unknown as Readable),
-        );
-      },
-    );
+    writer.finish();
+    output.end();
+  } finally {
+    ahead.stop();
   }
 }
 
@@ -152,21 +185,20 @@ function addListed(zip: yazl.ZipFile, listed: Listed, options: ZipDirectoryOptio
  * mode; symbolic links are stored as links when extraction would keep them (they lead inside
  * the directory by the rule of {@link linkProblem}), and fail the stream otherwise; sockets
  * and FIFOs fail it too.
+ *
+ * Small files are read and deflated several at a time ahead of the one written, within a
+ * bound on the bytes held; memory does not grow with the directory's size.
  */
 export function zipDirectory(directory: string, options: ZipDirectoryOptions): Readable {
-  const zip = new yazl.ZipFile();
-  const output = zip.outputStream as Readable;
-  const fail = (error: unknown) => output.destroy(error as Error);
-  zip.on('error', fail);
+  const output = new ArchiveOutput();
   const listed: Listed[] = [];
   realpath(directory)
-    .then((root) => listTree(root, '', options, listed))
-    .then(() => checkLinks(listed, options))
-    .then(() => options.afterListing?.())
-    .then(() => {
-      for (const each of listed) addListed(zip, each, options);
-      zip.end();
+    .then(async (root) => {
+      await listTree(root, '', options, listed);
+      checkLinks(listed, options);
+      await options.afterListing?.();
+      await writeArchive(root, listed, output, options);
     })
-    .catch(fail);
-  return output;
+    .catch((error: unknown) => output.stream.destroy(error as Error));
+  return output.stream;
 }

@@ -3,7 +3,17 @@
  * a link between the listing and the reading fails the upload instead of sending what the
  * link leads to.
  */
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import {
+  appendFile,
+  mkdir,
+  mkdtemp,
+  rename,
+  rm,
+  symlink,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -104,5 +114,56 @@ describe('zipDirectory', () => {
     expect(error?.message).toContain('"evil\\u001b[2J\\u202e.txt"');
     expect(error?.message).not.toContain('\u001b');
     expect(error?.message).not.toContain('\u202e');
+  });
+
+  it('refuses a FIFO in the directory to upload', async () => {
+    execFileSync('mkfifo', [join(directory, 'pipe')]);
+
+    const error = await refusal(async () => undefined);
+
+    expect(error.message).toBe(
+      `${LABEL}: "pipe" in the directory to upload is neither a file, a directory nor a link`,
+    );
+  });
+
+  // Files of each size are read another way: in line, ahead of the writer, in blocks.
+  describe.each([
+    ['a tiny file', 10],
+    ['a small file', 200 * 1024],
+    ['a large file', 3 * 1024 * 1024 + 5],
+  ])('%s', (_, size) => {
+    beforeEach(async () => {
+      await writeFile(join(directory, 'sub', 'data.bin'), Buffer.alloc(size, 'x'));
+    });
+
+    it.each([
+      ['grown', () => appendFile(join(directory, 'sub', 'data.bin'), 'more')],
+      ['shrunk', () => truncate(join(directory, 'sub', 'data.bin'), size - 1)],
+    ])('refuses it when it has %s since the listing', async (_how, change) => {
+      const error = await refusal(async () => {
+        await change();
+      });
+
+      expect(error.message).toBe(
+        `${LABEL}: "sub/data.bin" in the directory to upload changed while it was being read`,
+      );
+    });
+
+    it('refuses it when it was replaced by a link to a file outside', async () => {
+      await writeFile(join(outside, 'data.bin'), Buffer.alloc(size, 's'));
+
+      const error = await refusal(async () => {
+        await rm(join(directory, 'sub', 'data.bin'));
+        await symlink(join(outside, 'data.bin'), join(directory, 'sub', 'data.bin'));
+      });
+
+      expect(error.message).toContain('"sub/data.bin" in the directory to upload changed');
+    });
+
+    it('zips it when nothing changes', async () => {
+      const bytes = await zipped(async () => undefined);
+
+      expect((await unzipText(bytes))['sub/data.bin']).toBe('x'.repeat(size));
+    });
   });
 });

@@ -4,6 +4,7 @@
  * fails if the attack gets through.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import {
   mkdir,
@@ -32,6 +33,7 @@ import { ENTRY_DISK_BYTES } from '../../lambda/artifacts/settings.js';
 import { ZipArchive } from '../../lambda/artifacts/zip-central-directory.js';
 import { zipDirectory } from '../../lambda/artifacts/zip-directory.js';
 import { type ExtractOptions, extractZip } from '../../lambda/artifacts/zip-extract.js';
+import { ArchiveOutput } from '../../lambda/artifacts/zip-output.js';
 import { ZipWriter } from '../../lambda/artifacts/zip-writer.js';
 import { type ZipEntrySpec, zipBytes } from '../helpers/zip-bytes.js';
 import { type RawEntry, rawZip, UNIX_DIRECTORY, UNIX_LINK } from '../helpers/zip-raw.js';
@@ -560,6 +562,35 @@ describe('attacks on zipDirectory and its writer', () => {
     );
   });
 
+  it('stops reading a large file once the reader of the archive went away', async () => {
+    // Incompressible: each block is a chunk of the output, which the reader must pull.
+    await writeFile(join(directory, 'large.bin'), randomBytes(64 * MIB));
+    const emit = vi.spyOn(ArchiveOutput.prototype, 'emit');
+    const stream = zipDirectory(directory, {
+      compress: true,
+      label: LABEL,
+      artifactName: 'Report',
+    });
+    await new Promise<void>((resolve) => stream.once('data', () => resolve()));
+
+    stream.destroy();
+    const atDestroy = emit.mock.calls.length;
+    // Until nothing more is emitted for half a second.
+    for (let last = -1; last !== emit.mock.calls.length; ) {
+      last = emit.mock.calls.length;
+      await sleep(500);
+    }
+    const afterDestroy = emit.mock.calls.length - atDestroy;
+    require('node:fs').writeFileSync(
+      `DEBUG ${atDestroy} ${afterDestroy}\n`,
+    );
+    emit.mockRestore();
+
+    // Blocks read ahead (4 of 1 MiB) may still land; the other 60 must not be read.
+    expect(atDestroy).toBeGreaterThan(0);
+    expect(afterDestroy).toBeLessThanOrEqual(8);
+  }, 60_000);
+
   it('refuses a file whose directory was swapped for a link to another copy of it', async () => {
     await mkdir(join(directory, 'd'));
     await writeFile(join(directory, 'd', 'f.txt'), 'real');
@@ -679,6 +710,29 @@ describe('attacks on zipDirectory and its writer', () => {
       expect((await stat(file)).size).toBeLessThan(5_000 * 120);
       expect(took).toBeLessThan(5_000);
     }, 60_000);
+  });
+
+  it('writes a streamed entry begun with zip64 sizes that ends small so that every reader takes it', async () => {
+    const data = Buffer.from('begun for 4 GiB, ended at a few bytes\n'.repeat(50));
+    const deflated = deflateRawSync(data);
+    const chunks: Buffer[] = [];
+    const writer = new ZipWriter((chunk) => chunks.push(chunk));
+    writer.begin({ name: 'big-then-small.txt', mode: 0o100644, mtimeMs: 0 }, 8, 2 ** 32);
+    writer.write(deflated);
+    writer.end(crc32(data), data.length);
+    writer.addWhole(
+      { name: 'after.txt', mode: 0o100644, mtimeMs: 0 },
+      { method: 0, data: Buffer.from('after'), crc32: crc32(Buffer.from('after')), size: 5 },
+    );
+    writer.finish();
+    const file = join(work, 'zip64-streamed.zip');
+    await writeFile(file, Buffer.concat(chunks));
+
+    expect(otherReaders(file)).toEqual(['big-then-small.txt', 'after.txt']);
+    expect(await extractedTree(file)).toEqual({
+      'big-then-small.txt': crc32(data).toString(16),
+      'after.txt': crc32(Buffer.from('after')).toString(16),
+    });
   });
 
   describe('zip64 by entry count at its boundary', () => {

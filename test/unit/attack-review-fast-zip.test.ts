@@ -581,9 +581,6 @@ describe('attacks on zipDirectory and its writer', () => {
       await sleep(500);
     }
     const afterDestroy = emit.mock.calls.length - atDestroy;
-    require('node:fs').writeFileSync(
-      `DEBUG ${atDestroy} ${afterDestroy}\n`,
-    );
     emit.mockRestore();
 
     // Blocks read ahead (4 of 1 MiB) may still land; the other 60 must not be read.

@@ -68,14 +68,17 @@ async function linkEntry(
   name: string,
   options: ZipDirectoryOptions,
 ): Promise<Buffer> {
-  const target = await readlink(path);
+  const raw = await readlink(path, { encoding: 'buffer' });
+  // Decoded, a target that is not UTF-8 would be archived as another path.
+  if (!isUtf8(raw)) throw refused(options, name, 'is a symbolic link to a path that is not UTF-8');
+  const target = raw.toString('utf8');
   if (isAbsolute(target)) throw refused(options, name, 'is a symbolic link to an absolute path');
   // A link that resolves is judged by where it really leads; a dangling one by its text.
   const leads = await realpath(path).catch(() => resolve(dirname(path), target));
   if (!inside(root, leads)) {
     throw refused(options, name, 'is a symbolic link that leads outside the directory');
   }
-  return Buffer.from(target);
+  return raw;
 }
 
 /**

@@ -7,13 +7,15 @@
  * opened without following a link in its last component, and the opened file must be the
  * one listed (a regular file, same device and inode), or the upload fails.
  */
-import { type Dirent, lstatSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { lstatSync } from 'node:fs';
 import { readdir, readlink, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { UnsafeArchiveError } from './errors.js';
 import { quoted } from './file-errors.js';
+import { relativeEntryPath } from './zip-entries.js';
 import {
   BLOCK_BYTES,
   type FileReading,
@@ -66,14 +68,38 @@ async function linkEntry(
   name: string,
   options: ZipDirectoryOptions,
 ): Promise<Buffer> {
-  const target = await readlink(path);
+  const raw = await readlink(path, { encoding: 'buffer' });
+  // Decoded, a target that is not UTF-8 would be archived as another path.
+  if (!isUtf8(raw)) throw refused(options, name, 'is a symbolic link to a path that is not UTF-8');
+  const target = raw.toString('utf8');
   if (isAbsolute(target)) throw refused(options, name, 'is a symbolic link to an absolute path');
   // A link that resolves is judged by where it really leads; a dangling one by its text.
   const leads = await realpath(path).catch(() => resolve(dirname(path), target));
   if (!inside(root, leads)) {
     throw refused(options, name, 'is a symbolic link that leads outside the directory');
   }
-  return Buffer.from(target);
+  return raw;
+}
+
+/**
+ * The name a listed entry is archived under, or the refusal of the upload: a name that is not
+ * UTF-8 (a zip entry's name cannot carry it; decoded, it would be another file's), and one
+ * that extraction, reading backslashes as separators, would refuse or place elsewhere.
+ */
+function entryNameOf(raw: Buffer, relative: string, options: ZipDirectoryOptions): string {
+  const own = raw.toString('utf8');
+  const name = relative === '' ? own : `${relative}/${own}`;
+  if (!isUtf8(raw)) {
+    throw refused(options, name, 'has a name that is not UTF-8 (its bytes shown as U+FFFD)');
+  }
+  const judged = relativeEntryPath(name.replaceAll('\\', '/'));
+  if ('refused' in judged) {
+    throw refused(options, name, `has a name extraction refuses: ${judged.refused}`);
+  }
+  if (judged.path !== name) {
+    throw refused(options, name, `has a name extraction reads as ${quoted(judged.path)}`);
+  }
+  return name;
 }
 
 async function listTree(
@@ -82,11 +108,12 @@ async function listTree(
   options: ZipDirectoryOptions,
   listed: Listing,
 ): Promise<void> {
-  const entries: Dirent[] = await readdir(join(root, relative), { withFileTypes: true });
+  const entries = (
+    await readdir(join(root, relative), { encoding: 'buffer', withFileTypes: true })
+  ).map((entry) => ({ entry, name: entryNameOf(entry.name, relative, options) }));
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (entries.length === 0 && relative !== '') listed.addDirectory(relative);
-  for (const entry of entries) {
-    const name = relative === '' ? entry.name : `${relative}/${entry.name}`;
+  for (const { entry, name } of entries) {
     const path = join(root, name);
     if (entry.isDirectory()) await listTree(root, name, options, listed);
     else if (entry.isFile()) {

@@ -24,6 +24,13 @@ const BLOCKS_AHEAD = 4;
 const WINDOW = 32 * 1024;
 /** Deflate's level: `zip -6`'s, zlib's default. */
 const LEVEL = 6;
+/**
+ * How a listed file is opened: read-only, never through a link in its last component, and
+ * without waiting (a FIFO put in its place since the listing would block the open until a
+ * writer came; opened at once, it is refused as not the regular file listed). Reads of a
+ * regular file opened so behave as any others.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /** A regular file as the listing found it. */
 export interface ListedFile {
@@ -58,16 +65,22 @@ function deflate(raw: Buffer, last: boolean, dictionary?: Buffer): Promise<Buffe
 }
 
 /**
+ * What a failed open of a listed file throws: a link in its place (`ELOOP`) or a socket
+ * (`ENXIO`) is a file changed since the listing.
+ */
+function openFailure(error: NodeJS.ErrnoException, reading: FileReading): Error {
+  return error.code === 'ELOOP' || error.code === 'ENXIO' ? reading.changed() : error;
+}
+
+/**
  * Opens the listed file, never through a link in its last component, and checks that what
  * was opened is the file listed: a link in a parent directory put there since the listing
  * leads to another inode, and is caught too.
  */
 async function openListed(file: ListedFile, reading: FileReading): Promise<FileHandle> {
-  const handle = await open(reading.path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
-    (error: NodeJS.ErrnoException) => {
-      throw error.code === 'ELOOP' ? reading.changed() : error;
-    },
-  );
+  const handle = await open(reading.path, OPEN_FLAGS).catch((error: NodeJS.ErrnoException) => {
+    throw openFailure(error, reading);
+  });
   try {
     const opened = await handle.stat();
     if (!opened.isFile() || opened.dev !== file.dev || opened.ino !== file.ino) {
@@ -95,9 +108,9 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
 /** The listed file's bytes, whole: one callback chain, the handle never outliving it. */
 function readListed(file: ListedFile, reading: FileReading): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    fs.open(reading.path, constants.O_RDONLY | constants.O_NOFOLLOW, (openError, fd) => {
+    fs.open(reading.path, OPEN_FLAGS, (openError, fd) => {
       if (openError) {
-        reject(openError.code === 'ELOOP' ? reading.changed() : openError);
+        reject(openFailure(openError, reading));
         return;
       }
       // One byte more than listed is asked for: a file grown since the listing is caught.
@@ -142,9 +155,9 @@ function wholeData(raw: Buffer, deflated: Buffer | undefined): ZipWholeData {
 export function tinyFileData(file: ListedFile, reading: FileReading): ZipWholeData {
   let fd: number;
   try {
-    fd = fs.openSync(reading.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = fs.openSync(reading.path, OPEN_FLAGS);
   } catch (error) {
-    throw (error as NodeJS.ErrnoException).code === 'ELOOP' ? reading.changed() : error;
+    throw openFailure(error as NodeJS.ErrnoException, reading);
   }
   // One byte more than listed is asked for: a file grown since the listing is caught.
   const buffer = Buffer.allocUnsafe(file.size + 1);

@@ -105,6 +105,12 @@ function zip64Extra(values: readonly number[]): Buffer {
   return extra;
 }
 
+/** Whether every byte of `name` is printable ASCII (0x20-0x7e). */
+function printableAscii(name: Buffer): boolean {
+  for (const byte of name) if (byte < 0x20 || byte > 0x7e) return false;
+  return true;
+}
+
 /** A value for a 32-bit field: itself, or the all-ones mark when it needs the zip64 field. */
 function field32(value: number): number {
   return Math.min(value, U32);
@@ -263,7 +269,9 @@ export class ZipWriter {
     if (this.#open || this.#finished) throw new Error('zip writer: an entry added mid-entry');
     const name = Buffer.from(header.name, 'utf8');
     if (name.length > U16) throw new Error('zip writer: an entry name longer than 65,535 bytes');
-    const ascii = name.length === header.name.length;
+    // Printable ASCII reads alike as UTF-8 and as CP437; any other byte (a control character
+    // too, which CP437 readers map to a glyph) is read as UTF-8 only under the flag.
+    const ascii = printableAscii(name);
     const directory = header.name.endsWith('/');
     return {
       name,

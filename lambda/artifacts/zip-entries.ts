@@ -12,6 +12,7 @@ import {
   type CentralRecord,
   DATA_CHUNK,
   describeName,
+  type ExtraField,
   type Placement,
   ZipArchive,
   ZipFormatError,
@@ -36,8 +37,29 @@ const decoder = yauzl as unknown as {
   ): string;
 };
 
-/** Names decoded so far (the walk and the extraction both ask). */
-const names = new WeakMap<Entry, string>();
+/**
+ * An archive entry as this reader gives it: its central record's fields under yauzl's names
+ * (its name's raw bytes in `fileName`), built once per entry with nothing it does not use.
+ */
+export interface ZipEntry {
+  /** The name's raw bytes (yauzl's `decodeStrings: false`). */
+  readonly fileName: Buffer;
+  readonly generalPurposeBitFlag: number;
+  readonly extraFields: readonly ExtraField[];
+  readonly versionMadeBy: number;
+  readonly externalFileAttributes: number;
+  readonly compressionMethod: number;
+  readonly compressedSize: number;
+  readonly uncompressedSize: number;
+  /** Its name, decoded (see {@link entryName}). */
+  readonly name: string;
+}
+
+/** The fields {@link entryName} reads, as yauzl's `Entry` or a {@link ZipEntry} has them. */
+type NamedEntry = Pick<Entry, 'generalPurposeBitFlag'> & {
+  readonly fileName: string | Buffer;
+  readonly extraFields: readonly ExtraField[];
+};
 
 /** Whether every byte of `raw` is printable ASCII, which CP437 and UTF-8 decode alike. */
 function printableAscii(raw: Buffer): boolean {
@@ -46,19 +68,19 @@ function printableAscii(raw: Buffer): boolean {
 }
 
 /** An entry's name, decoded; backslashes (from Windows tools) read as separators. */
-export function entryName(entry: Entry): string {
-  const known = names.get(entry);
-  if (known !== undefined) return known;
+export function entryName(entry: NamedEntry): string {
   // With decodeStrings off, yauzl leaves the raw bytes in fileName.
-  const raw = entry.fileName as unknown as Buffer;
+  const raw = entry.fileName as Buffer;
   // yauzl's decoder builds a CP437 name a character at a time; printable ASCII reads the same
   // in every encoding, unless a Unicode path field gives another name.
-  const name =
-    printableAscii(raw) && !entry.extraFields.some((field) => field.id === UNICODE_PATH_FIELD)
-      ? raw.toString('latin1').replaceAll('\\', '/')
-      : decoder.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
-  names.set(entry, name);
-  return name;
+  return printableAscii(raw) && !entry.extraFields.some((field) => field.id === UNICODE_PATH_FIELD)
+    ? raw.toString('latin1').replaceAll('\\', '/')
+    : decoder.getFileNameLowLevel(
+        entry.generalPurposeBitFlag,
+        raw,
+        entry.extraFields as Entry['extraFields'],
+        false,
+      );
 }
 
 /**
@@ -69,6 +91,10 @@ export function relativeEntryPath(name: string): { path: string } | { refused: s
   if (name.includes('\0')) return { refused: 'its name contains a NUL character' };
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) {
     return { refused: 'it is an absolute path' };
+  }
+  // No empty part and none that starts with a dot (the usual name): nothing to take out.
+  if (!name.startsWith('.') && !name.includes('/.') && !name.includes('//')) {
+    return { path: name.endsWith('/') ? name.slice(0, -1) : name };
   }
   const parts = name.split('/').filter((part) => part !== '' && part !== '.');
   if (parts.includes('..')) return { refused: 'it climbs out of the directory with ".."' };
@@ -82,12 +108,12 @@ const UNIX_HOSTS = new Set([3, 19]);
  * The Unix mode of an entry (high half of its external attributes), or 0 when the host that
  * wrote it is not Unix (3) or macOS (19): other hosts' attributes mean something else.
  */
-function unixMode(entry: Entry): number {
+function unixMode(entry: ZipEntry): number {
   return UNIX_HOSTS.has(entry.versionMadeBy >>> 8) ? entry.externalFileAttributes >>> 16 : 0;
 }
 
 /** What an entry is, from its name and its Unix mode (a file when the host is not Unix). */
-export function entryKind(entry: Entry, name: string): EntryKind {
+export function entryKind(entry: ZipEntry, name: string): EntryKind {
   const type = unixMode(entry) & S_IFMT;
   if (name.endsWith('/') || type === S_IFDIR) return 'directory';
   if (type === S_IFLNK) return 'symlink';
@@ -95,7 +121,7 @@ export function entryKind(entry: Entry, name: string): EntryKind {
 }
 
 /** The mode a file is created with: executable if any execute bit is set, never setuid. */
-export function fileMode(entry: Entry): number {
+export function fileMode(entry: ZipEntry): number {
   return (unixMode(entry) & 0o111) !== 0 ? 0o755 : 0o644;
 }
 
@@ -108,18 +134,18 @@ export interface ZipReader {
    * central directory (see {@link ZipArchive.verify}), so a disagreement fails it before any
    * entry is seen.
    */
-  next(): Promise<Entry | undefined>;
+  next(): Promise<ZipEntry | undefined>;
   /**
    * The bytes of an entry, inflated; the stream fails with a {@link ZipFormatError} when they
    * are not the size or the CRC-32 the central directory gives.
    */
-  open(entry: Entry): Promise<Readable>;
+  open(entry: ZipEntry): Promise<Readable>;
   /**
    * The bytes of an entry, inflated, read and inflated whole (for small entries: its
    * compressed and inflated bytes are held in memory at once); fails with a
    * {@link ZipFormatError} as {@link open}'s stream does, before any byte is returned.
    */
-  readWhole(entry: Entry): Promise<Buffer>;
+  readWhole(entry: ZipEntry): Promise<Buffer>;
   close(): void;
 }
 
@@ -128,33 +154,21 @@ const METHOD_DEFLATED = 8;
 /** Traditional (bit 0) or strong (bit 6) encryption. */
 const FLAGS_ENCRYPTED = 0x0041;
 
-/** The entry as yauzl would give it (raw name and comment: `decodeStrings` off). */
-function toEntry(record: CentralRecord): Entry {
-  const fields = {
-    versionMadeBy: record.versionMadeBy,
-    versionNeededToExtract: record.versionNeeded,
+/** The entry of a central record. */
+function toEntry(record: CentralRecord): ZipEntry {
+  const entry = {
+    fileName: record.name,
     generalPurposeBitFlag: record.flags,
+    extraFields: record.extraFields,
+    versionMadeBy: record.versionMadeBy,
+    externalFileAttributes: record.externalAttributes,
     compressionMethod: record.method,
-    lastModFileTime: record.time,
-    lastModFileDate: record.date,
-    crc32: record.crc32,
     compressedSize: record.compressedSize,
     uncompressedSize: record.uncompressedSize,
-    fileNameLength: record.name.length,
-    extraFieldLength: record.extra.length,
-    fileCommentLength: record.comment.length,
-    internalFileAttributes: record.internalAttributes,
-    externalFileAttributes: record.externalAttributes,
-    relativeOffsetOfLocalHeader: record.localOffset,
-    fileNameRaw: record.name,
-    extraFieldRaw: record.extra,
-    fileCommentRaw: record.comment,
-    extraFields: record.extraFields.map((field) => ({ ...field })),
-    fileName: record.name,
-    fileComment: record.comment,
-    comment: record.comment,
+    name: '',
   };
-  return Object.assign(new yauzl.Entry(), fields) as unknown as Entry;
+  entry.name = entryName(entry);
+  return entry;
 }
 
 /**
@@ -282,10 +296,10 @@ const EMPTY_DEFLATE = Buffer.from([0x03, 0x00]);
  */
 async function checkEmptyDirectory(
   archive: ZipArchive,
-  entry: Entry,
+  entry: ZipEntry,
   placement: Placement,
 ): Promise<void> {
-  const name = describeName(entry.fileName as unknown as Buffer);
+  const name = describeName(entry.fileName);
   if (entry.uncompressedSize > 0) {
     throw new ZipFormatError(`entry ${name} is a directory that holds data`);
   }
@@ -304,13 +318,13 @@ async function checkEmptyDirectory(
 /** Opens the zip archive at `file` (its end records are checked here). */
 export async function openZip(file: string): Promise<ZipReader> {
   const archive = await ZipArchive.open(file);
-  const placements = new WeakMap<Entry, Placement>();
+  const placements = new WeakMap<ZipEntry, Placement>();
   let records: AsyncGenerator<{ record: CentralRecord; placement: Placement }> | undefined;
   /** The entry's placement, name (for messages) and method, if this reader reads it. */
-  const readable = (entry: Entry) => {
+  const readable = (entry: ZipEntry) => {
     const placement = placements.get(entry);
     if (!placement) throw new Error('the entry is not one of this archive');
-    const name = () => describeName(entry.fileName as unknown as Buffer);
+    const name = () => describeName(entry.fileName);
     if ((entry.generalPurposeBitFlag & FLAGS_ENCRYPTED) !== 0) {
       throw new ZipFormatError(`entry ${name()} is encrypted`);
     }
@@ -329,7 +343,7 @@ export async function openZip(file: string): Promise<ZipReader> {
       const step = await records.next();
       if (step.done) return undefined;
       const entry = toEntry(step.value.record);
-      if (entryKind(entry, entryName(entry)) === 'directory') {
+      if (entryKind(entry, entry.name) === 'directory') {
         await checkEmptyDirectory(archive, entry, step.value.placement);
       }
       placements.set(entry, step.value.placement);

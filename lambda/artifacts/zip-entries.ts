@@ -9,10 +9,10 @@ import { promisify } from 'node:util';
 import { crc32, createInflateRaw, inflateRaw, inflateRawSync, type ZlibOptions } from 'node:zlib';
 import yauzl, { type Entry } from 'yauzl';
 import {
-  type CentralRecord,
   DATA_CHUNK,
   describeName,
   type ExtraField,
+  type KeptRecord,
   type Placement,
   ZipArchive,
   ZipFormatError,
@@ -155,7 +155,7 @@ const METHOD_DEFLATED = 8;
 const FLAGS_ENCRYPTED = 0x0041;
 
 /** The entry of a central record. */
-function toEntry(record: CentralRecord): ZipEntry {
+function toEntry(record: KeptRecord, placement: Placement): ZipEntry {
   const entry = {
     fileName: record.name,
     generalPurposeBitFlag: record.flags,
@@ -163,8 +163,8 @@ function toEntry(record: CentralRecord): ZipEntry {
     versionMadeBy: record.versionMadeBy,
     externalFileAttributes: record.externalAttributes,
     compressionMethod: record.method,
-    compressedSize: record.compressedSize,
-    uncompressedSize: record.uncompressedSize,
+    compressedSize: placement.compressedSize,
+    uncompressedSize: placement.uncompressedSize,
     name: '',
   };
   entry.name = entryName(entry);
@@ -319,7 +319,7 @@ async function checkEmptyDirectory(
 export async function openZip(file: string): Promise<ZipReader> {
   const archive = await ZipArchive.open(file);
   const placements = new WeakMap<ZipEntry, Placement>();
-  let records: AsyncGenerator<{ record: CentralRecord; placement: Placement }> | undefined;
+  let records: AsyncGenerator<{ record: KeptRecord; placement: Placement }> | undefined;
   /** The entry's placement, name (for messages) and method, if this reader reads it. */
   const readable = (entry: ZipEntry) => {
     const placement = placements.get(entry);
@@ -342,7 +342,7 @@ export async function openZip(file: string): Promise<ZipReader> {
       records ??= archive.records();
       const step = await records.next();
       if (step.done) return undefined;
-      const entry = toEntry(step.value.record);
+      const entry = toEntry(step.value.record, step.value.placement);
       if (entryKind(entry, entry.name) === 'directory') {
         await checkEmptyDirectory(archive, entry, step.value.placement);
       }

@@ -218,6 +218,14 @@ function checked(
   });
 }
 
+/**
+ * How an entry is named in messages (made only when one is: escaping every name of a large
+ * archive costs more than reading it).
+ */
+function where(entry: ZipEntry): string {
+  return `entry ${describeName(entry.fileName)}`;
+}
+
 /** Deflated entries at most this large are inflated on the main thread (a pool hop costs more). */
 const INFLATE_INLINE_BYTES = 8 * 1024;
 
@@ -236,11 +244,7 @@ const inflateRawAsync = promisify(inflateRaw) as unknown as (
  * size and CRC-32 or the deflate stream ends before the compressed bytes do; never holds more
  * than the entry's size (plus one byte) inflated.
  */
-async function inflateWhole(
-  data: Buffer,
-  placement: Placement,
-  where: () => string,
-): Promise<Buffer> {
+async function inflateWhole(data: Buffer, placement: Placement, entry: ZipEntry): Promise<Buffer> {
   const options = {
     info: true as const,
     maxOutputLength: Math.max(1, placement.uncompressedSize),
@@ -256,15 +260,15 @@ async function inflateWhole(
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new ZipFormatError(
-        `${where()} holds more than the ${placement.uncompressedSize} bytes the central directory gives`,
+        `${where(entry)} holds more than the ${placement.uncompressedSize} bytes the central directory gives`,
       );
     }
     throw error;
   }
-  checkWhole(inflated.buffer, placement, where);
+  checkWhole(inflated.buffer, placement, entry);
   if (inflated.engine.bytesWritten !== placement.compressedSize) {
     throw new ZipFormatError(
-      `${where()}: its deflated data ends before its compressed size of ${placement.compressedSize} bytes`,
+      `${where(entry)}: its deflated data ends before its compressed size of ${placement.compressedSize} bytes`,
     );
   }
   return inflated.buffer;
@@ -274,14 +278,14 @@ async function inflateWhole(
  * Fails as {@link checked} does unless `bytes` are the entry's size and CRC-32 (more bytes than
  * its size are never inflated: see {@link inflateWhole}).
  */
-function checkWhole(bytes: Buffer, placement: Placement, where: () => string): void {
+function checkWhole(bytes: Buffer, placement: Placement, entry: ZipEntry): void {
   if (bytes.length !== placement.uncompressedSize) {
     throw new ZipFormatError(
-      `${where()} holds ${bytes.length} bytes, the central directory gives ${placement.uncompressedSize}`,
+      `${where(entry)} holds ${bytes.length} bytes, the central directory gives ${placement.uncompressedSize}`,
     );
   }
   if (crc32(bytes) !== placement.crc32) {
-    throw new ZipFormatError(`${where()} does not match its CRC-32`);
+    throw new ZipFormatError(`${where(entry)} does not match its CRC-32`);
   }
 }
 
@@ -320,21 +324,20 @@ export async function openZip(file: string): Promise<ZipReader> {
   const archive = await ZipArchive.open(file);
   const placements = new WeakMap<ZipEntry, Placement>();
   let records: AsyncGenerator<{ record: KeptRecord; placement: Placement }> | undefined;
-  /** The entry's placement, name (for messages) and method, if this reader reads it. */
-  const readable = (entry: ZipEntry) => {
+  /** The entry's placement, if this reader reads it (its method, stored or deflated). */
+  const readable = (entry: ZipEntry): Placement => {
     const placement = placements.get(entry);
     if (!placement) throw new Error('the entry is not one of this archive');
-    const name = () => describeName(entry.fileName);
     if ((entry.generalPurposeBitFlag & FLAGS_ENCRYPTED) !== 0) {
-      throw new ZipFormatError(`entry ${name()} is encrypted`);
+      throw new ZipFormatError(`${where(entry)} is encrypted`);
     }
     const method = entry.compressionMethod;
     if (method !== METHOD_STORED && method !== METHOD_DEFLATED) {
       throw new ZipFormatError(
-        `entry ${name()} uses compression method ${method}, which is not read`,
+        `${where(entry)} uses compression method ${method}, which is not read`,
       );
     }
-    return { placement, name, method };
+    return placement;
   };
   return {
     entryCount: archive.entryCount,
@@ -350,19 +353,21 @@ export async function openZip(file: string): Promise<ZipReader> {
       return entry;
     },
     async open(entry) {
-      const { placement, name, method } = readable(entry);
+      const placement = readable(entry);
       const raw = archive.read(placement.dataStart, placement.compressedSize);
+      const name = describeName(entry.fileName);
       const done = () => undefined;
-      if (method === METHOD_STORED) return pipeline(raw, checked(placement, name()), done);
+      if (entry.compressionMethod === METHOD_STORED) {
+        return pipeline(raw, checked(placement, name), done);
+      }
       const inflater = createInflateRaw({ chunkSize: DATA_CHUNK });
-      return pipeline(raw, inflater, checked(placement, name(), inflater), done);
+      return pipeline(raw, inflater, checked(placement, name, inflater), done);
     },
     async readWhole(entry) {
-      const { placement, name, method } = readable(entry);
+      const placement = readable(entry);
       const raw = archive.readWhole(placement.dataStart, placement.compressedSize);
-      const where = () => `entry ${name()}`;
-      if (method === METHOD_DEFLATED) return inflateWhole(raw, placement, where);
-      checkWhole(raw, placement, where);
+      if (entry.compressionMethod === METHOD_DEFLATED) return inflateWhole(raw, placement, entry);
+      checkWhole(raw, placement, entry);
       return raw;
     },
     close: () => {

@@ -631,25 +631,21 @@ export class ZipArchive {
         `${where()}: its local header names it ${describeName(variable.subarray(0, nameLength))}`,
       );
     }
-    const localFields = parseExtraFields(
-      variable.subarray(nameLength),
-      () => `${where()} (local header)`,
-    );
+    const inLocal = () => `${where()} (local header)`;
+    const localFields = parseExtraFields(variable.subarray(nameLength), inLocal);
     const unicodePath = unicodePathCheck(record.name, flags, localFields);
     if (unicodePath) fail(`${where()}: in its local header, ${unicodePath}`);
     const localSizes = applyZip64(
       localFields,
       { csize: local.readUInt32LE(18), usize: local.readUInt32LE(22) },
-      () => `${where()} (local header)`,
+      inLocal,
     );
     const localCrc = local.readUInt32LE(14);
     const dataEnd = dataStart + record.compressedSize;
-    const agree = (value: number, expected: number) =>
-      value === expected || ((flags & FLAG_DESCRIPTOR) !== 0 && value === 0);
     if (
-      !agree(localCrc, record.crc32) ||
-      !agree(localSizes.csize, record.compressedSize) ||
-      !agree(localSizes.usize, record.uncompressedSize)
+      !localAgrees(localCrc, record.crc32, flags) ||
+      !localAgrees(localSizes.csize, record.compressedSize, flags) ||
+      !localAgrees(localSizes.usize, record.uncompressedSize, flags)
     ) {
       fail(`${where()}: its local header's CRC-32 or sizes are not the central directory's`);
     }
@@ -704,6 +700,14 @@ export class ZipArchive {
       fail(`${where()}: its data descriptor is not the central directory's CRC-32 and sizes`);
     return ends;
   }
+}
+
+/**
+ * Whether a local header's value is the central directory's, or zero when a data descriptor
+ * (`flags`) gives it after the data.
+ */
+function localAgrees(value: number, expected: number, flags: number): boolean {
+  return value === expected || ((flags & FLAG_DESCRIPTOR) !== 0 && value === 0);
 }
 
 /** How an extent's entry is named in messages. */

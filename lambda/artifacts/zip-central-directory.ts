@@ -7,6 +7,7 @@
  * second end record, data prepended or hidden between entries, a local header that says
  * something else, overlapping entries) is a {@link ZipFormatError}.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open as openFile } from 'node:fs/promises';
@@ -70,6 +71,41 @@ export interface CentralRecord {
   readonly extra: Buffer;
   readonly comment: Buffer;
   readonly extraFields: readonly ExtraField[];
+}
+
+/**
+ * What the walk keeps of a central record for the entry's reading (about 100 bytes besides its
+ * name), so that the central directory is parsed once.
+ */
+export interface KeptRecord {
+  readonly name: Buffer;
+  readonly flags: number;
+  readonly method: number;
+  readonly versionMadeBy: number;
+  readonly externalAttributes: number;
+  /** Its extra fields when one is a Unicode path field (which names the entry), else none. */
+  readonly extraFields: readonly ExtraField[];
+}
+
+const NO_FIELDS: readonly ExtraField[] = Object.freeze([]);
+
+/** Longest extra and comment areas whose bytes a kept name may hold on to (its record's). */
+const KEPT_NAME_SLACK = 64;
+
+/** What {@link ZipArchive.verify} keeps of `record`. */
+function keep(record: CentralRecord): KeptRecord {
+  const slack = record.extra.length + record.comment.length;
+  return {
+    // The name is a view of its record's variable part: copied when that holds much more.
+    name: slack <= KEPT_NAME_SLACK ? record.name : Buffer.from(record.name),
+    flags: record.flags,
+    method: record.method,
+    versionMadeBy: record.versionMadeBy,
+    externalAttributes: record.externalAttributes,
+    extraFields: record.extraFields.some((field) => field.id === UNICODE_PATH_FIELD)
+      ? record.extraFields
+      : NO_FIELDS,
+  };
 }
 
 /** Where an entry's data lies, as checked against its local header. */
@@ -210,10 +246,14 @@ class SequentialReader {
   #buffer: Buffer = Buffer.alloc(0);
   #position: number;
 
+  /**
+   * @param hash - given every byte read, in order
+   */
   constructor(
     private readonly handle: FileHandle,
     start: number,
     private readonly end: number,
+    private readonly hash: Hash,
   ) {
     this.#position = start;
   }
@@ -232,6 +272,7 @@ class SequentialReader {
         this.end - this.#position,
       );
       const read = await readAt(this.handle, this.#position, more);
+      this.hash.update(read);
       this.#position += more;
       this.#buffer = this.#buffer.length === 0 ? read : Buffer.concat([this.#buffer, read]);
     }
@@ -429,7 +470,9 @@ interface Extent {
 export class ZipArchive {
   readonly #handle: FileHandle;
   readonly #bounds: Bounds;
-  #placements: Placement[] | undefined;
+  #entries: { record: KeptRecord; placement: Placement }[] | undefined;
+  /** The SHA-256 of the central directory as {@link verify} read it. */
+  #digest: Buffer | undefined;
 
   private constructor(handle: FileHandle, bounds: Bounds) {
     this.#handle = handle;
@@ -456,21 +499,23 @@ export class ZipArchive {
   /**
    * Walks the central directory, checks each entry's local header, data descriptor and place,
    * and that entries and central directory cover the file before the end records exactly.
-   * Memory grows with the entry count only (names and extra fields are not kept).
+   * Memory grows with the entry count only: what each entry's reading needs is kept (see
+   * {@link KeptRecord}), its other extra fields and its comment are not.
    */
   async verify(): Promise<void> {
-    if (this.#placements) return;
+    if (this.#entries) return;
     const { offset, size, entries } = this.#bounds;
-    const reader = new SequentialReader(this.#handle, offset, offset + size);
+    const hash = createHash('sha256');
+    const reader = new SequentialReader(this.#handle, offset, offset + size, hash);
     const window = new HeaderWindow(this.#handle, offset);
-    const placements: Placement[] = [];
+    const kept: { record: KeptRecord; placement: Placement }[] = [];
     const extents: Extent[] = [];
     let walked = 0;
     while (reader.remaining > 0) {
       const record = await readCentralRecord(reader, walked);
       if (walked < entries) {
         const { placement, extent } = await this.#place(record, walked, window);
-        placements.push(placement);
+        kept.push({ record: keep(record), placement });
         extents.push(extent);
       }
       walked++;
@@ -481,25 +526,22 @@ export class ZipArchive {
       );
     }
     checkCoverage(extents, offset);
-    this.#placements = placements;
+    this.#entries = kept;
+    this.#digest = hash.digest();
   }
 
-  /** The central directory's records in order, each with its checked placement. */
-  async *records(): AsyncGenerator<{ record: CentralRecord; placement: Placement }> {
+  /**
+   * The central directory's records in order, as {@link verify} kept them, each with its checked
+   * placement; the central directory is read again first, and must be the bytes it checked.
+   */
+  async *records(): AsyncGenerator<{ record: KeptRecord; placement: Placement }> {
     await this.verify();
-    const placements = this.#placements ?? [];
     const { offset, size } = this.#bounds;
-    const reader = new SequentialReader(this.#handle, offset, offset + size);
-    for (const [index, placement] of placements.entries()) {
-      const record = await readCentralRecord(reader, index);
-      if (
-        record.localOffset !== placement.localOffset ||
-        record.compressedSize !== placement.compressedSize
-      ) {
-        fail('the archive changed while it was read');
-      }
-      yield { record, placement };
-    }
+    const hash = createHash('sha256');
+    const reader = new SequentialReader(this.#handle, offset, offset + size, hash);
+    while (reader.remaining > 0) await reader.take(Math.min(CHUNK, reader.remaining));
+    if (!this.#digest?.equals(hash.digest())) fail('the archive changed while it was read');
+    yield* this.#entries ?? [];
   }
 
   /**
@@ -589,25 +631,21 @@ export class ZipArchive {
         `${where()}: its local header names it ${describeName(variable.subarray(0, nameLength))}`,
       );
     }
-    const localFields = parseExtraFields(
-      variable.subarray(nameLength),
-      () => `${where()} (local header)`,
-    );
+    const inLocal = () => `${where()} (local header)`;
+    const localFields = parseExtraFields(variable.subarray(nameLength), inLocal);
     const unicodePath = unicodePathCheck(record.name, flags, localFields);
     if (unicodePath) fail(`${where()}: in its local header, ${unicodePath}`);
     const localSizes = applyZip64(
       localFields,
       { csize: local.readUInt32LE(18), usize: local.readUInt32LE(22) },
-      () => `${where()} (local header)`,
+      inLocal,
     );
     const localCrc = local.readUInt32LE(14);
     const dataEnd = dataStart + record.compressedSize;
-    const agree = (value: number, expected: number) =>
-      value === expected || ((flags & FLAG_DESCRIPTOR) !== 0 && value === 0);
     if (
-      !agree(localCrc, record.crc32) ||
-      !agree(localSizes.csize, record.compressedSize) ||
-      !agree(localSizes.usize, record.uncompressedSize)
+      !localAgrees(localCrc, record.crc32, flags) ||
+      !localAgrees(localSizes.csize, record.compressedSize, flags) ||
+      !localAgrees(localSizes.usize, record.uncompressedSize, flags)
     ) {
       fail(`${where()}: its local header's CRC-32 or sizes are not the central directory's`);
     }
@@ -662,6 +700,14 @@ export class ZipArchive {
       fail(`${where()}: its data descriptor is not the central directory's CRC-32 and sizes`);
     return ends;
   }
+}
+
+/**
+ * Whether a local header's value is the central directory's, or zero when a data descriptor
+ * (`flags`) gives it after the data.
+ */
+function localAgrees(value: number, expected: number, flags: number): boolean {
+  return value === expected || ((flags & FLAG_DESCRIPTOR) !== 0 && value === 0);
 }
 
 /** How an extent's entry is named in messages. */

@@ -9,9 +9,10 @@ import { promisify } from 'node:util';
 import { crc32, createInflateRaw, inflateRaw, inflateRawSync, type ZlibOptions } from 'node:zlib';
 import yauzl, { type Entry } from 'yauzl';
 import {
-  type CentralRecord,
   DATA_CHUNK,
   describeName,
+  type ExtraField,
+  type KeptRecord,
   type Placement,
   ZipArchive,
   ZipFormatError,
@@ -36,8 +37,29 @@ const decoder = yauzl as unknown as {
   ): string;
 };
 
-/** Names decoded so far (the walk and the extraction both ask). */
-const names = new WeakMap<Entry, string>();
+/**
+ * An archive entry as this reader gives it: its central record's fields under yauzl's names
+ * (its name's raw bytes in `fileName`), built once per entry with nothing it does not use.
+ */
+export interface ZipEntry {
+  /** The name's raw bytes (yauzl's `decodeStrings: false`). */
+  readonly fileName: Buffer;
+  readonly generalPurposeBitFlag: number;
+  readonly extraFields: readonly ExtraField[];
+  readonly versionMadeBy: number;
+  readonly externalFileAttributes: number;
+  readonly compressionMethod: number;
+  readonly compressedSize: number;
+  readonly uncompressedSize: number;
+  /** Its name, decoded (see {@link entryName}). */
+  readonly name: string;
+}
+
+/** The fields {@link entryName} reads, as yauzl's `Entry` or a {@link ZipEntry} has them. */
+type NamedEntry = Pick<Entry, 'generalPurposeBitFlag'> & {
+  readonly fileName: string | Buffer;
+  readonly extraFields: readonly ExtraField[];
+};
 
 /** Whether every byte of `raw` is printable ASCII, which CP437 and UTF-8 decode alike. */
 function printableAscii(raw: Buffer): boolean {
@@ -46,19 +68,19 @@ function printableAscii(raw: Buffer): boolean {
 }
 
 /** An entry's name, decoded; backslashes (from Windows tools) read as separators. */
-export function entryName(entry: Entry): string {
-  const known = names.get(entry);
-  if (known !== undefined) return known;
+export function entryName(entry: NamedEntry): string {
   // With decodeStrings off, yauzl leaves the raw bytes in fileName.
-  const raw = entry.fileName as unknown as Buffer;
+  const raw = entry.fileName as Buffer;
   // yauzl's decoder builds a CP437 name a character at a time; printable ASCII reads the same
   // in every encoding, unless a Unicode path field gives another name.
-  const name =
-    printableAscii(raw) && !entry.extraFields.some((field) => field.id === UNICODE_PATH_FIELD)
-      ? raw.toString('latin1').replaceAll('\\', '/')
-      : decoder.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
-  names.set(entry, name);
-  return name;
+  return printableAscii(raw) && !entry.extraFields.some((field) => field.id === UNICODE_PATH_FIELD)
+    ? raw.toString('latin1').replaceAll('\\', '/')
+    : decoder.getFileNameLowLevel(
+        entry.generalPurposeBitFlag,
+        raw,
+        entry.extraFields as Entry['extraFields'],
+        false,
+      );
 }
 
 /**
@@ -69,6 +91,10 @@ export function relativeEntryPath(name: string): { path: string } | { refused: s
   if (name.includes('\0')) return { refused: 'its name contains a NUL character' };
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) {
     return { refused: 'it is an absolute path' };
+  }
+  // No empty part and none that starts with a dot (the usual name): nothing to take out.
+  if (!name.startsWith('.') && !name.includes('/.') && !name.includes('//')) {
+    return { path: name.endsWith('/') ? name.slice(0, -1) : name };
   }
   const parts = name.split('/').filter((part) => part !== '' && part !== '.');
   if (parts.includes('..')) return { refused: 'it climbs out of the directory with ".."' };
@@ -82,12 +108,12 @@ const UNIX_HOSTS = new Set([3, 19]);
  * The Unix mode of an entry (high half of its external attributes), or 0 when the host that
  * wrote it is not Unix (3) or macOS (19): other hosts' attributes mean something else.
  */
-function unixMode(entry: Entry): number {
+function unixMode(entry: ZipEntry): number {
   return UNIX_HOSTS.has(entry.versionMadeBy >>> 8) ? entry.externalFileAttributes >>> 16 : 0;
 }
 
 /** What an entry is, from its name and its Unix mode (a file when the host is not Unix). */
-export function entryKind(entry: Entry, name: string): EntryKind {
+export function entryKind(entry: ZipEntry, name: string): EntryKind {
   const type = unixMode(entry) & S_IFMT;
   if (name.endsWith('/') || type === S_IFDIR) return 'directory';
   if (type === S_IFLNK) return 'symlink';
@@ -95,7 +121,7 @@ export function entryKind(entry: Entry, name: string): EntryKind {
 }
 
 /** The mode a file is created with: executable if any execute bit is set, never setuid. */
-export function fileMode(entry: Entry): number {
+export function fileMode(entry: ZipEntry): number {
   return (unixMode(entry) & 0o111) !== 0 ? 0o755 : 0o644;
 }
 
@@ -108,18 +134,18 @@ export interface ZipReader {
    * central directory (see {@link ZipArchive.verify}), so a disagreement fails it before any
    * entry is seen.
    */
-  next(): Promise<Entry | undefined>;
+  next(): Promise<ZipEntry | undefined>;
   /**
    * The bytes of an entry, inflated; the stream fails with a {@link ZipFormatError} when they
    * are not the size or the CRC-32 the central directory gives.
    */
-  open(entry: Entry): Promise<Readable>;
+  open(entry: ZipEntry): Promise<Readable>;
   /**
    * The bytes of an entry, inflated, read and inflated whole (for small entries: its
    * compressed and inflated bytes are held in memory at once); fails with a
    * {@link ZipFormatError} as {@link open}'s stream does, before any byte is returned.
    */
-  readWhole(entry: Entry): Promise<Buffer>;
+  readWhole(entry: ZipEntry): Promise<Buffer>;
   close(): void;
 }
 
@@ -128,33 +154,21 @@ const METHOD_DEFLATED = 8;
 /** Traditional (bit 0) or strong (bit 6) encryption. */
 const FLAGS_ENCRYPTED = 0x0041;
 
-/** The entry as yauzl would give it (raw name and comment: `decodeStrings` off). */
-function toEntry(record: CentralRecord): Entry {
-  const fields = {
-    versionMadeBy: record.versionMadeBy,
-    versionNeededToExtract: record.versionNeeded,
-    generalPurposeBitFlag: record.flags,
-    compressionMethod: record.method,
-    lastModFileTime: record.time,
-    lastModFileDate: record.date,
-    crc32: record.crc32,
-    compressedSize: record.compressedSize,
-    uncompressedSize: record.uncompressedSize,
-    fileNameLength: record.name.length,
-    extraFieldLength: record.extra.length,
-    fileCommentLength: record.comment.length,
-    internalFileAttributes: record.internalAttributes,
-    externalFileAttributes: record.externalAttributes,
-    relativeOffsetOfLocalHeader: record.localOffset,
-    fileNameRaw: record.name,
-    extraFieldRaw: record.extra,
-    fileCommentRaw: record.comment,
-    extraFields: record.extraFields.map((field) => ({ ...field })),
+/** The entry of a central record. */
+function toEntry(record: KeptRecord, placement: Placement): ZipEntry {
+  const entry = {
     fileName: record.name,
-    fileComment: record.comment,
-    comment: record.comment,
+    generalPurposeBitFlag: record.flags,
+    extraFields: record.extraFields,
+    versionMadeBy: record.versionMadeBy,
+    externalFileAttributes: record.externalAttributes,
+    compressionMethod: record.method,
+    compressedSize: placement.compressedSize,
+    uncompressedSize: placement.uncompressedSize,
+    name: '',
   };
-  return Object.assign(new yauzl.Entry(), fields) as unknown as Entry;
+  entry.name = entryName(entry);
+  return entry;
 }
 
 /**
@@ -204,6 +218,14 @@ function checked(
   });
 }
 
+/**
+ * How an entry is named in messages (made only when one is: escaping every name of a large
+ * archive costs more than reading it).
+ */
+function where(entry: ZipEntry): string {
+  return `entry ${describeName(entry.fileName)}`;
+}
+
 /** Deflated entries at most this large are inflated on the main thread (a pool hop costs more). */
 const INFLATE_INLINE_BYTES = 8 * 1024;
 
@@ -222,11 +244,7 @@ const inflateRawAsync = promisify(inflateRaw) as unknown as (
  * size and CRC-32 or the deflate stream ends before the compressed bytes do; never holds more
  * than the entry's size (plus one byte) inflated.
  */
-async function inflateWhole(
-  data: Buffer,
-  placement: Placement,
-  where: () => string,
-): Promise<Buffer> {
+async function inflateWhole(data: Buffer, placement: Placement, entry: ZipEntry): Promise<Buffer> {
   const options = {
     info: true as const,
     maxOutputLength: Math.max(1, placement.uncompressedSize),
@@ -242,15 +260,15 @@ async function inflateWhole(
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new ZipFormatError(
-        `${where()} holds more than the ${placement.uncompressedSize} bytes the central directory gives`,
+        `${where(entry)} holds more than the ${placement.uncompressedSize} bytes the central directory gives`,
       );
     }
     throw error;
   }
-  checkWhole(inflated.buffer, placement, where);
+  checkWhole(inflated.buffer, placement, entry);
   if (inflated.engine.bytesWritten !== placement.compressedSize) {
     throw new ZipFormatError(
-      `${where()}: its deflated data ends before its compressed size of ${placement.compressedSize} bytes`,
+      `${where(entry)}: its deflated data ends before its compressed size of ${placement.compressedSize} bytes`,
     );
   }
   return inflated.buffer;
@@ -260,14 +278,14 @@ async function inflateWhole(
  * Fails as {@link checked} does unless `bytes` are the entry's size and CRC-32 (more bytes than
  * its size are never inflated: see {@link inflateWhole}).
  */
-function checkWhole(bytes: Buffer, placement: Placement, where: () => string): void {
+function checkWhole(bytes: Buffer, placement: Placement, entry: ZipEntry): void {
   if (bytes.length !== placement.uncompressedSize) {
     throw new ZipFormatError(
-      `${where()} holds ${bytes.length} bytes, the central directory gives ${placement.uncompressedSize}`,
+      `${where(entry)} holds ${bytes.length} bytes, the central directory gives ${placement.uncompressedSize}`,
     );
   }
   if (crc32(bytes) !== placement.crc32) {
-    throw new ZipFormatError(`${where()} does not match its CRC-32`);
+    throw new ZipFormatError(`${where(entry)} does not match its CRC-32`);
   }
 }
 
@@ -282,10 +300,10 @@ const EMPTY_DEFLATE = Buffer.from([0x03, 0x00]);
  */
 async function checkEmptyDirectory(
   archive: ZipArchive,
-  entry: Entry,
+  entry: ZipEntry,
   placement: Placement,
 ): Promise<void> {
-  const name = describeName(entry.fileName as unknown as Buffer);
+  const name = describeName(entry.fileName);
   if (entry.uncompressedSize > 0) {
     throw new ZipFormatError(`entry ${name} is a directory that holds data`);
   }
@@ -304,23 +322,22 @@ async function checkEmptyDirectory(
 /** Opens the zip archive at `file` (its end records are checked here). */
 export async function openZip(file: string): Promise<ZipReader> {
   const archive = await ZipArchive.open(file);
-  const placements = new WeakMap<Entry, Placement>();
-  let records: AsyncGenerator<{ record: CentralRecord; placement: Placement }> | undefined;
-  /** The entry's placement, name (for messages) and method, if this reader reads it. */
-  const readable = (entry: Entry) => {
+  const placements = new WeakMap<ZipEntry, Placement>();
+  let records: AsyncGenerator<{ record: KeptRecord; placement: Placement }> | undefined;
+  /** The entry's placement, if this reader reads it (its method, stored or deflated). */
+  const readable = (entry: ZipEntry): Placement => {
     const placement = placements.get(entry);
     if (!placement) throw new Error('the entry is not one of this archive');
-    const name = () => describeName(entry.fileName as unknown as Buffer);
     if ((entry.generalPurposeBitFlag & FLAGS_ENCRYPTED) !== 0) {
-      throw new ZipFormatError(`entry ${name()} is encrypted`);
+      throw new ZipFormatError(`${where(entry)} is encrypted`);
     }
     const method = entry.compressionMethod;
     if (method !== METHOD_STORED && method !== METHOD_DEFLATED) {
       throw new ZipFormatError(
-        `entry ${name()} uses compression method ${method}, which is not read`,
+        `${where(entry)} uses compression method ${method}, which is not read`,
       );
     }
-    return { placement, name, method };
+    return placement;
   };
   return {
     entryCount: archive.entryCount,
@@ -328,27 +345,29 @@ export async function openZip(file: string): Promise<ZipReader> {
       records ??= archive.records();
       const step = await records.next();
       if (step.done) return undefined;
-      const entry = toEntry(step.value.record);
-      if (entryKind(entry, entryName(entry)) === 'directory') {
+      const entry = toEntry(step.value.record, step.value.placement);
+      if (entryKind(entry, entry.name) === 'directory') {
         await checkEmptyDirectory(archive, entry, step.value.placement);
       }
       placements.set(entry, step.value.placement);
       return entry;
     },
     async open(entry) {
-      const { placement, name, method } = readable(entry);
+      const placement = readable(entry);
       const raw = archive.read(placement.dataStart, placement.compressedSize);
+      const name = describeName(entry.fileName);
       const done = () => undefined;
-      if (method === METHOD_STORED) return pipeline(raw, checked(placement, name()), done);
+      if (entry.compressionMethod === METHOD_STORED) {
+        return pipeline(raw, checked(placement, name), done);
+      }
       const inflater = createInflateRaw({ chunkSize: DATA_CHUNK });
-      return pipeline(raw, inflater, checked(placement, name(), inflater), done);
+      return pipeline(raw, inflater, checked(placement, name, inflater), done);
     },
     async readWhole(entry) {
-      const { placement, name, method } = readable(entry);
+      const placement = readable(entry);
       const raw = archive.readWhole(placement.dataStart, placement.compressedSize);
-      const where = () => `entry ${name()}`;
-      if (method === METHOD_DEFLATED) return inflateWhole(raw, placement, where);
-      checkWhole(raw, placement, where);
+      if (entry.compressionMethod === METHOD_DEFLATED) return inflateWhole(raw, placement, entry);
+      checkWhole(raw, placement, entry);
       return raw;
     },
     close: () => {

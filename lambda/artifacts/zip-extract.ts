@@ -12,20 +12,19 @@
  */
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, realpath, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { type Readable, Transform, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import type { Entry } from 'yauzl';
 import { EntryPool } from './entry-pool.js';
 import { ArtifactLimitError, UnsafeArchiveError } from './errors.js';
 import { fileError, quoted } from './file-errors.js';
 import { ENTRY_DISK_BYTES } from './settings.js';
 import {
   entryKind,
-  entryName,
   fileMode,
   openZip,
   relativeEntryPath,
+  type ZipEntry,
   type ZipReader,
 } from './zip-entries.js';
 import { createLinks, type PendingLink, RefusedLink } from './zip-links.js';
@@ -209,7 +208,7 @@ async function readLinkTarget(
  */
 async function writeWhole(
   zip: ZipReader,
-  entry: Entry,
+  entry: ZipEntry,
   path: string,
   options: ExtractOptions,
 ): Promise<void> {
@@ -228,7 +227,7 @@ async function writeWhole(
 /** Streams a file's bytes (checked as they flow) to its file; `through` counts them if given. */
 async function writeStreamed(
   zip: ZipReader,
-  entry: Entry,
+  entry: ZipEntry,
   path: string,
   options: ExtractOptions,
   through?: Transform,
@@ -288,7 +287,7 @@ export async function extractZip(
     const links: PendingLink[] = [];
     for (let entry = await zip.next(); entry; index++, entry = await zip.next()) {
       options.signal?.throwIfAborted();
-      const name = entryName(entry);
+      const name = entry.name;
       const checked = relativeEntryPath(name);
       if ('refused' in checked) throw unsafe(name, checked.refused);
       const kind = entryKind(entry, name);
@@ -296,7 +295,8 @@ export async function extractZip(
       if (checked.path === '') continue;
       const tooLong = pathProblem(root, checked.path);
       if (tooLong) throw unsafe(name, tooLong);
-      const path = join(root, checked.path);
+      // Its path has no empty, '.' or '..' part: nothing for join() to normalize.
+      const path = `${root}/${checked.path}`;
       state.add(checked.path, kind === 'directory');
       if (kind === 'directory') {
         directories.make(path);

@@ -35,7 +35,11 @@ const MAX_LINK_TARGET_BYTES = 4096;
 const MAX_NAME_BYTES = 255;
 /** Longest path a system call takes, its final NUL included (Linux's PATH_MAX). */
 const MAX_PATH_BYTES = 4096;
-/** Files at most this large are read, inflated, checked and written whole, in one write. */
+/**
+ * Files at most this large, stored or compressed, are read, inflated, checked and written
+ * whole, in one write. Both sizes count: a small declared size says nothing of its deflate
+ * stream, which may be any length (empty stored blocks inflate to nothing).
+ */
 const WHOLE_FILE_BYTES = 1024 * 1024;
 /** Files written at once (their inflating and writing run on libuv's thread pool). */
 const FILES_IN_FLIGHT = 8;
@@ -320,7 +324,7 @@ export async function extractZip(
         // Its bytes are counted before they are written: its check never lets it write more.
         state.bytes += size;
         const current = entry;
-        await (size <= WHOLE_FILE_BYTES
+        await (size <= WHOLE_FILE_BYTES && entry.compressedSize <= WHOLE_FILE_BYTES
           ? pool.start(index, entry.compressedSize + size, () =>
               writeWhole(reader, current, path, options),
             )

@@ -199,7 +199,7 @@ describe('ZipWriter', () => {
     const archive = await ZipArchive.open(file);
     const records = [];
     try {
-      for await (const { record } of archive.records()) records.push(record);
+      for await (const { placement } of archive.records()) records.push(placement);
     } finally {
       await archive.close();
     }

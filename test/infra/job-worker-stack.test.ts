@@ -117,6 +117,7 @@ describe('the worker function', () => {
           LEDGER_TABLE_NAME: { Ref: logicalId('AWS::DynamoDB::Table') },
           BATCH_SIZE: '10',
           CONCURRENCY: '10',
+          REPORT_CONCURRENCY: '20',
           DEADLINE_MARGIN_MS: '20000',
           LEASE_GRACE_SECONDS: '10',
           RECORD_RETENTION_DAYS: '30',

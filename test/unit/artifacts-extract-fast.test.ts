@@ -4,11 +4,10 @@
  * them.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import {
 import { ENTRY_DISK_BYTES } from '../../lambda/artifacts/settings.js';
 import { entryName } from '../../lambda/artifacts/zip-entries.js';
 import { type ExtractOptions, extractZip } from '../../lambda/artifacts/zip-extract.js';
+import { countingFiles } from '../helpers/counting-files.js';
 import { type ZipEntrySpec, zipBytes } from '../helpers/zip-bytes.js';
 import { forgeZip } from '../helpers/zip-forge.js';
 
@@ -48,32 +48,6 @@ function withCrc(archive: Buffer, name: string, crc: number): Buffer {
     at += size;
   }
   throw new Error(`no entry ${name}`);
-}
-
-/** Files that count what reaches them, as the disk would see it, and can act on creation. */
-function countingFiles(onCreate: (files: number) => void = () => undefined) {
-  const written = { bytes: 0, files: 0 };
-  const createFile = (path: string, mode: number) => {
-    written.files++;
-    onCreate(written.files);
-    const file = createWriteStream(path, { flags: 'wx', mode });
-    const counted = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        written.bytes += chunk.length;
-        file.write(chunk, (error) => callback(error ?? undefined));
-      },
-      final(callback) {
-        file.end(() => callback());
-      },
-      destroy(error, callback) {
-        file.destroy();
-        callback(error);
-      },
-    });
-    file.on('error', (error) => counted.destroy(error));
-    return counted;
-  };
-  return { written, createFile };
 }
 
 /** `count` files of `size` bytes each, `files/NNN.txt`, deflated. */

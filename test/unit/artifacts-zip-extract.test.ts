@@ -2,7 +2,6 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ArtifactFormatError,
@@ -13,6 +12,7 @@ import {
 import { ENTRY_DISK_BYTES } from '../../lambda/artifacts/settings.js';
 import { type ExtractOptions, extractZip } from '../../lambda/artifacts/zip-extract.js';
 import { JobFailureError } from '../../lambda/job/outcome.js';
+import { countingFiles } from '../helpers/counting-files.js';
 import { type ZipEntrySpec, zipBytes } from '../helpers/zip-bytes.js';
 
 const MIB = 1024 * 1024;
@@ -53,31 +53,6 @@ describe('extractZip', () => {
     );
     expect(error).toBeInstanceOf(Error);
     return error as Error & { failureType: string; artifactName: string };
-  }
-
-  /** Counts what reaches the files, as the disk would see it. */
-  function countingFiles() {
-    const written = { bytes: 0, files: 0 };
-    const createFile = (path: string, mode: number) => {
-      written.files++;
-      const file = createWriteStream(path, { flags: 'wx', mode });
-      const counted = new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          written.bytes += chunk.length;
-          file.write(chunk, (error) => callback(error ?? undefined));
-        },
-        final(callback) {
-          file.end(() => callback());
-        },
-        destroy(error, callback) {
-          file.destroy();
-          callback(error);
-        },
-      });
-      file.on('error', (error) => counted.destroy(error));
-      return counted;
-    };
-    return { written, createFile };
   }
 
   it('extracts files, directories, execute bits and links that stay inside', async () => {
